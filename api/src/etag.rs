@@ -1,0 +1,73 @@
+//! ETags and `If-Match`: a client that read version N may change the resource only while it
+//! is still at version N; otherwise 412 and it reads again.
+
+use actix_web::http::header::{HeaderMap, IF_MATCH};
+
+use crate::problem::{ApiError, ErrorCode};
+
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The precondition a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// No `If-Match`: the change applies to whatever is current.
+    Any,
+    /// The client's ETags; the change applies only if one equals the current one.
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    pub fn from_headers(headers: &HeaderMap) -> Result<Self, ApiError> {
+        let Some(value) = headers.get(IF_MATCH) else {
+            return Ok(IfMatch::Any);
+        };
+        let value = value.to_str().map_err(|_| {
+            ApiError::new(ErrorCode::InvalidHeader, "If-Match is not readable text")
+        })?;
+        if value.trim() == "*" {
+            return Ok(IfMatch::Any);
+        }
+        let tags = value
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/").to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        Ok(IfMatch::Tags(tags))
+    }
+
+    /// 412 unless the resource at `version` satisfies the precondition.
+    pub fn check(&self, version: i64) -> Result<(), ApiError> {
+        match self {
+            IfMatch::Any => Ok(()),
+            IfMatch::Tags(tags) if tags.contains(&etag(version)) => Ok(()),
+            IfMatch::Tags(_) => Err(ApiError::precondition_failed()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+
+    fn if_match(value: &str) -> IfMatch {
+        let mut headers = HeaderMap::new();
+        headers.insert(IF_MATCH, HeaderValue::from_str(value).unwrap());
+        IfMatch::from_headers(&headers).unwrap()
+    }
+
+    #[test]
+    fn matching_tags_pass_and_stale_ones_fail() {
+        assert!(if_match("\"v3\"").check(3).is_ok());
+        assert!(if_match("\"v2\", \"v3\"").check(3).is_ok());
+        assert!(if_match("W/\"v3\"").check(3).is_ok());
+        assert!(if_match("*").check(9).is_ok());
+        assert!(if_match("\"v2\"").check(3).is_err());
+        assert!(IfMatch::from_headers(&HeaderMap::new())
+            .unwrap()
+            .check(1)
+            .is_ok());
+    }
+}

@@ -1,0 +1,192 @@
+//! Tenantry's HTTP API: the actix-web application, authentication, OpenAPI and the workers.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod etag;
+pub mod mail_worker;
+pub mod metrics;
+pub mod openapi;
+pub mod pagination;
+pub mod problem;
+pub mod request_errors;
+pub mod request_id;
+pub mod routes;
+pub mod services;
+pub mod state;
+pub mod validation;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, ErrorHandlers, Logger};
+use actix_web::{web, App, HttpServer};
+use tenantry_persistence::Database;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::keys::SigningKeys;
+use crate::bootstrap::FirstOperator;
+use crate::config::Config;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] tenantry_persistence::StoreError),
+    #[error(transparent)]
+    Keys(#[from] auth::keys::KeyError),
+    #[error(transparent)]
+    Bootstrap(#[from] bootstrap::BootstrapError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("cannot prepare password hashing: {0}")]
+    Hashing(String),
+}
+
+/// A built application: database migrated, keys loaded, first operator ensured, socket bound.
+pub struct Application {
+    server: Server,
+    port: u16,
+    state: web::Data<AppState>,
+    /// Present on the very first start only.
+    pub first_operator: Option<FirstOperator>,
+    /// True when this start created the first signing key.
+    pub created_signing_key: bool,
+    workers: usize,
+}
+
+impl Application {
+    /// Builds the application. Must be called inside an actix system (`#[actix_web::main]`).
+    pub fn build(config: Config, workers: usize) -> Result<Self, StartError> {
+        let database = Database::from_url(&config.database_url)?;
+        let pool_size = match database {
+            // SQLite serialises writers; more connections only add lock contention.
+            Database::Sqlite(_) => config.db_pool_size.min(8),
+            Database::Postgres(_) => config.db_pool_size,
+        };
+        let pool = database.open_pool(pool_size)?;
+        let (keys, created_signing_key) = SigningKeys::load_or_create(&config.keys_dir())?;
+        let first_operator = bootstrap::ensure_operator(&pool, &config)?;
+        let decoy_password_hash = auth::passwords::hash(&auth::passwords::temporary())
+            .map_err(|e| StartError::Hashing(e.to_string()))?;
+        let listener = TcpListener::bind(config.listen).map_err(|source| StartError::Listen {
+            address: config.listen.to_string(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Listen {
+                address: config.listen.to_string(),
+                source,
+            })?
+            .port();
+        let state = web::Data::new(AppState {
+            pool,
+            keys,
+            config,
+            throttle: Default::default(),
+            metrics: Arc::new(Default::default()),
+            decoy_password_hash,
+        });
+        let server = serve(state.clone(), listener, workers)?;
+        Ok(Self {
+            server,
+            port,
+            state,
+            first_operator,
+            created_signing_key,
+            workers,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Serves until the server is stopped, delivering the outbox alongside.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let config = &self.state.config;
+        let drop = mail_worker::MailDrop {
+            dir: config.mail_dir(),
+            from: config.mail_from.clone(),
+        };
+        let poll = Duration::from_millis(config.outbox_poll_millis);
+        let worker = actix_web::rt::spawn(mail_worker::run(self.state.pool.clone(), drop, poll));
+        let outcome = self.server.await;
+        worker.abort();
+        outcome
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static(request_id::HEADER),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+fn serve(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    workers: usize,
+) -> Result<Server, StartError> {
+    let max_body = state.config.max_body_bytes;
+    let origins = state.config.cors_origins.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(request_errors::json_config(max_body))
+            .app_data(request_errors::query_config())
+            .app_data(request_errors::path_config())
+            .app_data(web::PayloadConfig::new(max_body))
+            .wrap(ErrorHandlers::new().default_handler(problem::problem_for_bare_errors))
+            .wrap(cors(&origins))
+            .wrap(from_fn(metrics::observe))
+            .wrap(Logger::new("%{x-request-id}o %a \"%r\" %s %b %Dms").log_target("tenantry::http"))
+            .wrap(from_fn(request_id::assign))
+            .configure(routes::configure)
+            .service(
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/api-docs/openapi.json", openapi::document()),
+            )
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)
+    .map_err(|source| StartError::Listen {
+        address: "listener".to_owned(),
+        source,
+    })?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,178 @@
+//! The OpenAPI document, assembled from the handlers' annotations.
+//!
+//! Every operation lists its own success and business-rule responses; the errors every route
+//! can give (bad input, no token, not allowed, not found, too large, wrong content type, internal
+//! error) are added here once, by looking at what each operation takes, so none is forgotten.
+
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tenantry API",
+        description = "The REST/JSON API of a cloud-services reseller and partner portal: tenants, \
+            users and administrators, licences, domains, support, and partners' delegated administration.\n\n\
+            Sign in with `POST /v1/auth/token` (or the Authorize button: OAuth2 password flow) and send \
+            `Authorization: Bearer <token>`. Errors are RFC 9457 `application/problem+json` with a stable `code`. \
+            Lists are cursor-paginated (`limit`, `cursor`, `next_cursor`).",
+        contact(name = "Tenantry engineering", email = "engineering@tenantry.test"),
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    paths(
+        routes::health::healthz,
+        routes::health::readyz,
+        routes::health::metrics,
+        routes::auth::jwks,
+        routes::auth::issue_token,
+        routes::me::get_me,
+        routes::me::change_my_password,
+        routes::me::get_my_preferences,
+        routes::me::put_my_preferences,
+        routes::tenants::list_tenants,
+        routes::tenants::create_tenant,
+        routes::tenants::get_tenant,
+        routes::tenants::update_tenant,
+        routes::users::list_users,
+        routes::users::create_user,
+        routes::users::get_user,
+        routes::users::update_user,
+        routes::users::delete_user,
+        routes::users::set_user_roles,
+        routes::users::reset_user_password,
+        routes::audit::list_audit_events,
+    ),
+    components(schemas(crate::problem::Problem, crate::problem::ErrorCode, crate::problem::FieldError)),
+    modifiers(&SecuritySchemes, &StandardErrors),
+    tags(
+        (name = "auth", description = "Signing in and the keys that verify tokens"),
+        (name = "me", description = "The signed-in person"),
+        (name = "tenants", description = "Customer tenants (platform operators)"),
+        (name = "users", description = "People in a tenant and their administrator roles"),
+        (name = "audit", description = "Who changed what"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served and as written to `openapi.yaml`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from POST /v1/auth/token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::Password(Password::new(
+                    "/v1/auth/token",
+                    Scopes::new(),
+                ))],
+                "Sign in with your sign-in address and password",
+            )),
+        );
+    }
+}
+
+struct StandardErrors;
+
+/// (status, component name, description)
+const STANDARD: [(&str, &str, &str); 7] = [
+    ("400", "BadRequest", "The request is malformed or has invalid fields (`validation_failed`, `malformed_body`, `invalid_query`, `invalid_cursor`, `invalid_path`)"),
+    ("401", "Unauthorized", "No token, or an invalid or expired one"),
+    ("403", "Forbidden", "Your roles do not allow this (`forbidden`), or you must change your temporary password first (`password_change_required`)"),
+    ("404", "NotFound", "No such resource, or one you may not know of"),
+    ("413", "PayloadTooLarge", "The body is larger than this API accepts"),
+    ("415", "UnsupportedMediaType", "The body must be application/json"),
+    ("500", "InternalError", "An unexpected error; it was logged with the request id"),
+];
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::problem::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+impl Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (_, name, description) in STANDARD {
+            components
+                .responses
+                .insert(name.to_owned(), RefOr::T(problem_response(description)));
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                add_standard_errors(path, operation);
+            }
+        }
+    }
+}
+
+fn add_standard_errors(path: &str, operation: &mut Operation) {
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let has_body = operation.request_body.is_some();
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    let has_path = parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Path);
+    let has_input = has_body
+        || parameters
+            .iter()
+            .any(|p| matches!(p.parameter_in, ParameterIn::Query | ParameterIn::Header));
+    let is_probe = matches!(
+        path,
+        "/healthz" | "/readyz" | "/metrics" | "/.well-known/jwks.json"
+    );
+    for (status, name, _) in STANDARD {
+        let applies = match status {
+            "400" => has_input || has_path,
+            "401" | "403" => secured,
+            "404" => has_path,
+            "413" | "415" => has_body,
+            "500" => !is_probe || path == "/readyz",
+            _ => false,
+        };
+        if applies {
+            operation
+                .responses
+                .responses
+                .entry(status.to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::new(format!("#/components/responses/{name}"))));
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! The one mapping from errors to HTTP: RFC 9457 `application/problem+json` bodies with a
+//! stable machine `code`.
+//!
+//! Handlers and services return [`ApiError`]. Build one from an [`ErrorCode`] (each code has one
+//! status), or with the helpers (`not_found`, `forbidden`, `invalid`, ...). Anything unexpected
+//! goes through [`ApiError::internal`]: the cause is logged with the request, the client gets
+//! an opaque 500 with no internal text.
+
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Stable, machine-readable error codes. Clients match on these, never on `title` or `detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    ValidationFailed,
+    MalformedBody,
+    InvalidPath,
+    InvalidQuery,
+    InvalidCursor,
+    InvalidHeader,
+    UnsupportedGrantType,
+    InvalidGrant,
+    Unauthenticated,
+    InvalidToken,
+    Forbidden,
+    PasswordChangeRequired,
+    NotFound,
+    MethodNotAllowed,
+    NotAcceptable,
+    SlugTaken,
+    SignInTaken,
+    LastGlobalAdmin,
+    PreconditionFailed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    DomainNotVerified,
+    ContactEmailRequired,
+    CurrentPasswordIncorrect,
+    TooManySignInAttempts,
+    InternalError,
+    ServiceUnavailable,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            ValidationFailed | MalformedBody | InvalidPath | InvalidQuery | InvalidCursor
+            | InvalidHeader | UnsupportedGrantType | InvalidGrant => StatusCode::BAD_REQUEST,
+            Unauthenticated | InvalidToken => StatusCode::UNAUTHORIZED,
+            Forbidden | PasswordChangeRequired => StatusCode::FORBIDDEN,
+            NotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            SlugTaken | SignInTaken | LastGlobalAdmin => StatusCode::CONFLICT,
+            PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            DomainNotVerified | ContactEmailRequired | CurrentPasswordIncorrect => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            TooManySignInAttempts => StatusCode::TOO_MANY_REQUESTS,
+            InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "internal_error".to_owned())
+    }
+
+    /// The code for a status that reached the client without one (a route that does not exist,
+    /// a method the route does not have).
+    fn for_status(status: StatusCode) -> ErrorCode {
+        match status {
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthenticated,
+            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::NOT_ACCEPTABLE => ErrorCode::NotAcceptable,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::ServiceUnavailable,
+            s if s.is_server_error() => ErrorCode::InternalError,
+            _ => ErrorCode::MalformedBody,
+        }
+    }
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field, as a JSON path from the body root (`cloud_manager.contact_email`).
+    #[schema(example = "contact_email")]
+    pub field: String,
+    /// What is wrong with it, in words a person can act on.
+    #[schema(example = "an email address looks like `name@example.com`")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Self {
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// An RFC 9457 problem: what went wrong, for people (`title`, `detail`) and for code (`code`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:tenantry:problem:validation_failed",
+    "title": "Bad Request",
+    "status": 400,
+    "detail": "the request has invalid fields",
+    "code": "validation_failed",
+    "errors": [{"field": "contact_email", "message": "an email address looks like `name@example.com`"}]
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:tenantry:problem:<code>`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// The HTTP status text.
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
+    pub status: u16,
+    /// What happened in this case, for a person.
+    pub detail: String,
+    /// The stable machine code.
+    pub code: ErrorCode,
+    /// The invalid fields, for validation errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Facts specific to the error, such as the people who still hold a licence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<serde_json::Value>,
+}
+
+/// The error every handler and service returns.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    detail: String,
+    errors: Vec<FieldError>,
+    context: Option<serde_json::Value>,
+    retry_after_seconds: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            context: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        Self {
+            errors,
+            ..Self::new(
+                ErrorCode::ValidationFailed,
+                "the request has invalid fields",
+            )
+        }
+    }
+
+    pub fn invalid_field(field: &str, message: impl std::fmt::Display) -> Self {
+        Self::invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, detail)
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidToken, detail)
+    }
+
+    pub fn precondition_failed() -> Self {
+        Self::new(
+            ErrorCode::PreconditionFailed,
+            "the resource changed since you read it (If-Match does not match its ETag); read it again",
+        )
+    }
+
+    pub fn too_many_sign_in_attempts(retry_after_seconds: u64) -> Self {
+        Self {
+            retry_after_seconds: Some(retry_after_seconds.max(1)),
+            ..Self::new(
+                ErrorCode::TooManySignInAttempts,
+                "too many failed sign-ins; try again later",
+            )
+        }
+    }
+
+    /// Something that should not happen: logged with its cause, opaque to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        log::error!("internal error: {cause}");
+        Self::new(
+            ErrorCode::InternalError,
+            "an unexpected error occurred; it has been logged",
+        )
+    }
+
+    pub fn with_context(mut self, context: serde_json::Value) -> Self {
+        self.context = Some(context);
+        self
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let problem = problem_body(
+            self.code,
+            &self.detail,
+            self.errors.clone(),
+            self.context.clone(),
+        );
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        if let Some(seconds) = self.retry_after_seconds {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.status_code() == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"tenantry\""));
+        }
+        response.json(problem)
+    }
+}
+
+fn problem_body(
+    code: ErrorCode,
+    detail: &str,
+    errors: Vec<FieldError>,
+    context: Option<serde_json::Value>,
+) -> Problem {
+    let status = code.status();
+    Problem {
+        problem_type: format!("urn:tenantry:problem:{}", code.as_str()),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail: detail.to_owned(),
+        code,
+        errors,
+        context,
+    }
+}
+
+impl From<tenantry_persistence::StoreError> for ApiError {
+    fn from(error: tenantry_persistence::StoreError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(format!("blocking task failed: {error}"))
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        ApiError::from(tenantry_persistence::StoreError::from(error))
+    }
+}
+
+/// Catches every error response that did not come from an [`ApiError`] (unknown routes, wrong
+/// methods, errors from actix itself) and gives it a problem+json body, so clients see one
+/// error format everywhere.
+pub fn problem_for_bare_errors<B>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = response
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let code = ErrorCode::for_status(status);
+    let detail = match code {
+        ErrorCode::NotFound => "no such resource; see /swagger-ui/ for the routes".to_owned(),
+        ErrorCode::MethodNotAllowed => "this route does not accept that method".to_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
+    let body = problem_body(code, &detail, Vec::new(), None);
+    let (request, mut original) = response.into_parts();
+    let json = serde_json::to_string(&body).unwrap_or_default();
+    let mut replacement = HttpResponse::build(status);
+    for (name, value) in original.headers_mut().drain() {
+        if let Some(name) = name {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                replacement.append_header((name, value));
+            }
+        }
+    }
+    let replacement = replacement
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+        .body(BoxBody::new(json));
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, replacement).map_into_right_body(),
+    ))
+}

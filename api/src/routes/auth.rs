@@ -1,0 +1,133 @@
+//! Signing in: the OAuth 2.0 token endpoint and the public keys that verify its tokens.
+
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::keys::Jwks;
+use crate::problem::{ApiError, ErrorCode};
+use crate::services::sign_in;
+use crate::state::AppState;
+
+/// An OAuth 2.0 token request (RFC 6749), form-encoded or JSON with the same field names.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"grant_type": "password", "username": "operator@tenantry.test", "password": "correct horse battery staple"}))]
+pub struct TokenRequest {
+    /// `password` for people. (`client_credentials`, for partner integrations, is not yet offered.)
+    #[schema(example = "password")]
+    pub grant_type: String,
+    /// The sign-in address.
+    #[schema(example = "operator@tenantry.test", max_length = 254)]
+    pub username: Option<String>,
+    /// The password.
+    #[schema(example = "correct horse battery staple", max_length = 1024)]
+    pub password: Option<String>,
+    /// Ignored; accepted because OAuth clients (Swagger UI among them) send it.
+    pub client_id: Option<String>,
+    /// Ignored; accepted because OAuth clients send it.
+    pub client_secret: Option<String>,
+    /// Ignored; every token carries the caller's whole access.
+    pub scope: Option<String>,
+}
+
+/// An access token (RFC 6749 section 5.1).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9...", "token_type": "Bearer", "expires_in": 3600}))]
+pub struct TokenResponse {
+    /// A JWT to send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+}
+
+/// Signs in with a password and returns a bearer token.
+///
+/// Repeated failures for one account or from one address are throttled (429 with
+/// `Retry-After`). An unknown account and a wrong password get the same answer.
+#[utoipa::path(post, path = "/v1/auth/token", tag = "auth", operation_id = "issue_token",
+    request_body(content(
+        (TokenRequest = "application/x-www-form-urlencoded"),
+        (TokenRequest = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 400, description = "Wrong sign-in address or password (`invalid_grant`), an unsupported grant type, or a malformed request",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed sign-ins; retry after `Retry-After` seconds",
+            body = crate::problem::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
+pub async fn issue_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request = parse_token_request(&req, &body)?;
+    if request.grant_type != "password" {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedGrantType,
+            "grant_type must be `password`",
+        ));
+    }
+    let (Some(username), Some(password)) = (request.username, request.password) else {
+        return Err(ApiError::invalid_field(
+            "username",
+            "the password grant needs `username` and `password`",
+        ));
+    };
+    if username.len() > 254 || password.len() > 1024 {
+        return Err(ApiError::new(
+            ErrorCode::InvalidGrant,
+            "the sign-in address or the password is wrong",
+        ));
+    }
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let issued = sign_in::with_password(&state, &username, password, &address).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(TokenResponse {
+            access_token: issued.access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: issued.expires_in,
+        }))
+}
+
+/// RFC 6749 says form-encoded; JSON with the same names is accepted for convenience.
+fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
+    let malformed = |e: &dyn std::fmt::Display| {
+        ApiError::new(
+            ErrorCode::MalformedBody,
+            format!("the token request is not valid: {e}"),
+        )
+    };
+    match req.content_type() {
+        "application/x-www-form-urlencoded" => {
+            serde_urlencoded::from_bytes(body).map_err(|e| malformed(&e))
+        }
+        "application/json" => serde_json::from_slice(body).map_err(|e| malformed(&e)),
+        _ => Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the token request as application/x-www-form-urlencoded or application/json",
+        )),
+    }
+}
+
+/// The public keys that verify access tokens (RFC 7517).
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth", operation_id = "jwks",
+    responses((status = 200, description = "The key set", body = Jwks)))]
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(CacheControl(vec![
+            CacheDirective::Public,
+            CacheDirective::MaxAge(300),
+        ]))
+        .json(state.keys.jwks())
+}

@@ -1,0 +1,95 @@
+//! Liveness, readiness and metrics, for orchestrators and monitoring.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use tenantry_persistence::outbox;
+use utoipa::ToSchema;
+
+use crate::problem::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// The process or its dependencies are fine.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// Readiness, with the database backend that was checked.
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ok`
+    #[schema(example = "ok")]
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    #[schema(example = "sqlite")]
+    pub database: String,
+}
+
+/// Whether the process is up. Does not touch the database.
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
+    responses((status = 200, description = "The process is up", body = Health)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok".to_owned(),
+    })
+}
+
+/// Whether the service can serve requests: the database answers a query.
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
+    responses(
+        (status = 200, description = "The database answers", body = Readiness),
+        (status = 503, description = "The database does not answer", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let backend = state.read(|conn| {
+        diesel::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), conn)
+            .map(|_| {
+                if conn.is_postgres() {
+                    "postgres"
+                } else {
+                    "sqlite"
+                }
+            })
+            .map_err(|e| {
+                log::warn!("readiness check failed: {e}");
+                ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "the database does not answer",
+                )
+            })
+    });
+    let backend = backend.await.map_err(|e| {
+        if e.code() == ErrorCode::ServiceUnavailable {
+            e
+        } else {
+            ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "the database does not answer",
+            )
+        }
+    })?;
+    Ok(HttpResponse::Ok().json(Readiness {
+        status: "ok".to_owned(),
+        database: backend.to_owned(),
+    }))
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
+    responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4",
+        example = "tenantry_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n")))]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pool_state = state.pool.state();
+    let pending = state
+        .read(|conn| Ok(outbox::count_undelivered(conn)?))
+        .await
+        .ok();
+    let body = state
+        .metrics
+        .render(pool_state.connections, pool_state.idle_connections, pending);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(body)
+}

@@ -1,0 +1,251 @@
+//! Customer tenants, created and listed by platform operators.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tenantry_domain::tenant::{TenantName, TenantSlug};
+use tenantry_domain::user::DisplayName;
+use tenantry_domain::EmailAddress;
+use utoipa::{IntoParams, ToSchema};
+
+use super::users::User;
+use crate::auth::Caller;
+use crate::etag::{etag, IfMatch};
+use crate::pagination::PageRequest;
+use crate::problem::{ApiError, Problem};
+use crate::services::tenants::{
+    self as service, NewManagerInput, NewTenantInput, TenantQuery, TenantRecord,
+};
+use crate::state::AppState;
+use crate::validation::FieldCheck;
+
+/// A customer tenant.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a5f3e-6b00-7a00-8000-000000000001", "name": "Contoso SARL", "slug": "contoso",
+    "initial_domain": "contoso.tenantry.test", "verified_domains": ["contoso.tenantry.test"],
+    "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}))]
+pub struct Tenant {
+    pub id: String,
+    /// The customer's name.
+    pub name: String,
+    /// The short name that made the initial domain.
+    pub slug: String,
+    /// `<slug>.<platform domain>`: verified from the start, never changes.
+    pub initial_domain: String,
+    /// Every verified domain of the tenant, the initial one included.
+    pub verified_domains: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&TenantRecord> for Tenant {
+    fn from(record: &TenantRecord) -> Self {
+        Self {
+            id: record.row.id.clone(),
+            name: record.row.name.clone(),
+            slug: record.row.slug.clone(),
+            initial_domain: record.row.initial_domain.clone(),
+            verified_domains: record.domains.clone(),
+            created_at: tenantry_persistence::time::from_db(record.row.created_at),
+            updated_at: tenantry_persistence::time::from_db(record.row.updated_at),
+        }
+    }
+}
+
+/// A new tenant and the cloud manager who will run it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Contoso SARL", "slug": "contoso",
+    "cloud_manager": {"display_name": "Camille Martin", "user_name": "camille", "contact_email": "camille.martin@example.com"}}))]
+pub struct CreateTenantRequest {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// 3 to 40 lower-case letters, digits and hyphens; makes the initial domain.
+    #[schema(min_length = 3, max_length = 40, pattern = "^[a-z][a-z0-9-]*[a-z0-9]$")]
+    pub slug: String,
+    pub cloud_manager: NewCloudManager,
+}
+
+/// The tenant's first cloud manager. They sign in as `<user_name>@<initial domain>`; a
+/// temporary password is sent to their contact email.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCloudManager {
+    #[schema(min_length = 1, max_length = 200)]
+    pub display_name: String,
+    /// The part of the sign-in address before `@`.
+    #[schema(min_length = 1, max_length = 64)]
+    pub user_name: String,
+    /// A personal address that already exists, where the sign-in details are sent.
+    #[schema(max_length = 254)]
+    pub contact_email: String,
+}
+
+/// The created tenant and its cloud manager.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedTenant {
+    pub tenant: Tenant,
+    pub cloud_manager: User,
+}
+
+/// Changes to a tenant; the slug and initial domain never change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Contoso SAS"}))]
+pub struct UpdateTenantRequest {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+}
+
+/// One page of tenants.
+#[derive(Serialize, ToSchema)]
+pub struct TenantPage {
+    pub items: Vec<Tenant>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TenantListQuery {
+    /// Case-insensitive substring of the tenant's name.
+    #[param(max_length = 200, example = "contoso")]
+    pub q: Option<String>,
+    /// Prefix of any verified domain of the tenant.
+    #[param(max_length = 253, example = "contoso.")]
+    pub domain: Option<String>,
+    /// Page size.
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 200)]
+    pub cursor: Option<String>,
+}
+
+/// Lists tenants (operators only).
+#[utoipa::path(get, path = "/v1/tenants", tag = "tenants", operation_id = "list_tenants",
+    params(TenantListQuery),
+    responses((status = 200, description = "A page of tenants", body = TenantPage)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn list_tenants(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<TenantListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let clean = |v: Option<String>| v.map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty());
+    let query = TenantQuery {
+        name_contains: clean(query.q),
+        domain_prefix: clean(query.domain),
+        page,
+    };
+    let (records, next_cursor) = service::list(&state, &caller, query).await?;
+    Ok(HttpResponse::Ok().json(TenantPage {
+        items: records.iter().map(Tenant::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Creates a tenant with its cloud manager (operators only). The cloud manager is sent their
+/// sign-in details.
+#[utoipa::path(post, path = "/v1/tenants", tag = "tenants", operation_id = "create_tenant",
+    request_body = CreateTenantRequest,
+    responses(
+        (status = 201, description = "Created", body = CreatedTenant,
+            headers(("Location" = String, description = "The new tenant"), ("ETag" = String, description = "Version"))),
+        (status = 409, description = "The slug is taken (`slug_taken`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn create_tenant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateTenantRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut check = FieldCheck::default();
+    let name = check.check("name", TenantName::parse(&body.name));
+    let slug = check.check("slug", TenantSlug::parse(&body.slug));
+    let initial_domain = slug
+        .as_ref()
+        .and_then(|s| check.check("slug", s.initial_domain(&state.config.platform_domain)));
+    let manager_name = check.check(
+        "cloud_manager.display_name",
+        DisplayName::parse(&body.cloud_manager.display_name),
+    );
+    let sign_in = initial_domain.as_ref().and_then(|d| {
+        check.check(
+            "cloud_manager.user_name",
+            EmailAddress::in_domain(&body.cloud_manager.user_name, d),
+        )
+    });
+    let contact = check.check(
+        "cloud_manager.contact_email",
+        EmailAddress::parse(&body.cloud_manager.contact_email),
+    );
+    let input = check.finish(|| {
+        Some(NewTenantInput {
+            name: name?,
+            slug: slug?,
+            initial_domain: initial_domain?,
+            manager: NewManagerInput {
+                display_name: manager_name?,
+                sign_in: sign_in?,
+                contact_email: contact?,
+            },
+        })
+    })?;
+    let (tenant, manager) = service::create(&state, &caller, input).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/tenants/{}", tenant.row.id)))
+        .insert_header((header::ETAG, etag(tenant.row.version)))
+        .json(CreatedTenant {
+            tenant: Tenant::from(&tenant),
+            cloud_manager: User::from_record(&manager)?,
+        }))
+}
+
+/// Reads a tenant.
+#[utoipa::path(get, path = "/v1/tenants/{tid}", tag = "tenants", operation_id = "get_tenant",
+    params(("tid" = String, Path, description = "Tenant id")),
+    responses((status = 200, description = "The tenant", body = Tenant, headers(("ETag" = String, description = "Version")))),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn get_tenant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tid: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let record = service::get(&state, &caller, tid.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(record.row.version)))
+        .json(Tenant::from(&record)))
+}
+
+/// Renames a tenant (operators only). Honours `If-Match`.
+#[utoipa::path(patch, path = "/v1/tenants/{tid}", tag = "tenants", operation_id = "update_tenant",
+    params(("tid" = String, Path, description = "Tenant id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = UpdateTenantRequest,
+    responses(
+        (status = 200, description = "Updated", body = Tenant, headers(("ETag" = String, description = "New version"))),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn update_tenant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    tid: web::Path<String>,
+    body: web::Json<UpdateTenantRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let if_match = IfMatch::from_headers(req.headers())?;
+    let mut check = FieldCheck::default();
+    let name = check.check_optional("name", body.name.as_deref(), TenantName::parse);
+    let name = check.finish(|| name)?;
+    let record = service::rename(&state, &caller, tid.into_inner(), name, if_match).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(record.row.version)))
+        .json(Tenant::from(&record)))
+}

@@ -1,0 +1,76 @@
+//! What every handler shares: the pool, the keys, the configuration, the throttle, the metrics.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use tenantry_persistence::{DbConnection, DbPool};
+
+use crate::auth::keys::SigningKeys;
+use crate::auth::throttle::SignInThrottle;
+use crate::auth::tokens::TokenSettings;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::problem::ApiError;
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub keys: SigningKeys,
+    pub config: Config,
+    pub throttle: SignInThrottle,
+    pub metrics: Arc<Metrics>,
+    /// A real argon2 hash of nothing anyone knows: unknown accounts are verified against it so
+    /// that they take as long to refuse as a wrong password.
+    pub decoy_password_hash: String,
+}
+
+impl AppState {
+    pub fn token_settings(&self) -> TokenSettings<'_> {
+        TokenSettings {
+            issuer: &self.config.token_issuer,
+            audience: &self.config.token_audience,
+            ttl_seconds: self.config.token_ttl_seconds,
+        }
+    }
+
+    /// Runs database work off the async workers, in no particular transaction.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs database work off the async workers in one write transaction: all of it commits, or
+    /// none of it does.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
+            conn.write(work)
+        })
+        .await?
+    }
+
+    /// Runs CPU-heavy work (password hashing) off the async workers.
+    pub async fn compute<T, F>(work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    {
+        web::block(work).await?
+    }
+}

@@ -1,0 +1,51 @@
+//! Turning request fields into domain values while collecting every invalid field, so that a
+//! client learns all its mistakes from one response.
+
+use crate::problem::{ApiError, FieldError};
+
+#[derive(Default)]
+pub struct FieldCheck {
+    errors: Vec<FieldError>,
+}
+
+impl FieldCheck {
+    /// Keeps the value, or records the field's error and returns `None`.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.errors.push(FieldError::new(field, error));
+                None
+            }
+        }
+    }
+
+    /// An optional field: absent stays absent, present must be valid.
+    pub fn check_optional<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        match raw {
+            None => Some(None),
+            Some(raw) => self.check(field, parse(raw)).map(Some),
+        }
+    }
+
+    pub fn fail(&mut self, field: &str, message: impl std::fmt::Display) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    /// 400 with every recorded error, or the value `build` assembles from the checked fields.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, ApiError> {
+        if !self.errors.is_empty() {
+            return Err(ApiError::invalid(self.errors));
+        }
+        build().ok_or_else(|| ApiError::internal("a validated field went missing"))
+    }
+}

@@ -1,0 +1,21 @@
+//! Tenantry's business rules, named as the business names them.
+//!
+//! Nothing here does IO or reads the clock: callers pass `now` in and get decisions and errors
+//! back as values. Every value type has private fields and a `parse` constructor, so an invalid
+//! email address, domain name or password cannot exist past the edge of the system.
+
+pub mod domain_name;
+pub mod email;
+pub mod password;
+pub mod permissions;
+pub mod preferences;
+pub mod roles;
+pub mod sign_in_throttle;
+pub mod tenant;
+pub mod user;
+
+pub use domain_name::DomainName;
+pub use email::EmailAddress;
+pub use password::Password;
+pub use permissions::{Action, Grant, Position};
+pub use roles::{AdminRole, RoleSet};

@@ -1,0 +1,23 @@
+//! A person's own settings, such as how often their mail client synchronises.
+
+use serde::{Deserialize, Serialize};
+
+/// How often a person's devices synchronise with the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SyncFrequency {
+    #[serde(rename = "15m")]
+    #[default]
+    Every15Minutes,
+    #[serde(rename = "30m")]
+    Every30Minutes,
+    #[serde(rename = "manual")]
+    Manual,
+}
+
+/// Everything a person may set for themselves. New settings get a default so that stored
+/// preferences written by an older version still read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Preferences {
+    #[serde(default)]
+    pub sync_frequency: SyncFrequency,
+}

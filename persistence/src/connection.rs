@@ -1,0 +1,215 @@
+//! Choosing the backend, applying its migrations, and pooling connections.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{StoreError, StoreResult};
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// One connection to either backend; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+pub type PooledDb = PooledConnection<ConnectionManager>;
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl Database {
+    pub fn from_url(url: &str) -> StoreResult<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Database::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StoreError::UnsupportedUrl(url.to_owned()));
+            }
+            Ok(Database::Sqlite(PathBuf::from(path)))
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Database::Postgres(_) => "postgres",
+            Database::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Opens one connection. SQLite gets its per-connection settings here: WAL so readers never
+    /// block the writer, a busy timeout so writers queue instead of failing, foreign keys on, and
+    /// full sync so an acknowledged write survives a power cut.
+    pub fn connect(&self) -> StoreResult<DbConnection> {
+        match self {
+            Database::Postgres(url) => Ok(DbConnection::Postgresql(PgConnection::establish(url)?)),
+            Database::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        StoreError::Migration(format!(
+                            "cannot create the folder {}: {e}",
+                            parent.display()
+                        ))
+                    })?;
+                }
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+                )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    /// Applies pending migrations on a plain connection, before any pool exists. On PostgreSQL an
+    /// advisory lock keeps replicas that start together from migrating twice.
+    pub fn migrate(&self) -> StoreResult<()> {
+        let migration_error =
+            |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+        match self.connect()? {
+            DbConnection::Postgresql(mut conn) => {
+                conn.batch_execute("SELECT pg_advisory_lock(7418529)")?;
+                let result = conn
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|_| ())
+                    .map_err(migration_error);
+                conn.batch_execute("SELECT pg_advisory_unlock(7418529)")?;
+                result
+            }
+            DbConnection::Sqlite(mut conn) => conn
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|_| ())
+                .map_err(migration_error),
+        }
+    }
+
+    /// Migrates, then builds the pool. SQLite serialises writers anyway, so a small pool is
+    /// enough there; readers still run in parallel thanks to WAL.
+    pub fn open_pool(&self, max_size: u32) -> StoreResult<DbPool> {
+        self.migrate()?;
+        Ok(Pool::builder()
+            .max_size(max_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(ConnectionManager {
+                database: self.clone(),
+            })?)
+    }
+}
+
+/// Hands out connections to the configured backend, without falling back from one to the other.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    database: Database,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> StoreResult<DbConnection> {
+        self.database.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> StoreResult<()> {
+        diesel::sql_query("SELECT 1").execute(conn)?;
+        Ok(())
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+impl DbConnection {
+    /// Runs `work` in one write transaction. On SQLite the transaction starts `IMMEDIATE`, taking
+    /// the write lock up front: a deferred transaction that reads and then writes can fail with
+    /// "database is locked" when another writer got there first, whatever the busy timeout.
+    pub fn write<T, E>(
+        &mut self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        if matches!(self, DbConnection::Postgresql(_)) {
+            return self.transaction(work);
+        }
+        if let DbConnection::Sqlite(inner) = self {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+        }
+        let outcome = work(self);
+        let DbConnection::Sqlite(inner) = self else {
+            return outcome;
+        };
+        match outcome {
+            Ok(value) => {
+                AnsiTransactionManager::commit_transaction(inner)?;
+                Ok(value)
+            }
+            Err(error) => {
+                AnsiTransactionManager::rollback_transaction(inner)?;
+                Err(error)
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DbConnection::Postgresql(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend_without_guessing() {
+        assert_eq!(
+            Database::from_url("sqlite://./data/t.db").unwrap(),
+            Database::Sqlite("./data/t.db".into())
+        );
+        assert!(matches!(
+            Database::from_url("postgres://u@h/db").unwrap(),
+            Database::Postgres(_)
+        ));
+        assert!(matches!(
+            Database::from_url("postgresql://u@h/db").unwrap(),
+            Database::Postgres(_)
+        ));
+        assert!(Database::from_url("mysql://x").is_err());
+        assert!(Database::from_url("./data/t.db").is_err());
+        assert!(Database::from_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migration_versions() {
+        let versions = |dir: &str| {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let root = env!("CARGO_MANIFEST_DIR");
+        assert_eq!(
+            versions(&format!("{root}/migrations/postgres")),
+            versions(&format!("{root}/migrations/sqlite"))
+        );
+    }
+}

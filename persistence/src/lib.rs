@@ -1,0 +1,17 @@
+//! Tenantry's storage: one diesel schema and one set of queries over SQLite and PostgreSQL.
+//!
+//! The backend is chosen by the database URL. Each backend has its own migrations folder,
+//! embedded in the binary and applied before the pool is built. Queries are written once against
+//! [`DbConnection`], diesel's `MultiConnection` over both backends.
+
+pub mod audit;
+pub mod connection;
+pub mod error;
+pub mod outbox;
+pub mod schema;
+pub mod tenants;
+pub mod time;
+pub mod users;
+
+pub use connection::{Database, DbConnection, DbPool};
+pub use error::StoreError;

@@ -1,0 +1,171 @@
+//! Customer tenants and their domains.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::connection::DbConnection;
+use crate::error::StoreResult;
+use crate::schema::{lower, tenant_domains, tenants};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tenants)]
+pub struct TenantRow {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub initial_domain: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tenants)]
+pub struct NewTenant<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub initial_domain: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tenant_domains)]
+pub struct NewTenantDomain<'a> {
+    pub id: &'a str,
+    pub tenant_id: &'a str,
+    pub name: &'a str,
+    pub verified: bool,
+    pub is_initial: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// Inserts a tenant with its initial domain, verified from the start.
+pub fn insert(
+    conn: &mut DbConnection,
+    tenant: &NewTenant<'_>,
+    initial_domain_id: &str,
+) -> StoreResult<()> {
+    diesel::insert_into(tenants::table)
+        .values(tenant)
+        .execute(conn)?;
+    let domain = NewTenantDomain {
+        id: initial_domain_id,
+        tenant_id: tenant.id,
+        name: tenant.initial_domain,
+        verified: true,
+        is_initial: true,
+        created_at: tenant.created_at,
+    };
+    diesel::insert_into(tenant_domains::table)
+        .values(&domain)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<TenantRow>> {
+    Ok(tenants::table
+        .find(id)
+        .select(TenantRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Filters of the tenant list; both are optional and combine.
+#[derive(Debug, Default)]
+pub struct TenantFilter<'a> {
+    /// Substring of the name, case-insensitive.
+    pub name_contains: Option<&'a str>,
+    /// Prefix of any verified domain of the tenant.
+    pub domain_prefix: Option<&'a str>,
+}
+
+/// One page of tenants in creation order (ids are UUIDv7), after the cursor id.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &TenantFilter<'_>,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<TenantRow>> {
+    let mut query = tenants::table.select(TenantRow::as_select()).into_boxed();
+    if let Some(q) = filter.name_contains {
+        query = query.filter(lower(tenants::name).like(contains_pattern(q)).escape('\\'));
+    }
+    if let Some(prefix) = filter.domain_prefix {
+        let matching = tenant_domains::table
+            .filter(tenant_domains::verified.eq(true))
+            .filter(
+                tenant_domains::name
+                    .like(prefix_pattern(prefix))
+                    .escape('\\'),
+            )
+            .select(tenant_domains::tenant_id);
+        query = query.filter(tenants::id.eq_any(matching));
+    }
+    if let Some(after) = after {
+        query = query.filter(tenants::id.gt(after.to_owned()));
+    }
+    Ok(query.order(tenants::id.asc()).limit(limit).load(conn)?)
+}
+
+/// Renames a tenant if its version is still `expected_version`; false when it moved on.
+pub fn rename(
+    conn: &mut DbConnection,
+    id: &str,
+    name: &str,
+    expected_version: i64,
+    now: NaiveDateTime,
+) -> StoreResult<bool> {
+    let changed = diesel::update(
+        tenants::table
+            .find(id)
+            .filter(tenants::version.eq(expected_version)),
+    )
+    .set((
+        tenants::name.eq(name),
+        tenants::updated_at.eq(now),
+        tenants::version.eq(tenants::version + 1),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn has_verified_domain(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    name: &str,
+) -> StoreResult<bool> {
+    let count: i64 = tenant_domains::table
+        .filter(tenant_domains::tenant_id.eq(tenant_id))
+        .filter(tenant_domains::name.eq(name))
+        .filter(tenant_domains::verified.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+pub fn verified_domains(conn: &mut DbConnection, tenant_id: &str) -> StoreResult<Vec<String>> {
+    Ok(tenant_domains::table
+        .filter(tenant_domains::tenant_id.eq(tenant_id))
+        .filter(tenant_domains::verified.eq(true))
+        .order(tenant_domains::name.asc())
+        .select(tenant_domains::name)
+        .load(conn)?)
+}
+
+fn escape_like(text: &str) -> String {
+    text.to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// `%text%` for a case-insensitive substring search, with LIKE's wildcards escaped.
+pub fn contains_pattern(text: &str) -> String {
+    format!("%{}%", escape_like(text))
+}
+
+pub fn prefix_pattern(text: &str) -> String {
+    format!("{}%", escape_like(text))
+}

@@ -1,0 +1,269 @@
+//! People: platform operators and members of a tenant, with their admin roles.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::connection::DbConnection;
+use crate::error::StoreResult;
+use crate::schema::{lower, user_roles, users};
+use crate::tenants::contains_pattern;
+
+pub const KIND_OPERATOR: &str = "operator";
+pub const KIND_MEMBER: &str = "member";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub tenant_id: Option<String>,
+    pub kind: String,
+    pub sign_in: String,
+    pub display_name: String,
+    pub contact_email: Option<String>,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub preferences: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub tenant_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub sign_in: &'a str,
+    pub display_name: &'a str,
+    pub contact_email: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub must_change_password: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> StoreResult<()> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A member of one tenant; `None` for anyone else, so other tenants' people stay invisible.
+pub fn find_in_tenant(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    id: &str,
+) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .find(id)
+        .filter(users::tenant_id.eq(tenant_id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_sign_in(conn: &mut DbConnection, sign_in: &str) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::sign_in.eq(sign_in))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn operator_exists(conn: &mut DbConnection) -> StoreResult<bool> {
+    let count: i64 = users::table
+        .filter(users::kind.eq(KIND_OPERATOR))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+/// One page of a tenant's members in creation order, optionally searched by name or address.
+pub fn list_in_tenant(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<UserRow>> {
+    let mut query = users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .select(UserRow::as_select())
+        .into_boxed();
+    if let Some(q) = search {
+        let pattern = contains_pattern(q);
+        query = query.filter(
+            lower(users::display_name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::sign_in.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after.to_owned()));
+    }
+    Ok(query.order(users::id.asc()).limit(limit).load(conn)?)
+}
+
+/// The editable profile fields; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges<'a> {
+    pub display_name: Option<&'a str>,
+    pub contact_email: Option<Option<&'a str>>,
+    pub sign_in: Option<&'a str>,
+}
+
+/// Applies profile changes if the row is still at `expected_version`; false when it moved on.
+pub fn update_profile(
+    conn: &mut DbConnection,
+    id: &str,
+    changes: &ProfileChanges<'_>,
+    expected_version: i64,
+    now: NaiveDateTime,
+) -> StoreResult<bool> {
+    let changed = diesel::update(
+        users::table
+            .find(id)
+            .filter(users::version.eq(expected_version)),
+    )
+    .set((
+        changes,
+        users::updated_at.eq(now),
+        users::version.eq(users::version + 1),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Marks a change that is not a profile field (roles, password) by moving the version on.
+pub fn touch(
+    conn: &mut DbConnection,
+    id: &str,
+    expected_version: i64,
+    now: NaiveDateTime,
+) -> StoreResult<bool> {
+    let changed = diesel::update(
+        users::table
+            .find(id)
+            .filter(users::version.eq(expected_version)),
+    )
+    .set((
+        users::updated_at.eq(now),
+        users::version.eq(users::version + 1),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: &str,
+    password_hash: &str,
+    must_change_password: bool,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::must_change_password.eq(must_change_password),
+            users::updated_at.eq(now),
+            users::version.eq(users::version + 1),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_preferences(
+    conn: &mut DbConnection,
+    id: &str,
+    preferences: &str,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::preferences.eq(preferences),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
+    diesel::delete(users::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+pub fn roles_of(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<String>> {
+    Ok(user_roles::table
+        .filter(user_roles::user_id.eq(user_id))
+        .order(user_roles::role.asc())
+        .select(user_roles::role)
+        .load(conn)?)
+}
+
+/// Roles of several people at once, for list pages.
+pub fn roles_of_many(
+    conn: &mut DbConnection,
+    user_ids: &[String],
+) -> StoreResult<HashMap<String, Vec<String>>> {
+    let pairs: Vec<(String, String)> = user_roles::table
+        .filter(user_roles::user_id.eq_any(user_ids))
+        .order((user_roles::user_id.asc(), user_roles::role.asc()))
+        .select((user_roles::user_id, user_roles::role))
+        .load(conn)?;
+    let mut roles: HashMap<String, Vec<String>> = HashMap::new();
+    for (user_id, role) in pairs {
+        roles.entry(user_id).or_default().push(role);
+    }
+    Ok(roles)
+}
+
+/// Replaces a person's roles with `roles`.
+pub fn replace_roles(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    user_id: &str,
+    roles: &[&str],
+) -> StoreResult<()> {
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
+    // One insert per role: batch inserts are not in the subset both backends share.
+    for role in roles {
+        diesel::insert_into(user_roles::table)
+            .values((
+                user_roles::user_id.eq(user_id),
+                user_roles::tenant_id.eq(tenant_id),
+                user_roles::role.eq(*role),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// How many people hold `role` in the tenant, not counting `except_user`.
+pub fn count_with_role_except(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    role: &str,
+    except_user: &str,
+) -> StoreResult<u64> {
+    let count: i64 = user_roles::table
+        .filter(user_roles::tenant_id.eq(tenant_id))
+        .filter(user_roles::role.eq(role))
+        .filter(user_roles::user_id.ne(except_user))
+        .count()
+        .get_result(conn)?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
