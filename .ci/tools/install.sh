@@ -13,23 +13,31 @@ PYTHON="${PYTHON:-python3}"
 log() { printf '[ci/tools/install] %s\n' "$*" >&2; }
 
 # --- Python venv + schemathesis ---------------------------------------------
-if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+# The stamp records the venv's own absolute path and the hash of requirements.txt. A venv
+# that was copied or checked out somewhere else has console scripts whose shebangs point at
+# the old path, so a path mismatch means: start over.
+req_hash="$(sha256sum "$HERE/requirements.txt" | cut -d' ' -f1)"
+stamp="$VENV/.install-stamp"
+want_stamp="$VENV $req_hash"
+have_stamp="$(cat "$stamp" 2>/dev/null || true)"
+
+if [[ -e "$VENV" && "${have_stamp%% *}" != "$VENV" ]] \
+    || ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
     log "creating venv at $VENV"
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
+    have_stamp=""
 fi
 
-# Re-run pip only when requirements.txt changed since the last successful
-# install (or the installed tool is broken).
-req_hash="$(sha256sum "$HERE/requirements.txt" | cut -d' ' -f1)"
-stamp="$VENV/.requirements.sha256"
-if [[ "$(cat "$stamp" 2>/dev/null || true)" != "$req_hash" ]] \
-    || ! "$VENV/bin/schemathesis" --version >/dev/null 2>&1; then
+# Re-run pip only when requirements.txt changed since the last successful install
+# (or the installed tool is broken).
+if [[ "$have_stamp" != "$want_stamp" ]] \
+    || ! "$VENV/bin/python" -m schemathesis.cli --version >/dev/null 2>&1; then
     log "pip install -r requirements.txt"
     rm -f "$stamp"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
         -r "$HERE/requirements.txt"
-    printf '%s\n' "$req_hash" >"$stamp"
+    printf '%s\n' "$want_stamp" >"$stamp"
 fi
 
 # --- Node tooling (spectral) -------------------------------------------------

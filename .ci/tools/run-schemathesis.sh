@@ -12,6 +12,10 @@
 #   SCHEMATHESIS_WORKERS        concurrent workers (default 2)
 #   SCHEMATHESIS_REPORT_DIR     if set, a JUnit XML report is written there
 #   SCHEMATHESIS_WAIT_FOR_SCHEMA seconds to wait for the schema URL to come up (default 60)
+#   TENANTRY_PREFLIGHT_PATH     GET'd with the token before fuzzing; must answer 2xx, so a bad or
+#                               expired token fails fast instead of passing vacuously (every
+#                               request 401 is "accepted" by positive_data_acceptance).
+#                               Default /v1/me; set to empty to skip.
 # Exit status: 0 only when every check passed; non-zero on any failure, error, or timeout.
 set -euo pipefail
 
@@ -31,6 +35,32 @@ export TENANTRY_TOKEN
 
 "$HERE/install.sh"
 
+PREFLIGHT_PATH="${TENANTRY_PREFLIGHT_PATH-/v1/me}"
+if [[ -n "$PREFLIGHT_PATH" ]]; then
+    "$HERE/.venv/bin/python" - "$BASE_URL$PREFLIGHT_PATH" "${SCHEMATHESIS_WAIT_FOR_SCHEMA:-60}" <<'PY'
+import os, sys, time
+import requests
+url, wait = sys.argv[1], float(sys.argv[2])
+deadline = time.monotonic() + wait
+while True:
+    try:
+        r = requests.get(url, headers={"Authorization": f"Bearer {os.environ['TENANTRY_TOKEN']}"}, timeout=10)
+        break
+    except requests.ConnectionError as exc:
+        if time.monotonic() >= deadline:
+            sys.exit(f"[run-schemathesis] preflight: cannot reach {url}: {exc}")
+        time.sleep(1)
+if not 200 <= r.status_code < 300:
+    sys.exit(f"[run-schemathesis] preflight: GET {url} with TENANTRY_TOKEN returned {r.status_code}, expected 2xx")
+PY
+fi
+
+REPORT_DIR=""
+if [[ -n "${SCHEMATHESIS_REPORT_DIR:-}" ]]; then
+    mkdir -p "$SCHEMATHESIS_REPORT_DIR"
+    REPORT_DIR="$(cd "$SCHEMATHESIS_REPORT_DIR" && pwd)"  # absolute, before we cd away
+fi
+
 # Run from a scratch directory so nothing (reports, caches) lands in the work tree.
 WORKDIR="$(mktemp -d "${TMPDIR:-/tmp}/tenantry-schemathesis.XXXXXX")"
 trap 'rm -rf "$WORKDIR"' EXIT
@@ -44,15 +74,17 @@ args=(
     --workers "${SCHEMATHESIS_WORKERS:-2}"
     --wait-for-schema "${SCHEMATHESIS_WAIT_FOR_SCHEMA:-60}"
 )
-if [[ -n "${SCHEMATHESIS_REPORT_DIR:-}" ]]; then
-    mkdir -p "$SCHEMATHESIS_REPORT_DIR"
-    args+=(--report junit --report-junit-path "$(cd "$SCHEMATHESIS_REPORT_DIR" && pwd)/schemathesis-junit.xml")
+if [[ -n "$REPORT_DIR" ]]; then
+    args+=(--report junit --report-junit-path "$REPORT_DIR/schemathesis-junit.xml")
 fi
 
-echo "[run-schemathesis] $("$HERE/.venv/bin/schemathesis" --version) against $BASE_URL" >&2
+# `python -m schemathesis.cli` rather than .venv/bin/schemathesis: no dependence on the
+# console script's absolute shebang.
+ST=("$HERE/.venv/bin/python" -m schemathesis.cli)
+echo "[run-schemathesis] $("${ST[@]}" --version | sed 's/^.*version /schemathesis /') against $BASE_URL" >&2
 rc=0
 NO_COLOR=1 timeout --kill-after=30 "${SCHEMATHESIS_TIMEOUT:-900}" \
-    "$HERE/.venv/bin/schemathesis" --no-color "${args[@]}" "$@" || rc=$?
+    "${ST[@]}" --no-color "${args[@]}" "$@" || rc=$?
 if [[ $rc -eq 124 || $rc -eq 137 ]]; then
     echo "[run-schemathesis] FAILED: wall-clock cap of ${SCHEMATHESIS_TIMEOUT:-900}s reached" >&2
 elif [[ $rc -ne 0 ]]; then

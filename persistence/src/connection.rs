@@ -68,7 +68,8 @@ impl Database {
                 }
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                    // The busy timeout first: switching to WAL may itself wait for a lock.
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
                 )?;
                 Ok(DbConnection::Sqlite(conn))

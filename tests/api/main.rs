@@ -1,1 +1,82 @@
-fn main() {}
+//! End-to-end tests over HTTP against the real server and a real database.
+//!
+//! Every case runs on SQLite and on PostgreSQL, each in a database of its own. Without a
+//! reachable PostgreSQL the PostgreSQL variants are reported as ignored, with a banner saying
+//! so; with `TENANTRY_TEST_REQUIRE_POSTGRES=1` (as in CI) an unreachable PostgreSQL fails the run.
+
+mod access;
+mod bad_input;
+mod contract;
+mod durability;
+mod sign_in;
+mod tokens;
+mod users_flow;
+
+use libtest_mimic::{Arguments, Trial};
+use tenantry_tests::backend::{self, Backend};
+
+/// One test, run once per backend.
+pub struct Case {
+    pub name: &'static str,
+    pub run: fn(Backend),
+}
+
+fn cases() -> Vec<Case> {
+    [
+        users_flow::cases(),
+        access::cases(),
+        tokens::cases(),
+        sign_in::cases(),
+        bad_input::cases(),
+        durability::cases(),
+        contract::cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // The tests wait on HTTP and the database more than on the CPU.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(4);
+    }
+    let postgres = backend::postgres_reachable();
+    let required = std::env::var("TENANTRY_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let skip_postgres = match &postgres {
+        Ok(()) => false,
+        Err(error) if required => {
+            eprintln!("PostgreSQL is required (TENANTRY_TEST_REQUIRE_POSTGRES=1) but not reachable at {}: {error}", backend::postgres_admin_url());
+            std::process::exit(1);
+        }
+        Err(error) => {
+            eprintln!(
+                "\n*** PostgreSQL is not reachable at {}: {error}",
+                backend::postgres_admin_url()
+            );
+            eprintln!("*** The PostgreSQL half of the tests is SKIPPED and reported as ignored.");
+            eprintln!("*** Set TENANTRY_TEST_POSTGRES_URL to run it.\n");
+            true
+        }
+    };
+    let trials = cases()
+        .into_iter()
+        .flat_map(|case| {
+            [Backend::Sqlite, Backend::Postgres].map(|backend| {
+                let run = case.run;
+                Trial::test(format!("{}::{}", backend.name(), case.name), move || {
+                    run(backend);
+                    Ok(())
+                })
+                .with_ignored_flag(backend == Backend::Postgres && skip_postgres)
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    backend::drop_template();
+    if skip_postgres {
+        eprintln!("\n*** Reminder: the PostgreSQL tests were SKIPPED (ignored): PostgreSQL was not reachable.\n");
+    }
+    conclusion.exit();
+}

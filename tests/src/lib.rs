@@ -1,1 +1,15 @@
+//! Test support: the real server on a random port over a real database, and an HTTP client.
+//!
+//! Every test runs once per backend. SQLite tests get a fresh file in a temporary folder;
+//! PostgreSQL tests get a database of their own, cloned from a migrated template and dropped at
+//! the end.
 
+pub mod app;
+pub mod backend;
+pub mod client;
+pub mod mail;
+pub mod people;
+
+pub use app::TestApp;
+pub use backend::Backend;
+pub use client::Reply;

@@ -1,0 +1,73 @@
+//! What survives a restart: data, the signing key, the first operator (created once), and
+//! messages queued but not yet delivered.
+
+use serde_json::json;
+use tenantry_tests::app::Storage;
+use tenantry_tests::people;
+use tenantry_tests::{mail, Backend, TestApp};
+
+use crate::Case;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "durability::a_restart_keeps_data_keys_and_creates_no_second_operator",
+            run: a_restart_keeps_data_keys_and_creates_no_second_operator,
+        },
+        Case {
+            name: "durability::messages_queued_before_a_stop_are_delivered_after_restart",
+            run: messages_queued_before_a_stop_are_delivered_after_restart,
+        },
+    ]
+}
+
+fn a_restart_keeps_data_keys_and_creates_no_second_operator(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    assert!(app.created_operator, "the first start creates the operator");
+    let tenant = people::tenant_with_admin(&app, "durable");
+    let token_before = tenant.global_admin.token.clone();
+    let storage = app.stop();
+
+    let app = TestApp::spawn_on(storage, &[]);
+    assert!(
+        !app.created_operator,
+        "a restart creates no operator and so prints nothing"
+    );
+    // Tokens signed before the restart are still valid: the key was kept.
+    let users = app
+        .client
+        .get(&format!("/v1/tenants/{}/users", tenant.id), &token_before);
+    users.assert_status(200);
+    assert_eq!(users.json()["items"].as_array().unwrap().len(), 2);
+    let operators = app.client.get("/v1/tenants", &app.operator_token()).json();
+    assert_eq!(operators["items"].as_array().unwrap().len(), 1);
+}
+
+fn messages_queued_before_a_stop_are_delivered_after_restart(backend: Backend) {
+    let storage = Storage::new(backend);
+    // The worker's first pass runs at start; after that it would wait a minute.
+    let app = TestApp::spawn_on(storage, &[("TENANTRY_OUTBOX_POLL_MS", "60000")]);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let operator = app.operator_token();
+    let reply = app.client.post(
+        "/v1/tenants",
+        &operator,
+        &json!({"name": "Queued", "slug": "queued", "cloud_manager": {"display_name": "Q", "user_name": "q", "contact_email": "queued@example.com"}}),
+    );
+    reply.assert_status(201);
+    let storage = app.stop();
+    assert!(
+        mail::to(&storage.mail_dir(), "queued@example.com").is_empty(),
+        "not delivered before the stop"
+    );
+
+    let app = TestApp::spawn_on(storage, &[]);
+    let messages = mail::wait_for(&app.storage.mail_dir(), "queued@example.com", 1);
+    assert!(messages[0].contains("Sign-in address: q@queued.tenantry.test"));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        mail::to(&app.storage.mail_dir(), "queued@example.com").len(),
+        1,
+        "delivered once"
+    );
+}
