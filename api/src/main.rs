@@ -41,12 +41,8 @@ async fn main() -> ExitCode {
     if let Some(operator) = &app.first_operator {
         print_first_run(&config, operator);
     }
-    log::info!(
-        "listening on {} ({} workers); Swagger UI at {}/swagger-ui/",
-        config.listen,
-        app.workers(),
-        config.public_url
-    );
+    let address = std::net::SocketAddr::new(config.listen.ip(), app.port());
+    log::info!("listening on http://{address} ({} workers); Swagger UI at http://{address}/swagger-ui/", app.workers());
     match app.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
