@@ -37,10 +37,7 @@ pub struct FirstOperator {
     pub generated_password: Option<String>,
 }
 
-pub fn ensure_operator(
-    pool: &DbPool,
-    config: &Config,
-) -> Result<Option<FirstOperator>, BootstrapError> {
+pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<FirstOperator>, BootstrapError> {
     let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
     if users::operator_exists(&mut conn)? {
         return Ok(None);
@@ -50,12 +47,7 @@ pub fn ensure_operator(
         None => EmailAddress::in_domain("operator", &config.platform_domain)?,
     };
     let (password, generated) = match &config.bootstrap_password {
-        Some(password) => (
-            Password::parse(password, Some(sign_in.local_part()))?
-                .expose()
-                .to_owned(),
-            false,
-        ),
+        Some(password) => (Password::parse(password, Some(sign_in.local_part()))?.expose().to_owned(), false),
         None => (passwords::temporary(), true),
     };
     let hash = passwords::hash(&password).map_err(|e| BootstrapError::Hash(e.to_string()))?;
@@ -85,8 +77,5 @@ pub fn ensure_operator(
         )?;
         Ok(true)
     })?;
-    Ok(created.then(|| FirstOperator {
-        sign_in: sign_in_text,
-        generated_password: generated.then_some(password),
-    }))
+    Ok(created.then(|| FirstOperator { sign_in: sign_in_text, generated_password: generated.then_some(password) }))
 }

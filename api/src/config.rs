@@ -41,64 +41,39 @@ impl Config {
     /// Reads settings through `lookup`, so tests can configure without touching the process
     /// environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let data_dir =
-            PathBuf::from(get("TENANTRY_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let data_dir = PathBuf::from(get("TENANTRY_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
         let default_database = format!("sqlite://{}", data_dir.join("tenantry.db").display());
-        let listen: SocketAddr =
-            parse("TENANTRY_LISTEN", get("TENANTRY_LISTEN"), "127.0.0.1:8080")?;
+        let listen: SocketAddr = parse("TENANTRY_LISTEN", get("TENANTRY_LISTEN"), "127.0.0.1:8080")?;
         let public_url = get("TENANTRY_PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}"));
-        let platform_domain_raw =
-            get("TENANTRY_PLATFORM_DOMAIN").unwrap_or_else(|| "tenantry.test".to_owned());
+        let platform_domain_raw = get("TENANTRY_PLATFORM_DOMAIN").unwrap_or_else(|| "tenantry.test".to_owned());
         Ok(Self {
             listen,
             database_url: get("DATABASE_URL").unwrap_or(default_database),
             data_dir,
             bootstrap_email: get("TENANTRY_BOOTSTRAP_EMAIL"),
             bootstrap_password: lookup("TENANTRY_BOOTSTRAP_PASSWORD").filter(|v| !v.is_empty()),
-            platform_domain: DomainName::parse(&platform_domain_raw).map_err(|e| ConfigError {
-                variable: "TENANTRY_PLATFORM_DOMAIN",
-                problem: e.to_string(),
-            })?,
+            platform_domain: DomainName::parse(&platform_domain_raw)
+                .map_err(|e| ConfigError { variable: "TENANTRY_PLATFORM_DOMAIN", problem: e.to_string() })?,
             cors_origins: get("TENANTRY_CORS_ORIGINS")
-                .map(|v| {
-                    v.split(',')
-                        .map(|o| o.trim().to_owned())
-                        .filter(|o| !o.is_empty())
-                        .collect()
-                })
+                .map(|v| v.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
                 .unwrap_or_default(),
             token_issuer: get("TENANTRY_TOKEN_ISSUER").unwrap_or_else(|| public_url.clone()),
-            token_audience: get("TENANTRY_TOKEN_AUDIENCE")
-                .unwrap_or_else(|| "tenantry-api".to_owned()),
+            token_audience: get("TENANTRY_TOKEN_AUDIENCE").unwrap_or_else(|| "tenantry-api".to_owned()),
             token_ttl_seconds: parse_in(
                 "TENANTRY_TOKEN_TTL_SECONDS",
                 get("TENANTRY_TOKEN_TTL_SECONDS"),
                 3600,
                 60..=86_400,
             )?,
-            db_pool_size: parse_in(
-                "TENANTRY_DB_POOL_SIZE",
-                get("TENANTRY_DB_POOL_SIZE"),
-                10,
-                1..=200,
-            )?,
+            db_pool_size: parse_in("TENANTRY_DB_POOL_SIZE", get("TENANTRY_DB_POOL_SIZE"), 10, 1..=200)?,
             max_body_bytes: parse_in(
                 "TENANTRY_MAX_BODY_BYTES",
                 get("TENANTRY_MAX_BODY_BYTES"),
                 65_536,
                 1024..=10_485_760,
             )?,
-            outbox_poll_millis: parse_in(
-                "TENANTRY_OUTBOX_POLL_MS",
-                get("TENANTRY_OUTBOX_POLL_MS"),
-                1000,
-                10..=60_000,
-            )?,
+            outbox_poll_millis: parse_in("TENANTRY_OUTBOX_POLL_MS", get("TENANTRY_OUTBOX_POLL_MS"), 1000, 10..=60_000)?,
             mail_from: get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),
             public_url,
@@ -114,19 +89,12 @@ impl Config {
     }
 }
 
-fn parse<T: std::str::FromStr>(
-    variable: &'static str,
-    value: Option<String>,
-    default: &str,
-) -> Result<T, ConfigError>
+fn parse<T: std::str::FromStr>(variable: &'static str, value: Option<String>, default: &str) -> Result<T, ConfigError>
 where
     T::Err: std::fmt::Display,
 {
     let raw = value.unwrap_or_else(|| default.to_owned());
-    raw.parse().map_err(|e: T::Err| ConfigError {
-        variable,
-        problem: format!("`{raw}` is not valid: {e}"),
-    })
+    raw.parse().map_err(|e: T::Err| ConfigError { variable, problem: format!("`{raw}` is not valid: {e}") })
 }
 
 fn parse_in<T>(
@@ -140,10 +108,8 @@ where
     T::Err: std::fmt::Display,
 {
     let Some(raw) = value else { return Ok(default) };
-    let parsed: T = raw.parse().map_err(|e: T::Err| ConfigError {
-        variable,
-        problem: format!("`{raw}` is not a number: {e}"),
-    })?;
+    let parsed: T =
+        raw.parse().map_err(|e: T::Err| ConfigError { variable, problem: format!("`{raw}` is not a number: {e}") })?;
     if !range.contains(&parsed) {
         return Err(ConfigError {
             variable,
@@ -158,16 +124,8 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Config::from_lookup(move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        })
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     }
 
     #[test]
@@ -191,14 +149,7 @@ mod tests {
 
     #[test]
     fn cors_origins_are_a_comma_separated_list() {
-        let config = config(&[(
-            "TENANTRY_CORS_ORIGINS",
-            "https://a.example, https://b.example,",
-        )])
-        .unwrap();
-        assert_eq!(
-            config.cors_origins,
-            vec!["https://a.example", "https://b.example"]
-        );
+        let config = config(&[("TENANTRY_CORS_ORIGINS", "https://a.example, https://b.example,")]).unwrap();
+        assert_eq!(config.cors_origins, vec!["https://a.example", "https://b.example"]);
     }
 }

@@ -23,17 +23,13 @@ impl IfMatch {
         let Some(value) = headers.get(IF_MATCH) else {
             return Ok(IfMatch::Any);
         };
-        let value = value.to_str().map_err(|_| {
-            ApiError::new(ErrorCode::InvalidHeader, "If-Match is not readable text")
-        })?;
+        let value =
+            value.to_str().map_err(|_| ApiError::new(ErrorCode::InvalidHeader, "If-Match is not readable text"))?;
         if value.trim() == "*" {
             return Ok(IfMatch::Any);
         }
-        let tags = value
-            .split(',')
-            .map(|t| t.trim().trim_start_matches("W/").to_owned())
-            .filter(|t| !t.is_empty())
-            .collect();
+        let tags =
+            value.split(',').map(|t| t.trim().trim_start_matches("W/").to_owned()).filter(|t| !t.is_empty()).collect();
         Ok(IfMatch::Tags(tags))
     }
 
@@ -65,9 +61,6 @@ mod tests {
         assert!(if_match("W/\"v3\"").check(3).is_ok());
         assert!(if_match("*").check(9).is_ok());
         assert!(if_match("\"v2\"").check(3).is_err());
-        assert!(IfMatch::from_headers(&HeaderMap::new())
-            .unwrap()
-            .check(1)
-            .is_ok());
+        assert!(IfMatch::from_headers(&HeaderMap::new()).unwrap().check(1).is_ok());
     }
 }

@@ -42,10 +42,7 @@ pub enum StartError {
     #[error(transparent)]
     Bootstrap(#[from] bootstrap::BootstrapError),
     #[error("cannot listen on {address}: {source}")]
-    Listen {
-        address: String,
-        source: std::io::Error,
-    },
+    Listen { address: String, source: std::io::Error },
     #[error("cannot prepare password hashing: {0}")]
     Hashing(String),
 }
@@ -74,18 +71,13 @@ impl Application {
         let pool = database.open_pool(pool_size)?;
         let (keys, created_signing_key) = SigningKeys::load_or_create(&config.keys_dir())?;
         let first_operator = bootstrap::ensure_operator(&pool, &config)?;
-        let decoy_password_hash = auth::passwords::hash(&auth::passwords::temporary())
-            .map_err(|e| StartError::Hashing(e.to_string()))?;
-        let listener = TcpListener::bind(config.listen).map_err(|source| StartError::Listen {
-            address: config.listen.to_string(),
-            source,
-        })?;
+        let decoy_password_hash =
+            auth::passwords::hash(&auth::passwords::temporary()).map_err(|e| StartError::Hashing(e.to_string()))?;
+        let listener = TcpListener::bind(config.listen)
+            .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?;
         let port = listener
             .local_addr()
-            .map_err(|source| StartError::Listen {
-                address: config.listen.to_string(),
-                source,
-            })?
+            .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?
             .port();
         let state = web::Data::new(AppState {
             pool,
@@ -96,14 +88,7 @@ impl Application {
             decoy_password_hash,
         });
         let server = serve(state.clone(), listener, workers)?;
-        Ok(Self {
-            server,
-            port,
-            state,
-            first_operator,
-            created_signing_key,
-            workers,
-        })
+        Ok(Self { server, port, state, first_operator, created_signing_key, workers })
     }
 
     pub fn port(&self) -> u16 {
@@ -121,10 +106,7 @@ impl Application {
     /// Serves until the server is stopped, delivering the outbox alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let config = &self.state.config;
-        let drop = mail_worker::MailDrop {
-            dir: config.mail_dir(),
-            from: config.mail_from.clone(),
-        };
+        let drop = mail_worker::MailDrop { dir: config.mail_dir(), from: config.mail_from.clone() };
         let poll = Duration::from_millis(config.outbox_poll_millis);
         let worker = actix_web::rt::spawn(mail_worker::run(self.state.pool.clone(), drop, poll));
         let outcome = self.server.await;
@@ -155,11 +137,7 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-fn serve(
-    state: web::Data<AppState>,
-    listener: TcpListener,
-    workers: usize,
-) -> Result<Server, StartError> {
+fn serve(state: web::Data<AppState>, listener: TcpListener, workers: usize) -> Result<Server, StartError> {
     let max_body = state.config.max_body_bytes;
     let origins = state.config.cors_origins.clone();
     let server = HttpServer::new(move || {
@@ -175,18 +153,12 @@ fn serve(
             .wrap(Logger::new("%{x-request-id}o %a \"%r\" %s %b %Dms").log_target("tenantry::http"))
             .wrap(from_fn(request_id::assign))
             .configure(routes::configure)
-            .service(
-                SwaggerUi::new("/swagger-ui/{_:.*}")
-                    .url("/api-docs/openapi.json", openapi::document()),
-            )
+            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
     })
     .workers(workers)
     .shutdown_timeout(10)
     .listen(listener)
-    .map_err(|source| StartError::Listen {
-        address: "listener".to_owned(),
-        source,
-    })?
+    .map_err(|source| StartError::Listen { address: "listener".to_owned(), source })?
     .run();
     Ok(server)
 }

@@ -40,10 +40,7 @@ pub async fn run(pool: DbPool, drop: MailDrop, poll: Duration) {
 }
 
 /// Delivers every due message once; returns how many were delivered.
-pub fn deliver_due(
-    pool: &DbPool,
-    drop: &MailDrop,
-) -> Result<usize, tenantry_persistence::StoreError> {
+pub fn deliver_due(pool: &DbPool, drop: &MailDrop) -> Result<usize, tenantry_persistence::StoreError> {
     let mut conn = pool.get()?;
     let now = Utc::now();
     let due = outbox::due(&mut conn, time::to_db(now), BATCH)?;
@@ -61,11 +58,7 @@ pub fn deliver_due(
             Err(error) => {
                 let backoff = 30 * i64::from(message.attempts.clamp(0, 20) + 1);
                 let retry_at = time::to_db(Utc::now() + chrono::Duration::seconds(backoff));
-                log::warn!(
-                    "cannot deliver message {} to {}: {error}",
-                    message.id,
-                    message.recipient
-                );
+                log::warn!("cannot deliver message {} to {}: {error}", message.id, message.recipient);
                 outbox::mark_failed(&mut conn, &message.id, &error.to_string(), retry_at)?;
             }
         }

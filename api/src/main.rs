@@ -55,10 +55,7 @@ async fn main() -> ExitCode {
 /// Said once, on the start that created the first operator.
 fn print_first_run(config: &Config, operator: &tenantry_api::bootstrap::FirstOperator) {
     let url = &config.public_url;
-    let password = operator
-        .generated_password
-        .as_deref()
-        .unwrap_or("(the TENANTRY_BOOTSTRAP_PASSWORD you set)");
+    let password = operator.generated_password.as_deref().unwrap_or("(the TENANTRY_BOOTSTRAP_PASSWORD you set)");
     println!();
     println!("================================================================================");
     println!(" Tenantry first run: a platform operator account was created.");
@@ -72,10 +69,7 @@ fn print_first_run(config: &Config, operator: &tenantry_api::bootstrap::FirstOpe
     println!();
     println!(" Sign in:");
     println!("   curl -s {url}/v1/auth/token -d grant_type=password \\");
-    println!(
-        "        --data-urlencode username={} --data-urlencode 'password=...'",
-        operator.sign_in
-    );
+    println!("        --data-urlencode username={} --data-urlencode 'password=...'", operator.sign_in);
     println!(" Or open {url}/swagger-ui/ and use Authorize.");
     println!("================================================================================");
     println!();

@@ -27,9 +27,7 @@ pub struct Metrics {
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut requests) = self.requests.lock() {
-            let stats = requests
-                .entry((method.to_owned(), route.to_owned(), status))
-                .or_default();
+            let stats = requests.entry((method.to_owned(), route.to_owned(), status)).or_default();
             stats.count += 1;
             stats.seconds += seconds;
         }
@@ -40,32 +38,24 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP tenantry_http_requests_total HTTP requests served, by route pattern and status.\n");
         out.push_str("# TYPE tenantry_http_requests_total counter\n");
-        let requests = self.requests.lock().map(|r| {
-            r.iter()
-                .map(|(k, v)| (k.clone(), v.count, v.seconds))
-                .collect::<Vec<_>>()
-        });
+        let requests =
+            self.requests.lock().map(|r| r.iter().map(|(k, v)| (k.clone(), v.count, v.seconds)).collect::<Vec<_>>());
         let requests = requests.unwrap_or_default();
         for ((method, route, status), count, _) in &requests {
-            let _ = writeln!(out, "tenantry_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}");
+            let _ = writeln!(
+                out,
+                "tenantry_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
+            );
         }
-        out.push_str(
-            "# HELP tenantry_http_request_duration_seconds_sum Time spent serving requests.\n",
-        );
+        out.push_str("# HELP tenantry_http_request_duration_seconds_sum Time spent serving requests.\n");
         out.push_str("# TYPE tenantry_http_request_duration_seconds_sum counter\n");
         for ((method, route, status), _, seconds) in &requests {
             let _ = writeln!(out, "tenantry_http_request_duration_seconds_sum{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {seconds:.6}");
         }
         out.push_str("# HELP tenantry_db_pool_connections Database connections, by state.\n");
         out.push_str("# TYPE tenantry_db_pool_connections gauge\n");
-        let _ = writeln!(
-            out,
-            "tenantry_db_pool_connections{{state=\"idle\"}} {pool_idle}"
-        );
-        let _ = writeln!(
-            out,
-            "tenantry_db_pool_connections{{state=\"open\"}} {pool_size}"
-        );
+        let _ = writeln!(out, "tenantry_db_pool_connections{{state=\"idle\"}} {pool_idle}");
+        let _ = writeln!(out, "tenantry_db_pool_connections{{state=\"open\"}} {pool_size}");
         if let Some(pending) = outbox_pending {
             out.push_str("# HELP tenantry_outbox_pending Messages to people not yet delivered.\n");
             out.push_str("# TYPE tenantry_outbox_pending gauge\n");
@@ -82,20 +72,11 @@ pub async fn observe(
     let started = Instant::now();
     let method = req.method().to_string();
     // The pattern, not the path, so that ids do not make a series per resource.
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.metrics.clone());
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let metrics = req.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
-        metrics.observe(
-            &method,
-            &route,
-            response.status().as_u16(),
-            started.elapsed().as_secs_f64(),
-        );
+        metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
     }
     Ok(response)
 }

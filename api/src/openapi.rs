@@ -6,9 +6,7 @@
 
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::security::{
-    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
-};
+use utoipa::openapi::security::{Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
@@ -85,10 +83,7 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "oauth2",
             SecurityScheme::OAuth2(OAuth2::with_description(
-                [Flow::Password(Password::new(
-                    "/v1/auth/token",
-                    Scopes::new(),
-                ))],
+                [Flow::Password(Password::new("/v1/auth/token", Scopes::new()))],
                 "Sign in with your sign-in address and password",
             )),
         );
@@ -98,13 +93,14 @@ impl Modify for SecuritySchemes {
 struct StandardErrors;
 
 /// (status, component name, description)
-const STANDARD: [(&str, &str, &str); 7] = [
-    ("400", "BadRequest", "The request is malformed or has invalid fields (`validation_failed`, `malformed_body`, `invalid_query`, `invalid_cursor`, `invalid_path`)"),
+const STANDARD: [(&str, &str, &str); 8] = [
+    ("400", "BadRequest", "The request does not match the documented schema (`malformed_body`, `invalid_body`, `invalid_query`, `invalid_path`, `invalid_header`)"),
     ("401", "Unauthorized", "No token, or an invalid or expired one"),
     ("403", "Forbidden", "Your roles do not allow this (`forbidden`), or you must change your temporary password first (`password_change_required`)"),
     ("404", "NotFound", "No such resource, or one you may not know of"),
     ("413", "PayloadTooLarge", "The body is larger than this API accepts"),
     ("415", "UnsupportedMediaType", "The body must be application/json"),
+    ("422", "Unprocessable", "The request matches the schema but a value breaks a rule (`validation_failed` with `errors`, `invalid_cursor`, or a code of the operation)"),
     ("500", "InternalError", "An unexpected error; it was logged with the request id"),
 ];
 
@@ -113,9 +109,7 @@ fn problem_response(description: &str) -> Response {
         .description(description)
         .content(
             crate::problem::PROBLEM_JSON,
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
         )
         .build()
 }
@@ -124,18 +118,10 @@ impl Modify for StandardErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         for (_, name, description) in STANDARD {
-            components
-                .responses
-                .insert(name.to_owned(), RefOr::T(problem_response(description)));
+            components.responses.insert(name.to_owned(), RefOr::T(problem_response(description)));
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
             for operation in operations.into_iter().flatten() {
                 add_standard_errors(path, operation);
             }
@@ -147,23 +133,17 @@ fn add_standard_errors(path: &str, operation: &mut Operation) {
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = operation.request_body.is_some();
     let parameters = operation.parameters.as_deref().unwrap_or_default();
-    let has_path = parameters
-        .iter()
-        .any(|p| p.parameter_in == ParameterIn::Path);
-    let has_input = has_body
-        || parameters
-            .iter()
-            .any(|p| matches!(p.parameter_in, ParameterIn::Query | ParameterIn::Header));
-    let is_probe = matches!(
-        path,
-        "/healthz" | "/readyz" | "/metrics" | "/.well-known/jwks.json"
-    );
+    let has_path = parameters.iter().any(|p| p.parameter_in == ParameterIn::Path);
+    let has_input =
+        has_body || parameters.iter().any(|p| matches!(p.parameter_in, ParameterIn::Query | ParameterIn::Header));
+    let is_probe = matches!(path, "/healthz" | "/readyz" | "/metrics" | "/.well-known/jwks.json");
     for (status, name, _) in STANDARD {
         let applies = match status {
             "400" => has_input || has_path,
             "401" | "403" => secured,
             "404" => has_path,
             "413" | "415" => has_body,
+            "422" => has_input,
             "500" => !is_probe || path == "/readyz",
             _ => false,
         };

@@ -21,16 +21,13 @@ impl PageRequest {
     pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> Result<Self, ApiError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::new(
-                ErrorCode::InvalidQuery,
-                format!("limit must be between 1 and {MAX_LIMIT}"),
-            ));
+            return Err(ApiError::new(ErrorCode::InvalidQuery, format!("limit must be between 1 and {MAX_LIMIT}")));
+        }
+        if cursor.is_some_and(|c| c.len() > 200) {
+            return Err(ApiError::new(ErrorCode::InvalidQuery, "`cursor` has at most 200 characters"));
         }
         let after = cursor.map(decode_cursor).transpose()?;
-        Ok(Self {
-            limit: i64::from(limit),
-            after,
-        })
+        Ok(Self { limit: i64::from(limit), after })
     }
 
     /// Ask the database for one more row than the page holds, to know whether a next page exists.
@@ -39,11 +36,7 @@ impl PageRequest {
     }
 
     /// Cuts the extra row and returns the page with the cursor of the next one.
-    pub fn finish<T>(
-        &self,
-        mut rows: Vec<T>,
-        id_of: impl Fn(&T) -> &str,
-    ) -> (Vec<T>, Option<String>) {
+    pub fn finish<T>(&self, mut rows: Vec<T>, id_of: impl Fn(&T) -> &str) -> (Vec<T>, Option<String>) {
         let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
         if rows.len() <= limit {
             return (rows, None);
@@ -55,12 +48,7 @@ impl PageRequest {
 }
 
 fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::InvalidCursor,
-            "the cursor is not one this API returned",
-        )
-    };
+    let invalid = || ApiError::new(ErrorCode::InvalidCursor, "the cursor is not one this API returned");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let id = String::from_utf8(bytes).map_err(|_| invalid())?;
     uuid::Uuid::parse_str(&id).map_err(|_| invalid())?;
@@ -82,17 +70,12 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let page = PageRequest::parse(Some(1), None).unwrap();
-        let ids = vec![
-            "019a0000-0000-7000-8000-000000000001".to_owned(),
-            "019a0000-0000-7000-8000-000000000002".to_owned(),
-        ];
+        let ids =
+            vec!["019a0000-0000-7000-8000-000000000001".to_owned(), "019a0000-0000-7000-8000-000000000002".to_owned()];
         let (rows, next) = page.finish(ids, |id| id.as_str());
         assert_eq!(rows.len(), 1);
         let next = PageRequest::parse(Some(1), next.as_deref()).unwrap();
-        assert_eq!(
-            next.after.as_deref(),
-            Some("019a0000-0000-7000-8000-000000000001")
-        );
+        assert_eq!(next.after.as_deref(), Some("019a0000-0000-7000-8000-000000000001"));
         assert!(PageRequest::parse(None, Some("!!")).is_err());
         assert!(PageRequest::parse(None, Some("bm90LWEtdXVpZA")).is_err());
     }

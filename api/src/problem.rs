@@ -22,6 +22,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     ValidationFailed,
+    InvalidBody,
     MalformedBody,
     InvalidPath,
     InvalidQuery,
@@ -54,8 +55,8 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         use ErrorCode::*;
         match self {
-            ValidationFailed | MalformedBody | InvalidPath | InvalidQuery | InvalidCursor
-            | InvalidHeader | UnsupportedGrantType | InvalidGrant => StatusCode::BAD_REQUEST,
+            InvalidBody | MalformedBody | InvalidPath | InvalidQuery | InvalidHeader | UnsupportedGrantType
+            | InvalidGrant => StatusCode::BAD_REQUEST,
             Unauthenticated | InvalidToken => StatusCode::UNAUTHORIZED,
             Forbidden | PasswordChangeRequired => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
@@ -65,7 +66,8 @@ impl ErrorCode {
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            DomainNotVerified | ContactEmailRequired | CurrentPasswordIncorrect => {
+            // Well-formed by the schema, but a value the rules refuse.
+            ValidationFailed | InvalidCursor | DomainNotVerified | ContactEmailRequired | CurrentPasswordIncorrect => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             TooManySignInAttempts => StatusCode::TOO_MANY_REQUESTS,
@@ -112,10 +114,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl std::fmt::Display) -> Self {
-        Self {
-            field: field.into(),
-            message: message.to_string(),
-        }
+        Self { field: field.into(), message: message.to_string() }
     }
 }
 
@@ -123,8 +122,8 @@ impl FieldError {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "urn:tenantry:problem:validation_failed",
-    "title": "Bad Request",
-    "status": 400,
+    "title": "Unprocessable Entity",
+    "status": 422,
     "detail": "the request has invalid fields",
     "code": "validation_failed",
     "errors": [{"field": "contact_email", "message": "an email address looks like `name@example.com`"}]
@@ -163,23 +162,19 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self {
-            code,
-            detail: detail.into(),
-            errors: Vec::new(),
-            context: None,
-            retry_after_seconds: None,
-        }
+        Self { code, detail: detail.into(), errors: Vec::new(), context: None, retry_after_seconds: None }
     }
 
+    /// Values that match the documented schema but break a rule (an email address that is not
+    /// one, a weak password): 422 with every field at fault.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
-        Self {
-            errors,
-            ..Self::new(
-                ErrorCode::ValidationFailed,
-                "the request has invalid fields",
-            )
-        }
+        Self { errors, ..Self::new(ErrorCode::ValidationFailed, "the request has invalid fields") }
+    }
+
+    /// A body that does not match the documented schema (unknown or missing field, wrong type):
+    /// 400 with the field at fault.
+    pub fn invalid_body(errors: Vec<FieldError>) -> Self {
+        Self { errors, ..Self::new(ErrorCode::InvalidBody, "the body does not match the documented schema") }
     }
 
     pub fn invalid_field(field: &str, message: impl std::fmt::Display) -> Self {
@@ -208,20 +203,14 @@ impl ApiError {
     pub fn too_many_sign_in_attempts(retry_after_seconds: u64) -> Self {
         Self {
             retry_after_seconds: Some(retry_after_seconds.max(1)),
-            ..Self::new(
-                ErrorCode::TooManySignInAttempts,
-                "too many failed sign-ins; try again later",
-            )
+            ..Self::new(ErrorCode::TooManySignInAttempts, "too many failed sign-ins; try again later")
         }
     }
 
     /// Something that should not happen: logged with its cause, opaque to the client.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         log::error!("internal error: {cause}");
-        Self::new(
-            ErrorCode::InternalError,
-            "an unexpected error occurred; it has been logged",
-        )
+        Self::new(ErrorCode::InternalError, "an unexpected error occurred; it has been logged")
     }
 
     pub fn with_context(mut self, context: serde_json::Value) -> Self {
@@ -246,12 +235,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let problem = problem_body(
-            self.code,
-            &self.detail,
-            self.errors.clone(),
-            self.context.clone(),
-        );
+        let problem = problem_body(self.code, &self.detail, self.errors.clone(), self.context.clone());
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_JSON);
         if let Some(seconds) = self.retry_after_seconds {
@@ -264,12 +248,7 @@ impl ResponseError for ApiError {
     }
 }
 
-fn problem_body(
-    code: ErrorCode,
-    detail: &str,
-    errors: Vec<FieldError>,
-    context: Option<serde_json::Value>,
-) -> Problem {
+fn problem_body(code: ErrorCode, detail: &str, errors: Vec<FieldError>, context: Option<serde_json::Value>) -> Problem {
     let status = code.status();
     Problem {
         problem_type: format!("urn:tenantry:problem:{}", code.as_str()),
@@ -303,18 +282,14 @@ impl From<diesel::result::Error> for ApiError {
 /// Catches every error response that did not come from an [`ApiError`] (unknown routes, wrong
 /// methods, errors from actix itself) and gives it a problem+json body, so clients see one
 /// error format everywhere.
-pub fn problem_for_bare_errors<B>(
-    response: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
+pub fn problem_for_bare_errors<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem = response
         .response()
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     if is_problem {
-        return Ok(ErrorHandlerResponse::Response(
-            response.map_into_left_body(),
-        ));
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let status = response.status();
     let code = ErrorCode::for_status(status);
@@ -337,7 +312,5 @@ pub fn problem_for_bare_errors<B>(
     let replacement = replacement
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
         .body(BoxBody::new(json));
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(request, replacement).map_into_right_body(),
-    ))
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, replacement).map_into_right_body()))
 }

@@ -7,15 +7,11 @@ use actix_web::{web, HttpRequest};
 use crate::problem::{ApiError, ErrorCode, FieldError};
 
 pub fn json_config(max_body_bytes: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(max_body_bytes)
-        .error_handler(|error, _req: &HttpRequest| json_error(error).into())
+    web::JsonConfig::default().limit(max_body_bytes).error_handler(|error, _req: &HttpRequest| json_error(error).into())
 }
 
 pub fn form_config(max_body_bytes: usize) -> web::FormConfig {
-    web::FormConfig::default()
-        .limit(max_body_bytes)
-        .error_handler(|error, _req: &HttpRequest| form_error(error).into())
+    web::FormConfig::default().limit(max_body_bytes).error_handler(|error, _req: &HttpRequest| form_error(error).into())
 }
 
 pub fn query_config() -> web::QueryConfig {
@@ -29,47 +25,30 @@ pub fn path_config() -> web::PathConfig {
 fn json_error(error: JsonPayloadError) -> ApiError {
     match error {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                "the request body is larger than this API accepts",
-            )
+            ApiError::new(ErrorCode::PayloadTooLarge, "the request body is larger than this API accepts")
         }
-        JsonPayloadError::ContentType => ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "send the body as application/json",
-        ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::invalid(vec![field_error_from_serde(&e)])
+        JsonPayloadError::ContentType => {
+            ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json")
         }
-        JsonPayloadError::Deserialize(e) => ApiError::new(
-            ErrorCode::MalformedBody,
-            format!("the body is not valid JSON: {e}"),
-        ),
-        other => ApiError::new(
-            ErrorCode::MalformedBody,
-            format!("the body could not be read: {other}"),
-        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::invalid_body(vec![field_error_from_serde(&e)]),
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::new(ErrorCode::MalformedBody, format!("the body is not valid JSON: {e}"))
+        }
+        other => ApiError::new(ErrorCode::MalformedBody, format!("the body could not be read: {other}")),
     }
 }
 
 fn form_error(error: UrlencodedError) -> ApiError {
     match error {
-        UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength => ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            "the request body is larger than this API accepts",
-        ),
+        UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength => {
+            ApiError::new(ErrorCode::PayloadTooLarge, "the request body is larger than this API accepts")
+        }
         UrlencodedError::ContentType => ApiError::new(
             ErrorCode::UnsupportedMediaType,
             "send the body as application/x-www-form-urlencoded or application/json",
         ),
-        UrlencodedError::Parse(e) => ApiError::new(
-            ErrorCode::MalformedBody,
-            format!("the form is not valid: {e}"),
-        ),
-        other => ApiError::new(
-            ErrorCode::MalformedBody,
-            format!("the form could not be read: {other}"),
-        ),
+        UrlencodedError::Parse(e) => ApiError::new(ErrorCode::MalformedBody, format!("the form is not valid: {e}")),
+        other => ApiError::new(ErrorCode::MalformedBody, format!("the form could not be read: {other}")),
     }
 }
 
@@ -77,31 +56,21 @@ fn query_error(error: QueryPayloadError) -> ApiError {
     let QueryPayloadError::Deserialize(e) = error else {
         return ApiError::new(ErrorCode::InvalidQuery, "the query string is not valid");
     };
-    ApiError::new(
-        ErrorCode::InvalidQuery,
-        format!("the query string is not valid: {e}"),
-    )
+    ApiError::new(ErrorCode::InvalidQuery, format!("the query string is not valid: {e}"))
 }
 
 fn path_error(error: PathError) -> ApiError {
     let PathError::Deserialize(e) = error else {
         return ApiError::new(ErrorCode::InvalidPath, "the path is not valid");
     };
-    ApiError::new(
-        ErrorCode::InvalidPath,
-        format!("a path segment is not valid: {e}"),
-    )
+    ApiError::new(ErrorCode::InvalidPath, format!("a path segment is not valid: {e}"))
 }
 
 /// serde_json says where it failed ("unknown field `x`, expected one of ... at line 1 column
 /// 12"); keep the message and name the field when serde names it.
 fn field_error_from_serde(error: &serde_json::Error) -> FieldError {
     let message = error.to_string();
-    let text = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_owned();
+    let text = message.split(" at line ").next().unwrap_or(&message).to_owned();
     let field = text
         .split('`')
         .nth(1)

@@ -13,11 +13,7 @@ pub const HEADER: &str = "x-request-id";
 pub struct RequestId(pub String);
 
 fn acceptable(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub async fn assign(
@@ -33,9 +29,7 @@ pub async fn assign(
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.call(req).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static(HEADER), value);
+        response.headers_mut().insert(HeaderName::from_static(HEADER), value);
     }
     Ok(response)
 }

@@ -40,9 +40,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
+            let mut conn = pool.get().map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
             work(&mut conn)
         })
         .await?
@@ -57,9 +55,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
+            let mut conn = pool.get().map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
             conn.write(work)
         })
         .await?

@@ -10,11 +10,7 @@ pub struct FieldCheck {
 
 impl FieldCheck {
     /// Keeps the value, or records the field's error and returns `None`.
-    pub fn check<T, E: std::fmt::Display>(
-        &mut self,
-        field: &str,
-        result: Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(error) => {
@@ -47,5 +43,16 @@ impl FieldCheck {
             return Err(ApiError::invalid(self.errors));
         }
         build().ok_or_else(|| ApiError::internal("a validated field went missing"))
+    }
+}
+
+/// A free-text query parameter, refused (400) beyond its documented maximum length.
+pub fn bounded_query(name: &str, value: Option<String>, max_chars: usize) -> Result<Option<String>, ApiError> {
+    match value {
+        Some(text) if text.chars().count() > max_chars => Err(ApiError::new(
+            crate::problem::ErrorCode::InvalidQuery,
+            format!("`{name}` has at most {max_chars} characters"),
+        )),
+        other => Ok(other),
     }
 }

@@ -114,7 +114,11 @@ fn first_run_prints_how_to_sign_in_once_and_a_restart_keeps_everything() {
     drop(first);
 
     let second = start(dir.path());
-    assert!(!second.stdout.contains("first run") && !second.stdout.contains(&password), "a restart prints nothing new: {}", second.stdout);
+    assert!(
+        !second.stdout.contains("first run") && !second.stdout.contains(&password),
+        "a restart prints nothing new: {}",
+        second.stdout
+    );
     let (status, _) = sign_in(&second.base_url, &sign_in_address, &password);
     assert_eq!(status, 200, "the same account, the same password");
     let (status, _) = get(&format!("{}/v1/me", second.base_url), Some(&token));

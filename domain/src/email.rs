@@ -30,10 +30,7 @@ impl EmailAddress {
             return Err(EmailError::TooLong);
         }
         let (local, domain) = raw.rsplit_once('@').ok_or(EmailError::Shape)?;
-        Ok(Self {
-            local: parse_local_part(local)?,
-            domain: DomainName::parse(domain)?,
-        })
+        Ok(Self { local: parse_local_part(local)?, domain: DomainName::parse(domain)? })
     }
 
     /// An address in a given domain, from a local part typed separately.
@@ -86,26 +83,11 @@ mod tests {
     #[test]
     fn malformed_addresses_are_refused() {
         assert_eq!(EmailAddress::parse("nobody"), Err(EmailError::Shape));
-        assert_eq!(
-            EmailAddress::parse("@contoso.fr"),
-            Err(EmailError::LocalPart)
-        );
-        assert_eq!(
-            EmailAddress::parse("a..b@contoso.fr"),
-            Err(EmailError::LocalPart)
-        );
-        assert_eq!(
-            EmailAddress::parse("a b@contoso.fr"),
-            Err(EmailError::LocalPart)
-        );
-        assert!(matches!(
-            EmailAddress::parse("a@contoso"),
-            Err(EmailError::Domain(_))
-        ));
-        assert_eq!(
-            EmailAddress::parse(&format!("{}@x.fr", "a".repeat(260))),
-            Err(EmailError::TooLong)
-        );
+        assert_eq!(EmailAddress::parse("@contoso.fr"), Err(EmailError::LocalPart));
+        assert_eq!(EmailAddress::parse("a..b@contoso.fr"), Err(EmailError::LocalPart));
+        assert_eq!(EmailAddress::parse("a b@contoso.fr"), Err(EmailError::LocalPart));
+        assert!(matches!(EmailAddress::parse("a@contoso"), Err(EmailError::Domain(_))));
+        assert_eq!(EmailAddress::parse(&format!("{}@x.fr", "a".repeat(260))), Err(EmailError::TooLong));
     }
 
     #[test]

@@ -76,22 +76,10 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused_with_the_reason() {
-        assert_eq!(
-            Password::parse("short", None).err(),
-            Some(PasswordPolicyError::TooShort)
-        );
-        assert_eq!(
-            Password::parse(&"ab".repeat(65), None).err(),
-            Some(PasswordPolicyError::TooLong)
-        );
-        assert_eq!(
-            Password::parse("Password1234", None).err(),
-            Some(PasswordPolicyError::Common)
-        );
-        assert_eq!(
-            Password::parse("aaaaaaaaaaaaaaa", None).err(),
-            Some(PasswordPolicyError::Common)
-        );
+        assert_eq!(Password::parse("short", None).err(), Some(PasswordPolicyError::TooShort));
+        assert_eq!(Password::parse(&"ab".repeat(65), None).err(), Some(PasswordPolicyError::TooLong));
+        assert_eq!(Password::parse("Password1234", None).err(), Some(PasswordPolicyError::Common));
+        assert_eq!(Password::parse("aaaaaaaaaaaaaaa", None).err(), Some(PasswordPolicyError::Common));
         assert_eq!(
             Password::parse("lovelace-rules-2026", Some("lovelace")).err(),
             Some(PasswordPolicyError::ContainsSignIn)
@@ -100,10 +88,7 @@ mod tests {
 
     #[test]
     fn length_counts_characters_not_bytes() {
-        assert!(
-            Password::parse("éééééééééééé", None).is_err(),
-            "twelve identical characters are common"
-        );
+        assert!(Password::parse("éééééééééééé", None).is_err(), "twelve identical characters are common");
         assert!(Password::parse("éàèùâêîôûëïü", None).is_ok());
     }
 }

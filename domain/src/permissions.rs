@@ -91,46 +91,22 @@ use Grant::{No, OwnOnly as Own, PasswordAdminsOnly as PwOnly, Yes};
 pub const MATRIX: [(Action, [Grant; 7]); 13] = [
     (Action::ReadTenant, [Yes, Yes, Yes, Yes, Own, Yes, Yes]),
     (Action::ManageUsers, [No, Yes, No, No, No, Yes, No]),
-    (
-        Action::ResetPasswordOfUser,
-        [Yes, Yes, No, Yes, No, Yes, Yes],
-    ),
-    (
-        Action::ResetPasswordOfAdmin,
-        [Yes, Yes, No, PwOnly, No, Yes, PwOnly],
-    ),
+    (Action::ResetPasswordOfUser, [Yes, Yes, No, Yes, No, Yes, Yes]),
+    (Action::ResetPasswordOfAdmin, [Yes, Yes, No, PwOnly, No, Yes, PwOnly]),
     (Action::DesignateAdmins, [Yes, Yes, No, No, No, Yes, No]),
-    (
-        Action::ManageSubscriptions,
-        [Yes, Yes, Yes, No, No, Yes, No],
-    ),
+    (Action::ManageSubscriptions, [Yes, Yes, Yes, No, No, Yes, No]),
     (Action::AssignLicences, [Yes, Yes, No, No, No, Yes, No]),
     (Action::ManageDomains, [Yes, Yes, No, No, No, Yes, No]),
-    (
-        Action::WorkServiceRequests,
-        [Yes, Yes, Yes, Yes, No, Yes, Yes],
-    ),
-    (
-        Action::ReadServiceHealth,
-        [Yes, Yes, Yes, Yes, No, Yes, Yes],
-    ),
+    (Action::WorkServiceRequests, [Yes, Yes, Yes, Yes, No, Yes, Yes]),
+    (Action::ReadServiceHealth, [Yes, Yes, Yes, Yes, No, Yes, Yes]),
     (Action::ReadAuditLog, [Yes, Yes, No, No, No, Yes, No]),
-    (
-        Action::ManagePartnerRelationships,
-        [No, Yes, No, No, No, No, No],
-    ),
-    (
-        Action::ChangeOwnPassword,
-        [Yes, Yes, Yes, Yes, Yes, Yes, Yes],
-    ),
+    (Action::ManagePartnerRelationships, [No, Yes, No, No, No, No, No]),
+    (Action::ChangeOwnPassword, [Yes, Yes, Yes, Yes, Yes, Yes, Yes]),
 ];
 
 /// The cell for one position and action.
 pub fn grant(position: Position, action: Action) -> Grant {
-    MATRIX
-        .iter()
-        .find(|(row, _)| *row == action)
-        .map_or(No, |(_, cells)| cells[position.column()])
+    MATRIX.iter().find(|(row, _)| *row == action).map_or(No, |(_, cells)| cells[position.column()])
 }
 
 /// What an action is aimed at, for the cells that depend on it.
@@ -144,22 +120,14 @@ pub enum Target<'a> {
 
 /// Whether a caller holding `positions` may perform `action` on `target`.
 pub fn permits(positions: &[Position], action: Action, target: Target<'_>) -> bool {
-    positions
-        .iter()
-        .any(|&position| match grant(position, action) {
-            Yes => true,
-            No => false,
-            Own => matches!(
-                target,
-                Target::Person {
-                    is_caller: true,
-                    ..
-                }
-            ),
-            PwOnly => {
-                matches!(target, Target::Person { roles, .. } if roles.is_password_admin_only())
-            }
-        })
+    positions.iter().any(|&position| match grant(position, action) {
+        Yes => true,
+        No => false,
+        Own => matches!(target, Target::Person { is_caller: true, .. }),
+        PwOnly => {
+            matches!(target, Target::Person { roles, .. } if roles.is_password_admin_only())
+        }
+    })
 }
 
 /// The platform operator is not a member of customer tenants: they may look (to support the
@@ -220,22 +188,8 @@ mod tests {
     fn a_plain_user_reads_only_themselves() {
         let nobody = RoleSet::default();
         let user = [Position::User];
-        assert!(permits(
-            &user,
-            Action::ReadTenant,
-            Target::Person {
-                is_caller: true,
-                roles: &nobody
-            }
-        ));
-        assert!(!permits(
-            &user,
-            Action::ReadTenant,
-            Target::Person {
-                is_caller: false,
-                roles: &nobody
-            }
-        ));
+        assert!(permits(&user, Action::ReadTenant, Target::Person { is_caller: true, roles: &nobody }));
+        assert!(!permits(&user, Action::ReadTenant, Target::Person { is_caller: false, roles: &nobody }));
         assert!(!permits(&user, Action::ReadTenant, Target::Tenant));
     }
 
@@ -246,14 +200,7 @@ mod tests {
         let global = RoleSet::new([AdminRole::GlobalAdmin]);
         let plain = RoleSet::default();
         let reset = |roles: &RoleSet| {
-            permits(
-                &password_admin,
-                password_reset_action(roles),
-                Target::Person {
-                    is_caller: false,
-                    roles,
-                },
-            )
+            permits(&password_admin, password_reset_action(roles), Target::Person { is_caller: false, roles })
         };
         assert!(reset(&plain));
         assert!(reset(&other_password_admin));
@@ -262,20 +209,9 @@ mod tests {
 
     #[test]
     fn several_roles_add_up() {
-        let positions = Position::of_member(&RoleSet::new([
-            AdminRole::BillingAdmin,
-            AdminRole::PasswordAdmin,
-        ]));
-        assert!(permits(
-            &positions,
-            Action::ManageSubscriptions,
-            Target::Tenant
-        ));
-        assert!(permits(
-            &positions,
-            Action::ResetPasswordOfUser,
-            Target::Tenant
-        ));
+        let positions = Position::of_member(&RoleSet::new([AdminRole::BillingAdmin, AdminRole::PasswordAdmin]));
+        assert!(permits(&positions, Action::ManageSubscriptions, Target::Tenant));
+        assert!(permits(&positions, Action::ResetPasswordOfUser, Target::Tenant));
         assert!(!permits(&positions, Action::ManageUsers, Target::Tenant));
     }
 }

@@ -16,12 +16,8 @@ pub enum AdminRole {
 }
 
 impl AdminRole {
-    pub const ALL: [AdminRole; 4] = [
-        AdminRole::CloudManager,
-        AdminRole::GlobalAdmin,
-        AdminRole::BillingAdmin,
-        AdminRole::PasswordAdmin,
-    ];
+    pub const ALL: [AdminRole; 4] =
+        [AdminRole::CloudManager, AdminRole::GlobalAdmin, AdminRole::BillingAdmin, AdminRole::PasswordAdmin];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,10 +42,7 @@ pub struct UnknownRole(pub String);
 impl FromStr for AdminRole {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AdminRole::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
+        AdminRole::ALL.into_iter().find(|role| role.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -109,8 +102,7 @@ impl RoleChange<'_> {
         if added.is_admin() && !self.has_contact_email {
             return Err(RoleChangeError::ContactEmailRequired);
         }
-        let loses_global = self.before.contains(AdminRole::GlobalAdmin)
-            && !self.after.contains(AdminRole::GlobalAdmin);
+        let loses_global = self.before.contains(AdminRole::GlobalAdmin) && !self.after.contains(AdminRole::GlobalAdmin);
         if loses_global && self.other_global_admins == 0 {
             return Err(RoleChangeError::LastGlobalAdmin);
         }
@@ -157,46 +149,27 @@ mod tests {
     fn designation_reports_only_new_roles() {
         let before = roles(&[AdminRole::BillingAdmin]);
         let after = roles(&[AdminRole::BillingAdmin, AdminRole::GlobalAdmin]);
-        let change = RoleChange {
-            before: &before,
-            after: &after,
-            has_contact_email: true,
-            other_global_admins: 0,
-        };
+        let change = RoleChange { before: &before, after: &after, has_contact_email: true, other_global_admins: 0 };
         assert_eq!(change.decide(), Ok(roles(&[AdminRole::GlobalAdmin])));
     }
 
     #[test]
     fn removing_roles_needs_no_contact_email() {
         let before = roles(&[AdminRole::BillingAdmin]);
-        let change = RoleChange {
-            before: &before,
-            after: &roles(&[]),
-            has_contact_email: false,
-            other_global_admins: 0,
-        };
+        let change =
+            RoleChange { before: &before, after: &roles(&[]), has_contact_email: false, other_global_admins: 0 };
         assert_eq!(change.decide(), Ok(roles(&[])));
     }
 
     #[test]
     fn the_last_global_admin_stays() {
         let before = roles(&[AdminRole::GlobalAdmin]);
-        let demote = RoleChange {
-            before: &before,
-            after: &roles(&[]),
-            has_contact_email: true,
-            other_global_admins: 0,
-        };
+        let demote =
+            RoleChange { before: &before, after: &roles(&[]), has_contact_email: true, other_global_admins: 0 };
         assert_eq!(demote.decide(), Err(RoleChangeError::LastGlobalAdmin));
-        let with_another = RoleChange {
-            other_global_admins: 1,
-            ..demote
-        };
+        let with_another = RoleChange { other_global_admins: 1, ..demote };
         assert!(with_another.decide().is_ok());
-        assert_eq!(
-            check_removal(&before, 0),
-            Err(RoleChangeError::LastGlobalAdmin)
-        );
+        assert_eq!(check_removal(&before, 0), Err(RoleChangeError::LastGlobalAdmin));
         assert_eq!(check_removal(&before, 2), Ok(()));
         assert_eq!(check_removal(&roles(&[AdminRole::BillingAdmin]), 0), Ok(()));
     }
@@ -204,9 +177,7 @@ mod tests {
     #[test]
     fn password_admin_only_means_nothing_else() {
         assert!(roles(&[AdminRole::PasswordAdmin]).is_password_admin_only());
-        assert!(
-            !roles(&[AdminRole::PasswordAdmin, AdminRole::BillingAdmin]).is_password_admin_only()
-        );
+        assert!(!roles(&[AdminRole::PasswordAdmin, AdminRole::BillingAdmin]).is_password_admin_only());
         assert!(!roles(&[]).is_password_admin_only());
     }
 }

@@ -17,20 +17,12 @@ pub struct ThrottlePolicy {
 impl ThrottlePolicy {
     /// Per account: a person may mistype a few times; a guesser is slowed to a crawl.
     pub fn per_account() -> Self {
-        Self {
-            max_failures: 5,
-            window: Duration::minutes(15),
-            lockout: Duration::minutes(5),
-        }
+        Self { max_failures: 5, window: Duration::minutes(15), lockout: Duration::minutes(5) }
     }
 
     /// Per client address: generous, because offices share one address.
     pub fn per_address() -> Self {
-        Self {
-            max_failures: 50,
-            window: Duration::minutes(15),
-            lockout: Duration::minutes(5),
-        }
+        Self { max_failures: 50, window: Duration::minutes(15), lockout: Duration::minutes(5) }
     }
 }
 
@@ -44,11 +36,7 @@ pub struct FailureRecord {
 
 impl ThrottlePolicy {
     /// `Err(retry_after)` while the key is locked out.
-    pub fn check(
-        &self,
-        record: Option<&FailureRecord>,
-        now: DateTime<Utc>,
-    ) -> Result<(), Duration> {
+    pub fn check(&self, record: Option<&FailureRecord>, now: DateTime<Utc>) -> Result<(), Duration> {
         let Some(record) = record else { return Ok(()) };
         if record.failures < self.max_failures {
             return Ok(());
@@ -62,27 +50,14 @@ impl ThrottlePolicy {
     }
 
     /// The record after one more failure at `now`; failures older than the window are forgotten.
-    pub fn record_failure(
-        &self,
-        record: Option<&FailureRecord>,
-        now: DateTime<Utc>,
-    ) -> FailureRecord {
+    pub fn record_failure(&self, record: Option<&FailureRecord>, now: DateTime<Utc>) -> FailureRecord {
         match record {
             Some(previous)
-                if now - previous.first_failure_at <= self.window
-                    || previous.failures >= self.max_failures =>
+                if now - previous.first_failure_at <= self.window || previous.failures >= self.max_failures =>
             {
-                FailureRecord {
-                    failures: previous.failures.saturating_add(1),
-                    last_failure_at: now,
-                    ..*previous
-                }
+                FailureRecord { failures: previous.failures.saturating_add(1), last_failure_at: now, ..*previous }
             }
-            _ => FailureRecord {
-                failures: 1,
-                first_failure_at: now,
-                last_failure_at: now,
-            },
+            _ => FailureRecord { failures: 1, first_failure_at: now, last_failure_at: now },
         }
     }
 
@@ -120,10 +95,7 @@ mod tests {
     fn the_fifth_failure_locks_for_the_lockout() {
         let policy = ThrottlePolicy::per_account();
         let record = fail_times(&policy, &[0, 1, 2, 3, 4]);
-        assert_eq!(
-            policy.check(Some(&record), at(5)),
-            Err(Duration::seconds(299))
-        );
+        assert_eq!(policy.check(Some(&record), at(5)), Err(Duration::seconds(299)));
         assert_eq!(policy.check(Some(&record), at(4 + 300)), Ok(()));
     }
 

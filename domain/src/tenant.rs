@@ -10,7 +10,9 @@ pub struct TenantName(String);
 pub enum TenantError {
     #[error("a tenant name is 1 to 200 characters")]
     Name,
-    #[error("a slug is 3 to 40 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen")]
+    #[error(
+        "a slug is 3 to 40 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen"
+    )]
     Slug,
     #[error("the initial domain is not a valid domain name: {0}")]
     InitialDomain(#[from] DomainNameError),
@@ -40,9 +42,7 @@ impl TenantSlug {
         let valid = (3..=40).contains(&slug.len())
             && slug.starts_with(|c: char| c.is_ascii_lowercase())
             && !slug.ends_with('-')
-            && slug
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !valid {
             return Err(TenantError::Slug);
         }
@@ -65,10 +65,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            TenantName::parse("  Contoso SARL ").unwrap().as_str(),
-            "Contoso SARL"
-        );
+        assert_eq!(TenantName::parse("  Contoso SARL ").unwrap().as_str(), "Contoso SARL");
         assert!(TenantName::parse("   ").is_err());
         assert!(TenantName::parse(&"x".repeat(201)).is_err());
         assert!(TenantName::parse("a\nb").is_err());
@@ -78,23 +75,12 @@ mod tests {
     fn slugs_make_the_initial_domain() {
         let platform = DomainName::parse("tenantry.test").unwrap();
         let slug = TenantSlug::parse("contoso-2").unwrap();
-        assert_eq!(
-            slug.initial_domain(&platform).unwrap().as_str(),
-            "contoso-2.tenantry.test"
-        );
+        assert_eq!(slug.initial_domain(&platform).unwrap().as_str(), "contoso-2.tenantry.test");
     }
 
     #[test]
     fn bad_slugs_are_refused() {
-        for bad in [
-            "ab",
-            "Contoso",
-            "1contoso",
-            "contoso-",
-            "con.toso",
-            "con_toso",
-            &"a".repeat(41),
-        ] {
+        for bad in ["ab", "Contoso", "1contoso", "contoso-", "con.toso", "con_toso", &"a".repeat(41)] {
             assert_eq!(TenantSlug::parse(bad), Err(TenantError::Slug), "{bad}");
         }
     }

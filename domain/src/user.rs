@@ -28,10 +28,7 @@ mod tests {
 
     #[test]
     fn display_names_are_trimmed_and_bounded() {
-        assert_eq!(
-            DisplayName::parse(" Ada Lovelace ").unwrap().as_str(),
-            "Ada Lovelace"
-        );
+        assert_eq!(DisplayName::parse(" Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
         assert_eq!(DisplayName::parse(""), Err(DisplayNameError));
         assert_eq!(DisplayName::parse("a\u{0}b"), Err(DisplayNameError));
         assert!(DisplayName::parse(&"é".repeat(200)).is_ok());

@@ -40,9 +40,7 @@ pub struct NewAuditEvent<'a> {
 }
 
 pub fn record(conn: &mut DbConnection, event: &NewAuditEvent<'_>) -> StoreResult<()> {
-    diesel::insert_into(audit_events::table)
-        .values(event)
-        .execute(conn)?;
+    diesel::insert_into(audit_events::table).values(event).execute(conn)?;
     Ok(())
 }
 
@@ -81,15 +79,9 @@ pub fn list(
     if let Some(before) = before {
         query = query.filter(audit_events::id.lt(before.to_owned()));
     }
-    Ok(query
-        .order(audit_events::id.desc())
-        .limit(limit)
-        .load(conn)?)
+    Ok(query.order(audit_events::id.desc()).limit(limit).load(conn)?)
 }
 
 pub fn count_for_tenant(conn: &mut DbConnection, tenant_id: &str) -> StoreResult<i64> {
-    Ok(audit_events::table
-        .filter(audit_events::tenant_id.eq(tenant_id))
-        .count()
-        .get_result(conn)?)
+    Ok(audit_events::table.filter(audit_events::tenant_id.eq(tenant_id)).count().get_result(conn)?)
 }

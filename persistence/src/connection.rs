@@ -60,10 +60,7 @@ impl Database {
             Database::Sqlite(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent).map_err(|e| {
-                        StoreError::Migration(format!(
-                            "cannot create the folder {}: {e}",
-                            parent.display()
-                        ))
+                        StoreError::Migration(format!("cannot create the folder {}: {e}", parent.display()))
                     })?;
                 }
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
@@ -80,22 +77,17 @@ impl Database {
     /// Applies pending migrations on a plain connection, before any pool exists. On PostgreSQL an
     /// advisory lock keeps replicas that start together from migrating twice.
     pub fn migrate(&self) -> StoreResult<()> {
-        let migration_error =
-            |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+        let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
         match self.connect()? {
             DbConnection::Postgresql(mut conn) => {
                 conn.batch_execute("SELECT pg_advisory_lock(7418529)")?;
-                let result = conn
-                    .run_pending_migrations(POSTGRES_MIGRATIONS)
-                    .map(|_| ())
-                    .map_err(migration_error);
+                let result = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()).map_err(migration_error);
                 conn.batch_execute("SELECT pg_advisory_unlock(7418529)")?;
                 result
             }
-            DbConnection::Sqlite(mut conn) => conn
-                .run_pending_migrations(SQLITE_MIGRATIONS)
-                .map(|_| ())
-                .map_err(migration_error),
+            DbConnection::Sqlite(mut conn) => {
+                conn.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(migration_error)
+            }
         }
     }
 
@@ -106,9 +98,7 @@ impl Database {
         Ok(Pool::builder()
             .max_size(max_size)
             .connection_timeout(Duration::from_secs(10))
-            .build(ConnectionManager {
-                database: self.clone(),
-            })?)
+            .build(ConnectionManager { database: self.clone() })?)
     }
 }
 
@@ -140,10 +130,7 @@ impl DbConnection {
     /// Runs `work` in one write transaction. On SQLite the transaction starts `IMMEDIATE`, taking
     /// the write lock up front: a deferred transaction that reads and then writes can fail with
     /// "database is locked" when another writer got there first, whatever the busy timeout.
-    pub fn write<T, E>(
-        &mut self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-    ) -> Result<T, E>
+    pub fn write<T, E>(&mut self, work: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
@@ -180,18 +167,9 @@ mod tests {
 
     #[test]
     fn urls_choose_the_backend_without_guessing() {
-        assert_eq!(
-            Database::from_url("sqlite://./data/t.db").unwrap(),
-            Database::Sqlite("./data/t.db".into())
-        );
-        assert!(matches!(
-            Database::from_url("postgres://u@h/db").unwrap(),
-            Database::Postgres(_)
-        ));
-        assert!(matches!(
-            Database::from_url("postgresql://u@h/db").unwrap(),
-            Database::Postgres(_)
-        ));
+        assert_eq!(Database::from_url("sqlite://./data/t.db").unwrap(), Database::Sqlite("./data/t.db".into()));
+        assert!(matches!(Database::from_url("postgres://u@h/db").unwrap(), Database::Postgres(_)));
+        assert!(matches!(Database::from_url("postgresql://u@h/db").unwrap(), Database::Postgres(_)));
         assert!(Database::from_url("mysql://x").is_err());
         assert!(Database::from_url("./data/t.db").is_err());
         assert!(Database::from_url("sqlite://").is_err());
@@ -208,9 +186,6 @@ mod tests {
             names
         };
         let root = env!("CARGO_MANIFEST_DIR");
-        assert_eq!(
-            versions(&format!("{root}/migrations/postgres")),
-            versions(&format!("{root}/migrations/sqlite"))
-        );
+        assert_eq!(versions(&format!("{root}/migrations/postgres")), versions(&format!("{root}/migrations/sqlite")));
     }
 }

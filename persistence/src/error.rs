@@ -24,13 +24,9 @@ pub enum StoreError {
 impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
         match error {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                StoreError::UniqueViolation {
-                    constraint: info
-                        .constraint_name()
-                        .map_or_else(|| info.message().to_owned(), str::to_owned),
-                }
-            }
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => StoreError::UniqueViolation {
+                constraint: info.constraint_name().map_or_else(|| info.message().to_owned(), str::to_owned),
+            },
             other => StoreError::Query(other),
         }
     }

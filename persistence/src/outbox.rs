@@ -35,18 +35,12 @@ pub struct NewOutboxMessage<'a> {
 }
 
 pub fn enqueue(conn: &mut DbConnection, message: &NewOutboxMessage<'_>) -> StoreResult<()> {
-    diesel::insert_into(outbox_messages::table)
-        .values(message)
-        .execute(conn)?;
+    diesel::insert_into(outbox_messages::table).values(message).execute(conn)?;
     Ok(())
 }
 
 /// Undelivered messages whose next attempt is due, oldest first.
-pub fn due(
-    conn: &mut DbConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> StoreResult<Vec<OutboxMessageRow>> {
+pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> StoreResult<Vec<OutboxMessageRow>> {
     Ok(outbox_messages::table
         .filter(outbox_messages::delivered_at.is_null())
         .filter(outbox_messages::next_attempt_at.le(now))
@@ -58,11 +52,7 @@ pub fn due(
 
 /// Claims a message for one delivery attempt by pushing its next attempt past `lease_until`.
 /// Only one worker (of however many replicas) wins the claim.
-pub fn claim(
-    conn: &mut DbConnection,
-    message: &OutboxMessageRow,
-    lease_until: NaiveDateTime,
-) -> StoreResult<bool> {
+pub fn claim(conn: &mut DbConnection, message: &OutboxMessageRow, lease_until: NaiveDateTime) -> StoreResult<bool> {
     let claimed = diesel::update(
         outbox_messages::table
             .find(&message.id)
@@ -79,32 +69,18 @@ pub fn claim(
 
 pub fn mark_delivered(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> StoreResult<()> {
     diesel::update(outbox_messages::table.find(id))
-        .set((
-            outbox_messages::delivered_at.eq(now),
-            outbox_messages::last_error.eq(None::<String>),
-        ))
+        .set((outbox_messages::delivered_at.eq(now), outbox_messages::last_error.eq(None::<String>)))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn mark_failed(
-    conn: &mut DbConnection,
-    id: &str,
-    error: &str,
-    retry_at: NaiveDateTime,
-) -> StoreResult<()> {
+pub fn mark_failed(conn: &mut DbConnection, id: &str, error: &str, retry_at: NaiveDateTime) -> StoreResult<()> {
     diesel::update(outbox_messages::table.find(id))
-        .set((
-            outbox_messages::last_error.eq(error),
-            outbox_messages::next_attempt_at.eq(retry_at),
-        ))
+        .set((outbox_messages::last_error.eq(error), outbox_messages::next_attempt_at.eq(retry_at)))
         .execute(conn)?;
     Ok(())
 }
 
 pub fn count_undelivered(conn: &mut DbConnection) -> StoreResult<i64> {
-    Ok(outbox_messages::table
-        .filter(outbox_messages::delivered_at.is_null())
-        .count()
-        .get_result(conn)?)
+    Ok(outbox_messages::table.filter(outbox_messages::delivered_at.is_null()).count().get_result(conn)?)
 }

@@ -42,14 +42,8 @@ pub struct NewTenantDomain<'a> {
 }
 
 /// Inserts a tenant with its initial domain, verified from the start.
-pub fn insert(
-    conn: &mut DbConnection,
-    tenant: &NewTenant<'_>,
-    initial_domain_id: &str,
-) -> StoreResult<()> {
-    diesel::insert_into(tenants::table)
-        .values(tenant)
-        .execute(conn)?;
+pub fn insert(conn: &mut DbConnection, tenant: &NewTenant<'_>, initial_domain_id: &str) -> StoreResult<()> {
+    diesel::insert_into(tenants::table).values(tenant).execute(conn)?;
     let domain = NewTenantDomain {
         id: initial_domain_id,
         tenant_id: tenant.id,
@@ -58,18 +52,12 @@ pub fn insert(
         is_initial: true,
         created_at: tenant.created_at,
     };
-    diesel::insert_into(tenant_domains::table)
-        .values(&domain)
-        .execute(conn)?;
+    diesel::insert_into(tenant_domains::table).values(&domain).execute(conn)?;
     Ok(())
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<TenantRow>> {
-    Ok(tenants::table
-        .find(id)
-        .select(TenantRow::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(tenants::table.find(id).select(TenantRow::as_select()).first(conn).optional()?)
 }
 
 /// Filters of the tenant list; both are optional and combine.
@@ -95,11 +83,7 @@ pub fn list(
     if let Some(prefix) = filter.domain_prefix {
         let matching = tenant_domains::table
             .filter(tenant_domains::verified.eq(true))
-            .filter(
-                tenant_domains::name
-                    .like(prefix_pattern(prefix))
-                    .escape('\\'),
-            )
+            .filter(tenant_domains::name.like(prefix_pattern(prefix)).escape('\\'))
             .select(tenant_domains::tenant_id);
         query = query.filter(tenants::id.eq_any(matching));
     }
@@ -117,25 +101,13 @@ pub fn rename(
     expected_version: i64,
     now: NaiveDateTime,
 ) -> StoreResult<bool> {
-    let changed = diesel::update(
-        tenants::table
-            .find(id)
-            .filter(tenants::version.eq(expected_version)),
-    )
-    .set((
-        tenants::name.eq(name),
-        tenants::updated_at.eq(now),
-        tenants::version.eq(tenants::version + 1),
-    ))
-    .execute(conn)?;
+    let changed = diesel::update(tenants::table.find(id).filter(tenants::version.eq(expected_version)))
+        .set((tenants::name.eq(name), tenants::updated_at.eq(now), tenants::version.eq(tenants::version + 1)))
+        .execute(conn)?;
     Ok(changed == 1)
 }
 
-pub fn has_verified_domain(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    name: &str,
-) -> StoreResult<bool> {
+pub fn has_verified_domain(conn: &mut DbConnection, tenant_id: &str, name: &str) -> StoreResult<bool> {
     let count: i64 = tenant_domains::table
         .filter(tenant_domains::tenant_id.eq(tenant_id))
         .filter(tenant_domains::name.eq(name))
@@ -155,10 +127,7 @@ pub fn verified_domains(conn: &mut DbConnection, tenant_id: &str) -> StoreResult
 }
 
 fn escape_like(text: &str) -> String {
-    text.to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// `%text%` for a case-insensitive substring search, with LIKE's wildcards escaped.

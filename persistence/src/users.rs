@@ -46,26 +46,16 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> StoreResult<()> {
-    diesel::insert_into(users::table)
-        .values(user)
-        .execute(conn)?;
+    diesel::insert_into(users::table).values(user).execute(conn)?;
     Ok(())
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<UserRow>> {
-    Ok(users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)
 }
 
 /// A member of one tenant; `None` for anyone else, so other tenants' people stay invisible.
-pub fn find_in_tenant(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    id: &str,
-) -> StoreResult<Option<UserRow>> {
+pub fn find_in_tenant(conn: &mut DbConnection, tenant_id: &str, id: &str) -> StoreResult<Option<UserRow>> {
     Ok(users::table
         .find(id)
         .filter(users::tenant_id.eq(tenant_id))
@@ -75,18 +65,11 @@ pub fn find_in_tenant(
 }
 
 pub fn find_by_sign_in(conn: &mut DbConnection, sign_in: &str) -> StoreResult<Option<UserRow>> {
-    Ok(users::table
-        .filter(users::sign_in.eq(sign_in))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(users::table.filter(users::sign_in.eq(sign_in)).select(UserRow::as_select()).first(conn).optional()?)
 }
 
 pub fn operator_exists(conn: &mut DbConnection) -> StoreResult<bool> {
-    let count: i64 = users::table
-        .filter(users::kind.eq(KIND_OPERATOR))
-        .count()
-        .get_result(conn)?;
+    let count: i64 = users::table.filter(users::kind.eq(KIND_OPERATOR)).count().get_result(conn)?;
     Ok(count > 0)
 }
 
@@ -98,17 +81,11 @@ pub fn list_in_tenant(
     after: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<UserRow>> {
-    let mut query = users::table
-        .filter(users::tenant_id.eq(tenant_id))
-        .select(UserRow::as_select())
-        .into_boxed();
+    let mut query = users::table.filter(users::tenant_id.eq(tenant_id)).select(UserRow::as_select()).into_boxed();
     if let Some(q) = search {
         let pattern = contains_pattern(q);
         query = query.filter(
-            lower(users::display_name)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(users::sign_in.like(pattern).escape('\\')),
+            lower(users::display_name).like(pattern.clone()).escape('\\').or(users::sign_in.like(pattern).escape('\\')),
         );
     }
     if let Some(after) = after {
@@ -134,37 +111,17 @@ pub fn update_profile(
     expected_version: i64,
     now: NaiveDateTime,
 ) -> StoreResult<bool> {
-    let changed = diesel::update(
-        users::table
-            .find(id)
-            .filter(users::version.eq(expected_version)),
-    )
-    .set((
-        changes,
-        users::updated_at.eq(now),
-        users::version.eq(users::version + 1),
-    ))
-    .execute(conn)?;
+    let changed = diesel::update(users::table.find(id).filter(users::version.eq(expected_version)))
+        .set((changes, users::updated_at.eq(now), users::version.eq(users::version + 1)))
+        .execute(conn)?;
     Ok(changed == 1)
 }
 
 /// Marks a change that is not a profile field (roles, password) by moving the version on.
-pub fn touch(
-    conn: &mut DbConnection,
-    id: &str,
-    expected_version: i64,
-    now: NaiveDateTime,
-) -> StoreResult<bool> {
-    let changed = diesel::update(
-        users::table
-            .find(id)
-            .filter(users::version.eq(expected_version)),
-    )
-    .set((
-        users::updated_at.eq(now),
-        users::version.eq(users::version + 1),
-    ))
-    .execute(conn)?;
+pub fn touch(conn: &mut DbConnection, id: &str, expected_version: i64, now: NaiveDateTime) -> StoreResult<bool> {
+    let changed = diesel::update(users::table.find(id).filter(users::version.eq(expected_version)))
+        .set((users::updated_at.eq(now), users::version.eq(users::version + 1)))
+        .execute(conn)?;
     Ok(changed == 1)
 }
 
@@ -186,17 +143,9 @@ pub fn set_password(
     Ok(())
 }
 
-pub fn set_preferences(
-    conn: &mut DbConnection,
-    id: &str,
-    preferences: &str,
-    now: NaiveDateTime,
-) -> StoreResult<()> {
+pub fn set_preferences(conn: &mut DbConnection, id: &str, preferences: &str, now: NaiveDateTime) -> StoreResult<()> {
     diesel::update(users::table.find(id))
-        .set((
-            users::preferences.eq(preferences),
-            users::updated_at.eq(now),
-        ))
+        .set((users::preferences.eq(preferences), users::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
 }
@@ -215,10 +164,7 @@ pub fn roles_of(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<Strin
 }
 
 /// Roles of several people at once, for list pages.
-pub fn roles_of_many(
-    conn: &mut DbConnection,
-    user_ids: &[String],
-) -> StoreResult<HashMap<String, Vec<String>>> {
+pub fn roles_of_many(conn: &mut DbConnection, user_ids: &[String]) -> StoreResult<HashMap<String, Vec<String>>> {
     let pairs: Vec<(String, String)> = user_roles::table
         .filter(user_roles::user_id.eq_any(user_ids))
         .order((user_roles::user_id.asc(), user_roles::role.asc()))
@@ -232,21 +178,12 @@ pub fn roles_of_many(
 }
 
 /// Replaces a person's roles with `roles`.
-pub fn replace_roles(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    user_id: &str,
-    roles: &[&str],
-) -> StoreResult<()> {
+pub fn replace_roles(conn: &mut DbConnection, tenant_id: &str, user_id: &str, roles: &[&str]) -> StoreResult<()> {
     diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
     // One insert per role: batch inserts are not in the subset both backends share.
     for role in roles {
         diesel::insert_into(user_roles::table)
-            .values((
-                user_roles::user_id.eq(user_id),
-                user_roles::tenant_id.eq(tenant_id),
-                user_roles::role.eq(*role),
-            ))
+            .values((user_roles::user_id.eq(user_id), user_roles::tenant_id.eq(tenant_id), user_roles::role.eq(*role)))
             .execute(conn)?;
     }
     Ok(())

@@ -59,119 +59,36 @@ struct Route {
 }
 
 const ROUTES: &[Route] = &[
-    Route {
-        method: "GET",
-        path: "/healthz",
-        rule: Rule::Public,
-    },
-    Route {
-        method: "GET",
-        path: "/readyz",
-        rule: Rule::Public,
-    },
-    Route {
-        method: "GET",
-        path: "/metrics",
-        rule: Rule::Public,
-    },
-    Route {
-        method: "GET",
-        path: "/.well-known/jwks.json",
-        rule: Rule::Public,
-    },
-    Route {
-        method: "POST",
-        path: "/v1/auth/token",
-        rule: Rule::Public,
-    },
-    Route {
-        method: "GET",
-        path: "/v1/me",
-        rule: Rule::SignedIn,
-    },
-    Route {
-        method: "POST",
-        path: "/v1/me/password",
-        rule: Rule::SignedIn,
-    },
-    Route {
-        method: "GET",
-        path: "/v1/me/preferences",
-        rule: Rule::SignedIn,
-    },
-    Route {
-        method: "PUT",
-        path: "/v1/me/preferences",
-        rule: Rule::SignedIn,
-    },
-    Route {
-        method: "GET",
-        path: "/v1/tenants",
-        rule: Rule::Operator,
-    },
-    Route {
-        method: "POST",
-        path: "/v1/tenants",
-        rule: Rule::Operator,
-    },
-    Route {
-        method: "GET",
-        path: "/v1/tenants/{tid}",
-        rule: Rule::Tenant(Action::ReadTenant),
-    },
-    Route {
-        method: "PATCH",
-        path: "/v1/tenants/{tid}",
-        rule: Rule::Operator,
-    },
-    Route {
-        method: "GET",
-        path: "/v1/tenants/{tid}/users",
-        rule: Rule::Tenant(Action::ReadTenant),
-    },
-    Route {
-        method: "POST",
-        path: "/v1/tenants/{tid}/users",
-        rule: Rule::CreateUser,
-    },
-    Route {
-        method: "GET",
-        path: "/v1/tenants/{tid}/users/{uid}",
-        rule: Rule::OtherPerson(Action::ReadTenant),
-    },
-    Route {
-        method: "PATCH",
-        path: "/v1/tenants/{tid}/users/{uid}",
-        rule: Rule::OtherPerson(Action::ManageUsers),
-    },
-    Route {
-        method: "DELETE",
-        path: "/v1/tenants/{tid}/users/{uid}",
-        rule: Rule::OtherPerson(Action::ManageUsers),
-    },
+    Route { method: "GET", path: "/healthz", rule: Rule::Public },
+    Route { method: "GET", path: "/readyz", rule: Rule::Public },
+    Route { method: "GET", path: "/metrics", rule: Rule::Public },
+    Route { method: "GET", path: "/.well-known/jwks.json", rule: Rule::Public },
+    Route { method: "POST", path: "/v1/auth/token", rule: Rule::Public },
+    Route { method: "GET", path: "/v1/me", rule: Rule::SignedIn },
+    Route { method: "POST", path: "/v1/me/password", rule: Rule::SignedIn },
+    Route { method: "GET", path: "/v1/me/preferences", rule: Rule::SignedIn },
+    Route { method: "PUT", path: "/v1/me/preferences", rule: Rule::SignedIn },
+    Route { method: "GET", path: "/v1/tenants", rule: Rule::Operator },
+    Route { method: "POST", path: "/v1/tenants", rule: Rule::Operator },
+    Route { method: "GET", path: "/v1/tenants/{tid}", rule: Rule::Tenant(Action::ReadTenant) },
+    Route { method: "PATCH", path: "/v1/tenants/{tid}", rule: Rule::Operator },
+    Route { method: "GET", path: "/v1/tenants/{tid}/users", rule: Rule::Tenant(Action::ReadTenant) },
+    Route { method: "POST", path: "/v1/tenants/{tid}/users", rule: Rule::CreateUser },
+    Route { method: "GET", path: "/v1/tenants/{tid}/users/{uid}", rule: Rule::OtherPerson(Action::ReadTenant) },
+    Route { method: "PATCH", path: "/v1/tenants/{tid}/users/{uid}", rule: Rule::OtherPerson(Action::ManageUsers) },
+    Route { method: "DELETE", path: "/v1/tenants/{tid}/users/{uid}", rule: Rule::OtherPerson(Action::ManageUsers) },
     Route {
         method: "PUT",
         path: "/v1/tenants/{tid}/users/{uid}/roles",
         rule: Rule::OtherPerson(Action::DesignateAdmins),
     },
-    Route {
-        method: "POST",
-        path: "/v1/tenants/{tid}/users/{uid}/password-reset",
-        rule: Rule::PasswordReset,
-    },
-    Route {
-        method: "GET",
-        path: "/v1/tenants/{tid}/audit-events",
-        rule: Rule::Tenant(Action::ReadAuditLog),
-    },
+    Route { method: "POST", path: "/v1/tenants/{tid}/users/{uid}/password-reset", rule: Rule::PasswordReset },
+    Route { method: "GET", path: "/v1/tenants/{tid}/audit-events", rule: Rule::Tenant(Action::ReadAuditLog) },
 ];
 
 fn the_route_table_covers_every_published_operation(backend: Backend) {
     let app = TestApp::spawn(backend);
-    let document = app
-        .client
-        .send(Call::new("GET", "/api-docs/openapi.json"))
-        .json();
+    let document = app.client.send(Call::new("GET", "/api-docs/openapi.json")).json();
     let mut published = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
@@ -179,15 +96,9 @@ fn the_route_table_covers_every_published_operation(backend: Backend) {
         }
     }
     published.sort();
-    let mut tabled: Vec<String> = ROUTES
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let mut tabled: Vec<String> = ROUTES.iter().map(|r| format!("{} {}", r.method, r.path)).collect();
     tabled.sort();
-    assert_eq!(
-        published, tabled,
-        "ROUTES must list exactly the published operations"
-    );
+    assert_eq!(published, tabled, "ROUTES must list exactly the published operations");
 }
 
 /// A request body that is valid for the route, so that only access decides the answer.
@@ -196,9 +107,7 @@ fn valid_body(route: &Route, tenant: &Tenant, unique: &str) -> Option<Value> {
         ("POST", "/v1/tenants/{tid}/users") => Some(json!({
             "display_name": format!("Created {unique}"), "sign_in": format!("created-{unique}@{}", tenant.domain),
             "password": CHOSEN_PASSWORD})),
-        ("PATCH", "/v1/tenants/{tid}/users/{uid}") => {
-            Some(json!({"display_name": format!("Edited {unique}")}))
-        }
+        ("PATCH", "/v1/tenants/{tid}/users/{uid}") => Some(json!({"display_name": format!("Edited {unique}")})),
         ("PATCH", "/v1/tenants/{tid}") => Some(json!({"name": format!("Renamed {unique}")})),
         ("PUT", "/v1/tenants/{tid}/users/{uid}/roles") => Some(json!({"roles": []})),
         ("POST", "/v1/tenants/{tid}/users/{uid}/password-reset") => Some(json!({})),
@@ -206,14 +115,7 @@ fn valid_body(route: &Route, tenant: &Tenant, unique: &str) -> Option<Value> {
     }
 }
 
-fn call(
-    app: &TestApp,
-    route: &Route,
-    token: &str,
-    tid: &str,
-    uid: &str,
-    body: Option<Value>,
-) -> tenantry_tests::Reply {
+fn call(app: &TestApp, route: &Route, token: &str, tid: &str, uid: &str, body: Option<Value>) -> tenantry_tests::Reply {
     let path = route.path.replace("{tid}", tid).replace("{uid}", uid);
     let mut request = Call::new(route.method, &path).token(token);
     if let Some(body) = body {
@@ -225,27 +127,10 @@ fn call(
 /// What tenant B looks like to its own admin: people, audit trail and mail.
 fn snapshot(app: &TestApp, tenant: &Tenant) -> (Value, Value, usize, Value) {
     let admin = &tenant.global_admin.token;
-    let users = app
-        .client
-        .get(&format!("/v1/tenants/{}/users?limit=200", tenant.id), admin)
-        .json();
-    let audit = app
-        .client
-        .get(
-            &format!("/v1/tenants/{}/audit-events?limit=200", tenant.id),
-            admin,
-        )
-        .json();
-    let tenant_view = app
-        .client
-        .get(&format!("/v1/tenants/{}", tenant.id), admin)
-        .json();
-    (
-        users,
-        audit,
-        mail::all(&app.storage.mail_dir()).len(),
-        tenant_view,
-    )
+    let users = app.client.get(&format!("/v1/tenants/{}/users?limit=200", tenant.id), admin).json();
+    let audit = app.client.get(&format!("/v1/tenants/{}/audit-events?limit=200", tenant.id), admin).json();
+    let tenant_view = app.client.get(&format!("/v1/tenants/{}", tenant.id), admin).json();
+    (users, audit, mail::all(&app.storage.mail_dir()).len(), tenant_view)
 }
 
 fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
@@ -261,14 +146,7 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
         for (n, caller) in a_callers.iter().enumerate() {
             // B's tenant with B's person.
             let body = valid_body(route, &a, &format!("x{n}"));
-            let reply = call(
-                &app,
-                route,
-                &caller.token,
-                &b.id,
-                &b_member.id,
-                body.clone(),
-            );
+            let reply = call(&app, route, &caller.token, &b.id, &b_member.id, body.clone());
             if matches!(route.rule, Rule::Operator) {
                 reply.assert_problem(403, "forbidden");
             } else {
@@ -288,14 +166,7 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
         }
     }
     // A's admin cannot even tell whether B exists: an unknown tenant id answers the same.
-    let unknown = call(
-        &app,
-        &ROUTES[11],
-        &a.global_admin.token,
-        "019a0000-0000-7000-8000-000000000000",
-        "x",
-        None,
-    );
+    let unknown = call(&app, &ROUTES[11], &a.global_admin.token, "019a0000-0000-7000-8000-000000000000", "x", None);
     unknown.assert_problem(404, "not_found");
     // Mail for A's own fixture may still be arriving; compare B's view only once it has settled.
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -316,9 +187,7 @@ fn expected(rule: Rule, caller_roles: Option<&[AdminRole]>, target_roles: &RoleS
         // The platform operator.
         return match rule {
             Rule::Operator => true,
-            Rule::Tenant(action) | Rule::OtherPerson(action) => {
-                permissions::operator_permits(action)
-            }
+            Rule::Tenant(action) | Rule::OtherPerson(action) => permissions::operator_permits(action),
             Rule::CreateUser | Rule::PasswordReset => false,
             Rule::Public | Rule::SignedIn => true,
         };
@@ -328,22 +197,14 @@ fn expected(rule: Rule, caller_roles: Option<&[AdminRole]>, target_roles: &RoleS
         Rule::Operator => false,
         Rule::Public | Rule::SignedIn => true,
         Rule::Tenant(action) => permissions::permits(&held, action, Target::Tenant),
-        Rule::OtherPerson(action) => permissions::permits(
-            &held,
-            action,
-            Target::Person {
-                is_caller: false,
-                roles: target_roles,
-            },
-        ),
+        Rule::OtherPerson(action) => {
+            permissions::permits(&held, action, Target::Person { is_caller: false, roles: target_roles })
+        }
         Rule::CreateUser => permissions::permits(&held, Action::ManageUsers, Target::Tenant),
         Rule::PasswordReset => permissions::permits(
             &held,
             permissions::password_reset_action(target_roles),
-            Target::Person {
-                is_caller: false,
-                roles: target_roles,
-            },
+            Target::Person { is_caller: false, roles: target_roles },
         ),
     }
 }
@@ -356,68 +217,34 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
     let password = people::add_member(&app, &tenant, "password", &["password_admin"]);
     let plain = people::add_member(&app, &tenant, "plain", &[]);
     let callers: Vec<(&str, &str, Option<&[AdminRole]>)> = vec![
-        (
-            "cloud manager",
-            &tenant.cloud_manager.token,
-            Some(&[AdminRole::CloudManager]),
-        ),
-        (
-            "global admin",
-            &tenant.global_admin.token,
-            Some(&[AdminRole::GlobalAdmin]),
-        ),
-        (
-            "billing admin",
-            &billing.token,
-            Some(&[AdminRole::BillingAdmin]),
-        ),
-        (
-            "password admin",
-            &password.token,
-            Some(&[AdminRole::PasswordAdmin]),
-        ),
+        ("cloud manager", &tenant.cloud_manager.token, Some(&[AdminRole::CloudManager])),
+        ("global admin", &tenant.global_admin.token, Some(&[AdminRole::GlobalAdmin])),
+        ("billing admin", &billing.token, Some(&[AdminRole::BillingAdmin])),
+        ("password admin", &password.token, Some(&[AdminRole::PasswordAdmin])),
         ("plain user", &plain.token, Some(&[])),
         ("operator", &operator, None),
     ];
     // Targets of password resets, one per kind of person the matrix distinguishes.
     let reset_targets: Vec<(Person, RoleSet)> = vec![
-        (
-            people::add_member(&app, &tenant, "reset-plain", &[]),
-            RoleSet::default(),
-        ),
-        (
-            people::add_member(&app, &tenant, "reset-pw", &["password_admin"]),
-            RoleSet::new([AdminRole::PasswordAdmin]),
-        ),
-        (
-            people::add_member(&app, &tenant, "reset-global", &["global_admin"]),
-            RoleSet::new([AdminRole::GlobalAdmin]),
-        ),
+        (people::add_member(&app, &tenant, "reset-plain", &[]), RoleSet::default()),
+        (people::add_member(&app, &tenant, "reset-pw", &["password_admin"]), RoleSet::new([AdminRole::PasswordAdmin])),
+        (people::add_member(&app, &tenant, "reset-global", &["global_admin"]), RoleSet::new([AdminRole::GlobalAdmin])),
     ];
     let mut checked = 0;
-    for route in ROUTES
-        .iter()
-        .filter(|r| r.path.contains("{tid}") || matches!(r.rule, Rule::Operator))
-    {
+    for route in ROUTES.iter().filter(|r| r.path.contains("{tid}") || matches!(r.rule, Rule::Operator)) {
         for (n, (who, token, roles)) in callers.iter().enumerate() {
             let targets: Vec<(String, RoleSet)> = match route.rule {
-                Rule::PasswordReset => reset_targets
-                    .iter()
-                    .map(|(p, r)| (p.id.clone(), r.clone()))
-                    .collect(),
+                Rule::PasswordReset => reset_targets.iter().map(|(p, r)| (p.id.clone(), r.clone())).collect(),
                 // A fresh plain person each time: a permitted DELETE removes it.
-                _ if route.path.contains("{uid}") => vec![(
-                    people::add_member(&app, &tenant, &format!("t{checked}-{n}"), &[]).id,
-                    RoleSet::default(),
-                )],
+                _ if route.path.contains("{uid}") => {
+                    vec![(people::add_member(&app, &tenant, &format!("t{checked}-{n}"), &[]).id, RoleSet::default())]
+                }
                 _ => vec![(String::new(), RoleSet::default())],
             };
             for (target, target_roles) in targets {
                 let body = match (route.method, route.path) {
-                    ("POST", "/v1/tenants") => {
-                        Some(json!({"name": "Made", "slug": format!("made-{checked}"),
-                        "cloud_manager": {"display_name": "M", "user_name": "m", "contact_email": "m@example.com"}}))
-                    }
+                    ("POST", "/v1/tenants") => Some(json!({"name": "Made", "slug": format!("made-{checked}"),
+                        "cloud_manager": {"display_name": "M", "user_name": "m", "contact_email": "m@example.com"}})),
                     _ => valid_body(route, &tenant, &format!("{checked}")),
                 };
                 let reply = call(&app, route, token, &tenant.id, &target, body);
@@ -441,18 +268,10 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
             }
         }
     }
-    assert!(
-        checked >= 6 * 12,
-        "every route was tried for every caller ({checked} calls)"
-    );
+    assert!(checked >= 6 * 12, "every route was tried for every caller ({checked} calls)");
 
     // "Own": a plain user reads themselves, but no one else.
-    app.client
-        .get(
-            &format!("/v1/tenants/{}/users/{}", tenant.id, plain.id),
-            &plain.token,
-        )
-        .assert_status(200);
+    app.client.get(&format!("/v1/tenants/{}/users/{}", tenant.id, plain.id), &plain.token).assert_status(200);
     // Designating admins (creating a user with roles) is the cloud manager's right, not user management.
     let reply = app.client.post(
         &format!("/v1/tenants/{}/users", tenant.id),
@@ -476,15 +295,8 @@ fn requests_without_a_token_are_unauthorized_everywhere(backend: Backend) {
             .path
             .replace("{tid}", "019a0000-0000-7000-8000-000000000001")
             .replace("{uid}", "019a0000-0000-7000-8000-000000000002");
-        let reply = app
-            .client
-            .send(Call::new(route.method, &path).json(&json!({})));
+        let reply = app.client.send(Call::new(route.method, &path).json(&json!({})));
         reply.assert_problem(401, "unauthenticated");
-        assert!(
-            reply
-                .header("www-authenticate")
-                .is_some_and(|v| v.starts_with("Bearer")),
-            "{reply:?}"
-        );
+        assert!(reply.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")), "{reply:?}");
     }
 }

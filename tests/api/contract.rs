@@ -10,31 +10,16 @@ use crate::Case;
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            name: "contract::the_served_document_is_openapi_yaml",
-            run: the_served_document_is_openapi_yaml,
-        },
-        Case {
-            name: "contract::swagger_ui_is_served_from_the_binary",
-            run: swagger_ui_is_served_from_the_binary,
-        },
-        Case {
-            name: "contract::cors_allows_configured_origins_only",
-            run: cors_allows_configured_origins_only,
-        },
-        Case {
-            name: "contract::health_readiness_and_metrics_answer",
-            run: health_readiness_and_metrics_answer,
-        },
+        Case { name: "contract::the_served_document_is_openapi_yaml", run: the_served_document_is_openapi_yaml },
+        Case { name: "contract::swagger_ui_is_served_from_the_binary", run: swagger_ui_is_served_from_the_binary },
+        Case { name: "contract::cors_allows_configured_origins_only", run: cors_allows_configured_origins_only },
+        Case { name: "contract::health_readiness_and_metrics_answer", run: health_readiness_and_metrics_answer },
     ]
 }
 
 fn the_served_document_is_openapi_yaml(backend: Backend) {
     let app = TestApp::spawn(backend);
-    let served: Value = app
-        .client
-        .send(Call::new("GET", "/api-docs/openapi.json"))
-        .json();
+    let served: Value = app.client.send(Call::new("GET", "/api-docs/openapi.json")).json();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
     let text = std::fs::read_to_string(path).expect("openapi.yaml at the workspace root");
     let file: Value = serde_norway::from_str(&text).expect("openapi.yaml is YAML");
@@ -46,10 +31,7 @@ fn the_served_document_is_openapi_yaml(backend: Backend) {
     // Every operation documents its errors as problems, with an example on every schema.
     for (path, item) in served["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
-            assert!(
-                operation["operationId"].is_string(),
-                "{method} {path} has no operationId"
-            );
+            assert!(operation["operationId"].is_string(), "{method} {path} has no operationId");
             assert!(
                 operation["responses"]["500"].is_object()
                     || path.starts_with("/healthz")
@@ -66,86 +48,43 @@ fn swagger_ui_is_served_from_the_binary(backend: Backend) {
     let page = app.client.send(Call::new("GET", "/swagger-ui/"));
     page.assert_status(200);
     assert!(page.text.contains("swagger-ui"), "{}", page.text);
-    for asset in [
-        "swagger-ui.css",
-        "swagger-ui-bundle.js",
-        "swagger-ui-standalone-preset.js",
-        "swagger-initializer.js",
-    ] {
-        let reply = app
-            .client
-            .send(Call::new("GET", &format!("/swagger-ui/{asset}")));
+    for asset in ["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-initializer.js"]
+    {
+        let reply = app.client.send(Call::new("GET", &format!("/swagger-ui/{asset}")));
         reply.assert_status(200);
         assert!(!reply.text.is_empty());
     }
-    let initializer = app
-        .client
-        .send(Call::new("GET", "/swagger-ui/swagger-initializer.js"));
-    assert!(
-        initializer.text.contains("/api-docs/openapi.json"),
-        "{}",
-        initializer.text
-    );
-    let document = app
-        .client
-        .send(Call::new("GET", "/api-docs/openapi.json"))
-        .json();
+    let initializer = app.client.send(Call::new("GET", "/swagger-ui/swagger-initializer.js"));
+    assert!(initializer.text.contains("/api-docs/openapi.json"), "{}", initializer.text);
+    let document = app.client.send(Call::new("GET", "/api-docs/openapi.json")).json();
     let schemes = &document["components"]["securitySchemes"];
-    assert_eq!(
-        schemes["oauth2"]["flows"]["password"]["tokenUrl"],
-        "/v1/auth/token"
-    );
+    assert_eq!(schemes["oauth2"]["flows"]["password"]["tokenUrl"], "/v1/auth/token");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
 }
 
 fn cors_allows_configured_origins_only(backend: Backend) {
-    let app = TestApp::spawn_on(
-        Storage::new(backend),
-        &[("TENANTRY_CORS_ORIGINS", "https://portal.example")],
-    );
+    let app = TestApp::spawn_on(Storage::new(backend), &[("TENANTRY_CORS_ORIGINS", "https://portal.example")]);
     let preflight = |origin: &str| {
         app.client.send(
             Call::new("OPTIONS", "/v1/me")
                 .header("origin", origin)
                 .header("access-control-request-method", "PATCH")
-                .header(
-                    "access-control-request-headers",
-                    "authorization, if-match, idempotency-key",
-                ),
+                .header("access-control-request-headers", "authorization, if-match, idempotency-key"),
         )
     };
     let allowed = preflight("https://portal.example");
     allowed.assert_status(200);
-    assert_eq!(
-        allowed.header("access-control-allow-origin").as_deref(),
-        Some("https://portal.example")
-    );
-    let headers = allowed
-        .header("access-control-allow-headers")
-        .unwrap_or_default()
-        .to_lowercase();
+    assert_eq!(allowed.header("access-control-allow-origin").as_deref(), Some("https://portal.example"));
+    let headers = allowed.header("access-control-allow-headers").unwrap_or_default().to_lowercase();
     assert!(
-        headers.contains("authorization")
-            && headers.contains("if-match")
-            && headers.contains("idempotency-key"),
+        headers.contains("authorization") && headers.contains("if-match") && headers.contains("idempotency-key"),
         "{headers}"
     );
     let denied = preflight("https://evil.example");
-    assert!(
-        denied.header("access-control-allow-origin").is_none(),
-        "{denied:?}"
-    );
-    let simple = app
-        .client
-        .send(Call::new("GET", "/healthz").header("origin", "https://portal.example"));
-    let exposed = simple
-        .header("access-control-expose-headers")
-        .unwrap_or_default()
-        .to_lowercase();
-    assert!(
-        exposed.contains("etag") && exposed.contains("location"),
-        "{exposed}"
-    );
+    assert!(denied.header("access-control-allow-origin").is_none(), "{denied:?}");
+    let simple = app.client.send(Call::new("GET", "/healthz").header("origin", "https://portal.example"));
+    let exposed = simple.header("access-control-expose-headers").unwrap_or_default().to_lowercase();
+    assert!(exposed.contains("etag") && exposed.contains("location"), "{exposed}");
 }
 
 fn health_readiness_and_metrics_answer(backend: Backend) {
@@ -155,15 +94,11 @@ fn health_readiness_and_metrics_answer(backend: Backend) {
     assert!(health.header("x-request-id").is_some());
     let ready = app.client.send(Call::new("GET", "/readyz")).json();
     assert_eq!(ready["database"], backend.name());
-    app.client
-        .send(Call::new("GET", "/v1/me"))
-        .assert_status(401);
+    app.client.send(Call::new("GET", "/v1/me")).assert_status(401);
     let metrics = app.client.send(Call::new("GET", "/metrics"));
     metrics.assert_status(200);
     assert!(
-        metrics.text.contains(
-            "tenantry_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
-        ),
+        metrics.text.contains("tenantry_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
         "{}",
         metrics.text
     );

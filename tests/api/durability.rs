@@ -29,14 +29,9 @@ fn a_restart_keeps_data_keys_and_creates_no_second_operator(backend: Backend) {
     let storage = app.stop();
 
     let app = TestApp::spawn_on(storage, &[]);
-    assert!(
-        !app.created_operator,
-        "a restart creates no operator and so prints nothing"
-    );
+    assert!(!app.created_operator, "a restart creates no operator and so prints nothing");
     // Tokens signed before the restart are still valid: the key was kept.
-    let users = app
-        .client
-        .get(&format!("/v1/tenants/{}/users", tenant.id), &token_before);
+    let users = app.client.get(&format!("/v1/tenants/{}/users", tenant.id), &token_before);
     users.assert_status(200);
     assert_eq!(users.json()["items"].as_array().unwrap().len(), 2);
     let operators = app.client.get("/v1/tenants", &app.operator_token()).json();
@@ -56,18 +51,11 @@ fn messages_queued_before_a_stop_are_delivered_after_restart(backend: Backend) {
     );
     reply.assert_status(201);
     let storage = app.stop();
-    assert!(
-        mail::to(&storage.mail_dir(), "queued@example.com").is_empty(),
-        "not delivered before the stop"
-    );
+    assert!(mail::to(&storage.mail_dir(), "queued@example.com").is_empty(), "not delivered before the stop");
 
     let app = TestApp::spawn_on(storage, &[]);
     let messages = mail::wait_for(&app.storage.mail_dir(), "queued@example.com", 1);
     assert!(messages[0].contains("Sign-in address: q@queued.tenantry.test"));
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(
-        mail::to(&app.storage.mail_dir(), "queued@example.com").len(),
-        1,
-        "delivered once"
-    );
+    assert_eq!(mail::to(&app.storage.mail_dir(), "queued@example.com").len(), 1, "delivered once");
 }

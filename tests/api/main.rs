@@ -47,14 +47,14 @@ fn main() {
     let skip_postgres = match &postgres {
         Ok(()) => false,
         Err(error) if required => {
-            eprintln!("PostgreSQL is required (TENANTRY_TEST_REQUIRE_POSTGRES=1) but not reachable at {}: {error}", backend::postgres_admin_url());
+            eprintln!(
+                "PostgreSQL is required (TENANTRY_TEST_REQUIRE_POSTGRES=1) but not reachable at {}: {error}",
+                backend::postgres_admin_url()
+            );
             std::process::exit(1);
         }
         Err(error) => {
-            eprintln!(
-                "\n*** PostgreSQL is not reachable at {}: {error}",
-                backend::postgres_admin_url()
-            );
+            eprintln!("\n*** PostgreSQL is not reachable at {}: {error}", backend::postgres_admin_url());
             eprintln!("*** The PostgreSQL half of the tests is SKIPPED and reported as ignored.");
             eprintln!("*** Set TENANTRY_TEST_POSTGRES_URL to run it.\n");
             true

@@ -13,10 +13,7 @@ use crate::Case;
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            name: "tokens::forged_or_stale_tokens_are_unauthorized",
-            run: forged_or_stale_tokens_are_unauthorized,
-        },
+        Case { name: "tokens::forged_or_stale_tokens_are_unauthorized", run: forged_or_stale_tokens_are_unauthorized },
         Case {
             name: "tokens::the_published_key_verifies_issued_tokens",
             run: the_published_key_verifies_issued_tokens,
@@ -52,14 +49,7 @@ fn issuer(app: &TestApp) -> String {
     claims["iss"].as_str().unwrap().to_owned()
 }
 
-fn claims(
-    app: &TestApp,
-    sub: &str,
-    iss: Option<&str>,
-    aud: &str,
-    nbf_offset: i64,
-    exp_offset: i64,
-) -> Value {
+fn claims(app: &TestApp, sub: &str, iss: Option<&str>, aud: &str, nbf_offset: i64, exp_offset: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({
         "sub": sub, "iss": iss.map_or_else(|| issuer(app), str::to_owned), "aud": aud,
@@ -95,78 +85,15 @@ fn forged_or_stale_tokens_are_unauthorized(backend: Backend) {
         .unwrap()
     };
     let forged = [
-        (
-            "expired",
-            sign(
-                &key,
-                &kid,
-                &claims(&app, &operator_id, None, aud, -7200, -3600),
-            ),
-        ),
-        (
-            "not yet valid",
-            sign(
-                &key,
-                &kid,
-                &claims(&app, &operator_id, None, aud, 3600, 7200),
-            ),
-        ),
-        (
-            "signed by another key",
-            sign(
-                &other_key,
-                &kid,
-                &claims(&app, &operator_id, None, aud, 0, 600),
-            ),
-        ),
-        (
-            "unknown key id",
-            sign(
-                &key,
-                "no-such-key",
-                &claims(&app, &operator_id, None, aud, 0, 600),
-            ),
-        ),
+        ("expired", sign(&key, &kid, &claims(&app, &operator_id, None, aud, -7200, -3600))),
+        ("not yet valid", sign(&key, &kid, &claims(&app, &operator_id, None, aud, 3600, 7200))),
+        ("signed by another key", sign(&other_key, &kid, &claims(&app, &operator_id, None, aud, 0, 600))),
+        ("unknown key id", sign(&key, "no-such-key", &claims(&app, &operator_id, None, aud, 0, 600))),
         ("alg none", format!("{header_none}.{body}.")),
         ("HMAC with the public key", hmac),
-        (
-            "wrong audience",
-            sign(
-                &key,
-                &kid,
-                &claims(&app, &operator_id, None, "another-api", 0, 600),
-            ),
-        ),
-        (
-            "wrong issuer",
-            sign(
-                &key,
-                &kid,
-                &claims(
-                    &app,
-                    &operator_id,
-                    Some("https://evil.example"),
-                    aud,
-                    0,
-                    600,
-                ),
-            ),
-        ),
-        (
-            "no such account",
-            sign(
-                &key,
-                &kid,
-                &claims(
-                    &app,
-                    "019a0000-0000-7000-8000-00000000dead",
-                    None,
-                    aud,
-                    0,
-                    600,
-                ),
-            ),
-        ),
+        ("wrong audience", sign(&key, &kid, &claims(&app, &operator_id, None, "another-api", 0, 600))),
+        ("wrong issuer", sign(&key, &kid, &claims(&app, &operator_id, Some("https://evil.example"), aud, 0, 600))),
+        ("no such account", sign(&key, &kid, &claims(&app, "019a0000-0000-7000-8000-00000000dead", None, aud, 0, 600))),
         ("garbage", "not.a.token".to_owned()),
         ("tampered", format!("{}x", &genuine[..genuine.len() - 1])),
     ];
@@ -176,31 +103,22 @@ fn forged_or_stale_tokens_are_unauthorized(backend: Backend) {
         reply.assert_problem(401, "invalid_token");
     }
     // A malformed Authorization header.
-    let reply = app.client.send(
-        tenantry_tests::client::Call::new("GET", "/v1/me")
-            .header("authorization", "Basic b3A6cHc="),
-    );
+    let reply =
+        app.client.send(tenantry_tests::client::Call::new("GET", "/v1/me").header("authorization", "Basic b3A6cHc="));
     reply.assert_problem(401, "invalid_token");
 }
 
 fn the_published_key_verifies_issued_tokens(backend: Backend) {
     let app = TestApp::spawn(backend);
     let token = app.operator_token();
-    let jwks = app
-        .client
-        .send(tenantry_tests::client::Call::new(
-            "GET",
-            "/.well-known/jwks.json",
-        ))
-        .json();
+    let jwks = app.client.send(tenantry_tests::client::Call::new("GET", "/.well-known/jwks.json")).json();
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "OKP");
     assert_eq!(key["crv"], "Ed25519");
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.alg, Algorithm::EdDSA);
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
-    let decoding =
-        jsonwebtoken::DecodingKey::from_ed_components(key["x"].as_str().unwrap()).unwrap();
+    let decoding = jsonwebtoken::DecodingKey::from_ed_components(key["x"].as_str().unwrap()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(Algorithm::EdDSA);
     validation.set_audience(&["tenantry-api"]);
     validation.set_issuer(&[issuer(&app).as_str()]);

@@ -28,21 +28,13 @@ impl Storage {
     pub fn new(backend: Backend) -> Arc<Self> {
         let data_dir = tempfile::tempdir().expect("a temporary folder");
         let (database_url, postgres) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}", data_dir.path().join("tenantry.db").display()),
-                None,
-            ),
+            Backend::Sqlite => (format!("sqlite://{}", data_dir.path().join("tenantry.db").display()), None),
             Backend::Postgres => {
                 let database = TestDatabase::create();
                 (database.url.clone(), Some(database))
             }
         };
-        Arc::new(Self {
-            backend,
-            data_dir,
-            database_url,
-            _postgres: postgres,
-        })
+        Arc::new(Self { backend, data_dir, database_url, _postgres: postgres })
     }
 
     pub fn mail_dir(&self) -> PathBuf {
@@ -71,15 +63,9 @@ impl TestApp {
         let mut values: Vec<(String, String)> = vec![
             ("TENANTRY_LISTEN".into(), "127.0.0.1:0".into()),
             ("DATABASE_URL".into(), storage.database_url.clone()),
-            (
-                "TENANTRY_DATA_DIR".into(),
-                storage.data_dir.path().display().to_string(),
-            ),
+            ("TENANTRY_DATA_DIR".into(), storage.data_dir.path().display().to_string()),
             ("TENANTRY_BOOTSTRAP_EMAIL".into(), OPERATOR_EMAIL.into()),
-            (
-                "TENANTRY_BOOTSTRAP_PASSWORD".into(),
-                OPERATOR_PASSWORD.into(),
-            ),
+            ("TENANTRY_BOOTSTRAP_PASSWORD".into(), OPERATOR_PASSWORD.into()),
             ("TENANTRY_OUTBOX_POLL_MS".into(), "50".into()),
             ("TENANTRY_DB_POOL_SIZE".into(), "8".into()),
         ];
@@ -87,24 +73,15 @@ impl TestApp {
             values.retain(|(k, _)| k != key);
             values.push(((*key).to_owned(), (*value).to_owned()));
         }
-        let config = Config::from_lookup(|name| {
-            values
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        })
-        .expect("the test configuration is valid");
+        let config = Config::from_lookup(|name| values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .expect("the test configuration is valid");
         let (started, outcome) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             let system = actix_web::rt::System::new();
             system.block_on(async move {
                 match Application::build(config, 2) {
                     Ok(app) => {
-                        let _ = started.send(Ok((
-                            app.port(),
-                            app.handle(),
-                            app.first_operator.is_some(),
-                        )));
+                        let _ = started.send(Ok((app.port(), app.handle(), app.first_operator.is_some())));
                         let _ = app.run_until_stopped().await;
                     }
                     Err(error) => {
@@ -118,14 +95,7 @@ impl TestApp {
             .expect("the server thread reports its start")
             .unwrap_or_else(|error| panic!("the application did not start: {error}"));
         let base_url = format!("http://127.0.0.1:{port}");
-        Self {
-            storage,
-            client: Client::new(&base_url),
-            base_url,
-            created_operator,
-            handle,
-            thread: Some(thread),
-        }
+        Self { storage, client: Client::new(&base_url), base_url, created_operator, handle, thread: Some(thread) }
     }
 
     /// Stops the server (as abruptly as a killed process would stop serving) and hands back the

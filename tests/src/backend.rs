@@ -28,9 +28,7 @@ pub fn postgres_admin_url() -> String {
 
 /// Whether PostgreSQL answers at [`postgres_admin_url`]; the error when it does not.
 pub fn postgres_reachable() -> Result<(), String> {
-    PgConnection::establish(&postgres_admin_url())
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    PgConnection::establish(&postgres_admin_url()).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn url_for(database: &str) -> String {
@@ -50,17 +48,12 @@ fn template() -> Result<String, String> {
     TEMPLATE
         .get_or_init(|| {
             let name = format!("tenantry_template_{}", std::process::id());
-            let mut admin =
-                PgConnection::establish(&postgres_admin_url()).map_err(|e| e.to_string())?;
+            let mut admin = PgConnection::establish(&postgres_admin_url()).map_err(|e| e.to_string())?;
             diesel::sql_query(format!("DROP DATABASE IF EXISTS {name}"))
                 .execute(&mut admin)
                 .map_err(|e| e.to_string())?;
-            diesel::sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .map_err(|e| e.to_string())?;
-            Database::Postgres(url_for(&name))
-                .migrate()
-                .map_err(|e| e.to_string())?;
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).map_err(|e| e.to_string())?;
+            Database::Postgres(url_for(&name)).migrate().map_err(|e| e.to_string())?;
             Ok(name)
         })
         .clone()
@@ -70,8 +63,7 @@ fn template() -> Result<String, String> {
 pub fn drop_template() {
     if let Some(Ok(name)) = TEMPLATE.get() {
         if let Ok(mut admin) = PgConnection::establish(&postgres_admin_url()) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
         }
     }
 }
@@ -86,29 +78,22 @@ impl TestDatabase {
     pub fn create() -> Self {
         let template = template().expect("the PostgreSQL template database could not be made");
         let name = format!("tenantry_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin =
-            PgConnection::establish(&postgres_admin_url()).expect("PostgreSQL is reachable");
+        let mut admin = PgConnection::establish(&postgres_admin_url()).expect("PostgreSQL is reachable");
         {
             let _guard = CLONING.lock().unwrap_or_else(|e| e.into_inner());
             diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
                 .execute(&mut admin)
                 .expect("a test database can be cloned from the template");
         }
-        Self {
-            url: url_for(&name),
-            name,
-        }
+        Self { url: url_for(&name), name }
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = PgConnection::establish(&postgres_admin_url()) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut admin);
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
         }
     }
 }

@@ -26,10 +26,7 @@ impl Reply {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
 
     pub fn content_type(&self) -> String {
@@ -38,22 +35,12 @@ impl Reply {
 
     /// Asserts an RFC 9457 problem with the status and machine code given.
     pub fn assert_problem(&self, status: u16, code: &str) -> &Self {
-        assert_eq!(
-            self.status, status,
-            "expected {status} {code}, got: {self:?}"
-        );
-        assert_eq!(
-            self.content_type(),
-            "application/problem+json",
-            "not a problem: {self:?}"
-        );
+        assert_eq!(self.status, status, "expected {status} {code}, got: {self:?}");
+        assert_eq!(self.content_type(), "application/problem+json", "not a problem: {self:?}");
         let body = self.json();
         assert_eq!(body["code"], code, "wrong code: {body}");
         assert_eq!(body["status"], status);
-        assert!(
-            body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
-            "{body}"
-        );
+        assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(), "{body}");
         self
     }
 
@@ -74,13 +61,7 @@ pub struct Call<'a> {
 
 impl<'a> Call<'a> {
     pub fn new(method: &'a str, path: &'a str) -> Self {
-        Self {
-            method,
-            path,
-            token: None,
-            headers: Vec::new(),
-            body: None,
-        }
+        Self { method, path, token: None, headers: Vec::new(), body: None }
     }
 
     pub fn token(mut self, token: &'a str) -> Self {
@@ -110,16 +91,11 @@ impl Client {
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(60)))
             .build();
-        Self {
-            agent: ureq::Agent::new_with_config(config),
-            base_url: base_url.to_owned(),
-        }
+        Self { agent: ureq::Agent::new_with_config(config), base_url: base_url.to_owned() }
     }
 
     pub fn send(&self, call: Call<'_>) -> Reply {
-        let mut request = Request::builder()
-            .method(call.method)
-            .uri(format!("{}{}", self.base_url, call.path));
+        let mut request = Request::builder().method(call.method).uri(format!("{}{}", self.base_url, call.path));
         if let Some(token) = call.token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
@@ -131,23 +107,11 @@ impl Client {
             request = request.header("content-type", content_type);
         }
         let request = request.body(body).expect("a well-formed test request");
-        let mut response = self
-            .agent
-            .run(request)
-            .unwrap_or_else(|e| panic!("{} {}: {e}", call.method, call.path));
+        let mut response = self.agent.run(request).unwrap_or_else(|e| panic!("{} {}: {e}", call.method, call.path));
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(50_000_000)
-            .read_to_string()
-            .unwrap_or_default();
-        Reply {
-            status,
-            headers,
-            text,
-        }
+        let text = response.body_mut().with_config().limit(50_000_000).read_to_string().unwrap_or_default();
+        Reply { status, headers, text }
     }
 
     pub fn get(&self, path: &str, token: &str) -> Reply {
@@ -172,33 +136,22 @@ impl Client {
 
     /// Signs in with the password grant (form-encoded, as OAuth clients do).
     pub fn sign_in(&self, username: &str, password: &str) -> Reply {
-        let form = format!(
-            "grant_type=password&username={}&password={}",
-            form_encode(username),
-            form_encode(password)
-        );
-        self.send(
-            Call::new("POST", "/v1/auth/token").raw("application/x-www-form-urlencoded", form),
-        )
+        let form = format!("grant_type=password&username={}&password={}", form_encode(username), form_encode(password));
+        self.send(Call::new("POST", "/v1/auth/token").raw("application/x-www-form-urlencoded", form))
     }
 
     /// Signs in and returns the access token, failing the test if sign-in fails.
     pub fn token(&self, username: &str, password: &str) -> String {
         let reply = self.sign_in(username, password);
         assert_eq!(reply.status, 200, "sign-in of {username} failed: {reply:?}");
-        reply.json()["access_token"]
-            .as_str()
-            .expect("an access token")
-            .to_owned()
+        reply.json()["access_token"].as_str().expect("an access token").to_owned()
     }
 }
 
 fn form_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
             b' ' => "+".to_owned(),
             other => format!("%{other:02X}"),
         })

@@ -14,19 +14,13 @@ pub fn all(mail_dir: &Path) -> Vec<String> {
         .filter(|p| p.extension().is_some_and(|ext| ext == "eml"))
         .collect();
     files.sort();
-    files
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .collect()
+    files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
 }
 
 /// Messages addressed to `recipient`.
 pub fn to(mail_dir: &Path, recipient: &str) -> Vec<String> {
     let header = format!("To: {recipient}\r\n");
-    all(mail_dir)
-        .into_iter()
-        .filter(|m| m.contains(&header))
-        .collect()
+    all(mail_dir).into_iter().filter(|m| m.contains(&header)).collect()
 }
 
 /// Waits (up to 15 s) until `count` messages to `recipient` were delivered; returns them.
@@ -37,19 +31,12 @@ pub fn wait_for(mail_dir: &Path, recipient: &str, count: usize) -> Vec<String> {
         if messages.len() >= count {
             return messages;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no message #{count} to {recipient} arrived in {}",
-            mail_dir.display()
-        );
+        assert!(Instant::now() < deadline, "no message #{count} to {recipient} arrived in {}", mail_dir.display());
         std::thread::sleep(Duration::from_millis(25));
     }
 }
 
 /// The value of a `Label: value` line in a message body.
 pub fn field(message: &str, label: &str) -> Option<String> {
-    message
-        .lines()
-        .find_map(|line| line.strip_prefix(&format!("{label}: ")))
-        .map(|v| v.trim().to_owned())
+    message.lines().find_map(|line| line.strip_prefix(&format!("{label}: "))).map(|v| v.trim().to_owned())
 }

@@ -27,11 +27,7 @@ pub struct Tenant {
 }
 
 /// Creates a tenant as the operator; returns (tenant id, initial domain, manager id, manager sign-in, manager contact).
-pub fn create_tenant(
-    app: &TestApp,
-    operator: &str,
-    slug: &str,
-) -> (String, String, String, String, String) {
+pub fn create_tenant(app: &TestApp, operator: &str, slug: &str) -> (String, String, String, String, String) {
     let contact = format!("manager.{slug}@example.com");
     let reply = app.client.post(
         "/v1/tenants",
@@ -43,15 +39,9 @@ pub fn create_tenant(
     let body = reply.json();
     (
         body["tenant"]["id"].as_str().unwrap().to_owned(),
-        body["tenant"]["initial_domain"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
+        body["tenant"]["initial_domain"].as_str().unwrap().to_owned(),
         body["cloud_manager"]["id"].as_str().unwrap().to_owned(),
-        body["cloud_manager"]["sign_in"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
+        body["cloud_manager"]["sign_in"].as_str().unwrap().to_owned(),
         contact,
     )
 }
@@ -59,8 +49,7 @@ pub fn create_tenant(
 /// The temporary password from the newest message to `contact`.
 pub fn temporary_password(app: &TestApp, contact: &str, nth_message: usize) -> String {
     let messages = mail::wait_for(&app.storage.mail_dir(), contact, nth_message);
-    mail::field(&messages[nth_message - 1], "Temporary password")
-        .expect("the message carries a temporary password")
+    mail::field(&messages[nth_message - 1], "Temporary password").expect("the message carries a temporary password")
 }
 
 /// First sign-in: temporary password from the mail, then a chosen one; returns a usable token.
@@ -80,8 +69,7 @@ pub fn activate(app: &TestApp, sign_in: &str, contact: &str, nth_message: usize)
 /// A tenant whose cloud manager has signed in and designated a global admin, who has signed in.
 pub fn tenant_with_admin(app: &TestApp, slug: &str) -> Tenant {
     let operator = app.operator_token();
-    let (id, domain, manager_id, manager_sign_in, manager_contact) =
-        create_tenant(app, &operator, slug);
+    let (id, domain, manager_id, manager_sign_in, manager_contact) = create_tenant(app, &operator, slug);
     let manager_token = activate(app, &manager_sign_in, &manager_contact, 1);
     let admin_contact = format!("admin.{slug}@example.com");
     let reply = app.client.post(
@@ -102,12 +90,7 @@ pub fn tenant_with_admin(app: &TestApp, slug: &str) -> Tenant {
             contact_email: manager_contact,
             token: manager_token,
         },
-        global_admin: Person {
-            id: admin_id,
-            sign_in: admin_sign_in,
-            contact_email: admin_contact,
-            token: admin_token,
-        },
+        global_admin: Person { id: admin_id, sign_in: admin_sign_in, contact_email: admin_contact, token: admin_token },
         id,
         domain,
     }
@@ -126,10 +109,5 @@ pub fn add_member(app: &TestApp, tenant: &Tenant, user_name: &str, roles: &[&str
     reply.assert_status(201);
     let id = reply.json()["id"].as_str().unwrap().to_owned();
     let token = app.client.token(&sign_in, CHOSEN_PASSWORD);
-    Person {
-        id,
-        sign_in,
-        contact_email: contact,
-        token,
-    }
+    Person { id, sign_in, contact_email: contact, token }
 }

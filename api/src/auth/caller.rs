@@ -61,12 +61,7 @@ impl SignedIn {
 
     /// Authorizes `action` on `target` in tenant `tenant_id`: 404 outside one's tenant, 403 when
     /// the permission matrix says no.
-    pub fn authorize(
-        &self,
-        tenant_id: &str,
-        action: Action,
-        target: Target<'_>,
-    ) -> Result<(), ApiError> {
+    pub fn authorize(&self, tenant_id: &str, action: Action, target: Target<'_>) -> Result<(), ApiError> {
         let allowed = match self.standing_in(tenant_id)? {
             Standing::Operator => permissions::operator_permits(action),
             Standing::Member(positions) => permissions::permits(&positions, action, target),
@@ -74,9 +69,7 @@ impl SignedIn {
         if allowed {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!(
-                "your roles do not allow this ({action:?})"
-            )))
+            Err(ApiError::forbidden(format!("your roles do not allow this ({action:?})")))
         }
     }
 
@@ -102,11 +95,7 @@ impl FromRequest for SignedIn {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let bearer = bearer_token(req);
-        let request_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.0.clone())
-            .unwrap_or_default();
+        let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone()).unwrap_or_default();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
             let token = bearer?;
@@ -122,19 +111,13 @@ impl FromRequest for SignedIn {
                     Ok(Some((user, roles)))
                 })
                 .await?
-                .ok_or_else(|| {
-                    ApiError::unauthenticated("the account behind this token no longer exists")
-                })?;
+                .ok_or_else(|| ApiError::unauthenticated("the account behind this token no longer exists"))?;
             signed_in_from_rows(user, &roles, request_id)
         })
     }
 }
 
-fn signed_in_from_rows(
-    user: UserRow,
-    roles: &[String],
-    request_id: String,
-) -> Result<SignedIn, ApiError> {
+fn signed_in_from_rows(user: UserRow, roles: &[String], request_id: String) -> Result<SignedIn, ApiError> {
     let roles = roles
         .iter()
         .map(|role| role.parse::<AdminRole>())
@@ -171,23 +154,16 @@ impl FromRequest for Caller {
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::Unauthenticated,
-            "sign in and send `Authorization: Bearer <token>`",
-        )
-    })?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthenticated("the Authorization header is not readable text"))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "sign in and send `Authorization: Bearer <token>`"))?;
+    let value =
+        value.to_str().map_err(|_| ApiError::unauthenticated("the Authorization header is not readable text"))?;
     match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
             Ok(token.trim().to_owned())
         }
-        _ => Err(ApiError::unauthenticated(
-            "the Authorization header must be `Bearer <token>`",
-        )),
+        _ => Err(ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")),
     }
 }

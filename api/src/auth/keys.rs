@@ -22,10 +22,7 @@ use utoipa::ToSchema;
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("cannot use the key folder {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("the key file {path} is not an Ed25519 PKCS#8 PEM key: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -71,10 +68,7 @@ impl SigningKeys {
     /// Loads every key in `dir`, creating the folder and a first key when there is none.
     /// Returns whether a key was created.
     pub fn load_or_create(dir: &Path) -> Result<(Self, bool), KeyError> {
-        let io = |source| KeyError::Io {
-            path: dir.to_owned(),
-            source,
-        };
+        let io = |source| KeyError::Io { path: dir.to_owned(), source };
         fs::create_dir_all(dir).map_err(io)?;
         let mut created = false;
         if pem_files(dir)?.is_empty() {
@@ -84,41 +78,18 @@ impl SigningKeys {
         let mut verifying = BTreeMap::new();
         let mut newest = None;
         for path in pem_files(dir)? {
-            let kid = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let pem = fs::read_to_string(&path).map_err(|source| KeyError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let key = SigningKey::from_pkcs8_pem(&pem).map_err(|e| KeyError::Invalid {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
+            let kid = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let pem = fs::read_to_string(&path).map_err(|source| KeyError::Io { path: path.clone(), source })?;
+            let key = SigningKey::from_pkcs8_pem(&pem)
+                .map_err(|e| KeyError::Invalid { path: path.clone(), message: e.to_string() })?;
             let public_key = key.verifying_key().to_bytes();
-            verifying.insert(
-                kid.clone(),
-                VerifyingKey {
-                    decoding: DecodingKey::from_ed_der(&public_key),
-                    public_key,
-                },
-            );
+            verifying.insert(kid.clone(), VerifyingKey { decoding: DecodingKey::from_ed_der(&public_key), public_key });
             newest = Some((kid, key));
         }
-        let (signing_kid, key) = newest.ok_or_else(|| KeyError::Invalid {
-            path: dir.to_owned(),
-            message: "no key could be loaded".to_owned(),
-        })?;
-        let der = key.to_pkcs8_der().map_err(|e| KeyError::Invalid {
-            path: dir.to_owned(),
-            message: e.to_string(),
-        })?;
-        let keys = Self {
-            signing_kid,
-            encoding: EncodingKey::from_ed_der(der.as_bytes()),
-            verifying,
-        };
+        let (signing_kid, key) = newest
+            .ok_or_else(|| KeyError::Invalid { path: dir.to_owned(), message: "no key could be loaded".to_owned() })?;
+        let der = key.to_pkcs8_der().map_err(|e| KeyError::Invalid { path: dir.to_owned(), message: e.to_string() })?;
+        let keys = Self { signing_kid, encoding: EncodingKey::from_ed_der(der.as_bytes()), verifying };
         Ok((keys, created))
     }
 
@@ -154,10 +125,7 @@ impl SigningKeys {
 
 /// Key files sorted by name, which is by age.
 fn pem_files(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
-    let entries = fs::read_dir(dir).map_err(|source| KeyError::Io {
-        path: dir.to_owned(),
-        source,
-    })?;
+    let entries = fs::read_dir(dir).map_err(|source| KeyError::Io { path: dir.to_owned(), source })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -173,14 +141,8 @@ fn create_key(dir: &Path) -> Result<(), KeyError> {
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
     let pem = key
         .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| KeyError::Invalid {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-    let io = |source| KeyError::Io {
-        path: path.clone(),
-        source,
-    };
+        .map_err(|e| KeyError::Invalid { path: path.clone(), message: e.to_string() })?;
+    let io = |source| KeyError::Io { path: path.clone(), source };
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -13,9 +13,7 @@ fn hasher() -> Argon2<'static> {
 
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(hasher()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    Ok(hasher().hash_password(password.as_bytes(), &salt)?.to_string())
 }
 
 /// True when `password` matches `stored`. A corrupt stored hash is an error, not a mismatch.
@@ -34,9 +32,7 @@ const TEMPORARY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVW
 /// A random 20-character password, about 115 bits, to be changed at first sign-in.
 pub fn temporary() -> String {
     let mut rng = rand::rngs::OsRng;
-    (0..20)
-        .map(|_| char::from(TEMPORARY_ALPHABET[rng.gen_range(0..TEMPORARY_ALPHABET.len())]))
-        .collect()
+    (0..20).map(|_| char::from(TEMPORARY_ALPHABET[rng.gen_range(0..TEMPORARY_ALPHABET.len())])).collect()
 }
 
 #[cfg(test)]

@@ -17,20 +17,14 @@ struct Counter {
 
 impl Counter {
     fn new(policy: ThrottlePolicy) -> Self {
-        Self {
-            policy,
-            records: Mutex::new(HashMap::new()),
-        }
+        Self { policy, records: Mutex::new(HashMap::new()) }
     }
 
     fn check(&self, key: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
-        let records = self
-            .records
-            .lock()
-            .map_err(|_| ApiError::internal("sign-in throttle lock poisoned"))?;
-        self.policy.check(records.get(key), now).map_err(|wait| {
-            ApiError::too_many_sign_in_attempts(u64::try_from(wait.num_seconds()).unwrap_or(1))
-        })
+        let records = self.records.lock().map_err(|_| ApiError::internal("sign-in throttle lock poisoned"))?;
+        self.policy
+            .check(records.get(key), now)
+            .map_err(|wait| ApiError::too_many_sign_in_attempts(u64::try_from(wait.num_seconds()).unwrap_or(1)))
     }
 
     fn fail(&self, key: &str, now: DateTime<Utc>) {

@@ -65,27 +65,17 @@ pub fn issue(
     encode(&header, &claims, keys.encoding_key()).map_err(TokenError::Signing)
 }
 
-pub fn validate(
-    keys: &SigningKeys,
-    settings: &TokenSettings<'_>,
-    token: &str,
-) -> Result<Claims, TokenError> {
+pub fn validate(keys: &SigningKeys, settings: &TokenSettings<'_>, token: &str) -> Result<Claims, TokenError> {
     let header = decode_header(token).map_err(TokenError::Header)?;
     if header.alg != Algorithm::EdDSA {
         return Err(TokenError::Algorithm);
     }
-    let key = header
-        .kid
-        .as_deref()
-        .and_then(|kid| keys.decoding_key(kid))
-        .ok_or(TokenError::UnknownKey)?;
+    let key = header.kid.as_deref().and_then(|kid| keys.decoding_key(kid)).ok_or(TokenError::UnknownKey)?;
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_issuer(&[settings.issuer]);
     validation.set_audience(&[settings.audience]);
     validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
     validation.validate_nbf = true;
     validation.leeway = 30;
-    decode::<Claims>(token, key, &validation)
-        .map(|data| data.claims)
-        .map_err(TokenError::Invalid)
+    decode::<Claims>(token, key, &validation).map(|data| data.claims).map_err(TokenError::Invalid)
 }

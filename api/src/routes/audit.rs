@@ -11,6 +11,7 @@ use crate::pagination::PageRequest;
 use crate::problem::ApiError;
 use crate::services::audit::{self as service, AuditQuery};
 use crate::state::AppState;
+use crate::validation::bounded_query;
 
 /// One change, as recorded in the same transaction as the change itself.
 #[derive(Serialize, ToSchema)]
@@ -100,16 +101,9 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     let params = query.into_inner();
     let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
-    let query = AuditQuery {
-        actor_id: params.actor,
-        action: params.action,
-        from: params.from,
-        to: params.to,
-        page,
-    };
+    let actor_id = bounded_query("actor", params.actor, 64)?;
+    let action = bounded_query("action", params.action, 100)?;
+    let query = AuditQuery { actor_id, action, from: params.from, to: params.to, page };
     let (rows, next_cursor) = service::list(&state, &caller, tid.into_inner(), query).await?;
-    Ok(HttpResponse::Ok().json(AuditEventPage {
-        items: rows.into_iter().map(AuditEvent::from).collect(),
-        next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(AuditEventPage { items: rows.into_iter().map(AuditEvent::from).collect(), next_cursor }))
 }

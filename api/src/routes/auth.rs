@@ -68,27 +68,18 @@ pub async fn issue_token(
 ) -> Result<HttpResponse, ApiError> {
     let request = parse_token_request(&req, &body)?;
     if request.grant_type != "password" {
-        return Err(ApiError::new(
-            ErrorCode::UnsupportedGrantType,
-            "grant_type must be `password`",
-        ));
+        return Err(ApiError::new(ErrorCode::UnsupportedGrantType, "grant_type must be `password`"));
     }
     let (Some(username), Some(password)) = (request.username, request.password) else {
-        return Err(ApiError::invalid_field(
+        return Err(ApiError::invalid_body(vec![crate::problem::FieldError::new(
             "username",
             "the password grant needs `username` and `password`",
-        ));
+        )]));
     };
     if username.len() > 254 || password.len() > 1024 {
-        return Err(ApiError::new(
-            ErrorCode::InvalidGrant,
-            "the sign-in address or the password is wrong",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidGrant, "the sign-in address or the password is wrong"));
     }
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let issued = sign_in::with_password(&state, &username, password, &address).await?;
     Ok(HttpResponse::Ok()
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
@@ -103,15 +94,10 @@ pub async fn issue_token(
 /// RFC 6749 says form-encoded; JSON with the same names is accepted for convenience.
 fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
     let malformed = |e: &dyn std::fmt::Display| {
-        ApiError::new(
-            ErrorCode::MalformedBody,
-            format!("the token request is not valid: {e}"),
-        )
+        ApiError::new(ErrorCode::MalformedBody, format!("the token request is not valid: {e}"))
     };
     match req.content_type() {
-        "application/x-www-form-urlencoded" => {
-            serde_urlencoded::from_bytes(body).map_err(|e| malformed(&e))
-        }
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| malformed(&e)),
         "application/json" => serde_json::from_slice(body).map_err(|e| malformed(&e)),
         _ => Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
@@ -125,9 +111,6 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
     responses((status = 200, description = "The key set", body = Jwks)))]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header(CacheControl(vec![
-            CacheDirective::Public,
-            CacheDirective::MaxAge(300),
-        ]))
+        .insert_header(CacheControl(vec![CacheDirective::Public, CacheDirective::MaxAge(300)]))
         .json(state.keys.jwks())
 }

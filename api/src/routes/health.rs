@@ -31,9 +31,7 @@ pub struct Readiness {
 #[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
     responses((status = 200, description = "The process is up", body = Health)))]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok".to_owned(),
-    })
+    HttpResponse::Ok().json(Health { status: "ok".to_owned() })
 }
 
 /// Whether the service can serve requests: the database answers a query.
@@ -45,35 +43,20 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let backend = state.read(|conn| {
         diesel::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), conn)
-            .map(|_| {
-                if conn.is_postgres() {
-                    "postgres"
-                } else {
-                    "sqlite"
-                }
-            })
+            .map(|_| if conn.is_postgres() { "postgres" } else { "sqlite" })
             .map_err(|e| {
                 log::warn!("readiness check failed: {e}");
-                ApiError::new(
-                    ErrorCode::ServiceUnavailable,
-                    "the database does not answer",
-                )
+                ApiError::new(ErrorCode::ServiceUnavailable, "the database does not answer")
             })
     });
     let backend = backend.await.map_err(|e| {
         if e.code() == ErrorCode::ServiceUnavailable {
             e
         } else {
-            ApiError::new(
-                ErrorCode::ServiceUnavailable,
-                "the database does not answer",
-            )
+            ApiError::new(ErrorCode::ServiceUnavailable, "the database does not answer")
         }
     })?;
-    Ok(HttpResponse::Ok().json(Readiness {
-        status: "ok".to_owned(),
-        database: backend.to_owned(),
-    }))
+    Ok(HttpResponse::Ok().json(Readiness { status: "ok".to_owned(), database: backend.to_owned() }))
 }
 
 /// Prometheus metrics in the text exposition format.
@@ -82,14 +65,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         example = "tenantry_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let pool_state = state.pool.state();
-    let pending = state
-        .read(|conn| Ok(outbox::count_undelivered(conn)?))
-        .await
-        .ok();
-    let body = state
-        .metrics
-        .render(pool_state.connections, pool_state.idle_connections, pending);
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(body)
+    let pending = state.read(|conn| Ok(outbox::count_undelivered(conn)?)).await.ok();
+    let body = state.metrics.render(pool_state.connections, pool_state.idle_connections, pending);
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

@@ -2,9 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use tenantry_domain::preferences::{
-    Preferences as DomainPreferences, SyncFrequency as DomainSyncFrequency,
-};
+use tenantry_domain::preferences::{Preferences as DomainPreferences, SyncFrequency as DomainSyncFrequency};
 use tenantry_domain::Password;
 use utoipa::ToSchema;
 
@@ -95,19 +93,11 @@ impl From<Preferences> for DomainPreferences {
 #[utoipa::path(get, path = "/v1/me", tag = "me", operation_id = "get_me",
     responses((status = 200, description = "The signed-in person", body = Me)),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn get_me(
-    state: web::Data<AppState>,
-    caller: SignedIn,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_me(state: web::Data<AppState>, caller: SignedIn) -> Result<HttpResponse, ApiError> {
     let profile = service::profile(&state, &caller).await?;
     let user = User::from_record(&profile.user)?;
     Ok(HttpResponse::Ok().json(Me {
-        kind: if profile.is_operator {
-            "operator"
-        } else {
-            "member"
-        }
-        .to_owned(),
+        kind: if profile.is_operator { "operator" } else { "member" }.to_owned(),
         id: user.id,
         display_name: user.display_name,
         sign_in: user.sign_in,
@@ -136,53 +126,30 @@ pub async fn change_my_password(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut check = FieldCheck::default();
+    if body.current_password.len() > 1024 {
+        check.fail("current_password", "a password has at most 1024 characters");
+    }
     let local = caller_local_part(&state, &caller).await?;
-    let new_password = check.check(
-        "new_password",
-        Password::parse(&body.new_password, Some(&local)),
-    );
+    let new_password = check.check("new_password", Password::parse(&body.new_password, Some(&local)));
     if body.new_password != body.new_password_confirmation {
-        check.fail(
-            "new_password_confirmation",
-            "does not match the new password",
-        );
+        check.fail("new_password_confirmation", "does not match the new password");
     }
     let new_password = check.finish(|| new_password)?;
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    service::change_password(
-        &state,
-        &caller,
-        body.current_password,
-        new_password,
-        &address,
-    )
-    .await?;
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    service::change_password(&state, &caller, body.current_password, new_password, &address).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn caller_local_part(state: &AppState, caller: &SignedIn) -> Result<String, ApiError> {
     let profile = service::profile(state, caller).await?;
-    Ok(profile
-        .user
-        .row
-        .sign_in
-        .split('@')
-        .next()
-        .unwrap_or_default()
-        .to_owned())
+    Ok(profile.user.row.sign_in.split('@').next().unwrap_or_default().to_owned())
 }
 
 /// Reads one's own preferences.
 #[utoipa::path(get, path = "/v1/me/preferences", tag = "me", operation_id = "get_my_preferences",
     responses((status = 200, description = "The preferences", body = Preferences)),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn get_my_preferences(
-    state: web::Data<AppState>,
-    caller: SignedIn,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_my_preferences(state: web::Data<AppState>, caller: SignedIn) -> Result<HttpResponse, ApiError> {
     let preferences = service::preferences(&state, &caller).await?;
     Ok(HttpResponse::Ok().json(Preferences::from(preferences)))
 }

@@ -14,9 +14,7 @@ use actix_web::{web, HttpResponse, Resource};
 /// A resource whose unsupported methods get 405 with the `Allow` header listing the ones it has.
 fn resource(path: &str, allow: &'static str) -> Resource {
     web::resource(path).default_service(web::to(move || async move {
-        HttpResponse::MethodNotAllowed()
-            .insert_header((header::ALLOW, allow))
-            .finish()
+        HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, allow)).finish()
     }))
 }
 
@@ -54,16 +52,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(users::update_user))
                 .route(web::delete().to(users::delete_user)),
         )
-        .service(
-            resource("/v1/tenants/{tid}/users/{uid}/roles", "PUT")
-                .route(web::put().to(users::set_user_roles)),
-        )
+        .service(resource("/v1/tenants/{tid}/users/{uid}/roles", "PUT").route(web::put().to(users::set_user_roles)))
         .service(
             resource("/v1/tenants/{tid}/users/{uid}/password-reset", "POST")
                 .route(web::post().to(users::reset_user_password)),
         )
-        .service(
-            resource("/v1/tenants/{tid}/audit-events", "GET")
-                .route(web::get().to(audit::list_audit_events)),
-        );
+        .service(resource("/v1/tenants/{tid}/audit-events", "GET").route(web::get().to(audit::list_audit_events)));
 }

@@ -14,11 +14,9 @@ use crate::auth::Caller;
 use crate::etag::{etag, IfMatch};
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, Problem};
-use crate::services::tenants::{
-    self as service, NewManagerInput, NewTenantInput, TenantQuery, TenantRecord,
-};
+use crate::services::tenants::{self as service, NewManagerInput, NewTenantInput, TenantQuery, TenantRecord};
 use crate::state::AppState;
-use crate::validation::FieldCheck;
+use crate::validation::{bounded_query, FieldCheck};
 
 /// A customer tenant.
 #[derive(Serialize, ToSchema)]
@@ -137,16 +135,11 @@ pub async fn list_tenants(
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let clean = |v: Option<String>| v.map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty());
-    let query = TenantQuery {
-        name_contains: clean(query.q),
-        domain_prefix: clean(query.domain),
-        page,
-    };
+    let name_contains = clean(bounded_query("q", query.q, 200)?);
+    let domain_prefix = clean(bounded_query("domain", query.domain, 253)?);
+    let query = TenantQuery { name_contains, domain_prefix, page };
     let (records, next_cursor) = service::list(&state, &caller, query).await?;
-    Ok(HttpResponse::Ok().json(TenantPage {
-        items: records.iter().map(Tenant::from).collect(),
-        next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(TenantPage { items: records.iter().map(Tenant::from).collect(), next_cursor }))
 }
 
 /// Creates a tenant with its cloud manager (operators only). The cloud manager is sent their
@@ -168,43 +161,26 @@ pub async fn create_tenant(
     let mut check = FieldCheck::default();
     let name = check.check("name", TenantName::parse(&body.name));
     let slug = check.check("slug", TenantSlug::parse(&body.slug));
-    let initial_domain = slug
-        .as_ref()
-        .and_then(|s| check.check("slug", s.initial_domain(&state.config.platform_domain)));
-    let manager_name = check.check(
-        "cloud_manager.display_name",
-        DisplayName::parse(&body.cloud_manager.display_name),
-    );
+    let initial_domain =
+        slug.as_ref().and_then(|s| check.check("slug", s.initial_domain(&state.config.platform_domain)));
+    let manager_name = check.check("cloud_manager.display_name", DisplayName::parse(&body.cloud_manager.display_name));
     let sign_in = initial_domain.as_ref().and_then(|d| {
-        check.check(
-            "cloud_manager.user_name",
-            EmailAddress::in_domain(&body.cloud_manager.user_name, d),
-        )
+        check.check("cloud_manager.user_name", EmailAddress::in_domain(&body.cloud_manager.user_name, d))
     });
-    let contact = check.check(
-        "cloud_manager.contact_email",
-        EmailAddress::parse(&body.cloud_manager.contact_email),
-    );
+    let contact = check.check("cloud_manager.contact_email", EmailAddress::parse(&body.cloud_manager.contact_email));
     let input = check.finish(|| {
         Some(NewTenantInput {
             name: name?,
             slug: slug?,
             initial_domain: initial_domain?,
-            manager: NewManagerInput {
-                display_name: manager_name?,
-                sign_in: sign_in?,
-                contact_email: contact?,
-            },
+            manager: NewManagerInput { display_name: manager_name?, sign_in: sign_in?, contact_email: contact? },
         })
     })?;
     let (tenant, manager) = service::create(&state, &caller, input).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/tenants/{}", tenant.row.id)))
         .insert_header((header::ETAG, etag(tenant.row.version)))
-        .json(CreatedTenant {
-            tenant: Tenant::from(&tenant),
-            cloud_manager: User::from_record(&manager)?,
-        }))
+        .json(CreatedTenant { tenant: Tenant::from(&tenant), cloud_manager: User::from_record(&manager)? }))
 }
 
 /// Reads a tenant.
@@ -218,9 +194,7 @@ pub async fn get_tenant(
     tid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let record = service::get(&state, &caller, tid.into_inner()).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(record.row.version)))
-        .json(Tenant::from(&record)))
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(record.row.version))).json(Tenant::from(&record)))
 }
 
 /// Renames a tenant (operators only). Honours `If-Match`.
@@ -245,7 +219,5 @@ pub async fn update_tenant(
     let name = check.check_optional("name", body.name.as_deref(), TenantName::parse);
     let name = check.finish(|| name)?;
     let record = service::rename(&state, &caller, tid.into_inner(), name, if_match).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(record.row.version)))
-        .json(Tenant::from(&record)))
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(record.row.version))).json(Tenant::from(&record)))
 }

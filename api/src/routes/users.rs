@@ -14,7 +14,7 @@ use crate::pagination::PageRequest;
 use crate::problem::{ApiError, Problem};
 use crate::services::users::{self as service, NewUserInput, UserChanges, UserRecord};
 use crate::state::AppState;
-use crate::validation::FieldCheck;
+use crate::validation::{bounded_query, FieldCheck};
 
 /// An administrator role. Roles never consume a licence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -135,9 +135,7 @@ pub struct UpdateUserRequest {
 }
 
 /// Distinguishes `"field": null` (Some(None)) from an absent field (None).
-fn present_or_null<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<String>>, D::Error> {
+fn present_or_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(deserializer).map(Some)
 }
 
@@ -185,13 +183,8 @@ fn role_set(roles: &[Role]) -> RoleSet {
     RoleSet::new(roles.iter().copied().map(AdminRole::from))
 }
 
-fn with_etag(
-    mut response: actix_web::HttpResponseBuilder,
-    record: &UserRecord,
-) -> Result<HttpResponse, ApiError> {
-    Ok(response
-        .insert_header((header::ETAG, etag(record.row.version)))
-        .json(User::from_record(record)?))
+fn with_etag(mut response: actix_web::HttpResponseBuilder, record: &UserRecord) -> Result<HttpResponse, ApiError> {
+    Ok(response.insert_header((header::ETAG, etag(record.row.version))).json(User::from_record(record)?))
 }
 
 /// Lists the tenant's people, searchable with `q`.
@@ -207,12 +200,9 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    let (records, next_cursor) =
-        service::list(&state, &caller, tid.into_inner(), query.q, page).await?;
-    let items = records
-        .iter()
-        .map(User::from_record)
-        .collect::<Result<_, _>>()?;
+    let search = bounded_query("q", query.q, 200)?;
+    let (records, next_cursor) = service::list(&state, &caller, tid.into_inner(), search, page).await?;
+    let items = records.iter().map(User::from_record).collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
 }
 
@@ -238,15 +228,9 @@ pub async fn create_user(
     let mut check = FieldCheck::default();
     let display_name = check.check("display_name", DisplayName::parse(&body.display_name));
     let sign_in = check.check("sign_in", EmailAddress::parse(&body.sign_in));
-    let contact_email = check.check_optional(
-        "contact_email",
-        body.contact_email.as_deref(),
-        EmailAddress::parse,
-    );
+    let contact_email = check.check_optional("contact_email", body.contact_email.as_deref(), EmailAddress::parse);
     let local = sign_in.as_ref().map(|s| s.local_part().to_owned());
-    let password = check.check_optional("password", body.password.as_deref(), |p| {
-        Password::parse(p, local.as_deref())
-    });
+    let password = check.check_optional("password", body.password.as_deref(), |p| Password::parse(p, local.as_deref()));
     let input = check.finish(|| {
         Some(NewUserInput {
             display_name: display_name?,
@@ -259,10 +243,7 @@ pub async fn create_user(
     let tid = tid.into_inner();
     let record = service::create(&state, &caller, tid.clone(), input).await?;
     let mut response = HttpResponse::Created();
-    response.insert_header((
-        header::LOCATION,
-        format!("/v1/tenants/{tid}/users/{}", record.row.id),
-    ));
+    response.insert_header((header::LOCATION, format!("/v1/tenants/{tid}/users/{}", record.row.id)));
     with_etag(response, &record)
 }
 
@@ -302,25 +283,15 @@ pub async fn update_user(
     let if_match = IfMatch::from_headers(req.headers())?;
     let body = body.into_inner();
     let mut check = FieldCheck::default();
-    let display_name = check.check_optional(
-        "display_name",
-        body.display_name.as_deref(),
-        DisplayName::parse,
-    );
+    let display_name = check.check_optional("display_name", body.display_name.as_deref(), DisplayName::parse);
     let sign_in = check.check_optional("sign_in", body.sign_in.as_deref(), EmailAddress::parse);
     let contact_email = match body.contact_email {
         None => Some(None),
         Some(None) => Some(Some(None)),
-        Some(Some(raw)) => check
-            .check("contact_email", EmailAddress::parse(&raw))
-            .map(|e| Some(Some(e))),
+        Some(Some(raw)) => check.check("contact_email", EmailAddress::parse(&raw)).map(|e| Some(Some(e))),
     };
     let changes = check.finish(|| {
-        Some(UserChanges {
-            display_name: display_name?,
-            contact_email: contact_email?,
-            sign_in: sign_in?,
-        })
+        Some(UserChanges { display_name: display_name?, contact_email: contact_email?, sign_in: sign_in? })
     })?;
     let TenantUserPath { tid, uid } = path.into_inner();
     let record = service::update(&state, &caller, tid, uid, changes, if_match).await?;
@@ -369,8 +340,7 @@ pub async fn set_user_roles(
 ) -> Result<HttpResponse, ApiError> {
     let if_match = IfMatch::from_headers(req.headers())?;
     let TenantUserPath { tid, uid } = path.into_inner();
-    let record =
-        service::set_roles(&state, &caller, tid, uid, role_set(&body.roles), if_match).await?;
+    let record = service::set_roles(&state, &caller, tid, uid, role_set(&body.roles), if_match).await?;
     with_etag(HttpResponse::Ok(), &record)
 }
 

@@ -38,12 +38,7 @@ pub struct Change<'a> {
     pub details: serde_json::Value,
 }
 
-pub fn record(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    change: Change<'_>,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>, now: DateTime<Utc>) -> Result<(), ApiError> {
     let id = super::new_id();
     let details = change.details.to_string();
     audit::record(
@@ -84,21 +79,14 @@ pub async fn list(
     caller.authorize(&tenant_id, Action::ReadAuditLog, Target::Tenant)?;
     state
         .read(move |conn| {
-            tenantry_persistence::tenants::find(conn, &tenant_id)?
-                .ok_or_else(|| ApiError::not_found("tenant"))?;
+            tenantry_persistence::tenants::find(conn, &tenant_id)?.ok_or_else(|| ApiError::not_found("tenant"))?;
             let filter = audit::AuditFilter {
                 actor_id: query.actor_id.as_deref(),
                 action: query.action.as_deref(),
                 from: query.from.map(time::to_db),
                 to: query.to.map(time::to_db),
             };
-            let rows = audit::list(
-                conn,
-                &tenant_id,
-                &filter,
-                query.page.after.as_deref(),
-                query.page.fetch_limit(),
-            )?;
+            let rows = audit::list(conn, &tenant_id, &filter, query.page.after.as_deref(), query.page.fetch_limit())?;
             Ok(query.page.finish(rows, |row| row.id.as_str()))
         })
         .await

@@ -27,21 +27,13 @@ pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Profile, Api
             let roles = users::roles_of(conn, &user_id)?;
             let tenant = match row.tenant_id.as_deref() {
                 Some(tenant_id) => {
-                    let tenant_row = tenants::find(conn, tenant_id)?
-                        .ok_or_else(|| ApiError::not_found("tenant"))?;
+                    let tenant_row = tenants::find(conn, tenant_id)?.ok_or_else(|| ApiError::not_found("tenant"))?;
                     let domains = tenants::verified_domains(conn, tenant_id)?;
-                    Some(TenantRecord {
-                        row: tenant_row,
-                        domains,
-                    })
+                    Some(TenantRecord { row: tenant_row, domains })
                 }
                 None => None,
             };
-            Ok(Profile {
-                user: UserRecord { row, roles },
-                tenant,
-                is_operator,
-            })
+            Ok(Profile { user: UserRecord { row, roles }, tenant, is_operator })
         })
         .await
 }
@@ -57,9 +49,7 @@ pub async fn change_password(
 ) -> Result<(), ApiError> {
     let now = super::now();
     let user_id = caller.user_id.clone();
-    let user = state
-        .read(move |conn| users::find(conn, &user_id)?.ok_or_else(|| ApiError::not_found("user")))
-        .await?;
+    let user = state.read(move |conn| users::find(conn, &user_id)?.ok_or_else(|| ApiError::not_found("user"))).await?;
     let account = user.sign_in.clone();
     state.throttle.check(&account, client_address, now)?;
     let stored = user.password_hash.clone();
@@ -67,26 +57,17 @@ pub async fn change_password(
     let (matches, new_hash) = AppState::compute(move || {
         let matches = passwords::verify(&current_password, &stored).map_err(ApiError::internal)?;
         let same = matches && current_password == new_secret;
-        let hash = if matches && !same {
-            Some(passwords::hash(&new_secret).map_err(ApiError::internal)?)
-        } else {
-            None
-        };
+        let hash =
+            if matches && !same { Some(passwords::hash(&new_secret).map_err(ApiError::internal)?) } else { None };
         Ok((matches, hash))
     })
     .await?;
     if !matches {
         state.throttle.failed(&account, client_address, now);
-        return Err(ApiError::new(
-            ErrorCode::CurrentPasswordIncorrect,
-            "the current password is wrong",
-        ));
+        return Err(ApiError::new(ErrorCode::CurrentPasswordIncorrect, "the current password is wrong"));
     }
     let Some(new_hash) = new_hash else {
-        return Err(ApiError::invalid_field(
-            "new_password",
-            "the new password must differ from the current one",
-        ));
+        return Err(ApiError::invalid_field("new_password", "the new password must differ from the current one"));
     };
     let actor = Actor::from(caller);
     state
@@ -113,8 +94,7 @@ pub async fn preferences(state: &AppState, caller: &SignedIn) -> Result<Preferen
     state
         .read(move |conn| {
             let user = users::find(conn, &user_id)?.ok_or_else(|| ApiError::not_found("user"))?;
-            serde_json::from_str(&user.preferences)
-                .map_err(|e| ApiError::internal(format!("stored preferences: {e}")))
+            serde_json::from_str(&user.preferences).map_err(|e| ApiError::internal(format!("stored preferences: {e}")))
         })
         .await
 }

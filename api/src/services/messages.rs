@@ -15,13 +15,7 @@ pub struct Recipient<'a> {
     pub sign_in: &'a str,
 }
 
-fn enqueue(
-    conn: &mut DbConnection,
-    to: &str,
-    subject: &str,
-    body: &str,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+fn enqueue(conn: &mut DbConnection, to: &str, subject: &str, body: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
     let id = super::new_id();
     outbox::enqueue(
         conn,
@@ -49,10 +43,7 @@ pub fn account_created(
     let role_line = if roles.is_empty() {
         String::new()
     } else {
-        format!(
-            "You have been designated administrator ({}).\n",
-            roles.join(", ")
-        )
+        format!("You have been designated administrator ({}).\n", roles.join(", "))
     };
     let body = format!(
         "Hello {name},\n\n\
@@ -66,13 +57,7 @@ pub fn account_created(
         sign_in = to.sign_in,
         url = config.public_url,
     );
-    enqueue(
-        conn,
-        to.contact_email,
-        "Your Tenantry sign-in details",
-        &body,
-        now,
-    )
+    enqueue(conn, to.contact_email, "Your Tenantry sign-in details", &body, now)
 }
 
 /// An existing person was designated administrator.
@@ -94,13 +79,7 @@ pub fn roles_designated(
         sign_in = to.sign_in,
         url = config.public_url,
     );
-    enqueue(
-        conn,
-        to.contact_email,
-        "You are now a Tenantry administrator",
-        &body,
-        now,
-    )
+    enqueue(conn, to.contact_email, "You are now a Tenantry administrator", &body, now)
 }
 
 /// A password reset by an administrator: a temporary password to change at next sign-in.
@@ -123,11 +102,5 @@ pub fn password_reset(
         sign_in = to.sign_in,
         url = config.public_url,
     );
-    enqueue(
-        conn,
-        to.contact_email,
-        "Your Tenantry password was reset",
-        &body,
-        now,
-    )
+    enqueue(conn, to.contact_email, "Your Tenantry password was reset", &body, now)
 }

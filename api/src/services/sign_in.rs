@@ -24,38 +24,20 @@ pub async fn with_password(
     state.throttle.check(&account, client_address, now)?;
 
     let lookup = account.clone();
-    let user = state
-        .read(move |conn| Ok(users::find_by_sign_in(conn, &lookup)?))
-        .await?;
-    let stored_hash = user.as_ref().map_or_else(
-        || state.decoy_password_hash.clone(),
-        |u| u.password_hash.clone(),
-    );
+    let user = state.read(move |conn| Ok(users::find_by_sign_in(conn, &lookup)?)).await?;
+    let stored_hash = user.as_ref().map_or_else(|| state.decoy_password_hash.clone(), |u| u.password_hash.clone());
     let matches = AppState::compute(move || {
-        passwords::verify(&password, &stored_hash)
-            .map_err(|e| ApiError::internal(format!("stored password hash: {e}")))
+        passwords::verify(&password, &stored_hash).map_err(|e| ApiError::internal(format!("stored password hash: {e}")))
     })
     .await?;
 
     let Some(user) = user.filter(|_| matches) else {
         state.throttle.failed(&account, client_address, now);
-        return Err(ApiError::new(
-            ErrorCode::InvalidGrant,
-            "the sign-in address or the password is wrong",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidGrant, "the sign-in address or the password is wrong"));
     };
     state.throttle.succeeded(&account);
     let settings = state.token_settings();
-    let access_token = tokens::issue(
-        &state.keys,
-        &settings,
-        &user.id,
-        user.tenant_id.as_deref(),
-        now,
-    )
-    .map_err(ApiError::internal)?;
-    Ok(IssuedToken {
-        access_token,
-        expires_in: settings.ttl_seconds,
-    })
+    let access_token =
+        tokens::issue(&state.keys, &settings, &user.id, user.tenant_id.as_deref(), now).map_err(ApiError::internal)?;
+    Ok(IssuedToken { access_token, expires_in: settings.ttl_seconds })
 }

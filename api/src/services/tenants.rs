@@ -73,11 +73,7 @@ pub async fn create(
             tenants::insert(conn, &tenant, &super::new_id()).map_err(|e| match e {
                 StoreError::UniqueViolation { .. } => ApiError::new(
                     ErrorCode::SlugTaken,
-                    format!(
-                        "the slug `{}` (domain {}) is taken",
-                        input.slug.as_str(),
-                        input.initial_domain
-                    ),
+                    format!("the slug `{}` (domain {}) is taken", input.slug.as_str(), input.initial_domain),
                 ),
                 other => other.into(),
             })?;
@@ -99,10 +95,9 @@ pub async fn create(
                 },
             )
             .map_err(|e| match e {
-                StoreError::UniqueViolation { .. } => ApiError::new(
-                    ErrorCode::SignInTaken,
-                    format!("the sign-in address {sign_in} is taken"),
-                ),
+                StoreError::UniqueViolation { .. } => {
+                    ApiError::new(ErrorCode::SignInTaken, format!("the sign-in address {sign_in} is taken"))
+                }
                 other => other.into(),
             })?;
             let role = AdminRole::CloudManager.as_str();
@@ -136,11 +131,7 @@ pub async fn create(
         .await
 }
 
-pub async fn get(
-    state: &AppState,
-    caller: &SignedIn,
-    tenant_id: String,
-) -> Result<TenantRecord, ApiError> {
+pub async fn get(state: &AppState, caller: &SignedIn, tenant_id: String) -> Result<TenantRecord, ApiError> {
     caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state.read(move |conn| load(conn, &tenant_id)).await
 }
@@ -163,12 +154,7 @@ pub async fn list(
                 name_contains: query.name_contains.as_deref(),
                 domain_prefix: query.domain_prefix.as_deref(),
             };
-            let rows = tenants::list(
-                conn,
-                &filter,
-                query.page.after.as_deref(),
-                query.page.fetch_limit(),
-            )?;
+            let rows = tenants::list(conn, &filter, query.page.after.as_deref(), query.page.fetch_limit())?;
             let (rows, next) = query.page.finish(rows, |row| row.id.as_str());
             let mut records = Vec::with_capacity(rows.len());
             for row in rows {
@@ -196,13 +182,7 @@ pub async fn rename(
             let current = load(conn, &tenant_id)?;
             if_match.check(current.row.version)?;
             let Some(name) = name else { return Ok(current) };
-            if !tenants::rename(
-                conn,
-                &tenant_id,
-                name.as_str(),
-                current.row.version,
-                time::to_db(now),
-            )? {
+            if !tenants::rename(conn, &tenant_id, name.as_str(), current.row.version, time::to_db(now))? {
                 return Err(ApiError::precondition_failed());
             }
             audit::record(

@@ -38,67 +38,41 @@ fn role_set(roles: &[String]) -> Result<RoleSet, ApiError> {
 }
 
 /// A member of `tenant_id`, or 404: people of other tenants do not exist from here.
-pub fn load(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    user_id: &str,
-) -> Result<UserRecord, ApiError> {
-    let row = users::find_in_tenant(conn, tenant_id, user_id)?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+pub fn load(conn: &mut DbConnection, tenant_id: &str, user_id: &str) -> Result<UserRecord, ApiError> {
+    let row = users::find_in_tenant(conn, tenant_id, user_id)?.ok_or_else(|| ApiError::not_found("user"))?;
     let roles = users::roles_of(conn, user_id)?;
     Ok(UserRecord { row, roles })
 }
 
 /// Operators see every tenant, so for them a missing tenant must still be a 404.
 fn ensure_tenant(conn: &mut DbConnection, tenant_id: &str) -> Result<(), ApiError> {
-    tenants::find(conn, tenant_id)?
-        .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("tenant"))
+    tenants::find(conn, tenant_id)?.map(|_| ()).ok_or_else(|| ApiError::not_found("tenant"))
 }
 
 fn sign_in_taken(sign_in: &str) -> impl Fn(StoreError) -> ApiError + '_ {
     move |e| match e {
-        StoreError::UniqueViolation { .. } => ApiError::new(
-            ErrorCode::SignInTaken,
-            format!("the sign-in address {sign_in} is taken"),
-        ),
+        StoreError::UniqueViolation { .. } => {
+            ApiError::new(ErrorCode::SignInTaken, format!("the sign-in address {sign_in} is taken"))
+        }
         other => other.into(),
     }
 }
 
 /// A sign-in address must be in one of the tenant's verified domains.
-fn check_sign_in_domain(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    sign_in: &EmailAddress,
-) -> Result<(), ApiError> {
+fn check_sign_in_domain(conn: &mut DbConnection, tenant_id: &str, sign_in: &EmailAddress) -> Result<(), ApiError> {
     if tenants::has_verified_domain(conn, tenant_id, sign_in.domain().as_str())? {
         return Ok(());
     }
     let domains = tenants::verified_domains(conn, tenant_id)?;
     Err(ApiError::new(
         ErrorCode::DomainNotVerified,
-        format!(
-            "{} is not a verified domain of this tenant",
-            sign_in.domain()
-        ),
+        format!("{} is not a verified domain of this tenant", sign_in.domain()),
     )
     .with_context(serde_json::json!({ "verified_domains": domains })))
 }
 
-fn user_audit<'a>(
-    tenant_id: &'a str,
-    action: &'a str,
-    user_id: &'a str,
-    details: serde_json::Value,
-) -> Change<'a> {
-    Change {
-        tenant_id: Some(tenant_id),
-        action,
-        target_type: "user",
-        target_id: user_id,
-        details,
-    }
+fn user_audit<'a>(tenant_id: &'a str, action: &'a str, user_id: &'a str, details: serde_json::Value) -> Change<'a> {
+    Change { tenant_id: Some(tenant_id), action, target_type: "user", target_id: user_id, details }
 }
 
 fn role_names(roles: &RoleSet) -> Vec<&'static str> {
@@ -122,11 +96,7 @@ pub async fn create(
     tenant_id: String,
     input: NewUserInput,
 ) -> Result<UserRecord, ApiError> {
-    let action = if input.roles.is_admin() {
-        Action::DesignateAdmins
-    } else {
-        Action::ManageUsers
-    };
+    let action = if input.roles.is_admin() { Action::DesignateAdmins } else { Action::ManageUsers };
     caller.authorize(&tenant_id, action, Target::Tenant)?;
     if input.roles.is_admin() && input.contact_email.is_none() {
         return Err(ApiError::new(
@@ -142,10 +112,8 @@ pub async fn create(
     }
     let temporary = input.password.is_none().then(passwords::temporary);
     let hash = {
-        let secret = input.password.as_ref().map_or_else(
-            || temporary.clone().unwrap_or_default(),
-            |p| p.expose().to_owned(),
-        );
+        let secret =
+            input.password.as_ref().map_or_else(|| temporary.clone().unwrap_or_default(), |p| p.expose().to_owned());
         AppState::compute(move || passwords::hash(&secret).map_err(ApiError::internal)).await?
     };
     let actor = Actor::from(caller);
@@ -177,30 +145,18 @@ pub async fn create(
             let roles = role_names(&input.roles);
             users::replace_roles(conn, &tenant_id, &id, &roles)?;
             if let Some(contact) = contact.as_deref() {
-                let recipient = Recipient {
-                    contact_email: contact,
-                    display_name: input.display_name.as_str(),
-                    sign_in: &sign_in,
-                };
+                let recipient =
+                    Recipient { contact_email: contact, display_name: input.display_name.as_str(), sign_in: &sign_in };
                 match temporary.as_deref() {
-                    Some(temporary) => messages::account_created(
-                        conn, &config, &recipient, temporary, &roles, now,
-                    )?,
-                    None if !roles.is_empty() => {
-                        messages::roles_designated(conn, &config, &recipient, &roles, now)?
-                    }
+                    Some(temporary) => messages::account_created(conn, &config, &recipient, temporary, &roles, now)?,
+                    None if !roles.is_empty() => messages::roles_designated(conn, &config, &recipient, &roles, now)?,
                     None => {}
                 }
             }
             audit::record(
                 conn,
                 &actor,
-                user_audit(
-                    &tenant_id,
-                    "user.created",
-                    &id,
-                    serde_json::json!({"sign_in": sign_in, "roles": roles}),
-                ),
+                user_audit(&tenant_id, "user.created", &id, serde_json::json!({"sign_in": sign_in, "roles": roles})),
                 now,
             )?;
             load(conn, &tenant_id, &id)
@@ -219,25 +175,15 @@ pub async fn list(
     state
         .read(move |conn| {
             ensure_tenant(conn, &tenant_id)?;
-            let search = search
-                .map(|q| q.trim().to_lowercase())
-                .filter(|q| !q.is_empty());
-            let rows = users::list_in_tenant(
-                conn,
-                &tenant_id,
-                search.as_deref(),
-                page.after.as_deref(),
-                page.fetch_limit(),
-            )?;
+            let search = search.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+            let rows =
+                users::list_in_tenant(conn, &tenant_id, search.as_deref(), page.after.as_deref(), page.fetch_limit())?;
             let (rows, next) = page.finish(rows, |row| row.id.as_str());
             let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
             let mut roles = users::roles_of_many(conn, &ids)?;
             let records = rows
                 .into_iter()
-                .map(|row| UserRecord {
-                    roles: roles.remove(&row.id).unwrap_or_default(),
-                    row,
-                })
+                .map(|row| UserRecord { roles: roles.remove(&row.id).unwrap_or_default(), row })
                 .collect();
             Ok((records, next))
         })
@@ -257,10 +203,7 @@ pub async fn get(
             ensure_tenant(conn, &tenant_id)?;
             let record = load(conn, &tenant_id, &user_id)?;
             let roles = record.role_set()?;
-            let target = Target::Person {
-                is_caller: record.row.id == caller.user_id,
-                roles: &roles,
-            };
+            let target = Target::Person { is_caller: record.row.id == caller.user_id, roles: &roles };
             caller.authorize(&tenant_id, Action::ReadTenant, target)?;
             Ok(record)
         })
@@ -300,29 +243,19 @@ pub async fn update(
                 ));
             }
             let sign_in = changes.sign_in.as_ref().map(ToString::to_string);
-            let contact = changes
-                .contact_email
-                .as_ref()
-                .map(|c| c.as_ref().map(ToString::to_string));
+            let contact = changes.contact_email.as_ref().map(|c| c.as_ref().map(ToString::to_string));
             let profile = ProfileChanges {
                 display_name: changes.display_name.as_ref().map(DisplayName::as_str),
                 contact_email: contact.as_ref().map(Option::as_deref),
                 sign_in: sign_in.as_deref(),
             };
-            let nothing_to_change = profile.display_name.is_none()
-                && profile.contact_email.is_none()
-                && profile.sign_in.is_none();
+            let nothing_to_change =
+                profile.display_name.is_none() && profile.contact_email.is_none() && profile.sign_in.is_none();
             if nothing_to_change {
                 return Ok(current);
             }
-            let updated = users::update_profile(
-                conn,
-                &user_id,
-                &profile,
-                current.row.version,
-                time::to_db(now),
-            )
-            .map_err(sign_in_taken(sign_in.as_deref().unwrap_or("")))?;
+            let updated = users::update_profile(conn, &user_id, &profile, current.row.version, time::to_db(now))
+                .map_err(sign_in_taken(sign_in.as_deref().unwrap_or("")))?;
             if !updated {
                 return Err(ApiError::precondition_failed());
             }
@@ -337,12 +270,7 @@ pub async fn update(
             audit::record(
                 conn,
                 &actor,
-                user_audit(
-                    &tenant_id,
-                    "user.updated",
-                    &user_id,
-                    serde_json::json!({"fields": fields}),
-                ),
+                user_audit(&tenant_id, "user.updated", &user_id, serde_json::json!({"fields": fields})),
                 now,
             )?;
             load(conn, &tenant_id, &user_id)
@@ -365,24 +293,14 @@ pub async fn delete(
             ensure_tenant(conn, &tenant_id)?;
             let current = load(conn, &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;
-            let others = users::count_with_role_except(
-                conn,
-                &tenant_id,
-                AdminRole::GlobalAdmin.as_str(),
-                &user_id,
-            )?;
+            let others = users::count_with_role_except(conn, &tenant_id, AdminRole::GlobalAdmin.as_str(), &user_id)?;
             roles::check_removal(&current.role_set()?, others)
                 .map_err(|e| ApiError::new(ErrorCode::LastGlobalAdmin, e.to_string()))?;
             users::delete(conn, &user_id)?;
             audit::record(
                 conn,
                 &actor,
-                user_audit(
-                    &tenant_id,
-                    "user.deleted",
-                    &user_id,
-                    serde_json::json!({"sign_in": current.row.sign_in}),
-                ),
+                user_audit(&tenant_id, "user.deleted", &user_id, serde_json::json!({"sign_in": current.row.sign_in})),
                 now,
             )?;
             Ok(())
@@ -409,12 +327,7 @@ pub async fn set_roles(
             let current = load(conn, &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;
             let before = current.role_set()?;
-            let others = users::count_with_role_except(
-                conn,
-                &tenant_id,
-                AdminRole::GlobalAdmin.as_str(),
-                &user_id,
-            )?;
+            let others = users::count_with_role_except(conn, &tenant_id, AdminRole::GlobalAdmin.as_str(), &user_id)?;
             let change = RoleChange {
                 before: &before,
                 after: &roles,
@@ -425,9 +338,7 @@ pub async fn set_roles(
                 roles::RoleChangeError::ContactEmailRequired => {
                     ApiError::new(ErrorCode::ContactEmailRequired, e.to_string())
                 }
-                roles::RoleChangeError::LastGlobalAdmin => {
-                    ApiError::new(ErrorCode::LastGlobalAdmin, e.to_string())
-                }
+                roles::RoleChangeError::LastGlobalAdmin => ApiError::new(ErrorCode::LastGlobalAdmin, e.to_string()),
             })?;
             if before == roles {
                 return Ok(current);
@@ -437,8 +348,7 @@ pub async fn set_roles(
             }
             let names = role_names(&roles);
             users::replace_roles(conn, &tenant_id, &user_id, &names)?;
-            if let (true, Some(contact)) = (added.is_admin(), current.row.contact_email.as_deref())
-            {
+            if let (true, Some(contact)) = (added.is_admin(), current.row.contact_email.as_deref()) {
                 let recipient = Recipient {
                     contact_email: contact,
                     display_name: &current.row.display_name,
@@ -486,7 +396,11 @@ pub async fn reset_password(
             let target = load(conn, &tenant_id, &user_id)?;
             let target_roles = target.role_set()?;
             let action = permissions::password_reset_action(&target_roles);
-            caller.authorize(&tenant_id, action, Target::Person { is_caller: target.row.id == caller.user_id, roles: &target_roles })?;
+            caller.authorize(
+                &tenant_id,
+                action,
+                Target::Person { is_caller: target.row.id == caller.user_id, roles: &target_roles },
+            )?;
             let Some(contact) = target.row.contact_email.clone() else {
                 return Err(ApiError::new(
                     ErrorCode::ContactEmailRequired,
@@ -494,9 +408,18 @@ pub async fn reset_password(
                 ));
             };
             users::set_password(conn, &user_id, &hash, true, time::to_db(now))?;
-            let recipient = Recipient { contact_email: &contact, display_name: &target.row.display_name, sign_in: &target.row.sign_in };
+            let recipient = Recipient {
+                contact_email: &contact,
+                display_name: &target.row.display_name,
+                sign_in: &target.row.sign_in,
+            };
             messages::password_reset(conn, &config, &recipient, &temporary, now)?;
-            audit::record(conn, &actor, user_audit(&tenant_id, "user.password_reset", &user_id, serde_json::json!({})), now)?;
+            audit::record(
+                conn,
+                &actor,
+                user_audit(&tenant_id, "user.password_reset", &user_id, serde_json::json!({})),
+                now,
+            )?;
             Ok(mask_email(&contact))
         })
         .await
@@ -507,10 +430,7 @@ fn mask_email(email: &str) -> String {
     match email.split_once('@') {
         Some((local, domain)) => {
             let first: String = local.chars().take(1).collect();
-            format!(
-                "{first}{}@{domain}",
-                "*".repeat(local.chars().count().saturating_sub(1).max(2))
-            )
+            format!("{first}{}@{domain}", "*".repeat(local.chars().count().saturating_sub(1).max(2)))
         }
         None => "***".to_owned(),
     }
