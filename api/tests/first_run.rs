@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test: a failed step should stop it loudly
+
 //! The binary as a person runs it: no configuration, an embedded SQLite database, a first run
 //! that says how to sign in, and a second run that says nothing new and keeps the data.
 
