@@ -395,7 +395,5 @@ fn preferences_are_kept_per_person(backend: Backend) {
         app.client.get("/v1/me/preferences", &tenant.cloud_manager.token).json(),
         json!({"sync_frequency": "15m"})
     );
-    app.client
-        .put("/v1/me/preferences", admin, &json!({"sync_frequency": "5m"}))
-        .assert_problem(400, "invalid_body");
+    app.client.put("/v1/me/preferences", admin, &json!({"sync_frequency": "5m"})).assert_problem(400, "invalid_body");
 }
