@@ -1,0 +1,22 @@
+# The production image: the tenantry binary on a slim Debian, configured by environment.
+FROM rust:1.95-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked -p tenantry-api --bin tenantry
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home /data --shell /usr/sbin/nologin tenantry \
+    && mkdir -p /data && chown tenantry /data
+COPY --from=build /src/target/release/tenantry /usr/local/bin/tenantry
+USER tenantry
+WORKDIR /data
+ENV TENANTRY_LISTEN=0.0.0.0:8080 \
+    TENANTRY_DATA_DIR=/data \
+    RUST_LOG=info
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD curl -fs http://127.0.0.1:8080/readyz || exit 1
+ENTRYPOINT ["/usr/local/bin/tenantry"]
