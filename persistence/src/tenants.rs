@@ -107,6 +107,14 @@ pub fn rename(
     Ok(changed == 1)
 }
 
+/// Takes the tenant's row lock until the transaction ends, serialising decisions that count
+/// rows across the tenant (such as "is this the last global admin?"). On PostgreSQL the no-op
+/// update locks the row; SQLite's write transactions are serialised already.
+pub fn lock(conn: &mut DbConnection, id: &str) -> StoreResult<bool> {
+    let locked = diesel::update(tenants::table.find(id)).set(tenants::id.eq(tenants::id)).execute(conn)?;
+    Ok(locked == 1)
+}
+
 pub fn has_verified_domain(conn: &mut DbConnection, tenant_id: &str, name: &str) -> StoreResult<bool> {
     let count: i64 = tenant_domains::table
         .filter(tenant_domains::tenant_id.eq(tenant_id))

@@ -13,23 +13,11 @@ use tenantry_tests::{mail, Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    vec![
-        Case {
-            name: "access::the_route_table_covers_every_published_operation",
-            run: the_route_table_covers_every_published_operation,
-        },
-        Case {
-            name: "access::another_tenants_ids_are_not_found_and_nothing_changes",
-            run: another_tenants_ids_are_not_found_and_nothing_changes,
-        },
-        Case {
-            name: "access::every_tenant_route_follows_the_permission_matrix",
-            run: every_tenant_route_follows_the_permission_matrix,
-        },
-        Case {
-            name: "access::requests_without_a_token_are_unauthorized_everywhere",
-            run: requests_without_a_token_are_unauthorized_everywhere,
-        },
+    cases![
+        the_route_table_covers_every_published_operation,
+        another_tenants_ids_are_not_found_and_nothing_changes,
+        every_tenant_route_follows_the_permission_matrix,
+        requests_without_a_token_are_unauthorized_everywhere,
     ]
 }
 

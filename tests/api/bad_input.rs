@@ -8,10 +8,7 @@ use tenantry_tests::{mail, Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    vec![Case {
-        name: "bad_input::bad_requests_are_problems_and_change_nothing",
-        run: bad_requests_are_problems_and_change_nothing,
-    }]
+    cases![bad_requests_are_problems_and_change_nothing,]
 }
 
 fn state_of(app: &TestApp, tenant: &Tenant, operator: &str) -> (Value, usize, usize, Value) {

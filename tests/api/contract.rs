@@ -9,11 +9,11 @@ use tenantry_tests::{Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    vec![
-        Case { name: "contract::the_served_document_is_openapi_yaml", run: the_served_document_is_openapi_yaml },
-        Case { name: "contract::swagger_ui_is_served_from_the_binary", run: swagger_ui_is_served_from_the_binary },
-        Case { name: "contract::cors_allows_configured_origins_only", run: cors_allows_configured_origins_only },
-        Case { name: "contract::health_readiness_and_metrics_answer", run: health_readiness_and_metrics_answer },
+    cases![
+        the_served_document_is_openapi_yaml,
+        swagger_ui_is_served_from_the_binary,
+        cors_allows_configured_origins_only,
+        health_readiness_and_metrics_answer,
     ]
 }
 

@@ -9,15 +9,9 @@ use tenantry_tests::{mail, Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    vec![
-        Case {
-            name: "durability::a_restart_keeps_data_keys_and_creates_no_second_operator",
-            run: a_restart_keeps_data_keys_and_creates_no_second_operator,
-        },
-        Case {
-            name: "durability::messages_queued_before_a_stop_are_delivered_after_restart",
-            run: messages_queued_before_a_stop_are_delivered_after_restart,
-        },
+    cases![
+        a_restart_keeps_data_keys_and_creates_no_second_operator,
+        messages_queued_before_a_stop_are_delivered_after_restart,
     ]
 }
 

@@ -4,6 +4,13 @@
 //! reachable PostgreSQL the PostgreSQL variants are reported as ignored, with a banner saying
 //! so; with `TENANTRY_TEST_REQUIRE_POSTGRES=1` (as in CI) an unreachable PostgreSQL fails the run.
 
+/// Lists a module's tests as [`Case`]s named after the module and the function.
+macro_rules! cases {
+    ($($test:ident),* $(,)?) => {
+        vec![$($crate::Case { name: concat!(module_path!(), "::", stringify!($test)), run: $test }),*]
+    };
+}
+
 mod access;
 mod bad_input;
 mod contract;

@@ -9,13 +9,7 @@ use tenantry_tests::{Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    vec![
-        Case { name: "sign_in::the_token_endpoint_takes_form_and_json", run: the_token_endpoint_takes_form_and_json },
-        Case {
-            name: "sign_in::repeated_failures_are_throttled_alike_for_unknown_accounts",
-            run: repeated_failures_are_throttled_alike_for_unknown_accounts,
-        },
-    ]
+    cases![the_token_endpoint_takes_form_and_json, repeated_failures_are_throttled_alike_for_unknown_accounts,]
 }
 
 fn the_token_endpoint_takes_form_and_json(backend: Backend) {

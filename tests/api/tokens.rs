@@ -12,13 +12,7 @@ use tenantry_tests::{Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    vec![
-        Case { name: "tokens::forged_or_stale_tokens_are_unauthorized", run: forged_or_stale_tokens_are_unauthorized },
-        Case {
-            name: "tokens::the_published_key_verifies_issued_tokens",
-            run: the_published_key_verifies_issued_tokens,
-        },
-    ]
+    cases![forged_or_stale_tokens_are_unauthorized, the_published_key_verifies_issued_tokens,]
 }
 
 /// The service's own signing key and its kid, read from its data folder.

@@ -7,37 +7,17 @@ use tenantry_tests::{mail, Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    vec![
-        Case {
-            name: "users_flow::operator_creates_a_tenant_whose_admins_manage_users",
-            run: operator_creates_a_tenant_whose_admins_manage_users,
-        },
-        Case {
-            name: "users_flow::a_temporary_password_must_be_changed_before_anything_else",
-            run: a_temporary_password_must_be_changed_before_anything_else,
-        },
-        Case {
-            name: "users_flow::users_are_listed_by_pages_and_searched",
-            run: users_are_listed_by_pages_and_searched,
-        },
-        Case {
-            name: "users_flow::roles_are_designated_and_the_last_global_admin_stays",
-            run: roles_are_designated_and_the_last_global_admin_stays,
-        },
-        Case {
-            name: "users_flow::password_resets_send_a_temporary_password_by_mail_only",
-            run: password_resets_send_a_temporary_password_by_mail_only,
-        },
-        Case {
-            name: "users_flow::stale_if_match_is_refused_and_changes_nothing",
-            run: stale_if_match_is_refused_and_changes_nothing,
-        },
-        Case {
-            name: "users_flow::every_change_is_in_the_audit_log_with_its_request_id",
-            run: every_change_is_in_the_audit_log_with_its_request_id,
-        },
-        Case { name: "users_flow::operators_list_and_rename_tenants", run: operators_list_and_rename_tenants },
-        Case { name: "users_flow::preferences_are_kept_per_person", run: preferences_are_kept_per_person },
+    cases![
+        operator_creates_a_tenant_whose_admins_manage_users,
+        a_temporary_password_must_be_changed_before_anything_else,
+        users_are_listed_by_pages_and_searched,
+        roles_are_designated_and_the_last_global_admin_stays,
+        concurrent_demotions_never_leave_a_tenant_without_a_global_admin,
+        password_resets_send_a_temporary_password_by_mail_only,
+        stale_if_match_is_refused_and_changes_nothing,
+        every_change_is_in_the_audit_log_with_its_request_id,
+        operators_list_and_rename_tenants,
+        preferences_are_kept_per_person,
     ]
 }
 
@@ -396,4 +376,40 @@ fn preferences_are_kept_per_person(backend: Backend) {
         json!({"sync_frequency": "15m"})
     );
     app.client.put("/v1/me/preferences", admin, &json!({"sync_frequency": "5m"})).assert_problem(400, "invalid_body");
+}
+
+fn concurrent_demotions_never_leave_a_tenant_without_a_global_admin(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let tenant = people::tenant_with_admin(&app, "racing");
+    let mut admins = vec![tenant.global_admin.clone()];
+    for n in 0..3 {
+        admins.push(people::add_member(&app, &tenant, &format!("admin{n}"), &["global_admin"]));
+    }
+    // Every global admin removes their own role at the same instant: all but one must fail.
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(admins.len()));
+    let outcomes: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = admins
+            .iter()
+            .map(|admin| {
+                let barrier = barrier.clone();
+                let client = app.client.clone();
+                let path = format!("/v1/tenants/{}/users/{}/roles", tenant.id, admin.id);
+                scope.spawn(move || {
+                    barrier.wait();
+                    client.put(&path, &admin.token, &json!({"roles": []})).status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(outcomes.iter().filter(|s| **s == 200).count(), admins.len() - 1, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|s| **s == 409).count(), 1, "{outcomes:?}");
+    let users = app.client.get(&format!("/v1/tenants/{}/users", tenant.id), &tenant.cloud_manager.token).json();
+    let global_admins = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["roles"].as_array().unwrap().iter().any(|r| r == "global_admin"))
+        .count();
+    assert_eq!(global_admins, 1);
 }

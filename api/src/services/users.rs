@@ -49,6 +49,16 @@ fn ensure_tenant(conn: &mut DbConnection, tenant_id: &str) -> Result<(), ApiErro
     tenants::find(conn, tenant_id)?.map(|_| ()).ok_or_else(|| ApiError::not_found("tenant"))
 }
 
+/// Like [`ensure_tenant`], and holds the tenant's lock until commit: for changes whose rules
+/// count the tenant's admins, so two of them cannot both pass the count.
+fn lock_tenant(conn: &mut DbConnection, tenant_id: &str) -> Result<(), ApiError> {
+    if tenants::lock(conn, tenant_id)? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("tenant"))
+    }
+}
+
 fn sign_in_taken(sign_in: &str) -> impl Fn(StoreError) -> ApiError + '_ {
     move |e| match e {
         StoreError::UniqueViolation { .. } => {
@@ -290,7 +300,7 @@ pub async fn delete(
     state
         .write(move |conn| {
             let now = super::now();
-            ensure_tenant(conn, &tenant_id)?;
+            lock_tenant(conn, &tenant_id)?;
             let current = load(conn, &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;
             let others = users::count_with_role_except(conn, &tenant_id, AdminRole::GlobalAdmin.as_str(), &user_id)?;
@@ -323,7 +333,7 @@ pub async fn set_roles(
     state
         .write(move |conn| {
             let now = super::now();
-            ensure_tenant(conn, &tenant_id)?;
+            lock_tenant(conn, &tenant_id)?;
             let current = load(conn, &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;
             let before = current.role_set()?;
