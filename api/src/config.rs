@@ -23,6 +23,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub outbox_poll_millis: u64,
     pub mail_from: String,
+    /// How long the suite takes to set up an order (simulated), before the subscription is active.
+    pub provisioning_delay_millis: i64,
+    pub job_poll_millis: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +77,13 @@ impl Config {
                 1024..=10_485_760,
             )?,
             outbox_poll_millis: parse_in("TENANTRY_OUTBOX_POLL_MS", get("TENANTRY_OUTBOX_POLL_MS"), 1000, 10..=60_000)?,
+            provisioning_delay_millis: parse_in(
+                "TENANTRY_PROVISIONING_DELAY_MS",
+                get("TENANTRY_PROVISIONING_DELAY_MS"),
+                2000,
+                0..=86_400_000,
+            )?,
+            job_poll_millis: parse_in("TENANTRY_JOB_POLL_MS", get("TENANTRY_JOB_POLL_MS"), 500, 10..=60_000)?,
             mail_from: get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),
             public_url,

@@ -4,10 +4,13 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod etag;
+pub mod idempotency;
+pub mod job_worker;
 pub mod mail_worker;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;
+pub mod periodic;
 pub mod problem;
 pub mod request_errors;
 pub mod request_id;
@@ -71,6 +74,10 @@ impl Application {
         let pool = database.open_pool(pool_size)?;
         let (keys, created_signing_key) = SigningKeys::load_or_create(&config.keys_dir())?;
         let first_operator = bootstrap::ensure_operator(&pool, &config)?;
+        let catalogue = {
+            let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
+            tenantry_persistence::plans::all(&mut conn)?
+        };
         let decoy_password_hash =
             auth::passwords::hash(&auth::passwords::temporary()).map_err(|e| StartError::Hashing(e.to_string()))?;
         let listener = TcpListener::bind(config.listen)
@@ -86,6 +93,7 @@ impl Application {
             throttle: Default::default(),
             metrics: Arc::new(Default::default()),
             decoy_password_hash,
+            catalogue,
         });
         let server = serve(state.clone(), listener, workers)?;
         Ok(Self { server, port, state, first_operator, created_signing_key, workers })
@@ -108,9 +116,11 @@ impl Application {
         let config = &self.state.config;
         let drop = mail_worker::MailDrop { dir: config.mail_dir(), from: config.mail_from.clone() };
         let poll = Duration::from_millis(config.outbox_poll_millis);
-        let worker = actix_web::rt::spawn(mail_worker::run(self.state.pool.clone(), drop, poll));
+        let mail = actix_web::rt::spawn(mail_worker::run(self.state.pool.clone(), drop, poll));
+        let jobs = actix_web::rt::spawn(job_worker::run(self.state.pool.clone(), Arc::new(config.clone())));
         let outcome = self.server.await;
-        worker.abort();
+        mail.abort();
+        jobs.abort();
         outcome
     }
 }

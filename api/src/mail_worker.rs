@@ -24,19 +24,9 @@ pub struct MailDrop {
 
 /// Runs forever on the current actix runtime, delivering due messages every `poll`.
 pub async fn run(pool: DbPool, drop: MailDrop, poll: Duration) {
-    let mut interval = actix_web::rt::time::interval(poll);
-    loop {
-        interval.tick().await;
-        let pool = pool.clone();
-        let dir = drop.dir.clone();
-        let from = drop.from.clone();
-        match actix_web::web::block(move || deliver_due(&pool, &MailDrop { dir, from })).await {
-            Ok(Ok(0)) => {}
-            Ok(Ok(count)) => log::info!("delivered {count} message(s) from the outbox"),
-            Ok(Err(error)) => log::warn!("outbox delivery failed: {error}"),
-            Err(error) => log::warn!("outbox delivery task failed: {error}"),
-        }
-    }
+    let drop = std::sync::Arc::new(drop);
+    crate::periodic::run_every(poll, "outbox delivery", move || deliver_due(&pool, &drop).map_err(|e| e.to_string()))
+        .await;
 }
 
 /// Delivers every due message once; returns how many were delivered.

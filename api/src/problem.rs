@@ -41,6 +41,23 @@ pub enum ErrorCode {
     SignInTaken,
     LastGlobalAdmin,
     PreconditionFailed,
+    LicensePoolExhausted,
+    ConcurrentUpdate,
+    LicenceHeldForPlan,
+    SubscriptionNotActive,
+    ActivationBeyondPurchased,
+    DeactivationBelowAssigned,
+    LicencesStillAssigned,
+    InvalidTransition,
+    IdempotencyKeyReused,
+    UnknownPlan,
+    PlanNotOrderable,
+    PlanNotAssignable,
+    SeatLimitExceeded,
+    GlobalAdminRequired,
+    PlanChangeRefused,
+    ZeroDelta,
+
     PayloadTooLarge,
     UnsupportedMediaType,
     DomainNotVerified,
@@ -62,14 +79,34 @@ impl ErrorCode {
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            SlugTaken | SignInTaken | LastGlobalAdmin => StatusCode::CONFLICT,
+            SlugTaken
+            | SignInTaken
+            | LastGlobalAdmin
+            | LicensePoolExhausted
+            | LicenceHeldForPlan
+            | SubscriptionNotActive
+            | ActivationBeyondPurchased
+            | DeactivationBelowAssigned
+            | LicencesStillAssigned
+            | InvalidTransition
+            | ConcurrentUpdate => StatusCode::CONFLICT,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             // Well-formed by the schema, but a value the rules refuse.
-            ValidationFailed | InvalidCursor | DomainNotVerified | ContactEmailRequired | CurrentPasswordIncorrect => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ValidationFailed
+            | InvalidCursor
+            | DomainNotVerified
+            | ContactEmailRequired
+            | CurrentPasswordIncorrect
+            | IdempotencyKeyReused
+            | UnknownPlan
+            | PlanNotOrderable
+            | PlanNotAssignable
+            | SeatLimitExceeded
+            | GlobalAdminRequired
+            | PlanChangeRefused
+            | ZeroDelta => StatusCode::UNPROCESSABLE_ENTITY,
             TooManySignInAttempts => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,

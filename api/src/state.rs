@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::web;
+use tenantry_domain::plan::Plan;
 use tenantry_persistence::{DbConnection, DbPool};
 
 use crate::auth::keys::SigningKeys;
@@ -21,9 +22,15 @@ pub struct AppState {
     /// A real argon2 hash of nothing anyone knows: unknown accounts are verified against it so
     /// that they take as long to refuse as a wrong password.
     pub decoy_password_hash: String,
+    /// The plan catalogue. It is seeded by migrations, so it cannot change while we run.
+    pub catalogue: Vec<Plan>,
 }
 
 impl AppState {
+    pub fn plan(&self, code: &str) -> Option<&Plan> {
+        self.catalogue.iter().find(|plan| plan.code == code)
+    }
+
     pub fn token_settings(&self) -> TokenSettings<'_> {
         TokenSettings {
             issuer: &self.config.token_issuer,
@@ -47,18 +54,21 @@ impl AppState {
     }
 
     /// Runs database work off the async workers in one write transaction: all of it commits, or
-    /// none of it does.
-    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// none of it does. The error type is the caller's, so a use case can roll back with an
+    /// outcome of its own (see `idempotency`).
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        E: From<diesel::result::Error> + From<ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get().map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
             conn.write(work)
         })
-        .await?
+        .await
+        .map_err(|e| E::from(ApiError::from(e)))?
     }
 
     /// Runs CPU-heavy work (password hashing) off the async workers.

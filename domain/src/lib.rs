@@ -6,8 +6,11 @@
 
 pub mod domain_name;
 pub mod email;
+pub mod license_pool;
 pub mod password;
 pub mod permissions;
+pub mod plan;
+pub mod plan_change;
 pub mod preferences;
 pub mod roles;
 pub mod sign_in_throttle;

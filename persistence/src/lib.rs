@@ -7,8 +7,12 @@
 pub mod audit;
 pub mod connection;
 pub mod error;
+pub mod idempotency;
+pub mod jobs;
 pub mod outbox;
+pub mod plans;
 pub mod schema;
+pub mod subscriptions;
 pub mod tenants;
 pub mod time;
 pub mod users;

@@ -78,7 +78,89 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plans (code) {
+        code -> Text,
+        name -> Text,
+        seat_price_cents -> BigInt,
+        seat_limit -> BigInt,
+        assignable -> Bool,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    plan_services (plan_code, service) {
+        plan_code -> Text,
+        service -> Text,
+    }
+}
+
+diesel::table! {
+    plan_transitions (from_plan, to_plan) {
+        from_plan -> Text,
+        to_plan -> Text,
+        direction -> Text,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        tenant_id -> Text,
+        plan_code -> Text,
+        status -> Text,
+        purchased -> BigInt,
+        active -> BigInt,
+        assigned -> BigInt,
+        activate_on_provisioning -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+        terminated_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    licence_assignments (subscription_id, user_id) {
+        subscription_id -> Text,
+        user_id -> Text,
+        tenant_id -> Text,
+        plan_code -> Text,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        subject_id -> Text,
+        created_at -> Timestamp,
+        run_at -> Timestamp,
+        attempts -> Integer,
+        done_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller_id, key) {
+        caller_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
+diesel::joinable!(subscriptions -> plans (plan_code));
+diesel::joinable!(licence_assignments -> subscriptions (subscription_id));
+diesel::joinable!(licence_assignments -> users (user_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(audit_events -> tenants (tenant_id));
@@ -88,7 +170,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_roles,
     outbox_messages,
-    audit_events
+    audit_events,
+    plans,
+    plan_services,
+    plan_transitions,
+    subscriptions,
+    licence_assignments,
+    jobs,
+    idempotency_keys
 );
 
 diesel::define_sql_function! {

@@ -204,3 +204,14 @@ pub fn count_with_role_except(
         .get_result(conn)?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
+
+/// The people holding `role` in the tenant.
+pub fn with_role(conn: &mut DbConnection, tenant_id: &str, role: &str) -> StoreResult<Vec<UserRow>> {
+    Ok(users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::tenant_id.eq(tenant_id))
+        .filter(user_roles::role.eq(role))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}

@@ -15,6 +15,7 @@ mod access;
 mod bad_input;
 mod contract;
 mod durability;
+mod pools;
 mod sign_in;
 mod tokens;
 mod users_flow;
@@ -36,6 +37,7 @@ fn cases() -> Vec<Case> {
         sign_in::cases(),
         bad_input::cases(),
         durability::cases(),
+        pools::cases(),
         contract::cases(),
     ]
     .into_iter()

@@ -67,6 +67,8 @@ impl TestApp {
             ("TENANTRY_BOOTSTRAP_EMAIL".into(), OPERATOR_EMAIL.into()),
             ("TENANTRY_BOOTSTRAP_PASSWORD".into(), OPERATOR_PASSWORD.into()),
             ("TENANTRY_OUTBOX_POLL_MS".into(), "50".into()),
+            ("TENANTRY_PROVISIONING_DELAY_MS".into(), "0".into()),
+            ("TENANTRY_JOB_POLL_MS".into(), "20".into()),
             ("TENANTRY_DB_POOL_SIZE".into(), "8".into()),
         ];
         for (key, value) in settings {

@@ -9,6 +9,7 @@ pub mod backend;
 pub mod client;
 pub mod mail;
 pub mod people;
+pub mod pools;
 
 pub use app::TestApp;
 pub use backend::Backend;

@@ -95,7 +95,7 @@ impl From<Preferences> for DomainPreferences {
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn get_me(state: web::Data<AppState>, caller: SignedIn) -> Result<HttpResponse, ApiError> {
     let profile = service::profile(&state, &caller).await?;
-    let user = User::from_record(&profile.user)?;
+    let user = User::from_record(&profile.user, &state.catalogue)?;
     Ok(HttpResponse::Ok().json(Me {
         kind: if profile.is_operator { "operator" } else { "member" }.to_owned(),
         id: user.id,

@@ -4,7 +4,10 @@
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod licences;
 pub mod me;
+pub mod plans;
+pub mod subscriptions;
 pub mod tenants;
 pub mod users;
 
@@ -57,5 +60,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/v1/tenants/{tid}/users/{uid}/password-reset", "POST")
                 .route(web::post().to(users::reset_user_password)),
         )
-        .service(resource("/v1/tenants/{tid}/audit-events", "GET").route(web::get().to(audit::list_audit_events)));
+        .service(resource("/v1/tenants/{tid}/audit-events", "GET").route(web::get().to(audit::list_audit_events)))
+        .service(resource("/v1/plans", "GET").route(web::get().to(plans::list_plans)))
+        .service(
+            resource("/v1/tenants/{tid}/subscriptions", "GET, POST")
+                .route(web::get().to(subscriptions::list_subscriptions))
+                .route(web::post().to(subscriptions::create_subscription)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/subscriptions/{sid}", "GET")
+                .route(web::get().to(subscriptions::get_subscription)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/subscriptions/{sid}/seats", "POST")
+                .route(web::post().to(subscriptions::buy_seats)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/subscriptions/{sid}/activation", "POST")
+                .route(web::post().to(subscriptions::change_activation)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/subscriptions/{sid}/suspend", "POST")
+                .route(web::post().to(subscriptions::suspend_subscription)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/subscriptions/{sid}/reactivate", "POST")
+                .route(web::post().to(subscriptions::reactivate_subscription)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/subscriptions/{sid}/terminate", "POST")
+                .route(web::post().to(subscriptions::terminate_subscription)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/subscriptions/{sid}/change-plan", "POST")
+                .route(web::post().to(subscriptions::change_plan)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/license-summary", "GET")
+                .route(web::get().to(subscriptions::get_license_summary)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/users/{uid}/licenses/{sid}", "PUT, DELETE")
+                .route(web::put().to(licences::assign_license))
+                .route(web::delete().to(licences::remove_license)),
+        );
 }

@@ -180,7 +180,10 @@ pub async fn create_tenant(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/tenants/{}", tenant.row.id)))
         .insert_header((header::ETAG, etag(tenant.row.version)))
-        .json(CreatedTenant { tenant: Tenant::from(&tenant), cloud_manager: User::from_record(&manager)? }))
+        .json(CreatedTenant {
+            tenant: Tenant::from(&tenant),
+            cloud_manager: User::from_record(&manager, &state.catalogue)?,
+        }))
 }
 
 /// Reads a tenant.

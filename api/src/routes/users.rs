@@ -4,8 +4,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tenantry_domain::plan::Plan;
 use tenantry_domain::user::DisplayName;
 use tenantry_domain::{AdminRole, EmailAddress, Password, RoleSet};
+use tenantry_persistence::subscriptions::AssignmentRow;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
@@ -70,12 +72,44 @@ pub struct User {
     pub roles: Vec<Role>,
     /// True until they replace a temporary password.
     pub must_change_password: bool,
+    /// The licences they hold, and the services each brings.
+    pub licenses: Vec<UserLicense>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+/// A licence a person holds.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"subscription_id": "019a5f40-1111-7000-8000-000000000001", "plan": "business_premium",
+    "plan_name": "Business Premium", "services": ["mail", "meetings", "office_web_apps", "office_desktop_apps", "sites", "file_storage"],
+    "assigned_at": "2026-11-21T10:06:00Z"}))]
+pub struct UserLicense {
+    pub subscription_id: String,
+    pub plan: String,
+    pub plan_name: String,
+    /// What the licence brings.
+    pub services: Vec<String>,
+    pub assigned_at: DateTime<Utc>,
+}
+
+impl UserLicense {
+    pub fn from_row(row: &AssignmentRow, catalogue: &[Plan]) -> Result<Self, ApiError> {
+        let plan = catalogue
+            .iter()
+            .find(|p| p.code == row.plan_code)
+            .ok_or_else(|| ApiError::internal(format!("plan {} is not in the catalogue", row.plan_code)))?;
+        Ok(Self {
+            subscription_id: row.subscription_id.clone(),
+            plan: plan.code.clone(),
+            plan_name: plan.name.clone(),
+            services: plan.services.iter().map(|s| s.as_str().to_owned()).collect(),
+            assigned_at: tenantry_persistence::time::from_db(row.assigned_at),
+        })
+    }
+}
+
 impl User {
-    pub fn from_record(record: &UserRecord) -> Result<Self, ApiError> {
+    pub fn from_record(record: &UserRecord, catalogue: &[Plan]) -> Result<Self, ApiError> {
         Ok(Self {
             id: record.row.id.clone(),
             tenant_id: record.row.tenant_id.clone().unwrap_or_default(),
@@ -84,6 +118,7 @@ impl User {
             contact_email: record.row.contact_email.clone(),
             roles: record.role_set()?.iter().map(Role::from).collect(),
             must_change_password: record.row.must_change_password,
+            licenses: record.licences.iter().map(|l| UserLicense::from_row(l, catalogue)).collect::<Result<_, _>>()?,
             created_at: tenantry_persistence::time::from_db(record.row.created_at),
             updated_at: tenantry_persistence::time::from_db(record.row.updated_at),
         })
@@ -183,8 +218,12 @@ fn role_set(roles: &[Role]) -> RoleSet {
     RoleSet::new(roles.iter().copied().map(AdminRole::from))
 }
 
-fn with_etag(mut response: actix_web::HttpResponseBuilder, record: &UserRecord) -> Result<HttpResponse, ApiError> {
-    Ok(response.insert_header((header::ETAG, etag(record.row.version))).json(User::from_record(record)?))
+fn with_etag(
+    mut response: actix_web::HttpResponseBuilder,
+    record: &UserRecord,
+    catalogue: &[Plan],
+) -> Result<HttpResponse, ApiError> {
+    Ok(response.insert_header((header::ETAG, etag(record.row.version))).json(User::from_record(record, catalogue)?))
 }
 
 /// Lists the tenant's people, searchable with `q`.
@@ -202,7 +241,7 @@ pub async fn list_users(
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let search = bounded_query("q", query.q, 200)?;
     let (records, next_cursor) = service::list(&state, &caller, tid.into_inner(), search, page).await?;
-    let items = records.iter().map(User::from_record).collect::<Result<_, _>>()?;
+    let items = records.iter().map(|r| User::from_record(r, &state.catalogue)).collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
 }
 
@@ -244,7 +283,7 @@ pub async fn create_user(
     let record = service::create(&state, &caller, tid.clone(), input).await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/v1/tenants/{tid}/users/{}", record.row.id)));
-    with_etag(response, &record)
+    with_etag(response, &record, &state.catalogue)
 }
 
 /// Reads a person. A plain user may read only themselves.
@@ -259,7 +298,7 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     let TenantUserPath { tid, uid } = path.into_inner();
     let record = service::get(&state, &caller, tid, uid).await?;
-    with_etag(HttpResponse::Ok(), &record)
+    with_etag(HttpResponse::Ok(), &record, &state.catalogue)
 }
 
 /// Edits a person's profile. Honours `If-Match`.
@@ -295,7 +334,7 @@ pub async fn update_user(
     })?;
     let TenantUserPath { tid, uid } = path.into_inner();
     let record = service::update(&state, &caller, tid, uid, changes, if_match).await?;
-    with_etag(HttpResponse::Ok(), &record)
+    with_etag(HttpResponse::Ok(), &record, &state.catalogue)
 }
 
 /// Deletes a person. The tenant's last global admin cannot be deleted. Honours `If-Match`.
@@ -341,7 +380,7 @@ pub async fn set_user_roles(
     let if_match = IfMatch::from_headers(req.headers())?;
     let TenantUserPath { tid, uid } = path.into_inner();
     let record = service::set_roles(&state, &caller, tid, uid, role_set(&body.roles), if_match).await?;
-    with_etag(HttpResponse::Ok(), &record)
+    with_etag(HttpResponse::Ok(), &record, &state.catalogue)
 }
 
 /// Resets a person's password: a temporary password goes to their contact email (never in

@@ -33,7 +33,8 @@ pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Profile, Api
                 }
                 None => None,
             };
-            Ok(Profile { user: UserRecord { row, roles }, tenant, is_operator })
+            let licences = tenantry_persistence::subscriptions::assignments_of(conn, std::slice::from_ref(&row.id))?;
+            Ok(Profile { user: UserRecord { row, roles, licences }, tenant, is_operator })
         })
         .await
 }

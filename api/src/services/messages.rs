@@ -104,3 +104,25 @@ pub fn password_reset(
     );
     enqueue(conn, to.contact_email, "Your Tenantry password was reset", &body, now)
 }
+
+/// The service is ready: sent to each global admin when a subscription's provisioning ends.
+pub fn welcome_to_service(
+    conn: &mut DbConnection,
+    config: &Config,
+    to: &Recipient<'_>,
+    plan_code: &str,
+    active_seats: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let body = format!(
+        "Hello {name},\n\n\
+         Welcome to your {plan_code} service: it is ready.\n\
+         {active_seats} licences are active and can be given to your users.\n\n\
+         Sign-in address: {sign_in}\n\
+         Sign in at: {url}\n",
+        name = to.display_name,
+        sign_in = to.sign_in,
+        url = config.public_url,
+    );
+    enqueue(conn, to.contact_email, "Welcome to your service", &body, now)
+}

@@ -2,9 +2,13 @@
 //! an audit event and any message to people, and commits.
 
 pub mod audit;
+pub mod licences;
 pub mod me;
 pub mod messages;
+pub mod plan_change;
+pub mod provisioning;
 pub mod sign_in;
+pub mod subscriptions;
 pub mod tenants;
 pub mod users;
 

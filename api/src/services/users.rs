@@ -1,11 +1,14 @@
 //! People in a tenant: created, edited and removed by administrators; roles designated by the
 //! cloud manager or a global admin; passwords reset according to the permission matrix.
 
+use std::collections::HashMap;
 use tenantry_domain::permissions::{self, Action, Target};
 use tenantry_domain::roles::{self, RoleChange};
 use tenantry_domain::user::DisplayName;
 use tenantry_domain::{AdminRole, EmailAddress, Password, RoleSet};
 use tenantry_persistence::users::{self, NewUser, ProfileChanges, UserRow, KIND_MEMBER};
+
+use tenantry_persistence::subscriptions::{self, AssignmentRow};
 use tenantry_persistence::{tenants, time, DbConnection, StoreError};
 
 use super::audit::{self, Actor, Change};
@@ -16,10 +19,11 @@ use crate::pagination::PageRequest;
 use crate::problem::{ApiError, ErrorCode};
 use crate::state::AppState;
 
-/// A person with their roles.
+/// A person with their roles and licences.
 pub struct UserRecord {
     pub row: UserRow,
     pub roles: Vec<String>,
+    pub licences: Vec<AssignmentRow>,
 }
 
 impl UserRecord {
@@ -41,7 +45,8 @@ fn role_set(roles: &[String]) -> Result<RoleSet, ApiError> {
 pub fn load(conn: &mut DbConnection, tenant_id: &str, user_id: &str) -> Result<UserRecord, ApiError> {
     let row = users::find_in_tenant(conn, tenant_id, user_id)?.ok_or_else(|| ApiError::not_found("user"))?;
     let roles = users::roles_of(conn, user_id)?;
-    Ok(UserRecord { row, roles })
+    let licences = subscriptions::assignments_of(conn, &[user_id.to_owned()])?;
+    Ok(UserRecord { row, roles, licences })
 }
 
 /// Operators see every tenant, so for them a missing tenant must still be a 404.
@@ -191,9 +196,17 @@ pub async fn list(
             let (rows, next) = page.finish(rows, |row| row.id.as_str());
             let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
             let mut roles = users::roles_of_many(conn, &ids)?;
+            let mut licences: HashMap<String, Vec<AssignmentRow>> = HashMap::new();
+            for licence in subscriptions::assignments_of(conn, &ids)? {
+                licences.entry(licence.user_id.clone()).or_default().push(licence);
+            }
             let records = rows
                 .into_iter()
-                .map(|row| UserRecord { roles: roles.remove(&row.id).unwrap_or_default(), row })
+                .map(|row| UserRecord {
+                    roles: roles.remove(&row.id).unwrap_or_default(),
+                    licences: licences.remove(&row.id).unwrap_or_default(),
+                    row,
+                })
                 .collect();
             Ok((records, next))
         })
@@ -306,11 +319,24 @@ pub async fn delete(
             let others = users::count_with_role_except(conn, &tenant_id, AdminRole::GlobalAdmin.as_str(), &user_id)?;
             roles::check_removal(&current.role_set()?, others)
                 .map_err(|e| ApiError::new(ErrorCode::LastGlobalAdmin, e.to_string()))?;
+            // Their licences go back to the pools they came from.
+            for licence in &current.licences {
+                subscriptions::delete_assignment(conn, &licence.subscription_id, &user_id)?;
+                subscriptions::release_seat(conn, &licence.subscription_id, time::to_db(now))?;
+            }
             users::delete(conn, &user_id)?;
             audit::record(
                 conn,
                 &actor,
-                user_audit(&tenant_id, "user.deleted", &user_id, serde_json::json!({"sign_in": current.row.sign_in})),
+                user_audit(
+                    &tenant_id,
+                    "user.deleted",
+                    &user_id,
+                    serde_json::json!({
+                        "sign_in": current.row.sign_in,
+                        "licences_released": current.licences.iter().map(|l| &l.subscription_id).collect::<Vec<_>>(),
+                    }),
+                ),
                 now,
             )?;
             Ok(())
