@@ -12,6 +12,7 @@ pub fn cases() -> Vec<Case> {
     cases![
         a_restart_keeps_data_keys_and_creates_no_second_operator,
         messages_queued_before_a_stop_are_delivered_after_restart,
+        provisioning_left_pending_by_a_stop_finishes_after_restart,
     ]
 }
 
@@ -52,4 +53,36 @@ fn messages_queued_before_a_stop_are_delivered_after_restart(backend: Backend) {
     assert!(messages[0].contains("Sign-in address: q@queued.tenantry.test"));
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(mail::to(&app.storage.mail_dir(), "queued@example.com").len(), 1, "delivered once");
+}
+
+fn provisioning_left_pending_by_a_stop_finishes_after_restart(backend: Backend) {
+    let storage = Storage::new(backend);
+    // Jobs run at start, then only every minute: the order below stays pending until the stop.
+    let app = TestApp::spawn_on(storage, &[("TENANTRY_JOB_POLL_MS", "60000")]);
+    let tenant = people::tenant_with_admin(&app, "pending");
+    let reply = app.client.post(
+        &format!("/v1/tenants/{}/subscriptions", tenant.id),
+        &tenant.global_admin.token,
+        &json!({"plan": "enterprise_e3", "seats": 4}),
+    );
+    reply.assert_status(201);
+    let sid = reply.json()["id"].as_str().unwrap().to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(tenantry_tests::pools::get(&app, &tenant, &sid)["status"], "provisioning");
+    let storage = app.stop();
+
+    let app = TestApp::spawn_on(storage, &[]);
+    let live = tenantry_tests::pools::wait_until_active(&app, &tenant, &sid);
+    assert_eq!(live["active_seats"], 4);
+    let welcome = mail::wait_for(&app.storage.mail_dir(), &tenant.global_admin.contact_email, 2);
+    assert!(welcome.iter().any(|m| m.contains("Subject: Welcome to your service")));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let audit = app
+        .client
+        .get(
+            &format!("/v1/tenants/{}/audit-events?action=subscription.activated", tenant.id),
+            &tenant.global_admin.token,
+        )
+        .json();
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "the job ran once");
 }

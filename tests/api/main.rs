@@ -13,8 +13,10 @@ macro_rules! cases {
 
 mod access;
 mod bad_input;
+mod concurrency;
 mod contract;
 mod durability;
+mod plan_change;
 mod pools;
 mod sign_in;
 mod tokens;
@@ -38,6 +40,8 @@ fn cases() -> Vec<Case> {
         bad_input::cases(),
         durability::cases(),
         pools::cases(),
+        concurrency::cases(),
+        plan_change::cases(),
         contract::cases(),
     ]
     .into_iter()
