@@ -8,6 +8,7 @@ use tenantry_domain::permissions::{self, Action, Position, Target};
 use tenantry_domain::{AdminRole, RoleSet};
 use tenantry_tests::client::Call;
 use tenantry_tests::people::{self, Person, Tenant, CHOSEN_PASSWORD};
+use tenantry_tests::pools::{active_subscription, active_subscription_with, assign};
 use tenantry_tests::{mail, Backend, TestApp};
 
 use crate::Case;
@@ -38,6 +39,8 @@ enum Rule {
     CreateUser,
     /// Resetting a password: the row depends on the target's roles.
     PasswordReset,
+    /// Changing plan moves licences between pools: both rows must allow it.
+    PlanChange,
 }
 
 struct Route {
@@ -72,6 +75,39 @@ const ROUTES: &[Route] = &[
     },
     Route { method: "POST", path: "/v1/tenants/{tid}/users/{uid}/password-reset", rule: Rule::PasswordReset },
     Route { method: "GET", path: "/v1/tenants/{tid}/audit-events", rule: Rule::Tenant(Action::ReadAuditLog) },
+    Route { method: "GET", path: "/v1/plans", rule: Rule::SignedIn },
+    Route { method: "GET", path: "/v1/tenants/{tid}/subscriptions", rule: Rule::Tenant(Action::ReadTenant) },
+    Route { method: "POST", path: "/v1/tenants/{tid}/subscriptions", rule: Rule::Tenant(Action::ManageSubscriptions) },
+    Route { method: "GET", path: "/v1/tenants/{tid}/subscriptions/{sid}", rule: Rule::Tenant(Action::ReadTenant) },
+    Route {
+        method: "POST",
+        path: "/v1/tenants/{tid}/subscriptions/{sid}/seats",
+        rule: Rule::Tenant(Action::ManageSubscriptions),
+    },
+    Route {
+        method: "POST",
+        path: "/v1/tenants/{tid}/subscriptions/{sid}/activation",
+        rule: Rule::Tenant(Action::ManageSubscriptions),
+    },
+    Route { method: "POST", path: "/v1/tenants/{tid}/subscriptions/{sid}/suspend", rule: Rule::Operator },
+    Route { method: "POST", path: "/v1/tenants/{tid}/subscriptions/{sid}/reactivate", rule: Rule::Operator },
+    Route {
+        method: "POST",
+        path: "/v1/tenants/{tid}/subscriptions/{sid}/terminate",
+        rule: Rule::Tenant(Action::ManageSubscriptions),
+    },
+    Route { method: "POST", path: "/v1/tenants/{tid}/subscriptions/{sid}/change-plan", rule: Rule::PlanChange },
+    Route { method: "GET", path: "/v1/tenants/{tid}/license-summary", rule: Rule::Tenant(Action::ReadTenant) },
+    Route {
+        method: "PUT",
+        path: "/v1/tenants/{tid}/users/{uid}/licenses/{sid}",
+        rule: Rule::Tenant(Action::AssignLicences),
+    },
+    Route {
+        method: "DELETE",
+        path: "/v1/tenants/{tid}/users/{uid}/licenses/{sid}",
+        rule: Rule::Tenant(Action::AssignLicences),
+    },
 ];
 
 fn the_route_table_covers_every_published_operation(backend: Backend) {
@@ -99,12 +135,26 @@ fn valid_body(route: &Route, tenant: &Tenant, unique: &str) -> Option<Value> {
         ("PATCH", "/v1/tenants/{tid}") => Some(json!({"name": format!("Renamed {unique}")})),
         ("PUT", "/v1/tenants/{tid}/users/{uid}/roles") => Some(json!({"roles": []})),
         ("POST", "/v1/tenants/{tid}/users/{uid}/password-reset") => Some(json!({})),
+        ("POST", "/v1/tenants/{tid}/subscriptions") => Some(json!({"plan": "enterprise_e1", "seats": 1})),
+        ("POST", "/v1/tenants/{tid}/subscriptions/{sid}/seats") => Some(json!({"seats": 1})),
+        ("POST", "/v1/tenants/{tid}/subscriptions/{sid}/activation") => Some(json!({"delta": 1})),
+        ("POST", "/v1/tenants/{tid}/subscriptions/{sid}/change-plan") => {
+            Some(json!({"target_plan": "enterprise_e5", "dry_run": true}))
+        }
+        (_, path) if path.contains("/subscriptions/{sid}/") => Some(json!({})),
         _ => None,
     }
 }
 
-fn call(app: &TestApp, route: &Route, token: &str, tid: &str, uid: &str, body: Option<Value>) -> tenantry_tests::Reply {
-    let path = route.path.replace("{tid}", tid).replace("{uid}", uid);
+/// The ids a route's path is filled with.
+struct Ids<'a> {
+    tid: &'a str,
+    uid: &'a str,
+    sid: &'a str,
+}
+
+fn call(app: &TestApp, route: &Route, token: &str, ids: &Ids<'_>, body: Option<Value>) -> tenantry_tests::Reply {
+    let path = route.path.replace("{tid}", ids.tid).replace("{uid}", ids.uid).replace("{sid}", ids.sid);
     let mut request = Call::new(route.method, &path).token(token);
     if let Some(body) = body {
         request = request.json(&body);
@@ -115,10 +165,16 @@ fn call(app: &TestApp, route: &Route, token: &str, tid: &str, uid: &str, body: O
 /// What tenant B looks like to its own admin: people, audit trail and mail.
 fn snapshot(app: &TestApp, tenant: &Tenant) -> (Value, Value, usize, Value) {
     let admin = &tenant.global_admin.token;
-    let users = app.client.get(&format!("/v1/tenants/{}/users?limit=200", tenant.id), admin).json();
+    let users = json!([
+        app.client.get(&format!("/v1/tenants/{}/users?limit=200", tenant.id), admin).json(),
+        app.client.get(&format!("/v1/tenants/{}/subscriptions?limit=200", tenant.id), admin).json(),
+    ]);
     let audit = app.client.get(&format!("/v1/tenants/{}/audit-events?limit=200", tenant.id), admin).json();
     let tenant_view = app.client.get(&format!("/v1/tenants/{}", tenant.id), admin).json();
-    (users, audit, mail::all(&app.storage.mail_dir()).len(), tenant_view)
+    // Mail to the tenant's people only: the other tenant's may still be arriving.
+    let to_them = format!(".{}@", tenant.slug);
+    let mail = mail::all(&app.storage.mail_dir()).iter().filter(|m| m.contains(&to_them)).count();
+    (users, audit, mail, tenant_view)
 }
 
 fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
@@ -127,25 +183,40 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
     let b = people::tenant_with_admin(&app, "tenant-b");
     let b_member = people::add_member(&app, &b, "bmember", &[]);
     let a_member = people::add_member(&app, &a, "amember", &[]);
+    let b_pool = active_subscription(&app, &b, "enterprise_e3", 5);
+    let b_sid = b_pool["id"].as_str().unwrap().to_owned();
+    assign(&app, &b, &b_member.id, &b_sid).assert_status(201);
+    let a_pool = active_subscription(&app, &a, "enterprise_e3", 5);
+    let a_sid = a_pool["id"].as_str().unwrap().to_owned();
     // Every role of tenant A, including its global admin who may do most things at home.
     let a_callers = [&a.global_admin, &a.cloud_manager, &a_member];
+    // B's welcome to its new subscription is part of "before".
+    mail::wait_for(&app.storage.mail_dir(), &b.global_admin.contact_email, 2);
     let before = snapshot(&app, &b);
     for route in ROUTES.iter().filter(|r| r.path.contains("{tid}")) {
         for (n, caller) in a_callers.iter().enumerate() {
-            // B's tenant with B's person.
+            // B's tenant with B's person and B's subscription.
             let body = valid_body(route, &a, &format!("x{n}"));
-            let reply = call(&app, route, &caller.token, &b.id, &b_member.id, body.clone());
+            let theirs = Ids { tid: &b.id, uid: &b_member.id, sid: &b_sid };
+            let reply = call(&app, route, &caller.token, &theirs, body.clone());
             if matches!(route.rule, Rule::Operator) {
                 reply.assert_problem(403, "forbidden");
             } else {
                 reply.assert_problem(404, "not_found");
             }
-            // A's own tenant with B's person.
+            // A's own tenant with B's person or B's subscription.
+            let mut mixes = Vec::new();
             if route.path.contains("{uid}") {
-                let reply = call(&app, route, &caller.token, &a.id, &b_member.id, body);
+                mixes.push(Ids { tid: &a.id, uid: &b_member.id, sid: &a_sid });
+            }
+            if route.path.contains("{sid}") {
+                mixes.push(Ids { tid: &a.id, uid: &a_member.id, sid: &b_sid });
+            }
+            for mixed in &mixes {
+                let reply = call(&app, route, &caller.token, mixed, body.clone());
                 assert!(
                     reply.status == 404 || reply.status == 403,
-                    "{} {} with another tenant's user: {reply:?}",
+                    "{} {} with another tenant's id: {reply:?}",
                     route.method,
                     route.path
                 );
@@ -154,7 +225,8 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
         }
     }
     // A's admin cannot even tell whether B exists: an unknown tenant id answers the same.
-    let unknown = call(&app, &ROUTES[11], &a.global_admin.token, "019a0000-0000-7000-8000-000000000000", "x", None);
+    let nowhere = Ids { tid: "019a0000-0000-7000-8000-000000000000", uid: "x", sid: "y" };
+    let unknown = call(&app, &ROUTES[11], &a.global_admin.token, &nowhere, None);
     unknown.assert_problem(404, "not_found");
     // Mail for A's own fixture may still be arriving; compare B's view only once it has settled.
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -176,7 +248,7 @@ fn expected(rule: Rule, caller_roles: Option<&[AdminRole]>, target_roles: &RoleS
         return match rule {
             Rule::Operator => true,
             Rule::Tenant(action) | Rule::OtherPerson(action) => permissions::operator_permits(action),
-            Rule::CreateUser | Rule::PasswordReset => false,
+            Rule::CreateUser | Rule::PasswordReset | Rule::PlanChange => false,
             Rule::Public | Rule::SignedIn => true,
         };
     };
@@ -194,6 +266,10 @@ fn expected(rule: Rule, caller_roles: Option<&[AdminRole]>, target_roles: &RoleS
             permissions::password_reset_action(target_roles),
             Target::Person { is_caller: false, roles: target_roles },
         ),
+        Rule::PlanChange => {
+            permissions::permits(&held, Action::ManageSubscriptions, Target::Tenant)
+                && permissions::permits(&held, Action::AssignLicences, Target::Tenant)
+        }
     }
 }
 
@@ -218,14 +294,37 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
         (people::add_member(&app, &tenant, "reset-pw", &["password_admin"]), RoleSet::new([AdminRole::PasswordAdmin])),
         (people::add_member(&app, &tenant, "reset-global", &["global_admin"]), RoleSet::new([AdminRole::GlobalAdmin])),
     ];
+    // One big pool for routes that do not use it up: seats bought, activated, licences given.
+    let shared = active_subscription_with(&app, &tenant, "enterprise_e3", 1000, 500);
+    let shared = shared["id"].as_str().unwrap().to_owned();
+    let operator_token = operator.clone();
     let mut checked = 0;
     for route in ROUTES.iter().filter(|r| r.path.contains("{tid}") || matches!(r.rule, Rule::Operator)) {
         for (n, (who, token, roles)) in callers.iter().enumerate() {
+            let label = format!("t{checked}-{n}");
+            // The subscription: fresh where a permitted call would use it up.
+            let sid = match route.path {
+                p if p.ends_with("/suspend") || p.ends_with("/terminate") => {
+                    active_subscription(&app, &tenant, "enterprise_e1", 1)["id"].as_str().unwrap().to_owned()
+                }
+                p if p.ends_with("/reactivate") => {
+                    let fresh =
+                        active_subscription(&app, &tenant, "enterprise_e1", 1)["id"].as_str().unwrap().to_owned();
+                    let suspend = format!("/v1/tenants/{}/subscriptions/{fresh}/suspend", tenant.id);
+                    app.client.post(&suspend, &operator_token, &json!({})).assert_status(200);
+                    fresh
+                }
+                _ => shared.clone(),
+            };
             let targets: Vec<(String, RoleSet)> = match route.rule {
                 Rule::PasswordReset => reset_targets.iter().map(|(p, r)| (p.id.clone(), r.clone())).collect(),
-                // A fresh plain person each time: a permitted DELETE removes it.
+                // A fresh plain person each time: a permitted DELETE removes them or their licence.
                 _ if route.path.contains("{uid}") => {
-                    vec![(people::add_member(&app, &tenant, &format!("t{checked}-{n}"), &[]).id, RoleSet::default())]
+                    let person = people::add_member(&app, &tenant, &label, &[]);
+                    if route.path.ends_with("/licenses/{sid}") && route.method == "DELETE" {
+                        assign(&app, &tenant, &person.id, &sid).assert_status(201);
+                    }
+                    vec![(person.id, RoleSet::default())]
                 }
                 _ => vec![(String::new(), RoleSet::default())],
             };
@@ -235,7 +334,8 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
                         "cloud_manager": {"display_name": "M", "user_name": "m", "contact_email": "m@example.com"}})),
                     _ => valid_body(route, &tenant, &format!("{checked}")),
                 };
-                let reply = call(&app, route, token, &tenant.id, &target, body);
+                let ids = Ids { tid: &tenant.id, uid: &target, sid: &sid };
+                let reply = call(&app, route, token, &ids, body);
                 let allowed = expected(route.rule, *roles, &target_roles);
                 if allowed {
                     assert!(
@@ -256,7 +356,7 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
             }
         }
     }
-    assert!(checked >= 6 * 12, "every route was tried for every caller ({checked} calls)");
+    assert!(checked >= 6 * 24, "every route was tried for every caller ({checked} calls)");
 
     // "Own": a plain user reads themselves, but no one else.
     app.client.get(&format!("/v1/tenants/{}/users/{}", tenant.id, plain.id), &plain.token).assert_status(200);

@@ -59,3 +59,15 @@ pub fn quick_member(app: &TestApp, tenant: &Tenant, user_name: &str) -> String {
     reply.assert_status(201);
     reply.json()["id"].as_str().unwrap().to_owned()
 }
+
+/// Like [`active_subscription`], with only `activate` of the seats switched on.
+pub fn active_subscription_with(app: &TestApp, tenant: &Tenant, plan: &str, seats: i64, activate: i64) -> Value {
+    let reply = app.client.post(
+        &format!("/v1/tenants/{}/subscriptions", tenant.id),
+        &tenant.global_admin.token,
+        &json!({"plan": plan, "seats": seats, "activate_seats": activate}),
+    );
+    reply.assert_status(201);
+    let id = reply.json()["id"].as_str().unwrap().to_owned();
+    wait_until_active(app, tenant, &id)
+}
