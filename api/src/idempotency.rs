@@ -18,6 +18,22 @@ use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
 
+/// The `Idempotency-Key` header, as documented.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyHeader {
+    /// Makes retries safe: the same key and body replay the first response, the same key with
+    /// another body is 422. 1 to 255 visible ASCII characters, new for each new request.
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[!-~]+$",
+        example = "order-2026-11-21-0001"
+    )]
+    pub idempotency_key: Option<String>,
+}
+
 /// The request's `Idempotency-Key`, if it sent one.
 pub struct IdempotencyKey(pub Option<String>);
 

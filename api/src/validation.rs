@@ -56,3 +56,26 @@ pub fn bounded_query(name: &str, value: Option<String>, max_chars: usize) -> Res
         other => Ok(other),
     }
 }
+
+/// JSON has one number type: `25.0` is as whole as `25`, and JSON Schema's `integer` accepts
+/// both. Counts of seats are read with this so that such clients are not refused.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::Deserialize;
+    whole(serde_json::Number::deserialize(deserializer)?)
+}
+
+/// [`whole_number`] for an optional field: absent or `null` is `None`.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    Option::<serde_json::Number>::deserialize(deserializer)?.map(whole).transpose()
+}
+
+fn whole<E: serde::de::Error>(number: serde_json::Number) -> Result<i64, E> {
+    if let Some(whole) = number.as_i64() {
+        return Ok(whole);
+    }
+    match number.as_f64() {
+        Some(value) if value.fract() == 0.0 && value.abs() < 9.0e15 => Ok(value as i64),
+        _ => Err(E::custom(format!("expected a whole number, got {number}"))),
+    }
+}

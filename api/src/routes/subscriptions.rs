@@ -11,12 +11,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::etag::{etag, IfMatch};
-use crate::idempotency::{fingerprint, IdempotencyKey, Replayable};
+use crate::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey, Replayable};
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, Problem};
 use crate::services::plan_change::{self as plan_change_service, PlanChangeReport, PlanChangeRequest};
 use crate::services::subscriptions::{self as service, OrderInput, SubscriptionRecord};
 use crate::state::AppState;
+use crate::validation::{optional_whole_number, whole_number};
 
 /// Where a subscription is in its life.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -126,9 +127,11 @@ pub struct CreateSubscriptionRequest {
     pub plan: String,
     /// Seats to buy.
     #[schema(minimum = 1, maximum = 1000000)]
+    #[serde(deserialize_with = "whole_number")]
     pub seats: i64,
     /// Seats to switch on when provisioning completes; all of them when absent.
     #[schema(minimum = 0, maximum = 1000000)]
+    #[serde(default, deserialize_with = "optional_whole_number", skip_serializing_if = "Option::is_none")]
     pub activate_seats: Option<i64>,
 }
 
@@ -138,6 +141,7 @@ pub struct CreateSubscriptionRequest {
 #[schema(example = json!({"seats": 5}))]
 pub struct BuySeatsRequest {
     #[schema(minimum = 1, maximum = 1000000)]
+    #[serde(deserialize_with = "whole_number")]
     pub seats: i64,
 }
 
@@ -148,6 +152,7 @@ pub struct BuySeatsRequest {
 #[schema(example = json!({"delta": 3}))]
 pub struct ActivationRequest {
     #[schema(minimum = -1000000, maximum = 1000000)]
+    #[serde(deserialize_with = "whole_number")]
     pub delta: i64,
 }
 
@@ -362,7 +367,7 @@ pub async fn list_subscriptions(
 /// `Idempotent-Replayed: true`); the same key with another body is 422.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions", tag = "subscriptions", operation_id = "create_subscription",
     params(("tid" = String, Path, description = "Tenant id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible characters, unique per order")),
+        IdempotencyHeader),
     request_body = CreateSubscriptionRequest,
     responses(
         (status = 201, description = "Ordered; `status` is `provisioning` until the suite is set up", body = Subscription,
@@ -418,7 +423,7 @@ pub async fn get_subscription(
 /// `Idempotency-Key` and `If-Match`.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/seats", tag = "subscriptions", operation_id = "buy_seats",
     params(TenantSubscriptionPath,
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe"),
+        IdempotencyHeader,
         ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = BuySeatsRequest,
     responses(
