@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use tenantry_persistence::idempotency;
 use tenantry_persistence::jobs::{self, JobRow};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
@@ -28,10 +29,17 @@ fn perform(conn: &mut DbConnection, config: &Config, job: &JobRow) -> Result<(),
     }
 }
 
-/// Runs every due job once; returns how many completed.
+/// How long a retry with the same Idempotency-Key replays the first response.
+const IDEMPOTENCY_KEY_LIFETIME_HOURS: i64 = 24;
+
+/// Runs every due job once; returns how many completed. Also forgets expired idempotency keys.
 pub fn run_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> {
     let mut conn = pool.get()?;
     let now = Utc::now();
+    idempotency::purge_older_than(
+        &mut conn,
+        time::to_db(now - chrono::Duration::hours(IDEMPOTENCY_KEY_LIFETIME_HOURS)),
+    )?;
     let due = jobs::due(&mut conn, time::to_db(now), BATCH)?;
     let mut done = 0;
     for job in due {

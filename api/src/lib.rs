@@ -29,7 +29,7 @@ use actix_web::http::header;
 use actix_web::middleware::{from_fn, ErrorHandlers, Logger};
 use actix_web::{web, App, HttpServer};
 use tenantry_persistence::Database;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::keys::SigningKeys;
 use crate::bootstrap::FirstOperator;
@@ -163,7 +163,13 @@ fn serve(state: web::Data<AppState>, listener: TcpListener, workers: usize) -> R
             .wrap(Logger::new("%{x-request-id}o %a \"%r\" %s %b %Dms").log_target("tenantry::http"))
             .wrap(from_fn(request_id::assign))
             .configure(routes::configure)
-            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
+            .service(
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/api-docs/openapi.json", openapi::document())
+                    // No call to swagger.io's online validator: the console works offline and
+                    // does not send our document's address to a third party.
+                    .config(SwaggerConfig::default().validator_url("none").persist_authorization(true)),
+            )
     })
     .workers(workers)
     .shutdown_timeout(10)

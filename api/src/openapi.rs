@@ -24,6 +24,7 @@ use crate::routes;
         contact(name = "Tenantry engineering", email = "engineering@tenantry.test"),
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
+    servers((url = "/", description = "The server that serves this document")),
     paths(
         routes::health::healthz,
         routes::health::readyz,
@@ -119,12 +120,37 @@ const STANDARD: [(&str, &str, &str); 8] = [
     ("500", "InternalError", "An unexpected error; it was logged with the request id"),
 ];
 
-fn problem_response(description: &str) -> Response {
+/// An example problem for a standard error status, so that each error response shows its own.
+fn problem_example(status: &str) -> serde_json::Value {
+    let (title, code, detail) = match status {
+        "400" => ("Bad Request", "invalid_body", "the body does not match the documented schema"),
+        "401" => ("Unauthorized", "invalid_token", "the token is invalid: ExpiredSignature"),
+        "403" => ("Forbidden", "forbidden", "your roles do not allow this (ManageUsers)"),
+        "404" => ("Not Found", "not_found", "user not found"),
+        "413" => ("Payload Too Large", "payload_too_large", "the request body is larger than this API accepts"),
+        "415" => ("Unsupported Media Type", "unsupported_media_type", "send the body as application/json"),
+        "422" => ("Unprocessable Entity", "validation_failed", "the request has invalid fields"),
+        _ => ("Internal Server Error", "internal_error", "an unexpected error occurred; it has been logged"),
+    };
+    let mut example = serde_json::json!({
+        "type": format!("urn:tenantry:problem:{code}"), "title": title, "status": status.parse::<u16>().unwrap_or(500),
+        "detail": detail, "code": code,
+    });
+    if status == "422" {
+        example["errors"] = serde_json::json!([{"field": "contact_email", "message": "an email address looks like `name@example.com`"}]);
+    }
+    example
+}
+
+fn problem_response(status: &str, description: &str) -> Response {
     ResponseBuilder::new()
         .description(description)
         .content(
             crate::problem::PROBLEM_JSON,
-            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .example(Some(problem_example(status)))
+                .build(),
         )
         .build()
 }
@@ -132,8 +158,8 @@ fn problem_response(description: &str) -> Response {
 impl Modify for StandardErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        for (_, name, description) in STANDARD {
-            components.responses.insert(name.to_owned(), RefOr::T(problem_response(description)));
+        for (status, name, description) in STANDARD {
+            components.responses.insert(name.to_owned(), RefOr::T(problem_response(status, description)));
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];

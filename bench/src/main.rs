@@ -83,7 +83,7 @@ fn main() -> ExitCode {
 fn run(settings: &Settings) -> Result<(), String> {
     let data_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let database = seed::Database::create(settings, data_dir.path())?;
-    let values = vec![
+    let values = [
         ("TENANTRY_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
         ("DATABASE_URL".to_owned(), database.url.clone()),
         ("TENANTRY_DATA_DIR".to_owned(), data_dir.path().display().to_string()),

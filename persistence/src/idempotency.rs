@@ -29,3 +29,8 @@ pub fn insert(conn: &mut DbConnection, response: &StoredResponse) -> StoreResult
     diesel::insert_into(idempotency_keys::table).values(response).execute(conn)?;
     Ok(())
 }
+
+/// Forgets keys stored before `cutoff`; returns how many.
+pub fn purge_older_than(conn: &mut DbConnection, cutoff: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff))).execute(conn)?)
+}

@@ -89,6 +89,8 @@ pub struct AuditQueryParams {
 }
 
 /// Lists the tenant's audit events, newest first, filtered by actor, action and time range.
+///
+/// Every mutation writes one event in its own transaction: who acted (and for which partner), what, on what, with the request id. Cursor-paginated; `from` and `to` are RFC 3339 times.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/audit-events", tag = "audit", operation_id = "list_audit_events",
     params(("tid" = String, Path, description = "Tenant id"), AuditQueryParams),
     responses((status = 200, description = "A page of events", body = AuditEventPage)),

@@ -107,6 +107,8 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
 }
 
 /// The public keys that verify access tokens (RFC 7517).
+///
+/// Verify tokens offline with these keys: pick the key whose `kid` matches the token header; the algorithm is always EdDSA.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth", operation_id = "jwks",
     responses((status = 200, description = "The key set", body = Jwks)))]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {

@@ -28,6 +28,8 @@ pub struct Readiness {
 }
 
 /// Whether the process is up. Does not touch the database.
+///
+/// For liveness probes: answers 200 as long as the process serves HTTP.
 #[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
     responses((status = 200, description = "The process is up", body = Health)))]
 pub async fn healthz() -> HttpResponse {
@@ -35,6 +37,8 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// Whether the service can serve requests: the database answers a query.
+///
+/// For readiness probes: 503 while the database does not answer, so a load balancer stops sending traffic.
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
     responses(
         (status = 200, description = "The database answers", body = Readiness),
@@ -60,6 +64,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 }
 
 /// Prometheus metrics in the text exposition format.
+///
+/// Request counts and durations per route pattern and status, database pool connections, and the outbox backlog.
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4",
         example = "tenantry_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n")))]

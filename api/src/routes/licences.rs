@@ -21,9 +21,11 @@ pub struct LicensePath {
     pub sid: String,
 }
 
-/// Gives the person a licence of the subscription. Repeating it changes nothing (200). A person
-/// holds at most one licence of a plan; nothing is given from a pool that is not active; an
-/// exhausted pool answers 409 `license_pool_exhausted` with what is available and how to fix it.
+/// Gives the person a licence of the subscription.
+///
+/// Repeating it changes nothing (200). A person holds at most one licence of a plan; nothing is
+/// given from a pool that is not active; an exhausted pool answers 409 `license_pool_exhausted`
+/// with what is available and how to fix it.
 #[utoipa::path(put, path = "/v1/tenants/{tid}/users/{uid}/licenses/{sid}", tag = "licenses", operation_id = "assign_license",
     params(LicensePath),
     responses(
@@ -46,6 +48,8 @@ pub async fn assign_license(
 }
 
 /// Takes the licence back; its seat becomes available.
+///
+/// Allowed in any status but terminated, so people can be cleared off a suspended pool.
 #[utoipa::path(delete, path = "/v1/tenants/{tid}/users/{uid}/licenses/{sid}", tag = "licenses", operation_id = "remove_license",
     params(LicensePath),
     responses((status = 204, description = "Licence removed")),

@@ -90,6 +90,8 @@ impl From<Preferences> for DomainPreferences {
 }
 
 /// Who am I: the person behind the token, their roles and tenant.
+///
+/// Answers even while a temporary password must be changed, so a client can tell the person to change it.
 #[utoipa::path(get, path = "/v1/me", tag = "me", operation_id = "get_me",
     responses((status = 200, description = "The signed-in person", body = Me)),
     security(("bearer" = []), ("oauth2" = [])))]
@@ -109,6 +111,8 @@ pub async fn get_me(state: web::Data<AppState>, caller: SignedIn) -> Result<Http
 }
 
 /// Changes one's own password: the current one, the new one, and the new one again.
+///
+/// The new password needs 12+ characters, must not be a common one or contain the sign-in name, and must differ from the current one. Wrong current passwords count towards the sign-in throttle.
 #[utoipa::path(post, path = "/v1/me/password", tag = "me", operation_id = "change_my_password",
     request_body = ChangePasswordRequest,
     responses(
@@ -146,6 +150,8 @@ async fn caller_local_part(state: &AppState, caller: &SignedIn) -> Result<String
 }
 
 /// Reads one's own preferences.
+///
+/// Defaults apply to settings never set (`sync_frequency`: `15m`).
 #[utoipa::path(get, path = "/v1/me/preferences", tag = "me", operation_id = "get_my_preferences",
     responses((status = 200, description = "The preferences", body = Preferences)),
     security(("bearer" = []), ("oauth2" = [])))]
@@ -155,6 +161,8 @@ pub async fn get_my_preferences(state: web::Data<AppState>, caller: SignedIn) ->
 }
 
 /// Replaces one's own preferences.
+///
+/// Send the complete set; `sync_frequency` is `15m`, `30m` or `manual`.
 #[utoipa::path(put, path = "/v1/me/preferences", tag = "me", operation_id = "put_my_preferences",
     request_body = Preferences,
     responses((status = 200, description = "Saved", body = Preferences)),

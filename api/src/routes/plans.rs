@@ -56,8 +56,10 @@ pub struct PlanList {
     pub items: Vec<Plan>,
 }
 
-/// Lists the plans that can be ordered, with their services, prices, seat limits and the
-/// plans each may be upgraded or downgraded to.
+/// Lists the plan catalogue.
+///
+/// Each plan with its services, seat price, seat limit and the plans it may be upgraded or
+/// downgraded to (the targets of `change-plan`).
 #[utoipa::path(get, path = "/v1/plans", tag = "subscriptions", operation_id = "list_plans",
     responses((status = 200, description = "The catalogue", body = PlanList)),
     security(("bearer" = []), ("oauth2" = [])))]

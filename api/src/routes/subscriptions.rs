@@ -344,6 +344,8 @@ fn replayable(
 }
 
 /// Lists the tenant's subscriptions.
+///
+/// Every subscription of the tenant in order of creation, filtered by `status`, with its licence pool.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/subscriptions", tag = "subscriptions", operation_id = "list_subscriptions",
     params(("tid" = String, Path, description = "Tenant id"), SubscriptionListQuery),
     responses((status = 200, description = "A page of subscriptions", body = SubscriptionPage)),
@@ -362,9 +364,11 @@ pub async fn list_subscriptions(
         .json(SubscriptionPage { items: records.iter().map(Subscription::from).collect(), next_cursor }))
 }
 
-/// Orders a plan. Needs a designated global admin in the tenant. Honours `Idempotency-Key`:
-/// a retry with the same key and body returns the first response (with
-/// `Idempotent-Replayed: true`); the same key with another body is 422.
+/// Orders a plan.
+///
+/// Needs a designated global admin in the tenant. Honours `Idempotency-Key`: a retry with the same
+/// key and body returns the first response (with `Idempotent-Replayed: true`); the same key with
+/// another body is 422.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions", tag = "subscriptions", operation_id = "create_subscription",
     params(("tid" = String, Path, description = "Tenant id"),
         IdempotencyHeader),
@@ -406,6 +410,8 @@ pub async fn create_subscription(
 }
 
 /// Reads a subscription and its licence pool.
+///
+/// The `ETag` is the version to send as `If-Match` when changing it.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/subscriptions/{sid}", tag = "subscriptions", operation_id = "get_subscription",
     params(TenantSubscriptionPath),
     responses((status = 200, description = "The subscription", body = Subscription, headers(("ETag" = String, description = "Version")))),
@@ -419,8 +425,9 @@ pub async fn get_subscription(
     Ok(with_etag(HttpResponse::Ok(), &service::get(&state, &caller, tid, sid).await?))
 }
 
-/// Buys more seats (purchased, not yet active), up to the plan's seat limit. Honours
-/// `Idempotency-Key` and `If-Match`.
+/// Buys more seats (purchased, not yet active), up to the plan's seat limit.
+///
+/// Honours `Idempotency-Key` and `If-Match`.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/seats", tag = "subscriptions", operation_id = "buy_seats",
     params(TenantSubscriptionPath,
         IdempotencyHeader,
@@ -453,8 +460,10 @@ pub async fn buy_seats(
     Ok(response.into_response())
 }
 
-/// Activates (`delta > 0`) or deactivates (`delta < 0`) seats: never beyond the purchased
-/// seats, never below the assigned ones. Honours `If-Match`.
+/// Activates (`delta > 0`) or deactivates (`delta < 0`) seats: never beyond the purchased seats,
+/// never below the assigned ones.
+///
+/// Honours `If-Match`.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/activation", tag = "subscriptions", operation_id = "change_activation",
     params(TenantSubscriptionPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = ActivationRequest,
@@ -477,8 +486,10 @@ pub async fn change_activation(
     Ok(with_etag(HttpResponse::Ok(), &service::activate(&state, &caller, tid, sid, body.delta, if_match).await?))
 }
 
-/// Suspends an active subscription (operators only): nothing can be assigned from it until
-/// it is reactivated.
+/// Suspends an active subscription (operators only).
+///
+/// Nothing can be assigned from it until it is reactivated; its seats are kept and licences can
+/// still be removed.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/suspend", tag = "subscriptions", operation_id = "suspend_subscription",
     params(TenantSubscriptionPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     responses(
@@ -499,6 +510,8 @@ pub async fn suspend_subscription(
 }
 
 /// Reactivates a suspended subscription (operators only).
+///
+/// Its seats are as they were when it was suspended; licences can be given again.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/reactivate", tag = "subscriptions", operation_id = "reactivate_subscription",
     params(TenantSubscriptionPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     responses(
@@ -518,8 +531,10 @@ pub async fn reactivate_subscription(
     Ok(with_etag(HttpResponse::Ok(), &service::set_suspended(&state, &caller, tid, sid, false, if_match).await?))
 }
 
-/// Terminates a subscription: billing stops and its seats are gone. Refused with 409
-/// `licences_still_assigned`, naming the holders, while anyone holds one of its licences.
+/// Terminates a subscription: billing stops and its seats are gone.
+///
+/// Refused with 409 `licences_still_assigned`, naming the holders, while anyone holds one of its
+/// licences.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/terminate", tag = "subscriptions", operation_id = "terminate_subscription",
     params(TenantSubscriptionPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     responses(
@@ -539,10 +554,12 @@ pub async fn terminate_subscription(
     Ok(with_etag(HttpResponse::Ok(), &service::terminate(&state, &caller, tid, sid, if_match).await?))
 }
 
-/// Moves people from this subscription to another plan in one operation: checks the target is
-/// an allowed upgrade or downgrade, finds (or buys and activates, with `buy_missing`) the seats,
-/// swaps each person's licence so nobody is ever left with neither, and optionally terminates
-/// the emptied source. `dry_run: true` returns the same report and changes nothing.
+/// Moves people from this subscription to another plan in one operation: checks the target is an
+/// allowed upgrade or downgrade, finds (or buys and activates, with `buy_missing`) the seats, swaps
+/// each person's licence so nobody is ever left with neither, and optionally terminates the emptied
+/// source.
+///
+/// `dry_run: true` returns the same report and changes nothing.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/change-plan", tag = "subscriptions", operation_id = "change_plan",
     params(TenantSubscriptionPath),
     request_body = ChangePlanRequest,
@@ -574,8 +591,10 @@ pub async fn change_plan(
     Ok(HttpResponse::Ok().json(PlanChangeReportBody::from(&report)))
 }
 
-/// The tenant's licences per plan: purchased, active, assigned and available seats and the
-/// monthly cost of the active ones.
+/// The tenant's licences per plan, for dashboards.
+///
+/// Purchased, active, assigned and available seats across the subscriptions that are not
+/// terminated, and the monthly cost of the active seats.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/license-summary", tag = "subscriptions", operation_id = "get_license_summary",
     params(("tid" = String, Path, description = "Tenant id")),
     responses((status = 200, description = "The summary", body = LicenseSummary)),

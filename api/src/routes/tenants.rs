@@ -123,6 +123,8 @@ pub struct TenantListQuery {
 }
 
 /// Lists tenants (operators only).
+///
+/// Filter by `q` (a substring of the name) and `domain` (a prefix of any verified domain).
 #[utoipa::path(get, path = "/v1/tenants", tag = "tenants", operation_id = "list_tenants",
     params(TenantListQuery),
     responses((status = 200, description = "A page of tenants", body = TenantPage)),
@@ -142,8 +144,9 @@ pub async fn list_tenants(
     Ok(HttpResponse::Ok().json(TenantPage { items: records.iter().map(Tenant::from).collect(), next_cursor }))
 }
 
-/// Creates a tenant with its cloud manager (operators only). The cloud manager is sent their
-/// sign-in details.
+/// Creates a tenant with its cloud manager (operators only).
+///
+/// The cloud manager is sent their sign-in details.
 #[utoipa::path(post, path = "/v1/tenants", tag = "tenants", operation_id = "create_tenant",
     request_body = CreateTenantRequest,
     responses(
@@ -187,6 +190,8 @@ pub async fn create_tenant(
 }
 
 /// Reads a tenant.
+///
+/// Its verified domains included. A plain user reads their tenant through `GET /v1/me`.
 #[utoipa::path(get, path = "/v1/tenants/{tid}", tag = "tenants", operation_id = "get_tenant",
     params(("tid" = String, Path, description = "Tenant id")),
     responses((status = 200, description = "The tenant", body = Tenant, headers(("ETag" = String, description = "Version")))),
@@ -201,6 +206,8 @@ pub async fn get_tenant(
 }
 
 /// Renames a tenant (operators only). Honours `If-Match`.
+///
+/// Only the name can change: the slug and the initial domain are fixed at creation.
 #[utoipa::path(patch, path = "/v1/tenants/{tid}", tag = "tenants", operation_id = "update_tenant",
     params(("tid" = String, Path, description = "Tenant id"),
         ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),

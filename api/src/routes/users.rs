@@ -55,7 +55,7 @@ impl From<AdminRole> for Role {
 #[schema(example = json!({
     "id": "019a5f3e-7c1a-7d2e-9b1f-3c4d5e6f7a8b", "tenant_id": "019a5f3e-6b00-7a00-8000-000000000001",
     "display_name": "Ada Lovelace", "sign_in": "ada@contoso.tenantry.test", "contact_email": "ada@example.com",
-    "roles": ["global_admin"], "must_change_password": false,
+    "roles": ["global_admin"], "must_change_password": false, "licenses": [],
     "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}))]
 pub struct User {
     /// The person's id.
@@ -227,6 +227,8 @@ fn with_etag(
 }
 
 /// Lists the tenant's people, searchable with `q`.
+///
+/// Each person with their roles and licences, in order of creation. `q` matches the display name or the sign-in address (case-insensitive).
 #[utoipa::path(get, path = "/v1/tenants/{tid}/users", tag = "users", operation_id = "list_users",
     params(("tid" = String, Path, description = "Tenant id"), UserListQuery),
     responses((status = 200, description = "A page of people", body = UserPage)),
@@ -246,6 +248,8 @@ pub async fn list_users(
 }
 
 /// Creates a person, or designates a new administrator when `roles` is not empty.
+///
+/// The sign-in address must be in one of the tenant's verified domains. Without a `password`, a temporary one is sent to `contact_email` and must be changed at first sign-in.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/users", tag = "users", operation_id = "create_user",
     params(("tid" = String, Path, description = "Tenant id")),
     request_body = CreateUserRequest,
@@ -287,6 +291,8 @@ pub async fn create_user(
 }
 
 /// Reads a person. A plain user may read only themselves.
+///
+/// With their roles, and the licences they hold with the services each brings.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/users/{uid}", tag = "users", operation_id = "get_user",
     params(TenantUserPath),
     responses((status = 200, description = "The person", body = User, headers(("ETag" = String, description = "Version")))),
@@ -302,6 +308,8 @@ pub async fn get_user(
 }
 
 /// Edits a person's profile. Honours `If-Match`.
+///
+/// Absent fields stay as they are; `contact_email: null` removes the contact email (not for administrators).
 #[utoipa::path(patch, path = "/v1/tenants/{tid}/users/{uid}", tag = "users", operation_id = "update_user",
     params(TenantUserPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = UpdateUserRequest,
@@ -338,6 +346,8 @@ pub async fn update_user(
 }
 
 /// Deletes a person. The tenant's last global admin cannot be deleted. Honours `If-Match`.
+///
+/// Their licences go back to the pools they came from.
 #[utoipa::path(delete, path = "/v1/tenants/{tid}/users/{uid}", tag = "users", operation_id = "delete_user",
     params(TenantUserPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     responses(
@@ -358,8 +368,10 @@ pub async fn delete_user(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Sets the person's administrator roles (the complete set). Newly designated admins are sent
-/// their sign-in details; they need a contact email. The last global admin stays one.
+/// Sets the person's administrator roles (the complete set).
+///
+/// Newly designated admins are sent their sign-in details; they need a contact email. The last
+/// global admin stays one.
 #[utoipa::path(put, path = "/v1/tenants/{tid}/users/{uid}/roles", tag = "users", operation_id = "set_user_roles",
     params(TenantUserPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = SetRolesRequest,
@@ -383,9 +395,11 @@ pub async fn set_user_roles(
     with_etag(HttpResponse::Ok(), &record, &state.catalogue)
 }
 
-/// Resets a person's password: a temporary password goes to their contact email (never in
-/// this response) and they choose a new one at next sign-in. Who may reset whom follows the
-/// permission matrix: password admins reset plain users and other password admins.
+/// Resets a person's password: a temporary password goes to their contact email (never in this
+/// response) and they choose a new one at next sign-in.
+///
+/// Who may reset whom follows the permission matrix: password admins reset plain users and other
+/// password admins.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/users/{uid}/password-reset", tag = "users", operation_id = "reset_user_password",
     params(TenantUserPath),
     responses(
