@@ -67,7 +67,7 @@ trap 'rm -rf "$WORKDIR"' EXIT
 cd "$WORKDIR"
 
 args=(
-    --config-file "$HERE/schemathesis.toml"
+    --config-file "${SCHEMATHESIS_CONFIG:-$HERE/schemathesis.toml}"
     run "$BASE_URL/api-docs/openapi.json"
     --url "$BASE_URL"
     --phases examples,coverage,fuzzing,stateful

@@ -9,6 +9,15 @@ pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
 }
 
+/// The `If-Match` header, as documented.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchHeader {
+    /// The ETag you read (or `*`); the change is refused with 412 if the resource changed since.
+    #[param(rename = "If-Match", min_length = 1, max_length = 1000, example = "\"v3\"")]
+    pub if_match: Option<String>,
+}
+
 /// The precondition a request carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfMatch {
@@ -25,11 +34,17 @@ impl IfMatch {
         };
         let value =
             value.to_str().map_err(|_| ApiError::new(ErrorCode::InvalidHeader, "If-Match is not readable text"))?;
+        if value.len() > 1000 {
+            return Err(ApiError::new(ErrorCode::InvalidHeader, "If-Match has at most 1000 characters"));
+        }
         if value.trim() == "*" {
             return Ok(IfMatch::Any);
         }
-        let tags =
+        let tags: Vec<String> =
             value.split(',').map(|t| t.trim().trim_start_matches("W/").to_owned()).filter(|t| !t.is_empty()).collect();
+        if tags.is_empty() {
+            return Err(ApiError::new(ErrorCode::InvalidHeader, "If-Match is empty: send the ETag you read, or *"));
+        }
         Ok(IfMatch::Tags(tags))
     }
 

@@ -159,6 +159,7 @@ fn serve(state: web::Data<AppState>, listener: TcpListener, workers: usize) -> R
             .app_data(web::PayloadConfig::new(max_body))
             .wrap(ErrorHandlers::new().default_handler(problem::problem_for_bare_errors))
             .wrap(cors(&origins))
+            .wrap(from_fn(request_errors::refuse_nul_in_url))
             .wrap(from_fn(metrics::observe))
             .wrap(Logger::new("%{x-request-id}o %a \"%r\" %s %b %Dms").log_target("tenantry::http"))
             .wrap(from_fn(request_id::assign))

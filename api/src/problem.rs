@@ -300,6 +300,13 @@ fn problem_body(code: ErrorCode, detail: &str, errors: Vec<FieldError>, context:
 
 impl From<tenantry_persistence::StoreError> for ApiError {
     fn from(error: tenantry_persistence::StoreError) -> Self {
+        // PostgreSQL refuses text containing NUL (SQLite stores it). Such text can only come from
+        // the request, so it is the client's mistake wherever it was not caught earlier.
+        if let tenantry_persistence::StoreError::Query(diesel::result::Error::DatabaseError(_, info)) = &error {
+            if info.message().contains("0x00") {
+                return ApiError::new(ErrorCode::MalformedBody, "text in the request must not contain NUL characters");
+            }
+        }
         ApiError::internal(error)
     }
 }

@@ -79,3 +79,22 @@ fn field_error_from_serde(error: &serde_json::Error) -> FieldError {
         .to_owned();
     FieldError::new(field, text)
 }
+
+/// Refuses a URL carrying an encoded NUL (`%00`) before any handler sees it: no identifier,
+/// search or filter of this API contains one, and PostgreSQL cannot store one.
+pub async fn refuse_nul_in_url(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let uri = req.uri().to_string();
+    let has_nul = uri.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0');
+    if has_nul {
+        let error = ApiError::new(ErrorCode::InvalidPath, "the URL must not contain NUL characters (%00)");
+        let response = actix_web::ResponseError::error_response(&error);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}

@@ -10,7 +10,7 @@ use tenantry_persistence::time::from_db;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::etag::{etag, IfMatch};
+use crate::etag::{etag, IfMatch, IfMatchHeader};
 use crate::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey, Replayable};
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, Problem};
@@ -431,7 +431,7 @@ pub async fn get_subscription(
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/seats", tag = "subscriptions", operation_id = "buy_seats",
     params(TenantSubscriptionPath,
         IdempotencyHeader,
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+        IfMatchHeader),
     request_body = BuySeatsRequest,
     responses(
         (status = 200, description = "Seats bought", body = Subscription, headers(("ETag" = String, description = "New version"))),
@@ -465,7 +465,7 @@ pub async fn buy_seats(
 ///
 /// Honours `If-Match`.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/activation", tag = "subscriptions", operation_id = "change_activation",
-    params(TenantSubscriptionPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(TenantSubscriptionPath, IfMatchHeader),
     request_body = ActivationRequest,
     responses(
         (status = 200, description = "Seats activated or deactivated", body = Subscription, headers(("ETag" = String, description = "New version"))),
@@ -481,6 +481,12 @@ pub async fn change_activation(
     path: web::Path<TenantSubscriptionPath>,
     body: web::Json<ActivationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    if !(-1_000_000..=1_000_000).contains(&body.delta) {
+        return Err(ApiError::invalid_field("delta", "between -1000000 and 1000000"));
+    }
+    if !(-1_000_000..=1_000_000).contains(&body.delta) {
+        return Err(ApiError::invalid_field("delta", "between -1000000 and 1000000"));
+    }
     let if_match = IfMatch::from_headers(req.headers())?;
     let TenantSubscriptionPath { tid, sid } = path.into_inner();
     Ok(with_etag(HttpResponse::Ok(), &service::activate(&state, &caller, tid, sid, body.delta, if_match).await?))
@@ -491,7 +497,7 @@ pub async fn change_activation(
 /// Nothing can be assigned from it until it is reactivated; its seats are kept and licences can
 /// still be removed.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/suspend", tag = "subscriptions", operation_id = "suspend_subscription",
-    params(TenantSubscriptionPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(TenantSubscriptionPath, IfMatchHeader),
     responses(
         (status = 200, description = "Suspended", body = Subscription, headers(("ETag" = String, description = "New version"))),
         (status = 409, description = "Not active (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
@@ -513,7 +519,7 @@ pub async fn suspend_subscription(
 ///
 /// Its seats are as they were when it was suspended; licences can be given again.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/reactivate", tag = "subscriptions", operation_id = "reactivate_subscription",
-    params(TenantSubscriptionPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(TenantSubscriptionPath, IfMatchHeader),
     responses(
         (status = 200, description = "Active again", body = Subscription, headers(("ETag" = String, description = "New version"))),
         (status = 409, description = "Not suspended (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
@@ -536,7 +542,7 @@ pub async fn reactivate_subscription(
 /// Refused with 409 `licences_still_assigned`, naming the holders, while anyone holds one of its
 /// licences.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/terminate", tag = "subscriptions", operation_id = "terminate_subscription",
-    params(TenantSubscriptionPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(TenantSubscriptionPath, IfMatchHeader),
     responses(
         (status = 200, description = "Terminated", body = Subscription, headers(("ETag" = String, description = "New version"))),
         (status = 409, description = "Licences still assigned (`context.holders`), or already terminated", body = Problem, content_type = "application/problem+json"),

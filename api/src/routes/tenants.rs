@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::users::User;
 use crate::auth::Caller;
-use crate::etag::{etag, IfMatch};
+use crate::etag::{etag, IfMatch, IfMatchHeader};
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, Problem};
 use crate::services::tenants::{self as service, NewManagerInput, NewTenantInput, TenantQuery, TenantRecord};
@@ -210,7 +210,7 @@ pub async fn get_tenant(
 /// Only the name can change: the slug and the initial domain are fixed at creation.
 #[utoipa::path(patch, path = "/v1/tenants/{tid}", tag = "tenants", operation_id = "update_tenant",
     params(("tid" = String, Path, description = "Tenant id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+        IfMatchHeader),
     request_body = UpdateTenantRequest,
     responses(
         (status = 200, description = "Updated", body = Tenant, headers(("ETag" = String, description = "New version"))),

@@ -11,7 +11,7 @@ use tenantry_persistence::subscriptions::AssignmentRow;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::etag::{etag, IfMatch};
+use crate::etag::{etag, IfMatch, IfMatchHeader};
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, Problem};
 use crate::services::users::{self as service, NewUserInput, UserChanges, UserRecord};
@@ -311,7 +311,7 @@ pub async fn get_user(
 ///
 /// Absent fields stay as they are; `contact_email: null` removes the contact email (not for administrators).
 #[utoipa::path(patch, path = "/v1/tenants/{tid}/users/{uid}", tag = "users", operation_id = "update_user",
-    params(TenantUserPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(TenantUserPath, IfMatchHeader),
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "Updated", body = User, headers(("ETag" = String, description = "New version"))),
@@ -349,7 +349,7 @@ pub async fn update_user(
 ///
 /// Their licences go back to the pools they came from.
 #[utoipa::path(delete, path = "/v1/tenants/{tid}/users/{uid}", tag = "users", operation_id = "delete_user",
-    params(TenantUserPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(TenantUserPath, IfMatchHeader),
     responses(
         (status = 204, description = "Deleted"),
         (status = 409, description = "The last global admin (`last_global_admin`)", body = Problem, content_type = "application/problem+json"),
@@ -373,7 +373,7 @@ pub async fn delete_user(
 /// Newly designated admins are sent their sign-in details; they need a contact email. The last
 /// global admin stays one.
 #[utoipa::path(put, path = "/v1/tenants/{tid}/users/{uid}/roles", tag = "users", operation_id = "set_user_roles",
-    params(TenantUserPath, ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(TenantUserPath, IfMatchHeader),
     request_body = SetRolesRequest,
     responses(
         (status = 200, description = "Roles set", body = User, headers(("ETag" = String, description = "New version"))),
