@@ -34,7 +34,7 @@ impl IfMatch {
         };
         let value =
             value.to_str().map_err(|_| ApiError::new(ErrorCode::InvalidHeader, "If-Match is not readable text"))?;
-        if value.len() > 1000 {
+        if value.chars().count() > 1000 {
             return Err(ApiError::new(ErrorCode::InvalidHeader, "If-Match has at most 1000 characters"));
         }
         if value.trim() == "*" {

@@ -23,7 +23,7 @@ impl PageRequest {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::new(ErrorCode::InvalidQuery, format!("limit must be between 1 and {MAX_LIMIT}")));
         }
-        if cursor.is_some_and(|c| c.len() > 200) {
+        if cursor.is_some_and(|c| c.chars().count() > 200) {
             return Err(ApiError::new(ErrorCode::InvalidQuery, "`cursor` has at most 200 characters"));
         }
         let after = cursor.map(decode_cursor).transpose()?;
