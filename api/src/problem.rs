@@ -304,7 +304,7 @@ impl From<tenantry_persistence::StoreError> for ApiError {
         // the request, so it is the client's mistake wherever it was not caught earlier.
         if let tenantry_persistence::StoreError::Query(diesel::result::Error::DatabaseError(_, info)) = &error {
             if info.message().contains("0x00") {
-                return ApiError::new(ErrorCode::MalformedBody, "text in the request must not contain NUL characters");
+                return ApiError::invalid_field("body", "text in the request must not contain NUL characters");
             }
         }
         ApiError::internal(error)

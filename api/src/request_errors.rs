@@ -92,7 +92,8 @@ pub async fn refuse_nul_in_url(
     let uri = req.uri().to_string();
     let has_nul = uri.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0');
     if has_nul {
-        let error = ApiError::new(ErrorCode::InvalidPath, "the URL must not contain NUL characters (%00)");
+        // Schema-valid text (no documented pattern excludes it), so a rule violation: 422.
+        let error = ApiError::invalid_field("url", "the URL must not contain NUL characters (%00)");
         let response = actix_web::ResponseError::error_response(&error);
         return Ok(req.into_response(response).map_into_right_body());
     }

@@ -16,6 +16,11 @@ use crate::validation::FieldCheck;
 
 /// Who the token belongs to.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"kind": "member", "id": "019a5f3e-7c1a-7d2e-9b1f-3c4d5e6f7a8b", "display_name": "Ada Lovelace",
+    "sign_in": "ada@contoso.tenantry.test", "contact_email": "ada@example.com", "roles": ["global_admin"],
+    "must_change_password": false, "tenant": {"id": "019a5f3e-6b00-7a00-8000-000000000001", "name": "Contoso SARL",
+    "slug": "contoso", "initial_domain": "contoso.tenantry.test", "verified_domains": ["contoso.tenantry.test"],
+    "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}}))]
 pub struct Me {
     /// `operator` (platform staff) or `member` (a person in a customer tenant).
     #[schema(example = "member")]
