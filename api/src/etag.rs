@@ -3,6 +3,8 @@
 
 use actix_web::http::header::{HeaderMap, IF_MATCH};
 
+use tenantry_persistence::subscriptions::VersionGuard;
+
 use crate::problem::{ApiError, ErrorCode};
 
 pub fn etag(version: i64) -> String {
@@ -46,6 +48,15 @@ impl IfMatch {
             return Err(ApiError::new(ErrorCode::InvalidHeader, "If-Match is empty: send the ETag you read, or *"));
         }
         Ok(IfMatch::Tags(tags))
+    }
+
+    /// The versions a conditional update may apply to, once `check` passed on `current`: with an
+    /// `If-Match`, exactly the one read, so a change committed in between makes it not apply.
+    pub fn guard(&self, current: i64) -> VersionGuard {
+        match self {
+            IfMatch::Any => VersionGuard::ANY,
+            IfMatch::Tags(_) => VersionGuard::exactly(current),
+        }
     }
 
     /// 412 unless the resource at `version` satisfies the precondition.

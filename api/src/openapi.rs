@@ -109,7 +109,7 @@ impl Modify for SecuritySchemes {
 struct StandardErrors;
 
 /// (status, component name, description)
-const STANDARD: [(&str, &str, &str); 8] = [
+const STANDARD: [(&str, &str, &str); 9] = [
     ("400", "BadRequest", "The request does not match the documented schema (`malformed_body`, `invalid_body`, `invalid_query`, `invalid_path`, `invalid_header`)"),
     ("401", "Unauthorized", "No token, or an invalid or expired one"),
     ("403", "Forbidden", "Your roles do not allow this (`forbidden`), or you must change your temporary password first (`password_change_required`)"),
@@ -118,6 +118,7 @@ const STANDARD: [(&str, &str, &str); 8] = [
     ("415", "UnsupportedMediaType", "The body must be application/json"),
     ("422", "Unprocessable", "The request matches the schema but a value breaks a rule (`validation_failed` with `errors`, `invalid_cursor`, or a code of the operation)"),
     ("500", "InternalError", "An unexpected error; it was logged with the request id"),
+    ("503", "Busy", "The database is saturated; retry after `Retry-After` seconds"),
 ];
 
 /// An example problem for a standard error status, so that each error response shows its own.
@@ -130,6 +131,7 @@ fn problem_example(status: &str) -> serde_json::Value {
         "413" => ("Payload Too Large", "payload_too_large", "the request body is larger than this API accepts"),
         "415" => ("Unsupported Media Type", "unsupported_media_type", "send the body as application/json"),
         "422" => ("Unprocessable Entity", "validation_failed", "the request has invalid fields"),
+        "503" => ("Service Unavailable", "service_unavailable", "the service is busy; retry in a moment"),
         _ => ("Internal Server Error", "internal_error", "an unexpected error occurred; it has been logged"),
     };
     let mut example = serde_json::json!({
@@ -185,7 +187,7 @@ fn add_standard_errors(path: &str, operation: &mut Operation) {
             "404" => has_path,
             "413" | "415" => has_body,
             "422" => has_input,
-            "500" => !is_probe || path == "/readyz",
+            "500" | "503" => !is_probe || path == "/readyz",
             _ => false,
         };
         if applies {

@@ -250,6 +250,16 @@ impl ApiError {
         Self::new(ErrorCode::InternalError, "an unexpected error occurred; it has been logged")
     }
 
+    /// The database is saturated (no connection free in time, or SQLite's lock not released in
+    /// time): 503, to retry in a moment.
+    pub fn busy() -> Self {
+        log::warn!("database busy: answering 503");
+        Self {
+            retry_after_seconds: Some(1),
+            ..Self::new(ErrorCode::ServiceUnavailable, "the service is busy; retry in a moment")
+        }
+    }
+
     pub fn with_context(mut self, context: serde_json::Value) -> Self {
         self.context = Some(context);
         self
@@ -299,13 +309,39 @@ fn problem_body(code: ErrorCode, detail: &str, errors: Vec<FieldError>, context:
 }
 
 impl From<tenantry_persistence::StoreError> for ApiError {
+    /// Database failures that a request can cause by racing another one are conflicts to retry,
+    /// not internal errors: a row referred to was deleted meanwhile, a unique value was taken
+    /// meanwhile, PostgreSQL broke a deadlock or a serialization conflict. A saturated database
+    /// is 503 with `Retry-After`.
     fn from(error: tenantry_persistence::StoreError) -> Self {
-        // PostgreSQL refuses text containing NUL (SQLite stores it). Such text can only come from
-        // the request, so it is the client's mistake wherever it was not caught earlier.
-        if let tenantry_persistence::StoreError::Query(diesel::result::Error::DatabaseError(_, info)) = &error {
-            if info.message().contains("0x00") {
-                return ApiError::invalid_field("body", "text in the request must not contain NUL characters");
+        use diesel::result::DatabaseErrorKind as Kind;
+        use tenantry_persistence::StoreError;
+        let raced = || {
+            ApiError::new(
+                ErrorCode::ConcurrentUpdate,
+                "another change to the same data happened at the same time; try again",
+            )
+        };
+        match &error {
+            StoreError::UniqueViolation { .. } => return raced(),
+            StoreError::Pool(_) => return ApiError::busy(),
+            StoreError::Query(diesel::result::Error::DatabaseError(kind, info)) => {
+                let message = info.message();
+                // PostgreSQL refuses text containing NUL (SQLite stores it); such text can only
+                // come from the request.
+                if message.contains("0x00") {
+                    return ApiError::invalid_field("body", "text in the request must not contain NUL characters");
+                }
+                if matches!(kind, Kind::ForeignKeyViolation | Kind::SerializationFailure)
+                    || message.contains("deadlock detected")
+                {
+                    return raced();
+                }
+                if message.contains("database is locked") {
+                    return ApiError::busy();
+                }
             }
+            _ => {}
         }
         ApiError::internal(error)
     }

@@ -47,7 +47,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get().map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
+            let mut conn = pool.get().map_err(|_| ApiError::busy())?;
             work(&mut conn)
         })
         .await?
@@ -64,7 +64,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get().map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
+            let mut conn = pool.get().map_err(|_| ApiError::busy())?;
             conn.write(work)
         })
         .await

@@ -121,8 +121,11 @@ impl ManageConnection for ConnectionManager {
         Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection given back inside a transaction (its user panicked midway) must not be
+    /// reused: the next user's work would run in that transaction and never commit.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        let status = <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn);
+        std::thread::panicking() || !matches!(status.transaction_depth(), Ok(None))
     }
 }
 

@@ -117,6 +117,22 @@ pub fn active_of_plan(conn: &mut DbConnection, tenant_id: &str, plan_code: &str)
     Ok(rows)
 }
 
+/// Which versions of the row a change may apply to: any, or exactly the one the client read
+/// (its `If-Match`). A range keeps one query for both cases.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionGuard {
+    low: i64,
+    high: i64,
+}
+
+impl VersionGuard {
+    pub const ANY: VersionGuard = VersionGuard { low: i64::MIN, high: i64::MAX };
+
+    pub fn exactly(version: i64) -> Self {
+        VersionGuard { low: version, high: version }
+    }
+}
+
 fn bump(
     now: NaiveDateTime,
 ) -> (
@@ -148,10 +164,17 @@ pub fn release_seat(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> St
 }
 
 /// Activates (`delta > 0`) or deactivates seats, staying between assigned and purchased.
-pub fn change_active(conn: &mut DbConnection, id: &str, delta: i64, now: NaiveDateTime) -> StoreResult<bool> {
+pub fn change_active(
+    conn: &mut DbConnection,
+    id: &str,
+    delta: i64,
+    now: NaiveDateTime,
+    guard: VersionGuard,
+) -> StoreResult<bool> {
     let changed = diesel::update(
         subscriptions::table
             .find(id)
+            .filter(subscriptions::version.between(guard.low, guard.high))
             .filter(subscriptions::status.eq("active"))
             .filter((subscriptions::active + delta).le(subscriptions::purchased))
             .filter((subscriptions::active + delta).ge(subscriptions::assigned)),
@@ -168,10 +191,12 @@ pub fn add_purchased(
     seats: i64,
     seat_limit: i64,
     now: NaiveDateTime,
+    guard: VersionGuard,
 ) -> StoreResult<bool> {
     let changed = diesel::update(
         subscriptions::table
             .find(id)
+            .filter(subscriptions::version.between(guard.low, guard.high))
             .filter(subscriptions::status.eq("active"))
             .filter((subscriptions::purchased + seats).le(seat_limit)),
     )
@@ -181,10 +206,22 @@ pub fn add_purchased(
 }
 
 /// Moves the status from `from` to `to` if it is still `from`.
-pub fn change_status(conn: &mut DbConnection, id: &str, from: &str, to: &str, now: NaiveDateTime) -> StoreResult<bool> {
-    let changed = diesel::update(subscriptions::table.find(id).filter(subscriptions::status.eq(from)))
-        .set((subscriptions::status.eq(to), bump(now)))
-        .execute(conn)?;
+pub fn change_status(
+    conn: &mut DbConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: NaiveDateTime,
+    guard: VersionGuard,
+) -> StoreResult<bool> {
+    let changed = diesel::update(
+        subscriptions::table
+            .find(id)
+            .filter(subscriptions::status.eq(from))
+            .filter(subscriptions::version.between(guard.low, guard.high)),
+    )
+    .set((subscriptions::status.eq(to), bump(now)))
+    .execute(conn)?;
     Ok(changed == 1)
 }
 
@@ -202,10 +239,11 @@ pub fn mark_provisioned(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -
 }
 
 /// Ends a subscription that nobody holds a licence of: billing stops, seats gone.
-pub fn terminate(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> StoreResult<bool> {
+pub fn terminate(conn: &mut DbConnection, id: &str, now: NaiveDateTime, guard: VersionGuard) -> StoreResult<bool> {
     let changed = diesel::update(
         subscriptions::table
             .find(id)
+            .filter(subscriptions::version.between(guard.low, guard.high))
             .filter(subscriptions::status.ne("terminated"))
             .filter(subscriptions::assigned.eq(0i64)),
     )

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::tenants::Tenant;
 use super::users::User;
-use crate::auth::SignedIn;
+use crate::auth::{Caller, SignedIn};
 use crate::problem::{ApiError, Problem};
 use crate::services::me as service;
 use crate::state::AppState;
@@ -174,7 +174,7 @@ pub async fn get_my_preferences(state: web::Data<AppState>, caller: SignedIn) ->
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn put_my_preferences(
     state: web::Data<AppState>,
-    caller: SignedIn,
+    caller: Caller,
     body: web::Json<Preferences>,
 ) -> Result<HttpResponse, ApiError> {
     let saved = service::set_preferences(&state, &caller, body.into_inner().into()).await?;

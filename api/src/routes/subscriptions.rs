@@ -582,6 +582,9 @@ pub async fn change_plan(
     body: web::Json<ChangePlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    if body.users.as_ref().is_some_and(|users| users.len() > 10_000) {
+        return Err(ApiError::invalid_field("users", "at most 10000 people per change"));
+    }
     let TenantSubscriptionPath { tid, sid } = path.into_inner();
     let request = PlanChangeRequest {
         target_plan: body.target_plan,

@@ -12,7 +12,7 @@ use tenantry_domain::license_pool::SubscriptionStatus;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::plan::Plan;
 use tenantry_domain::plan_change::{self, Mover, PlanChangeInput, PlanChangePlan};
-use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription, SubscriptionRow};
+use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription, SubscriptionRow, VersionGuard};
 use tenantry_persistence::{time, users, DbConnection};
 
 use super::audit::{self, Actor, Change};
@@ -87,7 +87,9 @@ pub async fn change_plan(
             let held = subscriptions::assignments_of(conn, &wanted)?;
             for user_id in &wanted {
                 let member = users::find_in_tenant(conn, &tenant_id, user_id)?;
-                let holds_target = held.iter().any(|a| &a.user_id == user_id && a.plan_code == target_plan.code);
+                // Only for members: nothing is said about people of other tenants.
+                let holds_target =
+                    member.is_some() && held.iter().any(|a| &a.user_id == user_id && a.plan_code == target_plan.code);
                 movers.push(Mover {
                     user_id: user_id.clone(),
                     holds_source: member.is_some() && holders.contains(user_id),
@@ -127,6 +129,30 @@ pub async fn change_plan(
             let target_id = apply(conn, &tenant_id, &source_id, &target_plan, target_row.as_ref(), &report.decided)?;
             report.target_subscription_id = Some(target_id.clone());
             report.applied = true;
+            let target_action = if report.decided.creates_target_pool {
+                Some("subscription.ordered")
+            } else if report.decided.seats_to_buy + report.decided.seats_to_activate > 0 {
+                Some("subscription.seats_added")
+            } else {
+                None
+            };
+            if let Some(action) = target_action {
+                audit::record(
+                    conn,
+                    &actor,
+                    Change {
+                        tenant_id: Some(&tenant_id),
+                        action,
+                        target_type: "subscription",
+                        target_id: &target_id,
+                        details: serde_json::json!({
+                            "plan": target_plan.code, "by_plan_change_of": source_id,
+                            "seats_bought": report.decided.seats_to_buy, "seats_activated": report.decided.seats_to_activate,
+                        }),
+                    },
+                    now,
+                )?;
+            }
             audit::record(
                 conn,
                 &actor,
@@ -168,12 +194,19 @@ fn apply(
     let target_id = match target_row {
         Some(row) => {
             if decided.seats_to_buy > 0
-                && !subscriptions::add_purchased(conn, &row.id, decided.seats_to_buy, target_plan.seat_limit, now)?
+                && !subscriptions::add_purchased(
+                    conn,
+                    &row.id,
+                    decided.seats_to_buy,
+                    target_plan.seat_limit,
+                    now,
+                    VersionGuard::ANY,
+                )?
             {
                 return Err(lost_race());
             }
             let to_activate = decided.seats_to_activate + decided.seats_to_buy;
-            if to_activate > 0 && !subscriptions::change_active(conn, &row.id, to_activate, now)? {
+            if to_activate > 0 && !subscriptions::change_active(conn, &row.id, to_activate, now, VersionGuard::ANY)? {
                 return Err(lost_race());
             }
             row.id.clone()
@@ -225,7 +258,7 @@ fn apply(
             return Err(lost_race());
         }
     }
-    if decided.terminates_source && !subscriptions::terminate(conn, source_id, now)? {
+    if decided.terminates_source && !subscriptions::terminate(conn, source_id, now, VersionGuard::ANY)? {
         return Err(lost_race());
     }
     Ok(target_id)

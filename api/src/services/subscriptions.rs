@@ -94,19 +94,26 @@ pub fn pool_error(error: PoolError) -> ApiError {
     }
 }
 
-/// After a conditional update did not apply: read the pool again and explain with `decide`.
+/// After a conditional update did not apply: read the pool again and explain, first by the
+/// client's `If-Match` (412), then by `decide` (the rule the new state breaks).
 fn explain_lost_race(
     conn: &mut DbConnection,
     catalogue: &[Plan],
     tenant_id: &str,
     id: &str,
+    if_match: &IfMatch,
     decide: impl Fn(&LicensePool) -> Result<LicensePool, PoolError>,
 ) -> ApiError {
-    match load(conn, catalogue, tenant_id, id).and_then(|record| record.pool()) {
-        Ok(pool) => match decide(&pool) {
-            Err(error) => pool_error(error),
-            Ok(_) => ApiError::new(ErrorCode::ConcurrentUpdate, "the subscription changed at the same time; try again"),
-        },
+    let fresh = match load(conn, catalogue, tenant_id, id) {
+        Ok(fresh) => fresh,
+        Err(error) => return error,
+    };
+    if let Err(stale) = if_match.check(fresh.row.version) {
+        return stale;
+    }
+    match fresh.pool().map(|pool| decide(&pool)) {
+        Ok(Err(error)) => pool_error(error),
+        Ok(Ok(_)) => ApiError::new(ErrorCode::ConcurrentUpdate, "the subscription changed at the same time; try again"),
         Err(error) => error,
     }
 }
@@ -257,8 +264,15 @@ pub async fn buy_seats(
         if_match.check(record.row.version)?;
         let limit = record.plan.seat_limit;
         record.pool()?.buy(seats, limit).map_err(pool_error)?;
-        if !subscriptions::add_purchased(conn, &id, seats.get(), limit, time::to_db(now))? {
-            return Err(explain_lost_race(conn, &catalogue, &tenant_id, &id, |p| p.buy(seats, limit)));
+        if !subscriptions::add_purchased(
+            conn,
+            &id,
+            seats.get(),
+            limit,
+            time::to_db(now),
+            if_match.guard(record.row.version),
+        )? {
+            return Err(explain_lost_race(conn, &catalogue, &tenant_id, &id, &if_match, |p| p.buy(seats, limit)));
         }
         audit::record(
             conn,
@@ -289,8 +303,8 @@ pub async fn activate(
             let record = load(conn, &catalogue, &tenant_id, &id)?;
             if_match.check(record.row.version)?;
             record.pool()?.activate(delta).map_err(pool_error)?;
-            if !subscriptions::change_active(conn, &id, delta, time::to_db(now))? {
-                return Err(explain_lost_race(conn, &catalogue, &tenant_id, &id, |p| p.activate(delta)));
+            if !subscriptions::change_active(conn, &id, delta, time::to_db(now), if_match.guard(record.row.version))? {
+                return Err(explain_lost_race(conn, &catalogue, &tenant_id, &id, &if_match, |p| p.activate(delta)));
             }
             let action = if delta > 0 { "subscription.seats_activated" } else { "subscription.seats_deactivated" };
             audit::record(
@@ -328,8 +342,9 @@ pub async fn set_suspended(
             } else {
                 ("suspended", "active", "subscription.reactivated")
             };
-            if !subscriptions::change_status(conn, &id, from, to, time::to_db(now))? {
-                return Err(explain_lost_race(conn, &catalogue, &tenant_id, &id, decide));
+            if !subscriptions::change_status(conn, &id, from, to, time::to_db(now), if_match.guard(record.row.version))?
+            {
+                return Err(explain_lost_race(conn, &catalogue, &tenant_id, &id, &if_match, decide));
             }
             audit::record(conn, &actor, subscription_audit(&tenant_id, action, &id, serde_json::json!({})), now)?;
             load(conn, &catalogue, &tenant_id, &id)
@@ -369,9 +384,10 @@ pub async fn terminate(
             if let Err(error) = record.pool()?.terminate() {
                 return Err(refused(conn, error)?);
             }
-            if !subscriptions::terminate(conn, &id, time::to_db(now))? {
-                let fresh = load(conn, &catalogue, &tenant_id, &id)?.pool()?;
-                return Err(match fresh.terminate() {
+            if !subscriptions::terminate(conn, &id, time::to_db(now), if_match.guard(record.row.version))? {
+                let fresh = load(conn, &catalogue, &tenant_id, &id)?;
+                if_match.check(fresh.row.version)?;
+                return Err(match fresh.pool()?.terminate() {
                     Err(error) => refused(conn, error)?,
                     Ok(_) => ApiError::new(ErrorCode::ConcurrentUpdate, "the subscription changed at the same time; try again"),
                 });

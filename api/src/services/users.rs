@@ -320,9 +320,17 @@ pub async fn delete(
             roles::check_removal(&current.role_set()?, others)
                 .map_err(|e| ApiError::new(ErrorCode::LastGlobalAdmin, e.to_string()))?;
             // Their licences go back to the pools they came from.
+            // Only a licence this transaction actually removed frees a seat: one removed by a
+            // concurrent request has already given its seat back.
             for licence in &current.licences {
-                subscriptions::delete_assignment(conn, &licence.subscription_id, &user_id)?;
-                subscriptions::release_seat(conn, &licence.subscription_id, time::to_db(now))?;
+                if subscriptions::delete_assignment(conn, &licence.subscription_id, &user_id)?
+                    && !subscriptions::release_seat(conn, &licence.subscription_id, time::to_db(now))?
+                {
+                    return Err(ApiError::internal(format!(
+                        "pool {} counted no seat for a licence",
+                        licence.subscription_id
+                    )));
+                }
             }
             users::delete(conn, &user_id)?;
             audit::record(
