@@ -20,6 +20,15 @@ pub struct IfMatchHeader {
     pub if_match: Option<String>,
 }
 
+impl actix_web::FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(IfMatch::from_headers(req.headers()))
+    }
+}
+
 /// The precondition a request carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfMatch {

@@ -477,7 +477,7 @@ pub async fn buy_seats(
 pub async fn change_activation(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     path: web::Path<TenantSubscriptionPath>,
     body: web::Json<ActivationRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -487,7 +487,6 @@ pub async fn change_activation(
     if !(-1_000_000..=1_000_000).contains(&body.delta) {
         return Err(ApiError::invalid_field("delta", "between -1000000 and 1000000"));
     }
-    let if_match = IfMatch::from_headers(req.headers())?;
     let TenantSubscriptionPath { tid, sid } = path.into_inner();
     Ok(with_etag(HttpResponse::Ok(), &service::activate(&state, &caller, tid, sid, body.delta, if_match).await?))
 }
@@ -507,10 +506,9 @@ pub async fn change_activation(
 pub async fn suspend_subscription(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     path: web::Path<TenantSubscriptionPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let if_match = IfMatch::from_headers(req.headers())?;
     let TenantSubscriptionPath { tid, sid } = path.into_inner();
     Ok(with_etag(HttpResponse::Ok(), &service::set_suspended(&state, &caller, tid, sid, true, if_match).await?))
 }
@@ -529,10 +527,9 @@ pub async fn suspend_subscription(
 pub async fn reactivate_subscription(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     path: web::Path<TenantSubscriptionPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let if_match = IfMatch::from_headers(req.headers())?;
     let TenantSubscriptionPath { tid, sid } = path.into_inner();
     Ok(with_etag(HttpResponse::Ok(), &service::set_suspended(&state, &caller, tid, sid, false, if_match).await?))
 }
@@ -552,10 +549,9 @@ pub async fn reactivate_subscription(
 pub async fn terminate_subscription(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     path: web::Path<TenantSubscriptionPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let if_match = IfMatch::from_headers(req.headers())?;
     let TenantSubscriptionPath { tid, sid } = path.into_inner();
     Ok(with_etag(HttpResponse::Ok(), &service::terminate(&state, &caller, tid, sid, if_match).await?))
 }

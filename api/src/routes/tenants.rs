@@ -1,7 +1,7 @@
 //! Customer tenants, created and listed by platform operators.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tenantry_domain::tenant::{TenantName, TenantSlug};
@@ -220,11 +220,10 @@ pub async fn get_tenant(
 pub async fn update_tenant(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     tid: web::Path<String>,
     body: web::Json<UpdateTenantRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let if_match = IfMatch::from_headers(req.headers())?;
     let mut check = FieldCheck::default();
     let name = check.check_optional("name", body.name.as_deref(), TenantName::parse);
     let name = check.finish(|| name)?;

@@ -1,7 +1,7 @@
 //! People in a tenant and their administrator roles.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tenantry_domain::plan::Plan;
@@ -323,11 +323,10 @@ pub async fn get_user(
 pub async fn update_user(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     path: web::Path<TenantUserPath>,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let if_match = IfMatch::from_headers(req.headers())?;
     let body = body.into_inner();
     let mut check = FieldCheck::default();
     let display_name = check.check_optional("display_name", body.display_name.as_deref(), DisplayName::parse);
@@ -359,10 +358,9 @@ pub async fn update_user(
 pub async fn delete_user(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     path: web::Path<TenantUserPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let if_match = IfMatch::from_headers(req.headers())?;
     let TenantUserPath { tid, uid } = path.into_inner();
     service::delete(&state, &caller, tid, uid, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -385,11 +383,10 @@ pub async fn delete_user(
 pub async fn set_user_roles(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     path: web::Path<TenantUserPath>,
     body: web::Json<SetRolesRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let if_match = IfMatch::from_headers(req.headers())?;
     let TenantUserPath { tid, uid } = path.into_inner();
     let record = service::set_roles(&state, &caller, tid, uid, role_set(&body.roles), if_match).await?;
     with_etag(HttpResponse::Ok(), &record, &state.catalogue)
