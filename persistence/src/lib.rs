@@ -16,6 +16,7 @@ pub mod subscriptions;
 pub mod tenants;
 pub mod time;
 pub mod users;
+pub mod version_guard;
 
 pub use connection::{Database, DbConnection, DbPool};
 pub use error::StoreError;

@@ -11,6 +11,7 @@ use tenantry_domain::license_pool::{LicensePool, SubscriptionStatus};
 use crate::connection::DbConnection;
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{licence_assignments, subscriptions, users};
+pub use crate::version_guard::VersionGuard;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = subscriptions)]
@@ -115,22 +116,6 @@ pub fn active_of_plan(conn: &mut DbConnection, tenant_id: &str, plan_code: &str)
         .load(conn)?;
     rows.sort_by_key(|row| std::cmp::Reverse(row.active - row.assigned));
     Ok(rows)
-}
-
-/// Which versions of the row a change may apply to: any, or exactly the one the client read
-/// (its `If-Match`). A range keeps one query for both cases.
-#[derive(Debug, Clone, Copy)]
-pub struct VersionGuard {
-    low: i64,
-    high: i64,
-}
-
-impl VersionGuard {
-    pub const ANY: VersionGuard = VersionGuard { low: i64::MIN, high: i64::MAX };
-
-    pub fn exactly(version: i64) -> Self {
-        VersionGuard { low: version, high: version }
-    }
 }
 
 fn bump(

@@ -9,6 +9,7 @@ use crate::connection::DbConnection;
 use crate::error::StoreResult;
 use crate::schema::{lower, user_roles, users};
 use crate::tenants::contains_pattern;
+use crate::version_guard::VersionGuard;
 
 pub const KIND_OPERATOR: &str = "operator";
 pub const KIND_MEMBER: &str = "member";
@@ -150,9 +151,11 @@ pub fn set_preferences(conn: &mut DbConnection, id: &str, preferences: &str, now
     Ok(())
 }
 
-pub fn delete(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
-    diesel::delete(users::table.find(id)).execute(conn)?;
-    Ok(())
+/// Deletes a person if their row is at a version `guard` allows; false when it moved on.
+pub fn delete(conn: &mut DbConnection, id: &str, guard: VersionGuard) -> StoreResult<bool> {
+    let deleted =
+        diesel::delete(users::table.find(id).filter(users::version.between(guard.low, guard.high))).execute(conn)?;
+    Ok(deleted == 1)
 }
 
 pub fn roles_of(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<String>> {

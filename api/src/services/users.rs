@@ -332,7 +332,9 @@ pub async fn delete(
                     )));
                 }
             }
-            users::delete(conn, &user_id)?;
+            if !users::delete(conn, &user_id, if_match.guard(current.row.version))? {
+                return Err(ApiError::precondition_failed());
+            }
             audit::record(
                 conn,
                 &actor,
