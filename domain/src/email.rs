@@ -45,6 +45,15 @@ impl EmailAddress {
     pub fn domain(&self) -> &DomainName {
         &self.domain
     }
+
+    /// The address as shown back to someone who should recognise it without reading it in
+    /// full, e.g. where a temporary password was sent: `ada@contoso.fr` becomes
+    /// `a**@contoso.fr`. At least two stars, so that a one-letter local part is not given away.
+    pub fn masked(&self) -> String {
+        let first: String = self.local.chars().take(1).collect();
+        let hidden = self.local.chars().count().saturating_sub(1).max(2);
+        format!("{first}{}@{}", "*".repeat(hidden), self.domain)
+    }
 }
 
 /// Sign-in addresses compare case-insensitively, so the local part is lower-cased too.
@@ -96,5 +105,19 @@ mod tests {
         let email = EmailAddress::in_domain("Admin", &domain).unwrap();
         assert_eq!(email.to_string(), "admin@contoso.tenantry.test");
         assert!(EmailAddress::in_domain("a@b", &domain).is_err());
+    }
+
+    #[test]
+    fn a_masked_address_shows_the_first_letter_and_the_domain() {
+        let cases = [
+            ("ada@contoso.fr", "a**@contoso.fr"),
+            ("a@contoso.fr", "a**@contoso.fr"),
+            ("ab@contoso.fr", "a**@contoso.fr"),
+            ("ada.lovelace@contoso.fr", "a***********@contoso.fr"),
+            ("Grace@Fabrikam.COM", "g****@fabrikam.com"),
+        ];
+        for (raw, masked) in cases {
+            assert_eq!(EmailAddress::parse(raw).unwrap().masked(), masked, "{raw}");
+        }
     }
 }

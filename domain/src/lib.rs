@@ -4,9 +4,14 @@
 //! back as values. Every value type has private fields and a `parse` constructor, so an invalid
 //! email address, domain name or password cannot exist past the edge of the system.
 
+pub mod audit;
+pub mod catalogue;
 pub mod domain_name;
 pub mod email;
+pub mod licence;
 pub mod license_pool;
+pub mod license_summary;
+pub mod order;
 pub mod password;
 pub mod permissions;
 pub mod plan;

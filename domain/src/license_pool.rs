@@ -7,6 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::plan::Plan;
+
 /// Where a subscription is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubscriptionStatus {
@@ -47,6 +49,14 @@ impl FromStr for SubscriptionStatus {
             .into_iter()
             .find(|status| status.as_str() == s)
             .ok_or_else(|| UnknownStatus(s.to_owned()))
+    }
+}
+
+/// So that a stored row converts straight into the status.
+impl TryFrom<String> for SubscriptionStatus {
+    type Error = UnknownStatus;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
     }
 }
 
@@ -105,6 +115,13 @@ pub struct LicensePool {
 impl LicensePool {
     pub fn available(&self) -> i64 {
         self.active - self.assigned
+    }
+
+    /// What the pool costs per month under `plan`, in euro cents. Billing runs on active seats
+    /// until termination: a suspended pool is still billed, and a terminated one has no active
+    /// seats left.
+    pub fn monthly_cost_cents(&self, plan: &Plan) -> i64 {
+        plan.monthly_cost_cents(self.active)
     }
 
     pub fn is_consistent(&self) -> bool {
@@ -207,6 +224,7 @@ impl LicensePool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::tests::plan;
 
     fn pool(purchased: i64, active: i64, assigned: i64) -> LicensePool {
         LicensePool { status: SubscriptionStatus::Active, purchased, active, assigned }
@@ -301,6 +319,33 @@ mod tests {
             SubscriptionStatus::Terminated,
         ] {
             assert_eq!(status.as_str().parse::<SubscriptionStatus>(), Ok(status));
+        }
+    }
+
+    #[test]
+    fn statuses_convert_from_stored_text() {
+        assert_eq!(SubscriptionStatus::try_from("suspended".to_owned()), Ok(SubscriptionStatus::Suspended));
+        assert_eq!(SubscriptionStatus::try_from("paused".to_owned()), Err(UnknownStatus("paused".to_owned())));
+        assert!(SubscriptionStatus::try_from("Active".to_owned()).is_err());
+    }
+
+    #[test]
+    fn a_pool_is_billed_for_its_active_seats_until_it_ends() {
+        let priced = Plan { seat_price_cents: 1050, ..plan("business_premium", &[], &[], &[]) };
+        let live = pool(25, 20, 12);
+        let cases = [
+            ("active", live, 21_000),
+            ("no seat active", pool(25, 0, 0), 0),
+            ("suspended", LicensePool { status: SubscriptionStatus::Suspended, ..live }, 21_000),
+            (
+                "provisioning",
+                LicensePool { status: SubscriptionStatus::Provisioning, purchased: 25, active: 0, assigned: 0 },
+                0,
+            ),
+            ("terminated", pool(25, 20, 0).terminate().unwrap(), 0),
+        ];
+        for (label, p, cents) in cases {
+            assert_eq!(p.monthly_cost_cents(&priced), cents, "{label}");
         }
     }
 }

@@ -74,6 +74,28 @@ pub enum Action {
     ChangeOwnPassword,
 }
 
+impl Action {
+    /// The action in words for a person, e.g. in a refusal: a 403 never names an internal
+    /// identifier.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::ReadTenant => "read this tenant",
+            Action::ManageUsers => "create, edit or delete people",
+            Action::ResetPasswordOfUser => "reset a user's password",
+            Action::ResetPasswordOfAdmin => "reset an administrator's password",
+            Action::DesignateAdmins => "designate administrators",
+            Action::ManageSubscriptions => "order or change subscriptions",
+            Action::AssignLicences => "assign licences",
+            Action::ManageDomains => "manage domains",
+            Action::WorkServiceRequests => "work on service requests",
+            Action::ReadServiceHealth => "read service health",
+            Action::ReadAuditLog => "read the audit log",
+            Action::ManagePartnerRelationships => "manage partner relationships",
+            Action::ChangeOwnPassword => "change your own password",
+        }
+    }
+}
+
 /// One cell of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
@@ -213,5 +235,15 @@ mod tests {
         assert!(permits(&positions, Action::ManageSubscriptions, Target::Tenant));
         assert!(permits(&positions, Action::ResetPasswordOfUser, Target::Tenant));
         assert!(!permits(&positions, Action::ManageUsers, Target::Tenant));
+    }
+
+    #[test]
+    fn actions_are_described_in_plain_words() {
+        for (action, _) in MATRIX {
+            let words = action.describe();
+            assert!(!words.is_empty(), "{action:?}");
+            assert!(!words.chars().any(|c| c.is_uppercase() || c == '_'), "{action:?}: {words}");
+        }
+        assert_eq!(Action::ManageUsers.describe(), "create, edit or delete people");
     }
 }

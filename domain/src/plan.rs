@@ -122,6 +122,12 @@ impl Plan {
         target.services.difference(&self.services).copied().collect()
     }
 
+    /// Whether the plan costs nothing per seat. A free plan (the free Meetings tier) comes with
+    /// self-service sign-up: people get it by signing up on their own, so it is not ordered.
+    pub fn is_free(&self) -> bool {
+        self.seat_price_cents == 0
+    }
+
     /// The monthly cost of `active` seats, in euro cents.
     pub fn monthly_cost_cents(&self, active: i64) -> i64 {
         self.seat_price_cents.saturating_mul(active)
@@ -176,5 +182,14 @@ pub(crate) mod tests {
         let p = plan("p", &[], &[], &[]);
         assert_eq!(p.monthly_cost_cents(7), 3500);
         assert_eq!(p.monthly_cost_cents(0), 0);
+    }
+
+    #[test]
+    fn a_plan_is_free_when_its_seats_cost_nothing() {
+        let cases = [(0, true), (1, false), (500, false)];
+        for (seat_price_cents, free) in cases {
+            let p = Plan { seat_price_cents, ..plan("p", &[], &[], &[]) };
+            assert_eq!(p.is_free(), free, "{seat_price_cents} cents");
+        }
     }
 }

@@ -84,6 +84,8 @@ pub enum RoleChangeError {
     ContactEmailRequired,
     #[error("the tenant must keep at least one global administrator")]
     LastGlobalAdmin,
+    #[error("an administrator must keep a personal contact email; remove their roles first")]
+    AdminKeepsContactEmail,
 }
 
 /// A proposed change of one person's roles, with the facts the rules depend on.
@@ -114,6 +116,15 @@ impl RoleChange<'_> {
 pub fn check_removal(roles: &RoleSet, other_global_admins: u64) -> Result<(), RoleChangeError> {
     if roles.contains(AdminRole::GlobalAdmin) && other_global_admins == 0 {
         return Err(RoleChangeError::LastGlobalAdmin);
+    }
+    Ok(())
+}
+
+/// Removing a person's contact email: an administrator keeps one, because it is where their
+/// sign-in details and temporary passwords are sent.
+pub fn check_contact_email_removal(roles: &RoleSet) -> Result<(), RoleChangeError> {
+    if roles.is_admin() {
+        return Err(RoleChangeError::AdminKeepsContactEmail);
     }
     Ok(())
 }
@@ -179,5 +190,17 @@ mod tests {
         assert!(roles(&[AdminRole::PasswordAdmin]).is_password_admin_only());
         assert!(!roles(&[AdminRole::PasswordAdmin, AdminRole::BillingAdmin]).is_password_admin_only());
         assert!(!roles(&[]).is_password_admin_only());
+    }
+
+    #[test]
+    fn an_administrator_keeps_their_contact_email() {
+        let cases = [
+            (roles(&[]), Ok(())),
+            (roles(&[AdminRole::PasswordAdmin]), Err(RoleChangeError::AdminKeepsContactEmail)),
+            (roles(&[AdminRole::GlobalAdmin, AdminRole::BillingAdmin]), Err(RoleChangeError::AdminKeepsContactEmail)),
+        ];
+        for (held, expected) in cases {
+            assert_eq!(check_contact_email_removal(&held), expected, "{held:?}");
+        }
     }
 }
