@@ -4,13 +4,14 @@
 //! printed); otherwise the address is `operator@<platform domain>` and a random password is
 //! printed. Once an operator exists this does nothing, so a restart prints nothing new.
 
-use chrono::Utc;
+use tenantry_domain::user::UserKind;
 use tenantry_domain::{EmailAddress, Password};
-use tenantry_persistence::users::{self, NewUser, KIND_OPERATOR};
+use tenantry_persistence::users::{self, NewUser};
 use tenantry_persistence::{time, DbPool};
 
 use crate::auth::passwords;
 use crate::config::Config;
+use crate::{clock, ids};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
@@ -25,12 +26,6 @@ pub enum BootstrapError {
 }
 
 /// What the first run created, to be shown to the person who started the service.
-impl From<diesel::result::Error> for BootstrapError {
-    fn from(error: diesel::result::Error) -> Self {
-        BootstrapError::Store(error.into())
-    }
-}
-
 pub struct FirstOperator {
     pub sign_in: String,
     /// Present when the password was generated, so it must be shown now or never.
@@ -51,8 +46,8 @@ pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<FirstOpe
         None => (passwords::temporary(), true),
     };
     let hash = passwords::hash(&password).map_err(|e| BootstrapError::Hash(e.to_string()))?;
-    let now = time::to_db(Utc::now());
-    let id = uuid::Uuid::now_v7().to_string();
+    let now = time::to_db(clock::now());
+    let id = ids::new_id();
     let sign_in_text = sign_in.to_string();
     let created = conn.write(|conn| {
         // Checked again inside the write lock: two replicas starting together create one operator.
@@ -64,7 +59,7 @@ pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<FirstOpe
             &NewUser {
                 id: &id,
                 tenant_id: None,
-                kind: KIND_OPERATOR,
+                kind: UserKind::Operator.as_str(),
                 sign_in: &sign_in_text,
                 display_name: "Platform operator",
                 contact_email: None,

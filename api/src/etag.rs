@@ -3,9 +3,20 @@
 
 use actix_web::http::header::{HeaderMap, IF_MATCH};
 
-use tenantry_persistence::subscriptions::VersionGuard;
+use tenantry_persistence::version_guard::VersionGuard;
 
 use crate::problem::{ApiError, ErrorCode};
+
+/// The resource changed since the client read it: its `If-Match` no longer matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the resource changed since you read it (If-Match does not match its ETag); read it again")]
+pub struct PreconditionFailed;
+
+impl From<PreconditionFailed> for ApiError {
+    fn from(_: PreconditionFailed) -> Self {
+        ApiError::precondition_failed()
+    }
+}
 
 pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
@@ -69,11 +80,11 @@ impl IfMatch {
     }
 
     /// 412 unless the resource at `version` satisfies the precondition.
-    pub fn check(&self, version: i64) -> Result<(), ApiError> {
+    pub fn check(&self, version: i64) -> Result<(), PreconditionFailed> {
         match self {
             IfMatch::Any => Ok(()),
             IfMatch::Tags(tags) if tags.contains(&etag(version)) => Ok(()),
-            IfMatch::Tags(_) => Err(ApiError::precondition_failed()),
+            IfMatch::Tags(_) => Err(PreconditionFailed),
         }
     }
 }

@@ -11,10 +11,11 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 use tenantry_persistence::idempotency::{self, StoredResponse};
-use tenantry_persistence::{time, DbConnection, StoreError};
+use tenantry_persistence::StoreError;
 
 use crate::problem::{ApiError, ErrorCode};
 use crate::state::AppState;
+use crate::unit_of_work::{Actor, Tx};
 
 pub const HEADER: &str = "idempotency-key";
 
@@ -81,10 +82,15 @@ impl Replayable {
         response.json(self.body)
     }
 
-    fn from_stored(stored: StoredResponse) -> Result<Self, ApiError> {
+    fn from_stored(stored: StoredResponse) -> Result<Self, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt(format!("idempotency key {}: {what}", stored.key));
+        let status = u16::try_from(stored.status)
+            .ok()
+            .and_then(|status| StatusCode::from_u16(status).ok())
+            .ok_or_else(|| corrupt(format!("status {}", stored.status)))?;
         Ok(Self {
-            status: StatusCode::from_u16(u16::try_from(stored.status).unwrap_or(500)).map_err(ApiError::internal)?,
-            body: serde_json::from_str(&stored.body).map_err(ApiError::internal)?,
+            status,
+            body: serde_json::from_str(&stored.body).map_err(|e| corrupt(e.to_string()))?,
             location: stored.location,
             etag: None,
             replayed: true,
@@ -104,60 +110,57 @@ pub fn fingerprint(method: &str, path: &str, body: &serde_json::Value) -> String
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-enum Keyed {
-    Failed(ApiError),
-    /// A concurrent request with the same key committed first.
+/// The same key came with another request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("this Idempotency-Key was used with another request; use a new key for a new request")]
+pub struct KeyReused;
+
+impl From<KeyReused> for ApiError {
+    fn from(error: KeyReused) -> Self {
+        ApiError::new(ErrorCode::IdempotencyKeyReused, error.to_string())
+    }
+}
+
+/// How a keyed unit of work ended: the use case's own error, or a twin committed first.
+enum Keyed<E> {
+    Failed(E),
     Taken,
 }
 
-impl From<ApiError> for Keyed {
-    fn from(error: ApiError) -> Self {
-        Keyed::Failed(error)
-    }
-}
-
-impl From<StoreError> for Keyed {
+impl<E: From<StoreError>> From<StoreError> for Keyed<E> {
     fn from(error: StoreError) -> Self {
-        Keyed::Failed(error.into())
+        Keyed::Failed(E::from(error))
     }
 }
 
-impl From<diesel::result::Error> for Keyed {
-    fn from(error: diesel::result::Error) -> Self {
-        Keyed::Failed(error.into())
-    }
-}
-
-fn replay_if_same(stored: StoredResponse, fingerprint: &str) -> Result<Replayable, ApiError> {
+fn replay_if_same(stored: StoredResponse, fingerprint: &str) -> Result<Result<Replayable, KeyReused>, StoreError> {
     if stored.request_hash != fingerprint {
-        return Err(ApiError::new(
-            ErrorCode::IdempotencyKeyReused,
-            "this Idempotency-Key was used with another request; use a new key for a new request",
-        ));
+        return Ok(Err(KeyReused));
     }
-    Replayable::from_stored(stored)
+    Replayable::from_stored(stored).map(Ok)
 }
 
-/// Runs `work` in one write transaction, at most once per (caller, key).
-pub async fn run_once<F>(
+/// Runs `work` as one unit of work, at most once per (caller, key).
+pub async fn run_once<E, F>(
     state: &AppState,
-    caller_id: &str,
+    actor: Actor,
     key: IdempotencyKey,
     fingerprint: String,
     work: F,
-) -> Result<Replayable, ApiError>
+) -> Result<Replayable, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<Replayable, ApiError> + Send + 'static,
+    E: From<StoreError> + From<KeyReused> + Send + 'static,
+    F: FnOnce(&mut Tx<'_>) -> Result<Replayable, E> + Send + 'static,
 {
-    let Some(key) = key.0 else { return state.write(work).await };
-    let caller = caller_id.to_owned();
+    let Some(key) = key.0 else { return state.transact(actor, work).await };
+    let caller = actor.user_id.clone().unwrap_or_else(|| actor.name.clone());
     let (lookup_caller, lookup_key, lookup_fingerprint) = (caller.clone(), key.clone(), fingerprint.clone());
     let outcome = state
-        .write(move |conn| -> Result<Replayable, Keyed> {
-            if let Some(stored) = idempotency::find(conn, &caller, &key)? {
-                return Ok(replay_if_same(stored, &fingerprint)?);
+        .transact(actor, move |tx| -> Result<Replayable, Keyed<E>> {
+            if let Some(stored) = idempotency::find(tx.conn(), &caller, &key)? {
+                return replay_if_same(stored, &fingerprint)?.map_err(|reused| Keyed::Failed(E::from(reused)));
             }
-            let response = work(conn)?;
+            let response = work(tx).map_err(Keyed::Failed)?;
             let stored = StoredResponse {
                 caller_id: caller,
                 key,
@@ -165,12 +168,12 @@ where
                 status: i32::from(response.status.as_u16()),
                 body: response.body.to_string(),
                 location: response.location.clone(),
-                created_at: time::to_db(crate::services::now()),
+                created_at: tx.stamp(),
             };
-            match idempotency::insert(conn, &stored) {
+            match idempotency::insert(tx.conn(), &stored) {
                 Ok(()) => Ok(response),
                 Err(StoreError::UniqueViolation { .. }) => Err(Keyed::Taken),
-                Err(other) => Err(Keyed::Failed(other.into())),
+                Err(other) => Err(other.into()),
             }
         })
         .await;
@@ -179,10 +182,10 @@ where
         Err(Keyed::Failed(error)) => Err(error),
         Err(Keyed::Taken) => {
             let stored = state
-                .read(move |conn| Ok(idempotency::find(conn, &lookup_caller, &lookup_key)?))
+                .read(move |conn, _| idempotency::find(conn, &lookup_caller, &lookup_key))
                 .await?
-                .ok_or_else(|| ApiError::internal("an idempotency key vanished after a conflict"))?;
-            replay_if_same(stored, &lookup_fingerprint)
+                .ok_or_else(|| StoreError::Corrupt("an idempotency key vanished after a conflict".to_owned()))?;
+            Ok(replay_if_same(stored, &lookup_fingerprint)??)
         }
     }
 }

@@ -4,28 +4,26 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use tenantry_persistence::idempotency;
 use tenantry_persistence::jobs::{self, JobRow};
-use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
+use tenantry_persistence::{time, DbPool, StoreError};
 
-use crate::config::Config;
-use crate::problem::ApiError;
+use crate::clock;
 use crate::services::provisioning;
+use crate::unit_of_work::{Actor, Context, Tx};
 
 /// How long a claimed job is left alone before another worker may take it.
 const CLAIM_LEASE_SECONDS: i64 = 60;
 const BATCH: i64 = 20;
 
-pub async fn run(pool: DbPool, config: Arc<Config>) {
-    let period = Duration::from_millis(config.job_poll_millis);
-    crate::periodic::run_every(period, "jobs", move || run_due(&pool, &config).map_err(|e| e.to_string())).await;
+pub async fn run(pool: DbPool, context: Arc<Context>, period: Duration) {
+    crate::periodic::run_every(period, "jobs", move || run_due(&pool, &context).map_err(|e| e.to_string())).await;
 }
 
-fn perform(conn: &mut DbConnection, config: &Config, job: &JobRow) -> Result<(), ApiError> {
+fn perform(tx: &mut Tx<'_>, job: &JobRow) -> Result<(), StoreError> {
     match job.kind.as_str() {
-        jobs::PROVISION_SUBSCRIPTION => provisioning::provision(conn, config, &job.subject_id),
-        other => Err(ApiError::internal(format!("unknown job kind `{other}`"))),
+        jobs::PROVISION_SUBSCRIPTION => provisioning::provision(tx, &job.subject_id),
+        other => Err(StoreError::Corrupt(format!("unknown job kind `{other}`"))),
     }
 }
 
@@ -33,9 +31,9 @@ fn perform(conn: &mut DbConnection, config: &Config, job: &JobRow) -> Result<(),
 const IDEMPOTENCY_KEY_LIFETIME_HOURS: i64 = 24;
 
 /// Runs every due job once; returns how many completed. Also forgets expired idempotency keys.
-pub fn run_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> {
+pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
     let mut conn = pool.get()?;
-    let now = Utc::now();
+    let now = clock::now();
     idempotency::purge_older_than(
         &mut conn,
         time::to_db(now - chrono::Duration::hours(IDEMPOTENCY_KEY_LIFETIME_HOURS)),
@@ -47,10 +45,12 @@ pub fn run_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> {
         if !jobs::claim(&mut conn, &job, lease)? {
             continue;
         }
-        let outcome = conn.write(|conn| -> Result<(), ApiError> {
-            perform(conn, config, &job)?;
-            jobs::mark_done(conn, &job.id, time::to_db(Utc::now()))?;
-            Ok(())
+        let actor = Actor::job("Provisioning", format!("job:{}", job.subject_id));
+        let outcome = conn.write(|conn| -> Result<(), StoreError> {
+            let mut tx = Tx::new(conn, &actor, context);
+            perform(&mut tx, &job)?;
+            let done_at = tx.stamp();
+            jobs::mark_done(tx.conn(), &job.id, done_at)
         });
         match outcome {
             Ok(()) => done += 1,
@@ -61,7 +61,7 @@ pub fn run_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> {
                     &mut conn,
                     &job.id,
                     &error.to_string(),
-                    time::to_db(Utc::now() + chrono::Duration::seconds(backoff)),
+                    time::to_db(clock::now() + chrono::Duration::seconds(backoff)),
                 )?;
             }
         }

@@ -2,9 +2,11 @@
 
 pub mod auth;
 pub mod bootstrap;
+pub mod clock;
 pub mod config;
 pub mod etag;
 pub mod idempotency;
+pub mod ids;
 pub mod job_worker;
 pub mod mail_worker;
 pub mod metrics;
@@ -17,7 +19,9 @@ pub mod request_id;
 pub mod routes;
 pub mod services;
 pub mod state;
+pub mod unit_of_work;
 pub mod validation;
+pub mod views;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -34,7 +38,9 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::auth::keys::SigningKeys;
 use crate::bootstrap::FirstOperator;
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::unit_of_work::Context;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -76,7 +82,7 @@ impl Application {
         let first_operator = bootstrap::ensure_operator(&pool, &config)?;
         let catalogue = {
             let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
-            tenantry_persistence::plans::all(&mut conn)?
+            tenantry_persistence::plans::catalogue(&mut conn)?
         };
         let decoy_password_hash =
             auth::passwords::hash(&auth::passwords::temporary()).map_err(|e| StartError::Hashing(e.to_string()))?;
@@ -86,16 +92,10 @@ impl Application {
             .local_addr()
             .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?
             .port();
-        let state = web::Data::new(AppState {
-            pool,
-            keys,
-            config,
-            throttle: Default::default(),
-            metrics: Arc::new(Default::default()),
-            decoy_password_hash,
-            catalogue,
-        });
-        let server = serve(state.clone(), listener, workers)?;
+        let context = Arc::new(Context { catalogue, public_url: config.public_url.clone() });
+        let state =
+            web::Data::new(AppState { pool, keys, config, throttle: Default::default(), decoy_password_hash, context });
+        let server = serve(state.clone(), web::Data::new(Metrics::default()), listener, workers)?;
         Ok(Self { server, port, state, first_operator, created_signing_key, workers })
     }
 
@@ -117,7 +117,8 @@ impl Application {
         let drop = mail_worker::MailDrop { dir: config.mail_dir(), from: config.mail_from.clone() };
         let poll = Duration::from_millis(config.outbox_poll_millis);
         let mail = actix_web::rt::spawn(mail_worker::run(self.state.pool.clone(), drop, poll));
-        let jobs = actix_web::rt::spawn(job_worker::run(self.state.pool.clone(), Arc::new(config.clone())));
+        let job_poll = Duration::from_millis(config.job_poll_millis);
+        let jobs = actix_web::rt::spawn(job_worker::run(self.state.pool.clone(), self.state.context.clone(), job_poll));
         let outcome = self.server.await;
         mail.abort();
         jobs.abort();
@@ -147,12 +148,18 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-fn serve(state: web::Data<AppState>, listener: TcpListener, workers: usize) -> Result<Server, StartError> {
+fn serve(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+    listener: TcpListener,
+    workers: usize,
+) -> Result<Server, StartError> {
     let max_body = state.config.max_body_bytes;
     let origins = state.config.cors_origins.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(metrics.clone())
             .app_data(request_errors::json_config(max_body))
             .app_data(request_errors::query_config())
             .app_data(request_errors::path_config())

@@ -9,7 +9,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::Utc;
 use tenantry_persistence::outbox::{self, OutboxMessageRow};
 use tenantry_persistence::{time, DbPool};
 
@@ -32,7 +31,7 @@ pub async fn run(pool: DbPool, drop: MailDrop, poll: Duration) {
 /// Delivers every due message once; returns how many were delivered.
 pub fn deliver_due(pool: &DbPool, drop: &MailDrop) -> Result<usize, tenantry_persistence::StoreError> {
     let mut conn = pool.get()?;
-    let now = Utc::now();
+    let now = crate::clock::now();
     let due = outbox::due(&mut conn, time::to_db(now), BATCH)?;
     let mut delivered = 0;
     for message in due {
@@ -42,12 +41,12 @@ pub fn deliver_due(pool: &DbPool, drop: &MailDrop) -> Result<usize, tenantry_per
         }
         match write_eml(&drop.dir, &drop.from, &message) {
             Ok(()) => {
-                outbox::mark_delivered(&mut conn, &message.id, time::to_db(Utc::now()))?;
+                outbox::mark_delivered(&mut conn, &message.id, time::to_db(crate::clock::now()))?;
                 delivered += 1;
             }
             Err(error) => {
                 let backoff = 30 * i64::from(message.attempts.clamp(0, 20) + 1);
-                let retry_at = time::to_db(Utc::now() + chrono::Duration::seconds(backoff));
+                let retry_at = time::to_db(crate::clock::now() + chrono::Duration::seconds(backoff));
                 log::warn!("cannot deliver message {} to {}: {error}", message.id, message.recipient);
                 outbox::mark_failed(&mut conn, &message.id, &error.to_string(), retry_at)?;
             }

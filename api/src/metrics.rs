@@ -11,8 +11,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::state::AppState;
-
 #[derive(Default)]
 struct RouteStats {
     count: u64,
@@ -38,9 +36,12 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP tenantry_http_requests_total HTTP requests served, by route pattern and status.\n");
         out.push_str("# TYPE tenantry_http_requests_total counter\n");
-        let requests =
-            self.requests.lock().map(|r| r.iter().map(|(k, v)| (k.clone(), v.count, v.seconds)).collect::<Vec<_>>());
-        let requests = requests.unwrap_or_default();
+        // A poisoned lock means a thread panicked while counting; the counts are still the best
+        // there are, so render them rather than nothing.
+        let requests = match self.requests.lock() {
+            Ok(requests) => snapshot(&requests),
+            Err(poisoned) => snapshot(&poisoned.into_inner()),
+        };
         for ((method, route, status), count, _) in &requests {
             let _ = writeln!(
                 out,
@@ -65,6 +66,10 @@ impl Metrics {
     }
 }
 
+fn snapshot(requests: &BTreeMap<(String, String, u16), RouteStats>) -> Vec<((String, String, u16), u64, f64)> {
+    requests.iter().map(|(key, stats)| (key.clone(), stats.count, stats.seconds)).collect()
+}
+
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -73,7 +78,7 @@ pub async fn observe(
     let method = req.method().to_string();
     // The pattern, not the path, so that ids do not make a series per resource.
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-    let metrics = req.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
         metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());

@@ -114,10 +114,11 @@ impl ErrorCode {
     }
 
     pub fn as_str(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "internal_error".to_owned())
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(code)) => code,
+            // Unreachable for a unit enum serialised as snake_case strings.
+            _ => "internal_error".to_owned(),
+        }
     }
 
     /// The code for a status that reached the client without one (a route that does not exist,
@@ -260,6 +261,11 @@ impl ApiError {
         }
     }
 
+    /// A request lost a race with another one and changed nothing: 409, to retry.
+    pub fn concurrent_update() -> Self {
+        Self::new(ErrorCode::ConcurrentUpdate, "another change to the same data happened at the same time; try again")
+    }
+
     pub fn with_context(mut self, context: serde_json::Value) -> Self {
         self.context = Some(context);
         self
@@ -309,53 +315,19 @@ fn problem_body(code: ErrorCode, detail: &str, errors: Vec<FieldError>, context:
 }
 
 impl From<tenantry_persistence::StoreError> for ApiError {
-    /// Database failures that a request can cause by racing another one are conflicts to retry,
-    /// not internal errors: a row referred to was deleted meanwhile, a unique value was taken
-    /// meanwhile, PostgreSQL broke a deadlock or a serialization conflict. A saturated database
-    /// is 503 with `Retry-After`.
+    /// `persistence` has classified the failure: a race a request lost is a conflict to retry, a
+    /// saturated database is 503 with `Retry-After`, text the database refuses came from the
+    /// request, and anything else is internal.
     fn from(error: tenantry_persistence::StoreError) -> Self {
-        use diesel::result::DatabaseErrorKind as Kind;
         use tenantry_persistence::StoreError;
-        let raced = || {
-            ApiError::new(
-                ErrorCode::ConcurrentUpdate,
-                "another change to the same data happened at the same time; try again",
-            )
-        };
-        match &error {
-            StoreError::UniqueViolation { .. } => return raced(),
-            StoreError::Pool(_) => return ApiError::busy(),
-            StoreError::Query(diesel::result::Error::DatabaseError(kind, info)) => {
-                let message = info.message();
-                // PostgreSQL refuses text containing NUL (SQLite stores it); such text can only
-                // come from the request.
-                if message.contains("0x00") {
-                    return ApiError::invalid_field("body", "text in the request must not contain NUL characters");
-                }
-                if matches!(kind, Kind::ForeignKeyViolation | Kind::SerializationFailure)
-                    || message.contains("deadlock detected")
-                {
-                    return raced();
-                }
-                if message.contains("database is locked") {
-                    return ApiError::busy();
-                }
+        match error {
+            StoreError::InvalidText => {
+                ApiError::invalid_field("body", "text in the request must not contain NUL characters")
             }
-            _ => {}
+            error if error.is_lost_race() => ApiError::concurrent_update(),
+            error if error.is_busy() => ApiError::busy(),
+            error => ApiError::internal(error),
         }
-        ApiError::internal(error)
-    }
-}
-
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(error: actix_web::error::BlockingError) -> Self {
-        ApiError::internal(format!("blocking task failed: {error}"))
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        ApiError::from(tenantry_persistence::StoreError::from(error))
     }
 }
 
@@ -380,7 +352,10 @@ pub fn problem_for_bare_errors<B>(response: ServiceResponse<B>) -> actix_web::Re
     };
     let body = problem_body(code, &detail, Vec::new(), None);
     let (request, mut original) = response.into_parts();
-    let json = serde_json::to_string(&body).unwrap_or_default();
+    let json = match serde_json::to_string(&body) {
+        Ok(json) => json,
+        Err(error) => return Err(ApiError::internal(format!("cannot render a problem: {error}")).into()),
+    };
     let mut replacement = HttpResponse::build(status);
     for (name, value) in original.headers_mut().drain() {
         if let Some(name) = name {

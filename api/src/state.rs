@@ -1,34 +1,41 @@
-//! What every handler shares: the pool, the keys, the configuration, the throttle, the metrics.
+//! What every handler shares: the pool, the keys, the configuration, the throttle, and the
+//! runners that put database work on the blocking pool.
 
 use std::sync::Arc;
 
 use actix_web::web;
-use tenantry_domain::plan::Plan;
-use tenantry_persistence::{DbConnection, DbPool};
+use tenantry_domain::catalogue::Catalogue;
+use tenantry_persistence::{DbConnection, DbPool, StoreError};
 
 use crate::auth::keys::SigningKeys;
+use crate::auth::passwords;
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::tokens::TokenSettings;
 use crate::config::Config;
-use crate::metrics::Metrics;
-use crate::problem::ApiError;
+use crate::unit_of_work::{Actor, Context, Tx};
+
+/// Password hashing could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum HashingError {
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
 
 pub struct AppState {
     pub pool: DbPool,
     pub keys: SigningKeys,
     pub config: Config,
     pub throttle: SignInThrottle,
-    pub metrics: Arc<Metrics>,
     /// A real argon2 hash of nothing anyone knows: unknown accounts are verified against it so
     /// that they take as long to refuse as a wrong password.
     pub decoy_password_hash: String,
-    /// The plan catalogue. It is seeded by migrations, so it cannot change while we run.
-    pub catalogue: Vec<Plan>,
+    /// The catalogue and message settings every unit of work consults.
+    pub context: Arc<Context>,
 }
 
 impl AppState {
-    pub fn plan(&self, code: &str) -> Option<&Plan> {
-        self.catalogue.iter().find(|plan| plan.code == code)
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.context.catalogue
     }
 
     pub fn token_settings(&self) -> TokenSettings<'_> {
@@ -39,44 +46,46 @@ impl AppState {
         }
     }
 
-    /// Runs database work off the async workers, in no particular transaction.
-    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get().map_err(|_| ApiError::busy())?;
-            work(&mut conn)
-        })
-        .await?
+    /// Hashes a password on the blocking pool: argon2 is too slow for the async workers.
+    pub async fn hash_password(&self, password: String) -> Result<String, HashingError> {
+        web::block(move || passwords::hash(&password).map_err(|e| HashingError::Failed(e.to_string())))
+            .await
+            .map_err(|e| HashingError::Failed(e.to_string()))?
     }
 
-    /// Runs database work off the async workers in one write transaction: all of it commits, or
-    /// none of it does. The error type is the caller's, so a use case can roll back with an
-    /// outcome of its own (see `idempotency`).
-    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    /// Runs reads off the async workers, in no particular transaction.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        E: From<diesel::result::Error> + From<ApiError> + Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &Catalogue) -> Result<T, E> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let context = self.context.clone();
         web::block(move || {
-            let mut conn = pool.get().map_err(|_| ApiError::busy())?;
-            conn.write(work)
+            let mut conn = pool.get().map_err(StoreError::from)?;
+            work(&mut conn, &context.catalogue)
         })
         .await
-        .map_err(|e| E::from(ApiError::from(e)))?
+        .map_err(|e| E::from(StoreError::Interrupted(e.to_string())))?
     }
 
-    /// Runs CPU-heavy work (password hashing) off the async workers.
-    pub async fn compute<T, F>(work: F) -> Result<T, ApiError>
+    /// Runs one write use case off the async workers as one unit of work: all of it commits, or
+    /// none of it does. The error type is the use case's own, so it can roll back with an
+    /// outcome of its own (see `idempotency`).
+    pub async fn transact<T, E, F>(&self, actor: Actor, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
     {
-        web::block(work).await?
+        let pool = self.pool.clone();
+        let context = self.context.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(StoreError::from)?;
+            conn.write(|conn| work(&mut Tx::new(conn, &actor, &context)))
+        })
+        .await
+        .map_err(|e| E::from(StoreError::Interrupted(e.to_string())))?
     }
 }

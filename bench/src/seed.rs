@@ -10,9 +10,12 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use tenantry_api::auth::keys::SigningKeys;
 use tenantry_api::auth::{passwords, tokens};
 use tenantry_api::config::Config;
+use tenantry_domain::license_pool::SubscriptionStatus;
+use tenantry_domain::user::UserKind;
+use tenantry_domain::{AdminRole, RoleSet};
 use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription};
 use tenantry_persistence::tenants::{self, NewTenant};
-use tenantry_persistence::users::{self, NewUser, KIND_MEMBER};
+use tenantry_persistence::users::{self, NewUser};
 use tenantry_persistence::{time, Database as Store};
 
 use crate::Settings;
@@ -114,7 +117,7 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
                             id: &subscription_id,
                             tenant_id: &tenant_id,
                             plan_code: "enterprise_e3",
-                            status: "active",
+                            status: SubscriptionStatus::Active.as_str(),
                             purchased: seats,
                             active: seats,
                             assigned: 0,
@@ -136,7 +139,7 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
                             &NewUser {
                                 id: &user_id,
                                 tenant_id: Some(&tenant_id),
-                                kind: KIND_MEMBER,
+                                kind: UserKind::Member.as_str(),
                                 sign_in: &sign_in,
                                 display_name: &format!("User {u} of {slug}"),
                                 contact_email: Some(&contact),
@@ -147,7 +150,7 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
                             },
                         )?;
                         if u == 0 {
-                            users::replace_roles(conn, &tenant_id, &user_id, &["global_admin"])?;
+                            users::replace_roles(conn, &tenant_id, &user_id, &RoleSet::new([AdminRole::GlobalAdmin]))?;
                             admin_id = user_id;
                         } else if u % 2 == 0 {
                             subscriptions::insert_assignment(

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use tenantry_domain::audit::AuditAction;
 
 use crate::connection::DbConnection;
 use crate::error::StoreResult;
@@ -15,7 +16,8 @@ pub struct AuditEventRow {
     pub actor_id: Option<String>,
     pub actor_name: String,
     pub partner_id: Option<String>,
-    pub action: String,
+    #[diesel(deserialize_as = String)]
+    pub action: AuditAction,
     pub target_type: String,
     pub target_id: String,
     pub request_id: String,

@@ -135,13 +135,13 @@ impl DbConnection {
     /// "database is locked" when another writer got there first, whatever the busy timeout.
     pub fn write<T, E>(&mut self, work: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where
-        E: From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         if matches!(self, DbConnection::Postgresql(_)) {
-            return self.transaction(work);
+            return self.transaction(|conn| work(conn).map_err(Rollback::Work)).map_err(Rollback::into_error);
         }
         if let DbConnection::Sqlite(inner) = self {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE").map_err(StoreError::from)?;
         }
         let outcome = work(self);
         let DbConnection::Sqlite(inner) = self else {
@@ -149,11 +149,11 @@ impl DbConnection {
         };
         match outcome {
             Ok(value) => {
-                AnsiTransactionManager::commit_transaction(inner)?;
+                AnsiTransactionManager::commit_transaction(inner).map_err(StoreError::from)?;
                 Ok(value)
             }
             Err(error) => {
-                AnsiTransactionManager::rollback_transaction(inner)?;
+                AnsiTransactionManager::rollback_transaction(inner).map_err(StoreError::from)?;
                 Err(error)
             }
         }
@@ -161,6 +161,33 @@ impl DbConnection {
 
     pub fn is_postgres(&self) -> bool {
         matches!(self, DbConnection::Postgresql(_))
+    }
+
+    /// Asks the database a trivial question; answers the backend's name when it replies.
+    pub fn ping(&mut self) -> StoreResult<&'static str> {
+        diesel::sql_query("SELECT 1").execute(self)?;
+        Ok(if self.is_postgres() { "postgres" } else { "sqlite" })
+    }
+}
+
+/// Why diesel's `transaction` ended: the work's own error, or one from beginning or committing.
+enum Rollback<E> {
+    Work(E),
+    Database(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for Rollback<E> {
+    fn from(error: diesel::result::Error) -> Self {
+        Rollback::Database(error)
+    }
+}
+
+impl<E: From<StoreError>> Rollback<E> {
+    fn into_error(self) -> E {
+        match self {
+            Rollback::Work(error) => error,
+            Rollback::Database(error) => E::from(StoreError::from(error)),
+        }
     }
 }
 

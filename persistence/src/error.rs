@@ -1,5 +1,12 @@
-//! Storage errors. A unique-constraint violation is its own variant because callers turn it into
-//! a conflict the person can fix; everything else is an internal failure.
+//! Storage errors, classified here, where the backends are known, so that callers decide on the
+//! kind of failure and never on the text of a database message.
+//!
+//! - [`StoreError::UniqueViolation`]: a unique value is taken; callers say which one.
+//! - [`StoreError::LostRace`]: another transaction won (a row referred to was deleted meanwhile,
+//!   PostgreSQL broke a deadlock or a serialization conflict); retrying may succeed.
+//! - [`StoreError::Busy`] and [`StoreError::Pool`]: the database is saturated; retry in a moment.
+//! - [`StoreError::InvalidText`]: text the database refuses, which can only come from a request.
+//! - everything else is an internal failure.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -7,6 +14,12 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 pub enum StoreError {
     #[error("a row with the same unique value already exists ({constraint})")]
     UniqueViolation { constraint: String },
+    #[error("another change to the same data won the race: {0}")]
+    LostRace(String),
+    #[error("the database is busy: {0}")]
+    Busy(String),
+    #[error("the database refuses text containing NUL characters")]
+    InvalidText,
     #[error("database query failed: {0}")]
     Query(#[source] DieselError),
     #[error("no database connection available: {0}")]
@@ -19,17 +32,106 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database URL `{0}`: expected sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    #[error("the database work did not finish: {0}")]
+    Interrupted(String),
 }
 
 impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
-        match error {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => StoreError::UniqueViolation {
-                constraint: info.constraint_name().map_or_else(|| info.message().to_owned(), str::to_owned),
+        let DieselError::DatabaseError(kind, info) = &error else {
+            return StoreError::Query(error);
+        };
+        let message = info.message();
+        match kind {
+            DatabaseErrorKind::UniqueViolation => StoreError::UniqueViolation {
+                constraint: info.constraint_name().map_or_else(|| message.to_owned(), str::to_owned),
             },
-            other => StoreError::Query(other),
+            DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::SerializationFailure => {
+                StoreError::LostRace(message.to_owned())
+            }
+            // diesel gives PostgreSQL's deadlock (40P01) and SQLite's SQLITE_BUSY no kind of
+            // their own, so their messages are the only sign; this is the one place that reads them.
+            _ if message.contains("deadlock detected") => StoreError::LostRace(message.to_owned()),
+            _ if message.contains("database is locked") || message.contains("database table is locked") => {
+                StoreError::Busy(message.to_owned())
+            }
+            // PostgreSQL refuses NUL in text ("invalid byte sequence ... 0x00"); SQLite stores it.
+            _ if message.contains("0x00") => StoreError::InvalidText,
+            _ => StoreError::Query(error),
         }
     }
 }
 
+impl StoreError {
+    /// True for failures a client can cause by racing another request, which it may retry.
+    pub fn is_lost_race(&self) -> bool {
+        matches!(self, StoreError::UniqueViolation { .. } | StoreError::LostRace(_))
+    }
+
+    /// True when the database is saturated rather than broken.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Busy(_) | StoreError::Pool(_))
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Info(&'static str);
+
+    impl diesel::result::DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn classify(kind: DatabaseErrorKind, message: &'static str) -> StoreError {
+        StoreError::from(DieselError::DatabaseError(kind, Box::new(Info(message))))
+    }
+
+    #[test]
+    fn database_failures_are_classified_by_kind() {
+        use DatabaseErrorKind as Kind;
+        assert!(matches!(classify(Kind::UniqueViolation, "duplicate key"), StoreError::UniqueViolation { .. }));
+        assert!(matches!(classify(Kind::ForeignKeyViolation, "fk"), StoreError::LostRace(_)));
+        assert!(matches!(classify(Kind::SerializationFailure, "could not serialize"), StoreError::LostRace(_)));
+        assert!(matches!(classify(Kind::Unknown, "deadlock detected"), StoreError::LostRace(_)));
+        assert!(matches!(classify(Kind::Unknown, "database is locked"), StoreError::Busy(_)));
+        assert!(matches!(
+            classify(Kind::Unknown, "invalid byte sequence for encoding \"UTF8\": 0x00"),
+            StoreError::InvalidText
+        ));
+        assert!(matches!(classify(Kind::Unknown, "syntax error"), StoreError::Query(_)));
+        assert!(matches!(StoreError::from(DieselError::NotFound), StoreError::Query(_)));
+    }
+
+    #[test]
+    fn races_and_saturation_are_told_apart() {
+        assert!(StoreError::LostRace("x".into()).is_lost_race());
+        assert!(StoreError::UniqueViolation { constraint: "x".into() }.is_lost_race());
+        assert!(StoreError::Busy("x".into()).is_busy());
+        assert!(!StoreError::Corrupt("x".into()).is_busy());
+        assert!(!StoreError::Corrupt("x".into()).is_lost_race());
+    }
+}

@@ -19,4 +19,4 @@ pub mod users;
 pub mod version_guard;
 
 pub use connection::{Database, DbConnection, DbPool};
-pub use error::StoreError;
+pub use error::{StoreError, StoreResult};

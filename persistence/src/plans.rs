@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
+use tenantry_domain::catalogue::Catalogue;
 use tenantry_domain::plan::{Plan, Service};
 
 use crate::connection::DbConnection;
@@ -21,8 +22,8 @@ struct PlanRow {
     position: i32,
 }
 
-/// Every plan, in catalogue order.
-pub fn all(conn: &mut DbConnection) -> StoreResult<Vec<Plan>> {
+/// The whole catalogue, in catalogue order.
+pub fn catalogue(conn: &mut DbConnection) -> StoreResult<Catalogue> {
     let rows: Vec<PlanRow> = plans::table.order(plans::position.asc()).select(PlanRow::as_select()).load(conn)?;
     let services: Vec<(String, String)> =
         plan_services::table.select((plan_services::plan_code, plan_services::service)).load(conn)?;
@@ -62,9 +63,5 @@ pub fn all(conn: &mut DbConnection) -> StoreResult<Vec<Plan>> {
             other => return Err(StoreError::Corrupt(format!("plan transition {from} -> {to}: `{other}`"))),
         }
     }
-    Ok(order.into_iter().filter_map(|code| by_code.remove(&code)).collect())
-}
-
-pub fn find(conn: &mut DbConnection, code: &str) -> StoreResult<Option<Plan>> {
-    Ok(all(conn)?.into_iter().find(|plan| plan.code == code))
+    Ok(Catalogue::new(order.into_iter().filter_map(|code| by_code.remove(&code)).collect()))
 }

@@ -6,10 +6,11 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use tenantry_domain::licence::Licence;
 use tenantry_domain::license_pool::{LicensePool, SubscriptionStatus};
 
 use crate::connection::DbConnection;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use crate::schema::{licence_assignments, subscriptions, users};
 pub use crate::version_guard::VersionGuard;
 
@@ -19,7 +20,8 @@ pub struct SubscriptionRow {
     pub id: String,
     pub tenant_id: String,
     pub plan_code: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: SubscriptionStatus,
     pub purchased: i64,
     pub active: i64,
     pub assigned: i64,
@@ -32,10 +34,8 @@ pub struct SubscriptionRow {
 }
 
 impl SubscriptionRow {
-    pub fn pool(&self) -> StoreResult<LicensePool> {
-        let status: SubscriptionStatus =
-            self.status.parse().map_err(|e| StoreError::Corrupt(format!("subscription {}: {e}", self.id)))?;
-        Ok(LicensePool { status, purchased: self.purchased, active: self.active, assigned: self.assigned })
+    pub fn pool(&self) -> LicensePool {
+        LicensePool { status: self.status, purchased: self.purchased, active: self.active, assigned: self.assigned }
     }
 }
 
@@ -78,7 +78,7 @@ pub fn find_in_tenant(conn: &mut DbConnection, tenant_id: &str, id: &str) -> Sto
 pub fn list_in_tenant(
     conn: &mut DbConnection,
     tenant_id: &str,
-    status: Option<&str>,
+    status: Option<SubscriptionStatus>,
     after: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<SubscriptionRow>> {
@@ -87,7 +87,7 @@ pub fn list_in_tenant(
         .select(SubscriptionRow::as_select())
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(subscriptions::status.eq(status.to_owned()));
+        query = query.filter(subscriptions::status.eq(status.as_str()));
     }
     if let Some(after) = after {
         query = query.filter(subscriptions::id.gt(after.to_owned()));
@@ -99,7 +99,7 @@ pub fn list_in_tenant(
 pub fn live_in_tenant(conn: &mut DbConnection, tenant_id: &str) -> StoreResult<Vec<SubscriptionRow>> {
     Ok(subscriptions::table
         .filter(subscriptions::tenant_id.eq(tenant_id))
-        .filter(subscriptions::status.ne("terminated"))
+        .filter(subscriptions::status.ne(SubscriptionStatus::Terminated.as_str()))
         .order(subscriptions::id.asc())
         .select(SubscriptionRow::as_select())
         .load(conn)?)
@@ -110,7 +110,7 @@ pub fn active_of_plan(conn: &mut DbConnection, tenant_id: &str, plan_code: &str)
     let mut rows: Vec<SubscriptionRow> = subscriptions::table
         .filter(subscriptions::tenant_id.eq(tenant_id))
         .filter(subscriptions::plan_code.eq(plan_code))
-        .filter(subscriptions::status.eq("active"))
+        .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
         .order(subscriptions::id.asc())
         .select(SubscriptionRow::as_select())
         .load(conn)?;
@@ -132,7 +132,7 @@ pub fn take_seat(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Store
     let changed = diesel::update(
         subscriptions::table
             .find(id)
-            .filter(subscriptions::status.eq("active"))
+            .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
             .filter(subscriptions::assigned.lt(subscriptions::active)),
     )
     .set((subscriptions::assigned.eq(subscriptions::assigned + 1i64), bump(now)))
@@ -160,7 +160,7 @@ pub fn change_active(
         subscriptions::table
             .find(id)
             .filter(subscriptions::version.between(guard.low, guard.high))
-            .filter(subscriptions::status.eq("active"))
+            .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
             .filter((subscriptions::active + delta).le(subscriptions::purchased))
             .filter((subscriptions::active + delta).ge(subscriptions::assigned)),
     )
@@ -182,7 +182,7 @@ pub fn add_purchased(
         subscriptions::table
             .find(id)
             .filter(subscriptions::version.between(guard.low, guard.high))
-            .filter(subscriptions::status.eq("active"))
+            .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
             .filter((subscriptions::purchased + seats).le(seat_limit)),
     )
     .set((subscriptions::purchased.eq(subscriptions::purchased + seats), bump(now)))
@@ -194,32 +194,34 @@ pub fn add_purchased(
 pub fn change_status(
     conn: &mut DbConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: SubscriptionStatus,
+    to: SubscriptionStatus,
     now: NaiveDateTime,
     guard: VersionGuard,
 ) -> StoreResult<bool> {
     let changed = diesel::update(
         subscriptions::table
             .find(id)
-            .filter(subscriptions::status.eq(from))
+            .filter(subscriptions::status.eq(from.as_str()))
             .filter(subscriptions::version.between(guard.low, guard.high)),
     )
-    .set((subscriptions::status.eq(to), bump(now)))
+    .set((subscriptions::status.eq(to.as_str()), bump(now)))
     .execute(conn)?;
     Ok(changed == 1)
 }
 
 /// Provisioning is done: active, with the seats asked for at order switched on.
 pub fn mark_provisioned(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> StoreResult<bool> {
-    let changed = diesel::update(subscriptions::table.find(id).filter(subscriptions::status.eq("provisioning")))
-        .set((
-            subscriptions::status.eq("active"),
-            subscriptions::active.eq(subscriptions::activate_on_provisioning),
-            subscriptions::activated_at.eq(Some(now)),
-            bump(now),
-        ))
-        .execute(conn)?;
+    let changed = diesel::update(
+        subscriptions::table.find(id).filter(subscriptions::status.eq(SubscriptionStatus::Provisioning.as_str())),
+    )
+    .set((
+        subscriptions::status.eq(SubscriptionStatus::Active.as_str()),
+        subscriptions::active.eq(subscriptions::activate_on_provisioning),
+        subscriptions::activated_at.eq(Some(now)),
+        bump(now),
+    ))
+    .execute(conn)?;
     Ok(changed == 1)
 }
 
@@ -229,11 +231,11 @@ pub fn terminate(conn: &mut DbConnection, id: &str, now: NaiveDateTime, guard: V
         subscriptions::table
             .find(id)
             .filter(subscriptions::version.between(guard.low, guard.high))
-            .filter(subscriptions::status.ne("terminated"))
+            .filter(subscriptions::status.ne(SubscriptionStatus::Terminated.as_str()))
             .filter(subscriptions::assigned.eq(0i64)),
     )
     .set((
-        subscriptions::status.eq("terminated"),
+        subscriptions::status.eq(SubscriptionStatus::Terminated.as_str()),
         subscriptions::active.eq(0i64),
         subscriptions::purchased.eq(0i64),
         subscriptions::terminated_at.eq(Some(now)),
@@ -251,6 +253,16 @@ pub struct AssignmentRow {
     pub tenant_id: String,
     pub plan_code: String,
     pub assigned_at: NaiveDateTime,
+}
+
+impl AssignmentRow {
+    pub fn licence(&self) -> Licence {
+        Licence {
+            subscription_id: self.subscription_id.clone(),
+            plan_code: self.plan_code.clone(),
+            assigned_at: crate::time::from_db(self.assigned_at),
+        }
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -291,8 +303,16 @@ pub fn assignments_of(conn: &mut DbConnection, user_ids: &[String]) -> StoreResu
         .load(conn)?)
 }
 
-/// Who holds a licence of the subscription: (user id, sign-in address, display name).
-pub fn holders(conn: &mut DbConnection, subscription_id: &str) -> StoreResult<Vec<(String, String, String)>> {
+/// A person holding a licence of a subscription.
+#[derive(Debug, Clone, Queryable)]
+pub struct Holder {
+    pub user_id: String,
+    pub sign_in: String,
+    pub display_name: String,
+}
+
+/// Who holds a licence of the subscription, by sign-in address.
+pub fn holders(conn: &mut DbConnection, subscription_id: &str) -> StoreResult<Vec<Holder>> {
     Ok(licence_assignments::table
         .inner_join(users::table)
         .filter(licence_assignments::subscription_id.eq(subscription_id))

@@ -4,22 +4,22 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use tenantry_domain::user::UserKind;
+use tenantry_domain::{AdminRole, RoleSet};
 
 use crate::connection::DbConnection;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::schema::{lower, user_roles, users};
 use crate::tenants::contains_pattern;
 use crate::version_guard::VersionGuard;
-
-pub const KIND_OPERATOR: &str = "operator";
-pub const KIND_MEMBER: &str = "member";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: String,
     pub tenant_id: Option<String>,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: UserKind,
     pub sign_in: String,
     pub display_name: String,
     pub contact_email: Option<String>,
@@ -70,7 +70,7 @@ pub fn find_by_sign_in(conn: &mut DbConnection, sign_in: &str) -> StoreResult<Op
 }
 
 pub fn operator_exists(conn: &mut DbConnection) -> StoreResult<bool> {
-    let count: i64 = users::table.filter(users::kind.eq(KIND_OPERATOR)).count().get_result(conn)?;
+    let count: i64 = users::table.filter(users::kind.eq(UserKind::Operator.as_str())).count().get_result(conn)?;
     Ok(count > 0)
 }
 
@@ -158,35 +158,46 @@ pub fn delete(conn: &mut DbConnection, id: &str, guard: VersionGuard) -> StoreRe
     Ok(deleted == 1)
 }
 
-pub fn roles_of(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<String>> {
-    Ok(user_roles::table
+fn parse_role(user_id: &str, role: &str) -> StoreResult<AdminRole> {
+    role.parse().map_err(|e| StoreError::Corrupt(format!("user {user_id}: {e}")))
+}
+
+pub fn roles_of(conn: &mut DbConnection, user_id: &str) -> StoreResult<RoleSet> {
+    let names: Vec<String> = user_roles::table
         .filter(user_roles::user_id.eq(user_id))
         .order(user_roles::role.asc())
         .select(user_roles::role)
-        .load(conn)?)
+        .load(conn)?;
+    let roles = names.iter().map(|name| parse_role(user_id, name)).collect::<StoreResult<Vec<_>>>()?;
+    Ok(RoleSet::new(roles))
 }
 
-/// Roles of several people at once, for list pages.
-pub fn roles_of_many(conn: &mut DbConnection, user_ids: &[String]) -> StoreResult<HashMap<String, Vec<String>>> {
+/// Roles of several people at once, for list pages. People without a role are absent.
+pub fn roles_of_many(conn: &mut DbConnection, user_ids: &[String]) -> StoreResult<HashMap<String, RoleSet>> {
     let pairs: Vec<(String, String)> = user_roles::table
         .filter(user_roles::user_id.eq_any(user_ids))
         .order((user_roles::user_id.asc(), user_roles::role.asc()))
         .select((user_roles::user_id, user_roles::role))
         .load(conn)?;
-    let mut roles: HashMap<String, Vec<String>> = HashMap::new();
-    for (user_id, role) in pairs {
+    let mut roles: HashMap<String, Vec<AdminRole>> = HashMap::new();
+    for (user_id, name) in pairs {
+        let role = parse_role(&user_id, &name)?;
         roles.entry(user_id).or_default().push(role);
     }
-    Ok(roles)
+    Ok(roles.into_iter().map(|(user_id, roles)| (user_id, RoleSet::new(roles))).collect())
 }
 
 /// Replaces a person's roles with `roles`.
-pub fn replace_roles(conn: &mut DbConnection, tenant_id: &str, user_id: &str, roles: &[&str]) -> StoreResult<()> {
+pub fn replace_roles(conn: &mut DbConnection, tenant_id: &str, user_id: &str, roles: &RoleSet) -> StoreResult<()> {
     diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
     // One insert per role: batch inserts are not in the subset both backends share.
-    for role in roles {
+    for role in roles.iter() {
         diesel::insert_into(user_roles::table)
-            .values((user_roles::user_id.eq(user_id), user_roles::tenant_id.eq(tenant_id), user_roles::role.eq(*role)))
+            .values((
+                user_roles::user_id.eq(user_id),
+                user_roles::tenant_id.eq(tenant_id),
+                user_roles::role.eq(role.as_str()),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -196,24 +207,24 @@ pub fn replace_roles(conn: &mut DbConnection, tenant_id: &str, user_id: &str, ro
 pub fn count_with_role_except(
     conn: &mut DbConnection,
     tenant_id: &str,
-    role: &str,
+    role: AdminRole,
     except_user: &str,
 ) -> StoreResult<u64> {
     let count: i64 = user_roles::table
         .filter(user_roles::tenant_id.eq(tenant_id))
-        .filter(user_roles::role.eq(role))
+        .filter(user_roles::role.eq(role.as_str()))
         .filter(user_roles::user_id.ne(except_user))
         .count()
         .get_result(conn)?;
-    Ok(u64::try_from(count).unwrap_or(0))
+    u64::try_from(count).map_err(|_| StoreError::Corrupt(format!("a negative count of {role}s: {count}")))
 }
 
 /// The people holding `role` in the tenant.
-pub fn with_role(conn: &mut DbConnection, tenant_id: &str, role: &str) -> StoreResult<Vec<UserRow>> {
+pub fn with_role(conn: &mut DbConnection, tenant_id: &str, role: AdminRole) -> StoreResult<Vec<UserRow>> {
     Ok(users::table
         .inner_join(user_roles::table)
         .filter(user_roles::tenant_id.eq(tenant_id))
-        .filter(user_roles::role.eq(role))
+        .filter(user_roles::role.eq(role.as_str()))
         .order(users::id.asc())
         .select(UserRow::as_select())
         .load(conn)?)

@@ -7,4 +7,4 @@ pub mod passwords;
 pub mod throttle;
 pub mod tokens;
 
-pub use caller::{Caller, SignedIn};
+pub use caller::{AccessDenied, Caller, SignedIn};

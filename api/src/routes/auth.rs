@@ -5,10 +5,16 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::resource;
 use crate::auth::keys::Jwks;
 use crate::problem::{ApiError, ErrorCode};
 use crate::services::sign_in;
 use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/.well-known/jwks.json", "GET").route(web::get().to(jwks)))
+        .service(resource("/v1/auth/token", "POST").route(web::post().to(issue_token)));
+}
 
 /// An OAuth 2.0 token request (RFC 6749), form-encoded or JSON with the same field names.
 #[derive(Deserialize, ToSchema)]

@@ -2,11 +2,19 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
-use tenantry_persistence::outbox;
 use utoipa::ToSchema;
 
+use super::resource;
+use crate::metrics::Metrics;
 use crate::problem::{ApiError, ErrorCode};
+use crate::services::operations;
 use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
+        .service(resource("/readyz", "GET").route(web::get().to(readyz)))
+        .service(resource("/metrics", "GET").route(web::get().to(metrics)));
+}
 
 /// The process or its dependencies are fine.
 #[derive(Serialize, ToSchema)]
@@ -45,20 +53,9 @@ pub async fn healthz() -> HttpResponse {
         (status = 503, description = "The database does not answer", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let backend = state.read(|conn| {
-        diesel::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), conn)
-            .map(|_| if conn.is_postgres() { "postgres" } else { "sqlite" })
-            .map_err(|e| {
-                log::warn!("readiness check failed: {e}");
-                ApiError::new(ErrorCode::ServiceUnavailable, "the database does not answer")
-            })
-    });
-    let backend = backend.await.map_err(|e| {
-        if e.code() == ErrorCode::ServiceUnavailable {
-            e
-        } else {
-            ApiError::new(ErrorCode::ServiceUnavailable, "the database does not answer")
-        }
+    let backend = operations::database_answers(&state).await.map_err(|e| {
+        log::warn!("readiness check failed: {e}");
+        ApiError::new(ErrorCode::ServiceUnavailable, "the database does not answer")
     })?;
     Ok(HttpResponse::Ok().json(Readiness { status: "ok".to_owned(), database: backend.to_owned() }))
 }
@@ -69,9 +66,16 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4",
         example = "tenantry_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n")))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
     let pool_state = state.pool.state();
-    let pending = state.read(|conn| Ok(outbox::count_undelivered(conn)?)).await.ok();
-    let body = state.metrics.render(pool_state.connections, pool_state.idle_connections, pending);
+    // Metrics are read while the database may be down: the backlog gauge is then left out.
+    let pending = match operations::outbox_backlog(&state).await {
+        Ok(pending) => Some(pending),
+        Err(error) => {
+            log::warn!("the outbox backlog could not be read for /metrics: {error}");
+            None
+        }
+    };
+    let body = metrics.render(pool_state.connections, pool_state.idle_connections, pending);
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

@@ -2,13 +2,44 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use tenantry_domain::licence::AssignmentRefusal;
 use utoipa::IntoParams;
 
-use super::users::UserLicense;
+use super::resource;
+use super::subscriptions::pool_problem;
 use crate::auth::Caller;
-use crate::problem::{ApiError, Problem};
-use crate::services::licences as service;
+use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::services::licences::{self as service, LicenceError};
 use crate::state::AppState;
+use crate::views::user::UserLicense;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/tenants/{tid}/users/{uid}/licenses/{sid}", "PUT, DELETE")
+            .route(web::put().to(assign_license))
+            .route(web::delete().to(remove_license)),
+    );
+}
+
+impl From<LicenceError> for ApiError {
+    fn from(error: LicenceError) -> Self {
+        let detail = error.to_string();
+        match error {
+            LicenceError::Access(denied) => denied.into(),
+            LicenceError::NotFound(missing) => missing.into(),
+            LicenceError::Refused { refusal: refusal @ AssignmentRefusal::NotAssignable { .. }, .. } => {
+                ApiError::new(ErrorCode::PlanNotAssignable, refusal.to_string())
+            }
+            LicenceError::Refused {
+                refusal: AssignmentRefusal::AlreadyHeldForPlan { subscription_id, .. }, ..
+            } => ApiError::new(ErrorCode::LicenceHeldForPlan, detail)
+                .with_context(serde_json::json!({"subscription_id": subscription_id})),
+            LicenceError::Pool(refusal) => pool_problem(refusal),
+            LicenceError::LostRace => ApiError::new(ErrorCode::ConcurrentUpdate, detail),
+            LicenceError::Store(store) => store.into(),
+        }
+    }
+}
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -42,9 +73,9 @@ pub async fn assign_license(
     path: web::Path<LicensePath>,
 ) -> Result<HttpResponse, ApiError> {
     let LicensePath { tid, uid, sid } = path.into_inner();
-    let (licence, created) = service::assign(&state, &caller, tid, uid, sid).await?;
-    let body = UserLicense::from_row(&licence, &state.catalogue)?;
-    Ok(if created { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) })
+    let given = service::assign(&state, &caller, tid, uid, sid).await?;
+    let mut response = if given.created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    Ok(response.json(given.licence))
 }
 
 /// Takes the licence back; its seat becomes available.

@@ -1,40 +1,40 @@
 //! The signed-in person: their profile, password and preferences.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
-use tenantry_domain::preferences::{Preferences as DomainPreferences, SyncFrequency as DomainSyncFrequency};
+use serde::Deserialize;
 use tenantry_domain::Password;
 use utoipa::ToSchema;
 
-use super::tenants::Tenant;
-use super::users::User;
+use super::resource;
 use crate::auth::{Caller, SignedIn};
-use crate::problem::{ApiError, Problem};
-use crate::services::me as service;
+use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::services::me::{self as service, MeError};
 use crate::state::AppState;
 use crate::validation::FieldCheck;
+use crate::views::me::{Me, Preferences};
 
-/// Who the token belongs to.
-#[derive(Serialize, ToSchema)]
-#[schema(example = json!({"kind": "member", "id": "019a5f3e-7c1a-7d2e-9b1f-3c4d5e6f7a8b", "display_name": "Ada Lovelace",
-    "sign_in": "ada@contoso.tenantry.test", "contact_email": "ada@example.com", "roles": ["global_admin"],
-    "must_change_password": false, "tenant": {"id": "019a5f3e-6b00-7a00-8000-000000000001", "name": "Contoso SARL",
-    "slug": "contoso", "initial_domain": "contoso.tenantry.test", "verified_domains": ["contoso.tenantry.test"],
-    "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}}))]
-pub struct Me {
-    /// `operator` (platform staff) or `member` (a person in a customer tenant).
-    #[schema(example = "member")]
-    pub kind: String,
-    pub id: String,
-    pub display_name: String,
-    pub sign_in: String,
-    pub contact_email: Option<String>,
-    /// Administrator roles in their tenant.
-    pub roles: Vec<super::users::Role>,
-    /// True until a temporary password is replaced; until then only `/v1/me` routes answer.
-    pub must_change_password: bool,
-    /// Their tenant; absent for operators.
-    pub tenant: Option<Tenant>,
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/me", "GET").route(web::get().to(get_me)))
+        .service(resource("/v1/me/password", "POST").route(web::post().to(change_my_password)))
+        .service(
+            resource("/v1/me/preferences", "GET, PUT")
+                .route(web::get().to(get_my_preferences))
+                .route(web::put().to(put_my_preferences)),
+        );
+}
+
+impl From<MeError> for ApiError {
+    fn from(error: MeError) -> Self {
+        let detail = error.to_string();
+        match error {
+            MeError::NotFound(missing) => missing.into(),
+            MeError::CurrentPasswordIncorrect => ApiError::new(ErrorCode::CurrentPasswordIncorrect, detail),
+            MeError::SamePassword => ApiError::invalid_field("new_password", detail),
+            MeError::Throttled(problem) => problem,
+            MeError::Hashing(failure) => ApiError::internal(failure),
+            MeError::Store(store) => store.into(),
+        }
+    }
 }
 
 /// A change of one's own password.
@@ -53,47 +53,6 @@ pub struct ChangePasswordRequest {
     pub new_password_confirmation: String,
 }
 
-/// How often the person's devices synchronise.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-pub enum SyncFrequency {
-    #[serde(rename = "15m")]
-    Every15Minutes,
-    #[serde(rename = "30m")]
-    Every30Minutes,
-    #[serde(rename = "manual")]
-    Manual,
-}
-
-/// The person's own settings.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"sync_frequency": "30m"}))]
-pub struct Preferences {
-    pub sync_frequency: SyncFrequency,
-}
-
-impl From<DomainPreferences> for Preferences {
-    fn from(p: DomainPreferences) -> Self {
-        let sync_frequency = match p.sync_frequency {
-            DomainSyncFrequency::Every15Minutes => SyncFrequency::Every15Minutes,
-            DomainSyncFrequency::Every30Minutes => SyncFrequency::Every30Minutes,
-            DomainSyncFrequency::Manual => SyncFrequency::Manual,
-        };
-        Self { sync_frequency }
-    }
-}
-
-impl From<Preferences> for DomainPreferences {
-    fn from(p: Preferences) -> Self {
-        let sync_frequency = match p.sync_frequency {
-            SyncFrequency::Every15Minutes => DomainSyncFrequency::Every15Minutes,
-            SyncFrequency::Every30Minutes => DomainSyncFrequency::Every30Minutes,
-            SyncFrequency::Manual => DomainSyncFrequency::Manual,
-        };
-        Self { sync_frequency }
-    }
-}
-
 /// Who am I: the person behind the token, their roles and tenant.
 ///
 /// Answers even while a temporary password must be changed, so a client can tell the person to change it.
@@ -101,18 +60,8 @@ impl From<Preferences> for DomainPreferences {
     responses((status = 200, description = "The signed-in person", body = Me)),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn get_me(state: web::Data<AppState>, caller: SignedIn) -> Result<HttpResponse, ApiError> {
-    let profile = service::profile(&state, &caller).await?;
-    let user = User::from_record(&profile.user, &state.catalogue)?;
-    Ok(HttpResponse::Ok().json(Me {
-        kind: if profile.is_operator { "operator" } else { "member" }.to_owned(),
-        id: user.id,
-        display_name: user.display_name,
-        sign_in: user.sign_in,
-        contact_email: user.contact_email,
-        roles: user.roles,
-        must_change_password: user.must_change_password,
-        tenant: profile.tenant.as_ref().map(Tenant::from),
-    }))
+    let me: Me = service::profile(&state, &caller).await?;
+    Ok(HttpResponse::Ok().json(me))
 }
 
 /// Changes one's own password: the current one, the new one, and the new one again.
@@ -149,9 +98,13 @@ pub async fn change_my_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The part of the caller's sign-in address before `@`, which a new password must not contain.
 async fn caller_local_part(state: &AppState, caller: &SignedIn) -> Result<String, ApiError> {
-    let profile = service::profile(state, caller).await?;
-    Ok(profile.user.row.sign_in.split('@').next().unwrap_or_default().to_owned())
+    let me = service::profile(state, caller).await?;
+    match me.sign_in.split_once('@') {
+        Some((local, _)) => Ok(local.to_owned()),
+        None => Err(ApiError::internal(format!("user {}: a sign-in address without @", me.id))),
+    }
 }
 
 /// Reads one's own preferences.

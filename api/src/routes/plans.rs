@@ -1,59 +1,14 @@
 //! The plan catalogue.
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
-use tenantry_domain::plan::Plan as DomainPlan;
-use utoipa::ToSchema;
 
+use super::resource;
 use crate::auth::Caller;
 use crate::state::AppState;
+use crate::views::plan::{Plan, PlanList};
 
-/// A plan of the catalogue.
-#[derive(Serialize, ToSchema)]
-#[schema(example = json!({"code": "business_premium", "name": "Business Premium",
-    "services": ["mail", "meetings", "office_web_apps", "office_desktop_apps", "sites", "file_storage"],
-    "seat_price_cents": 1050, "currency": "EUR", "seat_limit": 300, "assignable": true,
-    "upgrades": ["enterprise_e3", "enterprise_e5"], "downgrades": ["business_essentials", "exchange_online"]}))]
-pub struct Plan {
-    /// The plan's code, used to order it.
-    pub code: String,
-    pub name: String,
-    /// What a licence of the plan brings to the person holding it.
-    pub services: Vec<String>,
-    /// Price of one active seat per month, in cents of `currency`.
-    pub seat_price_cents: i64,
-    /// Always `EUR`.
-    pub currency: String,
-    /// The most seats one subscription may hold.
-    pub seat_limit: i64,
-    /// Whether its licences are given to people (the registrar resource's are not).
-    pub assignable: bool,
-    /// Plans a subscription of this plan may be upgraded to.
-    pub upgrades: Vec<String>,
-    /// Plans a subscription of this plan may be downgraded to.
-    pub downgrades: Vec<String>,
-}
-
-impl From<&DomainPlan> for Plan {
-    fn from(plan: &DomainPlan) -> Self {
-        Self {
-            code: plan.code.clone(),
-            name: plan.name.clone(),
-            services: plan.services.iter().map(|s| s.as_str().to_owned()).collect(),
-            seat_price_cents: plan.seat_price_cents,
-            currency: "EUR".to_owned(),
-            seat_limit: plan.seat_limit,
-            assignable: plan.assignable,
-            upgrades: plan.upgrades.clone(),
-            downgrades: plan.downgrades.clone(),
-        }
-    }
-}
-
-/// The catalogue.
-#[derive(Serialize, ToSchema)]
-pub struct PlanList {
-    pub items: Vec<Plan>,
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/plans", "GET").route(web::get().to(list_plans)));
 }
 
 /// Lists the plan catalogue.
@@ -64,5 +19,5 @@ pub struct PlanList {
     responses((status = 200, description = "The catalogue", body = PlanList)),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn list_plans(state: web::Data<AppState>, _caller: Caller) -> HttpResponse {
-    HttpResponse::Ok().json(PlanList { items: state.catalogue.iter().map(Plan::from).collect() })
+    HttpResponse::Ok().json(PlanList { items: state.catalogue().plans().iter().map(Plan::from).collect() })
 }

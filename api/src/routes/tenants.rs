@@ -2,51 +2,44 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tenantry_domain::tenant::{TenantName, TenantSlug};
 use tenantry_domain::user::DisplayName;
 use tenantry_domain::EmailAddress;
 use utoipa::{IntoParams, ToSchema};
 
-use super::users::User;
+use super::{resource, with_etag};
 use crate::auth::Caller;
-use crate::etag::{etag, IfMatch, IfMatchHeader};
+use crate::etag::{IfMatch, IfMatchHeader};
 use crate::pagination::PageRequest;
-use crate::problem::{ApiError, Problem};
-use crate::services::tenants::{self as service, NewManagerInput, NewTenantInput, TenantQuery, TenantRecord};
+use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::services::tenants::{self as service, NewManagerInput, NewTenantInput, TenantError, TenantQuery};
 use crate::state::AppState;
 use crate::validation::{bounded_query, FieldCheck};
+use crate::views::tenant::{CreatedTenant, Tenant, TenantPage};
 
-/// A customer tenant.
-#[derive(Serialize, ToSchema)]
-#[schema(example = json!({"id": "019a5f3e-6b00-7a00-8000-000000000001", "name": "Contoso SARL", "slug": "contoso",
-    "initial_domain": "contoso.tenantry.test", "verified_domains": ["contoso.tenantry.test"],
-    "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}))]
-pub struct Tenant {
-    pub id: String,
-    /// The customer's name.
-    pub name: String,
-    /// The short name that made the initial domain.
-    pub slug: String,
-    /// `<slug>.<platform domain>`: verified from the start, never changes.
-    pub initial_domain: String,
-    /// Every verified domain of the tenant, the initial one included.
-    pub verified_domains: Vec<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/tenants", "GET, POST").route(web::get().to(list_tenants)).route(web::post().to(create_tenant)),
+    )
+    .service(
+        resource("/v1/tenants/{tid}", "GET, PATCH")
+            .route(web::get().to(get_tenant))
+            .route(web::patch().to(update_tenant)),
+    );
 }
 
-impl From<&TenantRecord> for Tenant {
-    fn from(record: &TenantRecord) -> Self {
-        Self {
-            id: record.row.id.clone(),
-            name: record.row.name.clone(),
-            slug: record.row.slug.clone(),
-            initial_domain: record.row.initial_domain.clone(),
-            verified_domains: record.domains.clone(),
-            created_at: tenantry_persistence::time::from_db(record.row.created_at),
-            updated_at: tenantry_persistence::time::from_db(record.row.updated_at),
+impl From<TenantError> for ApiError {
+    fn from(error: TenantError) -> Self {
+        let detail = error.to_string();
+        match error {
+            TenantError::Access(denied) => denied.into(),
+            TenantError::NotFound(missing) => missing.into(),
+            TenantError::SlugTaken { .. } => ApiError::new(ErrorCode::SlugTaken, detail),
+            TenantError::SignInTaken(_) => ApiError::new(ErrorCode::SignInTaken, detail),
+            TenantError::Stale(stale) => stale.into(),
+            TenantError::Hashing(failure) => ApiError::internal(failure),
+            TenantError::Store(store) => store.into(),
         }
     }
 }
@@ -80,13 +73,6 @@ pub struct NewCloudManager {
     pub contact_email: String,
 }
 
-/// The created tenant and its cloud manager.
-#[derive(Serialize, ToSchema)]
-pub struct CreatedTenant {
-    pub tenant: Tenant,
-    pub cloud_manager: User,
-}
-
 /// Changes to a tenant; the slug and initial domain never change.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -94,14 +80,6 @@ pub struct CreatedTenant {
 pub struct UpdateTenantRequest {
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
-}
-
-/// One page of tenants.
-#[derive(Serialize, ToSchema)]
-pub struct TenantPage {
-    pub items: Vec<Tenant>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -140,8 +118,8 @@ pub async fn list_tenants(
     let name_contains = clean(bounded_query("q", query.q, 200)?);
     let domain_prefix = clean(bounded_query("domain", query.domain, 253)?);
     let query = TenantQuery { name_contains, domain_prefix, page };
-    let (records, next_cursor) = service::list(&state, &caller, query).await?;
-    Ok(HttpResponse::Ok().json(TenantPage { items: records.iter().map(Tenant::from).collect(), next_cursor }))
+    let page = service::list(&state, &caller, query).await?;
+    Ok(HttpResponse::Ok().json(TenantPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
 /// Creates a tenant with its cloud manager (operators only).
@@ -179,14 +157,10 @@ pub async fn create_tenant(
             manager: NewManagerInput { display_name: manager_name?, sign_in: sign_in?, contact_email: contact? },
         })
     })?;
-    let (tenant, manager) = service::create(&state, &caller, input).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/tenants/{}", tenant.row.id)))
-        .insert_header((header::ETAG, etag(tenant.row.version)))
-        .json(CreatedTenant {
-            tenant: Tenant::from(&tenant),
-            cloud_manager: User::from_record(&manager, &state.catalogue)?,
-        }))
+    let created = service::create(&state, &caller, input).await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/v1/tenants/{}", created.view.tenant.id)));
+    Ok(with_etag(response, &created))
 }
 
 /// Reads a tenant.
@@ -201,8 +175,8 @@ pub async fn get_tenant(
     caller: Caller,
     tid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = service::get(&state, &caller, tid.into_inner()).await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(record.row.version))).json(Tenant::from(&record)))
+    let tenant = service::get(&state, &caller, tid.into_inner()).await?;
+    Ok(with_etag(HttpResponse::Ok(), &tenant))
 }
 
 /// Renames a tenant (operators only). Honours `If-Match`.
@@ -227,6 +201,6 @@ pub async fn update_tenant(
     let mut check = FieldCheck::default();
     let name = check.check_optional("name", body.name.as_deref(), TenantName::parse);
     let name = check.finish(|| name)?;
-    let record = service::rename(&state, &caller, tid.into_inner(), name, if_match).await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(record.row.version))).json(Tenant::from(&record)))
+    let tenant = service::rename(&state, &caller, tid.into_inner(), name, if_match).await?;
+    Ok(with_etag(HttpResponse::Ok(), &tenant))
 }

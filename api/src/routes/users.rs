@@ -2,135 +2,70 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use tenantry_domain::plan::Plan;
-use tenantry_domain::user::DisplayName;
-use tenantry_domain::{AdminRole, EmailAddress, Password, RoleSet};
-use tenantry_persistence::subscriptions::AssignmentRow;
+use serde::Deserialize;
+use tenantry_domain::roles::RoleChangeError;
+use tenantry_domain::user::{DisplayName, NewPersonError};
+use tenantry_domain::{EmailAddress, Password};
 use utoipa::{IntoParams, ToSchema};
 
+use super::{resource, with_etag};
 use crate::auth::Caller;
-use crate::etag::{etag, IfMatch, IfMatchHeader};
+use crate::etag::{IfMatch, IfMatchHeader};
 use crate::pagination::PageRequest;
-use crate::problem::{ApiError, Problem};
-use crate::services::users::{self as service, NewUserInput, UserChanges, UserRecord};
+use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::services::users::{self as service, NewUserInput, UserChanges, UserError};
 use crate::state::AppState;
 use crate::validation::{bounded_query, FieldCheck};
+use crate::views::user::{role_set, PasswordResetResponse, Role, User, UserPage};
 
-/// An administrator role. Roles never consume a licence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    CloudManager,
-    GlobalAdmin,
-    BillingAdmin,
-    PasswordAdmin,
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/tenants/{tid}/users", "GET, POST")
+            .route(web::get().to(list_users))
+            .route(web::post().to(create_user)),
+    )
+    .service(
+        resource("/v1/tenants/{tid}/users/{uid}", "GET, PATCH, DELETE")
+            .route(web::get().to(get_user))
+            .route(web::patch().to(update_user))
+            .route(web::delete().to(delete_user)),
+    )
+    .service(resource("/v1/tenants/{tid}/users/{uid}/roles", "PUT").route(web::put().to(set_user_roles)))
+    .service(
+        resource("/v1/tenants/{tid}/users/{uid}/password-reset", "POST").route(web::post().to(reset_user_password)),
+    );
 }
 
-impl From<Role> for AdminRole {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::CloudManager => AdminRole::CloudManager,
-            Role::GlobalAdmin => AdminRole::GlobalAdmin,
-            Role::BillingAdmin => AdminRole::BillingAdmin,
-            Role::PasswordAdmin => AdminRole::PasswordAdmin,
+fn role_problem(error: &RoleChangeError) -> ApiError {
+    let code = match error {
+        RoleChangeError::LastGlobalAdmin => ErrorCode::LastGlobalAdmin,
+        RoleChangeError::ContactEmailRequired | RoleChangeError::AdminKeepsContactEmail => {
+            ErrorCode::ContactEmailRequired
+        }
+    };
+    ApiError::new(code, error.to_string())
+}
+
+impl From<UserError> for ApiError {
+    fn from(error: UserError) -> Self {
+        let detail = error.to_string();
+        match error {
+            UserError::Access(denied) => denied.into(),
+            UserError::NotFound(missing) => missing.into(),
+            UserError::SignInTaken(_) => ApiError::new(ErrorCode::SignInTaken, detail),
+            UserError::DomainNotVerified { verified_domains, .. } => {
+                ApiError::new(ErrorCode::DomainNotVerified, detail)
+                    .with_context(serde_json::json!({ "verified_domains": verified_domains }))
+            }
+            UserError::NewPerson(NewPersonError::Roles(roles)) | UserError::Roles(roles) => role_problem(&roles),
+            UserError::NewPerson(NewPersonError::NoWayToSendPassword) | UserError::PasswordReset(_) => {
+                ApiError::new(ErrorCode::ContactEmailRequired, detail)
+            }
+            UserError::Stale(stale) => stale.into(),
+            UserError::Hashing(failure) => ApiError::internal(failure),
+            UserError::Store(store) => store.into(),
         }
     }
-}
-
-impl From<AdminRole> for Role {
-    fn from(role: AdminRole) -> Self {
-        match role {
-            AdminRole::CloudManager => Role::CloudManager,
-            AdminRole::GlobalAdmin => Role::GlobalAdmin,
-            AdminRole::BillingAdmin => Role::BillingAdmin,
-            AdminRole::PasswordAdmin => Role::PasswordAdmin,
-        }
-    }
-}
-
-/// A person in a tenant.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "019a5f3e-7c1a-7d2e-9b1f-3c4d5e6f7a8b", "tenant_id": "019a5f3e-6b00-7a00-8000-000000000001",
-    "display_name": "Ada Lovelace", "sign_in": "ada@contoso.tenantry.test", "contact_email": "ada@example.com",
-    "roles": ["global_admin"], "must_change_password": false, "licenses": [],
-    "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}))]
-pub struct User {
-    /// The person's id.
-    pub id: String,
-    /// Their tenant.
-    pub tenant_id: String,
-    /// The name shown for them.
-    pub display_name: String,
-    /// The address they sign in with, in one of the tenant's verified domains.
-    pub sign_in: String,
-    /// Their personal contact email, where sign-in details and resets are sent.
-    pub contact_email: Option<String>,
-    /// Their administrator roles.
-    pub roles: Vec<Role>,
-    /// True until they replace a temporary password.
-    pub must_change_password: bool,
-    /// The licences they hold, and the services each brings.
-    pub licenses: Vec<UserLicense>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A licence a person holds.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"subscription_id": "019a5f40-1111-7000-8000-000000000001", "plan": "business_premium",
-    "plan_name": "Business Premium", "services": ["mail", "meetings", "office_web_apps", "office_desktop_apps", "sites", "file_storage"],
-    "assigned_at": "2026-11-21T10:06:00Z"}))]
-pub struct UserLicense {
-    pub subscription_id: String,
-    pub plan: String,
-    pub plan_name: String,
-    /// What the licence brings.
-    pub services: Vec<String>,
-    pub assigned_at: DateTime<Utc>,
-}
-
-impl UserLicense {
-    pub fn from_row(row: &AssignmentRow, catalogue: &[Plan]) -> Result<Self, ApiError> {
-        let plan = catalogue
-            .iter()
-            .find(|p| p.code == row.plan_code)
-            .ok_or_else(|| ApiError::internal(format!("plan {} is not in the catalogue", row.plan_code)))?;
-        Ok(Self {
-            subscription_id: row.subscription_id.clone(),
-            plan: plan.code.clone(),
-            plan_name: plan.name.clone(),
-            services: plan.services.iter().map(|s| s.as_str().to_owned()).collect(),
-            assigned_at: tenantry_persistence::time::from_db(row.assigned_at),
-        })
-    }
-}
-
-impl User {
-    pub fn from_record(record: &UserRecord, catalogue: &[Plan]) -> Result<Self, ApiError> {
-        Ok(Self {
-            id: record.row.id.clone(),
-            tenant_id: record.row.tenant_id.clone().unwrap_or_default(),
-            display_name: record.row.display_name.clone(),
-            sign_in: record.row.sign_in.clone(),
-            contact_email: record.row.contact_email.clone(),
-            roles: record.role_set()?.iter().map(Role::from).collect(),
-            must_change_password: record.row.must_change_password,
-            licenses: record.licences.iter().map(|l| UserLicense::from_row(l, catalogue)).collect::<Result<_, _>>()?,
-            created_at: tenantry_persistence::time::from_db(record.row.created_at),
-            updated_at: tenantry_persistence::time::from_db(record.row.updated_at),
-        })
-    }
-}
-
-/// One page of people.
-#[derive(Serialize, ToSchema)]
-pub struct UserPage {
-    pub items: Vec<User>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// A new person. With admin roles this designates an administrator, who must have a contact
@@ -182,14 +117,6 @@ pub struct SetRolesRequest {
     pub roles: Vec<Role>,
 }
 
-/// Where the temporary password went.
-#[derive(Serialize, ToSchema)]
-#[schema(example = json!({"sent_to": "a**@example.com"}))]
-pub struct PasswordResetResponse {
-    /// The contact email, masked.
-    pub sent_to: String,
-}
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -214,18 +141,6 @@ pub struct TenantUserPath {
     pub uid: String,
 }
 
-fn role_set(roles: &[Role]) -> RoleSet {
-    RoleSet::new(roles.iter().copied().map(AdminRole::from))
-}
-
-fn with_etag(
-    mut response: actix_web::HttpResponseBuilder,
-    record: &UserRecord,
-    catalogue: &[Plan],
-) -> Result<HttpResponse, ApiError> {
-    Ok(response.insert_header((header::ETAG, etag(record.row.version))).json(User::from_record(record, catalogue)?))
-}
-
 /// Lists the tenant's people, searchable with `q`.
 ///
 /// Each person with their roles and licences, in order of creation. `q` matches the display name or the sign-in address (case-insensitive).
@@ -242,9 +157,8 @@ pub async fn list_users(
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let search = bounded_query("q", query.q, 200)?;
-    let (records, next_cursor) = service::list(&state, &caller, tid.into_inner(), search, page).await?;
-    let items = records.iter().map(|r| User::from_record(r, &state.catalogue)).collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
+    let page = service::list(&state, &caller, tid.into_inner(), search, page).await?;
+    Ok(HttpResponse::Ok().json(UserPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
 /// Creates a person, or designates a new administrator when `roles` is not empty.
@@ -284,10 +198,10 @@ pub async fn create_user(
         })
     })?;
     let tid = tid.into_inner();
-    let record = service::create(&state, &caller, tid.clone(), input).await?;
+    let created = service::create(&state, &caller, tid.clone(), input).await?;
     let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/v1/tenants/{tid}/users/{}", record.row.id)));
-    with_etag(response, &record, &state.catalogue)
+    response.insert_header((header::LOCATION, format!("/v1/tenants/{tid}/users/{}", created.view.id)));
+    Ok(with_etag(response, &created))
 }
 
 /// Reads a person. A plain user may read only themselves.
@@ -303,8 +217,8 @@ pub async fn get_user(
     path: web::Path<TenantUserPath>,
 ) -> Result<HttpResponse, ApiError> {
     let TenantUserPath { tid, uid } = path.into_inner();
-    let record = service::get(&state, &caller, tid, uid).await?;
-    with_etag(HttpResponse::Ok(), &record, &state.catalogue)
+    let person = service::get(&state, &caller, tid, uid).await?;
+    Ok(with_etag(HttpResponse::Ok(), &person))
 }
 
 /// Edits a person's profile. Honours `If-Match`.
@@ -340,8 +254,8 @@ pub async fn update_user(
         Some(UserChanges { display_name: display_name?, contact_email: contact_email?, sign_in: sign_in? })
     })?;
     let TenantUserPath { tid, uid } = path.into_inner();
-    let record = service::update(&state, &caller, tid, uid, changes, if_match).await?;
-    with_etag(HttpResponse::Ok(), &record, &state.catalogue)
+    let person = service::update(&state, &caller, tid, uid, changes, if_match).await?;
+    Ok(with_etag(HttpResponse::Ok(), &person))
 }
 
 /// Deletes a person. The tenant's last global admin cannot be deleted. Honours `If-Match`.
@@ -388,8 +302,8 @@ pub async fn set_user_roles(
     body: web::Json<SetRolesRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TenantUserPath { tid, uid } = path.into_inner();
-    let record = service::set_roles(&state, &caller, tid, uid, role_set(&body.roles), if_match).await?;
-    with_etag(HttpResponse::Ok(), &record, &state.catalogue)
+    let person = service::set_roles(&state, &caller, tid, uid, role_set(&body.roles), if_match).await?;
+    Ok(with_etag(HttpResponse::Ok(), &person))
 }
 
 /// Resets a person's password: a temporary password goes to their contact email (never in this
@@ -410,6 +324,6 @@ pub async fn reset_user_password(
     path: web::Path<TenantUserPath>,
 ) -> Result<HttpResponse, ApiError> {
     let TenantUserPath { tid, uid } = path.into_inner();
-    let sent_to = service::reset_password(&state, &caller, tid, uid).await?;
-    Ok(HttpResponse::Accepted().json(PasswordResetResponse { sent_to }))
+    let sent: PasswordResetResponse = service::reset_password(&state, &caller, tid, uid).await?;
+    Ok(HttpResponse::Accepted().json(sent))
 }

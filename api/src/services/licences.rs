@@ -1,86 +1,99 @@
 //! Giving licences to people and taking them back.
 
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::licence::{self, AssignmentRefusal, Licence};
+use tenantry_domain::license_pool::PoolError;
 use tenantry_domain::permissions::{Action, Target};
-use tenantry_persistence::subscriptions::{self, AssignmentRow, NewAssignment};
-use tenantry_persistence::{time, StoreError};
+use tenantry_persistence::subscriptions::{self, NewAssignment};
+use tenantry_persistence::{users, DbConnection, StoreError};
 
-use super::audit::{self, Actor, Change};
-use super::subscriptions::{load as load_subscription, pool_error};
-use super::users::load as load_user;
-use crate::auth::SignedIn;
-use crate::problem::{ApiError, ErrorCode};
+use super::subscriptions::{find as find_subscription, plan_of};
+use super::NotFound;
+use crate::auth::{AccessDenied, SignedIn};
 use crate::state::AppState;
+use crate::unit_of_work::Subject;
+use crate::views::user::UserLicense;
 
-/// Gives the person a licence of the subscription. Returns the licence and whether it is new
-/// (a repeated PUT finds the licence already there and changes nothing).
+/// Why a licence was not given or taken back.
+#[derive(Debug, thiserror::Error)]
+pub enum LicenceError {
+    #[error(transparent)]
+    Access(#[from] AccessDenied),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    /// The domain refused: the plan is not for people, or the person holds one of the plan.
+    #[error("{sign_in} {refusal}")]
+    Refused { sign_in: String, refusal: AssignmentRefusal },
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error("the pool changed at the same time; try again")]
+    LostRace,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A licence given: the licence, and whether this request gave it (a repeated PUT finds it
+/// already there and changes nothing).
+pub struct Given {
+    pub licence: UserLicense,
+    pub created: bool,
+}
+
+fn held_by(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Licence>, StoreError> {
+    Ok(subscriptions::assignments_of(conn, &[user_id.to_owned()])?.iter().map(|a| a.licence()).collect())
+}
+
+/// Gives the person a licence of the subscription.
 pub async fn assign(
     state: &AppState,
     caller: &SignedIn,
     tenant_id: String,
     user_id: String,
     subscription_id: String,
-) -> Result<(AssignmentRow, bool), ApiError> {
+) -> Result<Given, LicenceError> {
     caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
-    let actor = Actor::from(caller);
-    let catalogue = state.catalogue.clone();
     state
-        .write(move |conn| {
-            let now = super::now();
-            let user = load_user(conn, &tenant_id, &user_id)?;
-            let subscription = load_subscription(conn, &catalogue, &tenant_id, &subscription_id)?;
-            if let Some(existing) = subscriptions::assignment(conn, &subscription_id, &user_id)? {
-                return Ok((existing, false));
+        .transact(caller.into(), move |tx| {
+            let person = users::find_in_tenant(tx.conn(), &tenant_id, &user_id)?.ok_or(NotFound("user"))?;
+            let row = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
+            let plan = plan_of(tx.catalogue(), &row)?;
+            if let Some(existing) = subscriptions::assignment(tx.conn(), &subscription_id, &user_id)? {
+                return Ok(Given { licence: UserLicense::new(&existing.licence(), tx.catalogue())?, created: false });
             }
-            if !subscription.plan.assignable {
-                return Err(ApiError::new(
-                    ErrorCode::PlanNotAssignable,
-                    format!("{} licences are not given to people", subscription.plan.name),
-                ));
-            }
-            if let Some(held) = user.licences.iter().find(|l| l.plan_code == subscription.plan.code) {
-                return Err(ApiError::new(
-                    ErrorCode::LicenceHeldForPlan,
-                    format!("{} already holds a {} licence", user.row.sign_in, subscription.plan.name),
-                )
-                .with_context(serde_json::json!({"subscription_id": held.subscription_id})));
-            }
-            subscription.pool()?.assign().map_err(pool_error)?;
-            if !subscriptions::take_seat(conn, &subscription_id, time::to_db(now))? {
-                let fresh = load_subscription(conn, &catalogue, &tenant_id, &subscription_id)?.pool()?;
-                return Err(match fresh.assign() {
-                    Err(error) => pool_error(error),
-                    Ok(_) => ApiError::new(ErrorCode::ConcurrentUpdate, "the pool changed at the same time; try again"),
+            let refused = |refusal| LicenceError::Refused { sign_in: person.sign_in.clone(), refusal };
+            licence::check_assignment(plan, &held_by(tx.conn(), &user_id)?).map_err(refused)?;
+            row.pool().assign()?;
+            let stamp = tx.stamp();
+            if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
+                let fresh = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
+                return Err(match fresh.pool().assign() {
+                    Err(error) => error.into(),
+                    Ok(_) => LicenceError::LostRace,
                 });
             }
             let assignment = NewAssignment {
                 subscription_id: &subscription_id,
                 user_id: &user_id,
                 tenant_id: &tenant_id,
-                plan_code: &subscription.plan.code,
-                assigned_at: time::to_db(now),
+                plan_code: &plan.code,
+                assigned_at: stamp,
             };
-            subscriptions::insert_assignment(conn, &assignment).map_err(|e| match e {
-                StoreError::UniqueViolation { .. } => ApiError::new(
-                    ErrorCode::LicenceHeldForPlan,
-                    format!("{} already holds a {} licence", user.row.sign_in, subscription.plan.name),
-                ),
+            subscriptions::insert_assignment(tx.conn(), &assignment).map_err(|e| match e {
+                // A concurrent request gave them a licence of the plan first.
+                StoreError::UniqueViolation { .. } => refused(AssignmentRefusal::AlreadyHeldForPlan {
+                    plan_name: plan.name.clone(),
+                    subscription_id: subscription_id.clone(),
+                }),
                 other => other.into(),
             })?;
-            audit::record(
-                conn,
-                &actor,
-                Change {
-                    tenant_id: Some(&tenant_id),
-                    action: "licence.assigned",
-                    target_type: "user",
-                    target_id: &user_id,
-                    details: serde_json::json!({"subscription_id": subscription_id, "plan": subscription.plan.code}),
-                },
-                now,
+            tx.audit(
+                AuditAction::LicenceAssigned,
+                Subject::in_tenant(&tenant_id, &user_id),
+                serde_json::json!({"subscription_id": subscription_id, "plan": plan.code}),
             )?;
-            let created = subscriptions::assignment(conn, &subscription_id, &user_id)?
-                .ok_or_else(|| ApiError::internal("a licence just given is missing"))?;
-            Ok((created, true))
+            let created = subscriptions::assignment(tx.conn(), &subscription_id, &user_id)?
+                .ok_or_else(|| StoreError::Corrupt("a licence just given is missing".to_owned()))?;
+            Ok(Given { licence: UserLicense::new(&created.licence(), tx.catalogue())?, created: true })
         })
         .await
 }
@@ -92,35 +105,26 @@ pub async fn remove(
     tenant_id: String,
     user_id: String,
     subscription_id: String,
-) -> Result<(), ApiError> {
+) -> Result<(), LicenceError> {
     caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
-    let actor = Actor::from(caller);
-    let catalogue = state.catalogue.clone();
     state
-        .write(move |conn| {
-            let now = super::now();
-            load_user(conn, &tenant_id, &user_id)?;
-            let subscription = load_subscription(conn, &catalogue, &tenant_id, &subscription_id)?;
-            if !subscriptions::delete_assignment(conn, &subscription_id, &user_id)? {
-                return Err(ApiError::not_found("licence"));
+        .transact(caller.into(), move |tx| {
+            users::find_in_tenant(tx.conn(), &tenant_id, &user_id)?.ok_or(NotFound("user"))?;
+            let row = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
+            if !subscriptions::delete_assignment(tx.conn(), &subscription_id, &user_id)? {
+                return Err(NotFound("licence").into());
             }
-            if !subscriptions::release_seat(conn, &subscription_id, time::to_db(now))? {
-                return Err(ApiError::internal(format!(
-                    "subscription {subscription_id} counted no seat for a licence it gave"
-                )));
+            let stamp = tx.stamp();
+            if !subscriptions::release_seat(tx.conn(), &subscription_id, stamp)? {
+                let corrupt = format!("subscription {subscription_id} counted no seat for a licence it gave");
+                return Err(StoreError::Corrupt(corrupt).into());
             }
-            audit::record(
-                conn,
-                &actor,
-                Change {
-                    tenant_id: Some(&tenant_id),
-                    action: "licence.removed",
-                    target_type: "user",
-                    target_id: &user_id,
-                    details: serde_json::json!({"subscription_id": subscription_id, "plan": subscription.plan.code}),
-                },
-                now,
-            )
+            tx.audit(
+                AuditAction::LicenceRemoved,
+                Subject::in_tenant(&tenant_id, &user_id),
+                serde_json::json!({"subscription_id": subscription_id, "plan": row.plan_code}),
+            )?;
+            Ok(())
         })
         .await
 }

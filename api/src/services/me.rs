@@ -1,40 +1,57 @@
 //! What a person does for themselves: read their profile, change their password, set their
 //! preferences.
 
+use tenantry_domain::audit::AuditAction;
 use tenantry_domain::preferences::Preferences;
 use tenantry_domain::Password;
-use tenantry_persistence::{tenants, time, users};
+use tenantry_persistence::users::{self, UserRow};
+use tenantry_persistence::{tenants, StoreError};
 
-use super::audit::{self, Actor, Change};
-use super::tenants::TenantRecord;
-use super::users::UserRecord;
+use super::NotFound;
 use crate::auth::{passwords, SignedIn};
-use crate::problem::{ApiError, ErrorCode};
-use crate::state::AppState;
+use crate::clock;
+use crate::problem::ApiError;
+use crate::state::{AppState, HashingError};
+use crate::unit_of_work::Subject;
+use crate::views::me::Me;
+use crate::views::tenant::Tenant;
 
-pub struct Profile {
-    pub user: UserRecord,
-    pub tenant: Option<TenantRecord>,
-    pub is_operator: bool,
+/// Why a person's own change did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum MeError {
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    #[error("the current password is wrong")]
+    CurrentPasswordIncorrect,
+    #[error("the new password must differ from the current one")]
+    SamePassword,
+    /// Too many wrong current passwords: the sign-in throttle's answer, as it gave it.
+    #[error("{0}")]
+    Throttled(ApiError),
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Profile, ApiError> {
+fn own_row(conn: &mut tenantry_persistence::DbConnection, user_id: &str) -> Result<UserRow, MeError> {
+    Ok(users::find(conn, user_id)?.ok_or(NotFound("user"))?)
+}
+
+pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Me, MeError> {
     let user_id = caller.user_id.clone();
-    let is_operator = caller.is_operator;
     state
-        .read(move |conn| {
-            let row = users::find(conn, &user_id)?.ok_or_else(|| ApiError::not_found("user"))?;
+        .read(move |conn, _| {
+            let row = own_row(conn, &user_id)?;
             let roles = users::roles_of(conn, &user_id)?;
             let tenant = match row.tenant_id.as_deref() {
                 Some(tenant_id) => {
-                    let tenant_row = tenants::find(conn, tenant_id)?.ok_or_else(|| ApiError::not_found("tenant"))?;
-                    let domains = tenants::verified_domains(conn, tenant_id)?;
-                    Some(TenantRecord { row: tenant_row, domains })
+                    let tenant_row = tenants::find(conn, tenant_id)?.ok_or(NotFound("tenant"))?;
+                    Some(Tenant::new(&tenant_row, tenants::verified_domains(conn, tenant_id)?))
                 }
                 None => None,
             };
-            let licences = tenantry_persistence::subscriptions::assignments_of(conn, std::slice::from_ref(&row.id))?;
-            Ok(Profile { user: UserRecord { row, roles, licences }, tenant, is_operator })
+            Ok(Me::new(&row, &roles, tenant))
         })
         .await
 }
@@ -47,55 +64,52 @@ pub async fn change_password(
     current_password: String,
     new_password: Password,
     client_address: &str,
-) -> Result<(), ApiError> {
-    let now = super::now();
+) -> Result<(), MeError> {
+    let now = clock::now();
     let user_id = caller.user_id.clone();
-    let user = state.read(move |conn| users::find(conn, &user_id)?.ok_or_else(|| ApiError::not_found("user"))).await?;
+    let user = state.read(move |conn, _| own_row(conn, &user_id)).await?;
     let account = user.sign_in.clone();
-    state.throttle.check(&account, client_address, now)?;
+    state.throttle.check(&account, client_address, now).map_err(MeError::Throttled)?;
     let stored = user.password_hash.clone();
     let new_secret = new_password.expose().to_owned();
-    let (matches, new_hash) = AppState::compute(move || {
-        let matches = passwords::verify(&current_password, &stored).map_err(ApiError::internal)?;
-        let same = matches && current_password == new_secret;
-        let hash =
-            if matches && !same { Some(passwords::hash(&new_secret).map_err(ApiError::internal)?) } else { None };
-        Ok((matches, hash))
-    })
-    .await?;
+    let (matches, same) = {
+        let current_password = current_password.clone();
+        let new_secret = new_secret.clone();
+        actix_web::web::block(move || {
+            let matches = passwords::verify(&current_password, &stored)
+                .map_err(|e| StoreError::Corrupt(format!("stored password hash: {e}")))?;
+            Ok::<_, StoreError>((matches, matches && current_password == new_secret))
+        })
+        .await
+        .map_err(|e| HashingError::Failed(e.to_string()))??
+    };
     if !matches {
         state.throttle.failed(&account, client_address, now);
-        return Err(ApiError::new(ErrorCode::CurrentPasswordIncorrect, "the current password is wrong"));
+        return Err(MeError::CurrentPasswordIncorrect);
     }
-    let Some(new_hash) = new_hash else {
-        return Err(ApiError::invalid_field("new_password", "the new password must differ from the current one"));
-    };
-    let actor = Actor::from(caller);
+    if same {
+        return Err(MeError::SamePassword);
+    }
+    let new_hash = state.hash_password(new_secret).await?;
     state
-        .write(move |conn| {
-            users::set_password(conn, &user.id, &new_hash, false, time::to_db(now))?;
-            audit::record(
-                conn,
-                &actor,
-                Change {
-                    tenant_id: user.tenant_id.as_deref(),
-                    action: "user.password_changed",
-                    target_type: "user",
-                    target_id: &user.id,
-                    details: serde_json::json!({}),
-                },
-                now,
-            )
+        .transact(caller.into(), move |tx| {
+            let stamp = tx.stamp();
+            users::set_password(tx.conn(), &user.id, &new_hash, false, stamp)?;
+            let subject = Subject { tenant_id: user.tenant_id.as_deref(), target_id: &user.id };
+            tx.audit(AuditAction::UserPasswordChanged, subject, serde_json::json!({}))?;
+            Ok(())
         })
         .await
 }
 
-pub async fn preferences(state: &AppState, caller: &SignedIn) -> Result<Preferences, ApiError> {
+pub async fn preferences(state: &AppState, caller: &SignedIn) -> Result<Preferences, MeError> {
     let user_id = caller.user_id.clone();
     state
-        .read(move |conn| {
-            let user = users::find(conn, &user_id)?.ok_or_else(|| ApiError::not_found("user"))?;
-            serde_json::from_str(&user.preferences).map_err(|e| ApiError::internal(format!("stored preferences: {e}")))
+        .read(move |conn, _| {
+            let user = own_row(conn, &user_id)?;
+            let stored = serde_json::from_str(&user.preferences)
+                .map_err(|e| StoreError::Corrupt(format!("user {user_id}: stored preferences: {e}")))?;
+            Ok(stored)
         })
         .await
 }
@@ -104,27 +118,17 @@ pub async fn set_preferences(
     state: &AppState,
     caller: &SignedIn,
     preferences: Preferences,
-) -> Result<Preferences, ApiError> {
+) -> Result<Preferences, MeError> {
     let user_id = caller.user_id.clone();
     let tenant_id = caller.tenant_id.clone();
-    let actor = Actor::from(caller);
+    let json = serde_json::to_value(&preferences)
+        .map_err(|e| StoreError::Corrupt(format!("preferences cannot be written: {e}")))?;
     state
-        .write(move |conn| {
-            let now = super::now();
-            let json = serde_json::to_string(&preferences).map_err(ApiError::internal)?;
-            users::set_preferences(conn, &user_id, &json, time::to_db(now))?;
-            audit::record(
-                conn,
-                &actor,
-                Change {
-                    tenant_id: tenant_id.as_deref(),
-                    action: "user.preferences_changed",
-                    target_type: "user",
-                    target_id: &user_id,
-                    details: serde_json::to_value(&preferences).unwrap_or_default(),
-                },
-                now,
-            )?;
+        .transact(caller.into(), move |tx| {
+            let stamp = tx.stamp();
+            users::set_preferences(tx.conn(), &user_id, &json.to_string(), stamp)?;
+            let subject = Subject { tenant_id: tenant_id.as_deref(), target_id: &user_id };
+            tx.audit(AuditAction::UserPreferencesChanged, subject, json)?;
             Ok(preferences)
         })
         .await

@@ -1,12 +1,9 @@
-//! The messages people receive, composed here and queued in the outbox inside the transaction
-//! of the change that causes them. The worker in `mail_worker` delivers them.
+//! The messages people receive, composed here; a use case queues them with `Tx::send`, in the
+//! transaction of the change that causes them. The worker in `mail_worker` delivers them.
 
-use chrono::{DateTime, Utc};
-use tenantry_persistence::outbox::{self, NewOutboxMessage};
-use tenantry_persistence::{time, DbConnection};
+use tenantry_domain::RoleSet;
 
-use crate::config::Config;
-use crate::problem::ApiError;
+use crate::unit_of_work::Message;
 
 /// Who a message goes to and what they sign in with.
 pub struct Recipient<'a> {
@@ -15,35 +12,20 @@ pub struct Recipient<'a> {
     pub sign_in: &'a str,
 }
 
-fn enqueue(conn: &mut DbConnection, to: &str, subject: &str, body: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
-    let id = super::new_id();
-    outbox::enqueue(
-        conn,
-        &NewOutboxMessage {
-            id: &id,
-            recipient: to,
-            subject,
-            body,
-            created_at: time::to_db(now),
-            next_attempt_at: time::to_db(now),
-        },
-    )?;
-    Ok(())
+fn message(to: &Recipient<'_>, subject: &str, body: String) -> Message {
+    Message { to: to.contact_email.to_owned(), subject: subject.to_owned(), body }
+}
+
+fn role_names(roles: &RoleSet) -> String {
+    roles.iter().map(|role| role.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// A new account's sign-in details, with the temporary password to change at first sign-in.
-pub fn account_created(
-    conn: &mut DbConnection,
-    config: &Config,
-    to: &Recipient<'_>,
-    temporary_password: &str,
-    roles: &[&str],
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let role_line = if roles.is_empty() {
-        String::new()
+pub fn account_created(to: &Recipient<'_>, temporary_password: &str, roles: &RoleSet, public_url: &str) -> Message {
+    let role_line = if roles.is_admin() {
+        format!("You have been designated administrator ({}).\n", role_names(roles))
     } else {
-        format!("You have been designated administrator ({}).\n", roles.join(", "))
+        String::new()
     };
     let body = format!(
         "Hello {name},\n\n\
@@ -55,19 +37,13 @@ pub fn account_created(
          Administrator roles do not use a licence.\n",
         name = to.display_name,
         sign_in = to.sign_in,
-        url = config.public_url,
+        url = public_url,
     );
-    enqueue(conn, to.contact_email, "Your Tenantry sign-in details", &body, now)
+    message(to, "Your Tenantry sign-in details", body)
 }
 
 /// An existing person was designated administrator.
-pub fn roles_designated(
-    conn: &mut DbConnection,
-    config: &Config,
-    to: &Recipient<'_>,
-    roles: &[&str],
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+pub fn roles_designated(to: &Recipient<'_>, roles: &RoleSet, public_url: &str) -> Message {
     let body = format!(
         "Hello {name},\n\n\
          You have been designated administrator ({roles}) on Tenantry.\n\n\
@@ -75,21 +51,15 @@ pub fn roles_designated(
          Sign in at: {url} with your usual password.\n\
          Administrator roles do not use a licence.\n",
         name = to.display_name,
-        roles = roles.join(", "),
+        roles = role_names(roles),
         sign_in = to.sign_in,
-        url = config.public_url,
+        url = public_url,
     );
-    enqueue(conn, to.contact_email, "You are now a Tenantry administrator", &body, now)
+    message(to, "You are now a Tenantry administrator", body)
 }
 
 /// A password reset by an administrator: a temporary password to change at next sign-in.
-pub fn password_reset(
-    conn: &mut DbConnection,
-    config: &Config,
-    to: &Recipient<'_>,
-    temporary_password: &str,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+pub fn password_reset(to: &Recipient<'_>, temporary_password: &str, public_url: &str) -> Message {
     let body = format!(
         "Hello {name},\n\n\
          An administrator reset your Tenantry password.\n\n\
@@ -100,20 +70,13 @@ pub fn password_reset(
          If you did not expect this, contact your administrator.\n",
         name = to.display_name,
         sign_in = to.sign_in,
-        url = config.public_url,
+        url = public_url,
     );
-    enqueue(conn, to.contact_email, "Your Tenantry password was reset", &body, now)
+    message(to, "Your Tenantry password was reset", body)
 }
 
 /// The service is ready: sent to each global admin when a subscription's provisioning ends.
-pub fn welcome_to_service(
-    conn: &mut DbConnection,
-    config: &Config,
-    to: &Recipient<'_>,
-    plan_code: &str,
-    active_seats: i64,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+pub fn welcome_to_service(to: &Recipient<'_>, plan_code: &str, active_seats: i64, public_url: &str) -> Message {
     let body = format!(
         "Hello {name},\n\n\
          Welcome to your {plan_code} service: it is ready.\n\
@@ -122,7 +85,7 @@ pub fn welcome_to_service(
          Sign in at: {url}\n",
         name = to.display_name,
         sign_in = to.sign_in,
-        url = config.public_url,
+        url = public_url,
     );
-    enqueue(conn, to.contact_email, "Welcome to your service", &body, now)
+    message(to, "Welcome to your service", body)
 }

@@ -1,10 +1,12 @@
-//! Use cases: each opens one transaction, loads rows, asks the domain to decide, writes rows,
-//! an audit event and any message to people, and commits.
+//! Use cases: each authorizes the caller, runs as one unit of work (`unit_of_work::Tx`) that
+//! loads rows, asks the domain to decide, writes rows, an audit event and any message, and
+//! returns views. Each family has its own error enum; routes map it to HTTP once.
 
 pub mod audit;
 pub mod licences;
 pub mod me;
 pub mod messages;
+pub mod operations;
 pub mod plan_change;
 pub mod provisioning;
 pub mod sign_in;
@@ -12,13 +14,21 @@ pub mod subscriptions;
 pub mod tenants;
 pub mod users;
 
-use chrono::{DateTime, Utc};
+use tenantry_persistence::{tenants as tenant_rows, DbConnection, StoreError};
 
-/// The clock, read in one place so that use cases take `now` as a value like the domain does.
-pub fn now() -> DateTime<Utc> {
-    Utc::now()
-}
+/// Something the request names does not exist, or is not visible from where the caller stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} not found")]
+pub struct NotFound(pub &'static str);
 
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+/// Fails with [`NotFound`] unless the tenant exists: operators see every tenant, so for them a
+/// missing one must still be a 404.
+pub fn require_tenant<E>(conn: &mut DbConnection, tenant_id: &str) -> Result<(), E>
+where
+    E: From<NotFound> + From<StoreError>,
+{
+    match tenant_rows::find(conn, tenant_id)? {
+        Some(_) => Ok(()),
+        None => Err(NotFound("tenant").into()),
+    }
 }

@@ -8,18 +8,41 @@
 
 use std::collections::HashSet;
 
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::catalogue::UnknownPlan;
 use tenantry_domain::license_pool::SubscriptionStatus;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::plan::Plan;
 use tenantry_domain::plan_change::{self, Mover, PlanChangeInput, PlanChangePlan};
-use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription, SubscriptionRow, VersionGuard};
-use tenantry_persistence::{time, users, DbConnection};
+use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription, SubscriptionRow};
+use tenantry_persistence::version_guard::VersionGuard;
+use tenantry_persistence::{users, StoreError};
 
-use super::audit::{self, Actor, Change};
-use super::subscriptions::load as load_subscription;
-use crate::auth::SignedIn;
-use crate::problem::{ApiError, ErrorCode};
+use super::subscriptions::{find as find_subscription, plan_of};
+use super::NotFound;
+use crate::auth::{AccessDenied, SignedIn};
+use crate::ids::new_id;
 use crate::state::AppState;
+use crate::unit_of_work::{Subject, Tx};
+use crate::views::plan_change::{PlanChangeFacts, PlanChangeReportBody};
+
+/// Why a plan change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanChangeError {
+    #[error(transparent)]
+    Access(#[from] AccessDenied),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    #[error(transparent)]
+    UnknownPlan(#[from] UnknownPlan),
+    /// The domain found problems; the report lists them all.
+    #[error("the plan change cannot be made; see `context.errors`")]
+    Refused(Box<PlanChangeReportBody>),
+    #[error("the pools changed while the plan change ran; nothing was changed, try again")]
+    LostRace,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 pub struct PlanChangeRequest {
     pub target_plan: String,
@@ -30,22 +53,19 @@ pub struct PlanChangeRequest {
     pub dry_run: bool,
 }
 
-/// A person in the report.
-pub struct MovedUser {
-    pub user_id: String,
-    pub sign_in: Option<String>,
-}
-
-/// What the change did, or would do.
-pub struct PlanChangeReport {
-    pub source: SubscriptionRow,
-    pub source_plan: Plan,
-    pub target_plan: Plan,
-    pub target_subscription_id: Option<String>,
-    pub decided: PlanChangePlan,
-    pub users: Vec<MovedUser>,
-    pub dry_run: bool,
-    pub applied: bool,
+/// The people to move: the ones asked for (each once), or everyone holding a source licence.
+fn wanted(requested: Option<&Vec<String>>, holders: &HashSet<String>) -> Vec<String> {
+    match requested {
+        Some(list) => {
+            let mut seen = HashSet::new();
+            list.iter().filter(|id| seen.insert((*id).clone())).cloned().collect()
+        }
+        None => {
+            let mut all: Vec<String> = holders.iter().cloned().collect();
+            all.sort();
+            all
+        }
+    }
 }
 
 pub async fn change_plan(
@@ -54,39 +74,23 @@ pub async fn change_plan(
     tenant_id: String,
     source_id: String,
     request: PlanChangeRequest,
-    render_refusal: impl FnOnce(&PlanChangeReport) -> serde_json::Value + Send + 'static,
-) -> Result<PlanChangeReport, ApiError> {
+) -> Result<PlanChangeReportBody, PlanChangeError> {
     // Moving people between plans is both managing subscriptions and assigning licences.
     caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
-    let target_plan = state.plan(&request.target_plan).cloned().ok_or_else(|| {
-        ApiError::new(ErrorCode::UnknownPlan, format!("there is no plan `{}`; see GET /v1/plans", request.target_plan))
-    })?;
-    let actor = Actor::from(caller);
-    let catalogue = state.catalogue.clone();
+    let target_plan = state.catalogue().plan(&request.target_plan)?.clone();
     state
-        .write(move |conn| {
-            let now = super::now();
-            let source = load_subscription(conn, &catalogue, &tenant_id, &source_id)?;
-            let source_pool = source.pool()?;
+        .transact(caller.into(), move |tx| {
+            let source = find_subscription::<PlanChangeError>(tx.conn(), &tenant_id, &source_id)?;
+            let source_plan = plan_of(tx.catalogue(), &source)?;
             let holders: HashSet<String> =
-                subscriptions::holders(conn, &source_id)?.into_iter().map(|(user_id, _, _)| user_id).collect();
-            let wanted: Vec<String> = match &request.users {
-                Some(list) => {
-                    let mut seen = HashSet::new();
-                    list.iter().filter(|id| seen.insert((*id).clone())).cloned().collect()
-                }
-                None => {
-                    let mut all: Vec<String> = holders.iter().cloned().collect();
-                    all.sort();
-                    all
-                }
-            };
+                subscriptions::holders(tx.conn(), &source_id)?.into_iter().map(|holder| holder.user_id).collect();
+            let wanted = wanted(request.users.as_ref(), &holders);
             let mut movers = Vec::with_capacity(wanted.len());
             let mut people = Vec::with_capacity(wanted.len());
-            let held = subscriptions::assignments_of(conn, &wanted)?;
+            let held = subscriptions::assignments_of(tx.conn(), &wanted)?;
             for user_id in &wanted {
-                let member = users::find_in_tenant(conn, &tenant_id, user_id)?;
+                let member = users::find_in_tenant(tx.conn(), &tenant_id, user_id)?;
                 // Only for members: nothing is said about people of other tenants.
                 let holds_target =
                     member.is_some() && held.iter().any(|a| &a.user_id == user_id && a.plan_code == target_plan.code);
@@ -95,102 +99,88 @@ pub async fn change_plan(
                     holds_source: member.is_some() && holders.contains(user_id),
                     holds_target,
                 });
-                people.push(MovedUser { user_id: user_id.clone(), sign_in: member.map(|m| m.sign_in) });
+                people.push((user_id.clone(), member.map(|m| m.sign_in)));
             }
-            let target_row = subscriptions::active_of_plan(conn, &tenant_id, &target_plan.code)?.into_iter().next();
-            let target_pool = target_row.as_ref().map(SubscriptionRow::pool).transpose()?;
+            let target_row =
+                subscriptions::active_of_plan(tx.conn(), &tenant_id, &target_plan.code)?.into_iter().next();
             let decided = plan_change::plan(&PlanChangeInput {
-                source_plan: &source.plan,
-                source_pool,
+                source_plan,
+                source_pool: source.pool(),
                 target_plan: &target_plan,
-                target_pool,
+                target_pool: target_row.as_ref().map(SubscriptionRow::pool),
                 movers,
                 buy_missing: request.buy_missing,
                 terminate_source: request.terminate_source,
             });
-            let mut report = PlanChangeReport {
-                source: source.row.clone(),
-                source_plan: source.plan.clone(),
-                target_plan: target_plan.clone(),
-                target_subscription_id: target_row.as_ref().map(|row| row.id.clone()),
-                decided,
-                users: people,
-                dry_run: request.dry_run,
-                applied: false,
+            let report = |target_subscription_id: Option<&str>, applied: bool| {
+                PlanChangeReportBody::new(&PlanChangeFacts {
+                    source_subscription_id: &source.id,
+                    source_plan: &source_plan.code,
+                    target_plan: &target_plan.code,
+                    target_subscription_id,
+                    decided: &decided,
+                    people: &people,
+                    dry_run: request.dry_run,
+                    applied,
+                })
             };
+            let existing_target = target_row.as_ref().map(|row| row.id.as_str());
             if request.dry_run {
-                return Ok(report);
+                return Ok(report(existing_target, false));
             }
-            if !report.decided.can_proceed() {
-                let context = render_refusal(&report);
-                return Err(ApiError::new(ErrorCode::PlanChangeRefused, "the plan change cannot be made; see `context.errors`")
-                    .with_context(context));
+            if !decided.can_proceed() {
+                return Err(PlanChangeError::Refused(Box::new(report(existing_target, false))));
             }
-            let target_id = apply(conn, &tenant_id, &source_id, &target_plan, target_row.as_ref(), &report.decided)?;
-            report.target_subscription_id = Some(target_id.clone());
-            report.applied = true;
-            let target_action = if report.decided.creates_target_pool {
-                Some("subscription.ordered")
-            } else if report.decided.seats_to_buy + report.decided.seats_to_activate > 0 {
-                Some("subscription.seats_added")
-            } else {
-                None
-            };
-            if let Some(action) = target_action {
-                audit::record(
-                    conn,
-                    &actor,
-                    Change {
-                        tenant_id: Some(&tenant_id),
-                        action,
-                        target_type: "subscription",
-                        target_id: &target_id,
-                        details: serde_json::json!({
-                            "plan": target_plan.code, "by_plan_change_of": source_id,
-                            "seats_bought": report.decided.seats_to_buy, "seats_activated": report.decided.seats_to_activate,
-                        }),
-                    },
-                    now,
-                )?;
-            }
-            audit::record(
-                conn,
-                &actor,
-                Change {
-                    tenant_id: Some(&tenant_id),
-                    action: "subscription.plan_changed",
-                    target_type: "subscription",
-                    target_id: &source_id,
-                    details: serde_json::json!({
-                        "from": report.source_plan.code, "to": target_plan.code, "target_subscription_id": target_id,
-                        "users": report.decided.moving, "seats_bought": report.decided.seats_to_buy,
-                        "seats_activated": report.decided.seats_to_activate, "source_terminated": report.decided.terminates_source,
-                    }),
-                },
-                now,
-            )?;
-            Ok(report)
+            let target_id = apply(tx, &tenant_id, &source_id, &target_plan, target_row.as_ref(), &decided)?;
+            record(tx, &tenant_id, &source_id, &source_plan.code, &target_plan.code, &target_id, &decided)?;
+            Ok(report(Some(&target_id), true))
         })
         .await
 }
 
-fn lost_race() -> ApiError {
-    ApiError::new(
-        ErrorCode::ConcurrentUpdate,
-        "the pools changed while the plan change ran; nothing was changed, try again",
-    )
+/// The audit events of an applied change: the target pool's growth, and the change itself.
+fn record(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    source_id: &str,
+    source_plan: &str,
+    target_plan: &str,
+    target_id: &str,
+    decided: &PlanChangePlan,
+) -> Result<(), StoreError> {
+    let target_action = if decided.creates_target_pool {
+        Some(AuditAction::SubscriptionOrdered)
+    } else if decided.seats_to_buy + decided.seats_to_activate > 0 {
+        Some(AuditAction::SubscriptionSeatsAdded)
+    } else {
+        None
+    };
+    if let Some(action) = target_action {
+        let details = serde_json::json!({
+            "plan": target_plan, "by_plan_change_of": source_id,
+            "seats_bought": decided.seats_to_buy, "seats_activated": decided.seats_to_activate,
+        });
+        tx.audit(action, Subject::in_tenant(tenant_id, target_id), details)?;
+    }
+    let details = serde_json::json!({
+        "from": source_plan, "to": target_plan, "target_subscription_id": target_id,
+        "users": decided.moving, "seats_bought": decided.seats_to_buy,
+        "seats_activated": decided.seats_to_activate, "source_terminated": decided.terminates_source,
+    });
+    tx.audit(AuditAction::SubscriptionPlanChanged, Subject::in_tenant(tenant_id, source_id), details)
 }
 
 /// Applies a decided change. Any step that does not apply rolls the whole change back.
 fn apply(
-    conn: &mut DbConnection,
+    tx: &mut Tx<'_>,
     tenant_id: &str,
     source_id: &str,
     target_plan: &Plan,
     target_row: Option<&SubscriptionRow>,
     decided: &PlanChangePlan,
-) -> Result<String, ApiError> {
-    let now = time::to_db(super::now());
+) -> Result<String, PlanChangeError> {
+    let now = tx.stamp();
+    let conn = tx.conn();
     let target_id = match target_row {
         Some(row) => {
             if decided.seats_to_buy > 0
@@ -203,18 +193,18 @@ fn apply(
                     VersionGuard::ANY,
                 )?
             {
-                return Err(lost_race());
+                return Err(PlanChangeError::LostRace);
             }
             let to_activate = decided.seats_to_activate + decided.seats_to_buy;
             if to_activate > 0 && !subscriptions::change_active(conn, &row.id, to_activate, now, VersionGuard::ANY)? {
-                return Err(lost_race());
+                return Err(PlanChangeError::LostRace);
             }
             row.id.clone()
         }
         None => {
             // The tenant is already set up on the suite, so a pool made by a plan change is
             // active at once: only first orders wait for provisioning.
-            let id = super::new_id();
+            let id = new_id();
             subscriptions::insert(
                 conn,
                 &NewSubscription {
@@ -236,7 +226,7 @@ fn apply(
     };
     for user_id in &decided.moving {
         if !subscriptions::take_seat(conn, &target_id, now)? {
-            return Err(lost_race());
+            return Err(PlanChangeError::LostRace);
         }
         subscriptions::insert_assignment(
             conn,
@@ -249,17 +239,17 @@ fn apply(
             },
         )
         .map_err(|e| match e {
-            tenantry_persistence::StoreError::UniqueViolation { .. } => lost_race(),
+            StoreError::UniqueViolation { .. } => PlanChangeError::LostRace,
             other => other.into(),
         })?;
         if !subscriptions::delete_assignment(conn, source_id, user_id)?
             || !subscriptions::release_seat(conn, source_id, now)?
         {
-            return Err(lost_race());
+            return Err(PlanChangeError::LostRace);
         }
     }
     if decided.terminates_source && !subscriptions::terminate(conn, source_id, now, VersionGuard::ANY)? {
-        return Err(lost_race());
+        return Err(PlanChangeError::LostRace);
     }
     Ok(target_id)
 }

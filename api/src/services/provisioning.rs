@@ -4,50 +4,32 @@
 //! It runs in the same transaction that marks the job done, so its effect happens once even if
 //! the process stops at any point.
 
+use tenantry_domain::audit::AuditAction;
 use tenantry_domain::AdminRole;
-use tenantry_persistence::{subscriptions, time, users, DbConnection};
+use tenantry_persistence::{subscriptions, users, StoreError};
 
-use super::audit::{self, Actor, Change};
-use super::messages;
-use crate::config::Config;
-use crate::problem::ApiError;
+use super::messages::{self, Recipient};
+use crate::unit_of_work::{Subject, Tx};
 
-pub fn provision(conn: &mut DbConnection, config: &Config, subscription_id: &str) -> Result<(), ApiError> {
-    let now = super::now();
-    let Some(row) = subscriptions::find(conn, subscription_id)? else {
-        return Err(ApiError::internal(format!("provisioning a subscription that does not exist: {subscription_id}")));
+pub fn provision(tx: &mut Tx<'_>, subscription_id: &str) -> Result<(), StoreError> {
+    let Some(row) = subscriptions::find(tx.conn(), subscription_id)? else {
+        return Err(StoreError::Corrupt(format!("provisioning a subscription that does not exist: {subscription_id}")));
     };
-    if !subscriptions::mark_provisioned(conn, subscription_id, time::to_db(now))? {
+    let stamp = tx.stamp();
+    if !subscriptions::mark_provisioned(tx.conn(), subscription_id, stamp)? {
         // Already active, suspended or terminated: nothing left to provision.
         return Ok(());
     }
-    let admins = users::with_role(conn, &row.tenant_id, AdminRole::GlobalAdmin.as_str())?;
+    let admins = users::with_role(tx.conn(), &row.tenant_id, AdminRole::GlobalAdmin)?;
     for admin in &admins {
         if let Some(contact) = admin.contact_email.as_deref() {
-            let recipient = messages::Recipient {
-                contact_email: contact,
-                display_name: &admin.display_name,
-                sign_in: &admin.sign_in,
-            };
-            messages::welcome_to_service(conn, config, &recipient, &row.plan_code, row.activate_on_provisioning, now)?;
+            let to = Recipient { contact_email: contact, display_name: &admin.display_name, sign_in: &admin.sign_in };
+            tx.send(messages::welcome_to_service(&to, &row.plan_code, row.activate_on_provisioning, tx.public_url()))?;
         }
     }
-    let system = Actor {
-        user_id: None,
-        name: "Provisioning".to_owned(),
-        partner_id: None,
-        request_id: format!("job:{subscription_id}"),
-    };
-    audit::record(
-        conn,
-        &system,
-        Change {
-            tenant_id: Some(&row.tenant_id),
-            action: "subscription.activated",
-            target_type: "subscription",
-            target_id: subscription_id,
-            details: serde_json::json!({"active_seats": row.activate_on_provisioning, "welcomed": admins.len()}),
-        },
-        now,
+    tx.audit(
+        AuditAction::SubscriptionActivated,
+        Subject::in_tenant(&row.tenant_id, subscription_id),
+        serde_json::json!({"active_seats": row.activate_on_provisioning, "welcomed": admins.len()}),
     )
 }

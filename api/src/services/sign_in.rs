@@ -3,6 +3,7 @@
 use tenantry_persistence::users;
 
 use crate::auth::{passwords, tokens};
+use crate::clock;
 use crate::problem::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -20,16 +21,17 @@ pub async fn with_password(
     client_address: &str,
 ) -> Result<IssuedToken, ApiError> {
     let account = username.trim().to_lowercase();
-    let now = super::now();
+    let now = clock::now();
     state.throttle.check(&account, client_address, now)?;
 
     let lookup = account.clone();
-    let user = state.read(move |conn| Ok(users::find_by_sign_in(conn, &lookup)?)).await?;
+    let user = state.read(move |conn, _| users::find_by_sign_in(conn, &lookup).map_err(ApiError::from)).await?;
     let stored_hash = user.as_ref().map_or_else(|| state.decoy_password_hash.clone(), |u| u.password_hash.clone());
-    let matches = AppState::compute(move || {
+    let matches = actix_web::web::block(move || {
         passwords::verify(&password, &stored_hash).map_err(|e| ApiError::internal(format!("stored password hash: {e}")))
     })
-    .await?;
+    .await
+    .map_err(|e| ApiError::internal(format!("password check interrupted: {e}")))??;
 
     let Some(user) = user.filter(|_| matches) else {
         state.throttle.failed(&account, client_address, now);

@@ -1,132 +1,135 @@
-//! Subscriptions as licence pools: ordering, provisioning, buying seats, activating and
-//! deactivating them, suspending, reactivating and terminating.
+//! Subscriptions as licence pools: ordering, buying seats, activating and deactivating them,
+//! suspending, reactivating and terminating, and the tenant's licence summary.
 //!
 //! Each change is decided by the domain's [`LicensePool`] rules on the row as read, then written
 //! with a conditional update that restates the rule. If the update does not apply, another
 //! request changed the pool in between; the pool is read again and the refusal explains the
 //! state that won.
 
+use actix_web::http::StatusCode;
 use chrono::Duration;
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::catalogue::{Catalogue, UnknownPlan};
 use tenantry_domain::license_pool::{LicensePool, PoolError, SeatCount, SubscriptionStatus};
+use tenantry_domain::license_summary::LicenseSummary;
+use tenantry_domain::order::{self, OrderError};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::plan::Plan;
 use tenantry_domain::AdminRole;
-use tenantry_persistence::subscriptions::{self, NewSubscription, SubscriptionRow};
-use tenantry_persistence::{jobs, tenants, time, users, DbConnection};
+use tenantry_persistence::jobs;
+use tenantry_persistence::subscriptions::{self, Holder, NewSubscription, SubscriptionRow};
+use tenantry_persistence::{time, users, DbConnection, StoreError};
 
-use super::audit::{self, Actor, Change};
-use crate::auth::SignedIn;
-use crate::etag::IfMatch;
-use crate::idempotency::{self, IdempotencyKey, Replayable};
+use super::{require_tenant, NotFound};
+use crate::auth::{AccessDenied, SignedIn};
+use crate::etag::{etag, IfMatch, PreconditionFailed};
+use crate::idempotency::{self, IdempotencyKey, KeyReused, Replayable};
+use crate::ids::new_id;
 use crate::pagination::PageRequest;
-use crate::problem::{ApiError, ErrorCode};
 use crate::state::AppState;
+use crate::unit_of_work::{Subject, Tx};
+use crate::views::subscription::{LicenseSummary as SummaryView, Subscription};
+use crate::views::{Page, Versioned};
 
-/// A subscription with its plan.
-pub struct SubscriptionRecord {
-    pub row: SubscriptionRow,
-    pub plan: Plan,
+/// Why a subscription use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SubscriptionError {
+    #[error(transparent)]
+    Access(#[from] AccessDenied),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    #[error(transparent)]
+    UnknownPlan(#[from] UnknownPlan),
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    #[error("designate a global admin first: the suite is set up for them and they receive the welcome message")]
+    GlobalAdminRequired,
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    /// Termination refused while people hold its licences; they are named.
+    #[error("{error}")]
+    HeldBy { error: PoolError, holders: Vec<Holder> },
+    #[error("the subscription changed at the same time; try again")]
+    LostRace,
+    #[error(transparent)]
+    Stale(#[from] PreconditionFailed),
+    #[error(transparent)]
+    KeyReused(#[from] KeyReused),
+    #[error("cannot render the response: {0}")]
+    Render(#[from] serde_json::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-impl SubscriptionRecord {
-    pub fn pool(&self) -> Result<LicensePool, ApiError> {
-        Ok(self.row.pool()?)
-    }
-}
-
-fn plan_of(catalogue: &[Plan], code: &str) -> Result<Plan, ApiError> {
-    catalogue
-        .iter()
-        .find(|p| p.code == code)
-        .cloned()
-        .ok_or_else(|| ApiError::internal(format!("plan {code} is not in the catalogue")))
+/// The plan a stored subscription is of; one missing from the catalogue is corrupt data.
+pub fn plan_of<'c>(catalogue: &'c Catalogue, row: &SubscriptionRow) -> Result<&'c Plan, StoreError> {
+    catalogue.plan(&row.plan_code).map_err(|e| StoreError::Corrupt(format!("subscription {}: {e}", row.id)))
 }
 
 /// A subscription of `tenant_id`, or 404.
-pub fn load(
-    conn: &mut DbConnection,
-    catalogue: &[Plan],
-    tenant_id: &str,
-    id: &str,
-) -> Result<SubscriptionRecord, ApiError> {
-    let row = subscriptions::find_in_tenant(conn, tenant_id, id)?.ok_or_else(|| ApiError::not_found("subscription"))?;
-    let plan = plan_of(catalogue, &row.plan_code)?;
-    Ok(SubscriptionRecord { row, plan })
+pub fn find<E>(conn: &mut DbConnection, tenant_id: &str, id: &str) -> Result<SubscriptionRow, E>
+where
+    E: From<NotFound> + From<StoreError>,
+{
+    subscriptions::find_in_tenant(conn, tenant_id, id)?.ok_or_else(|| NotFound("subscription").into())
 }
 
-fn ensure_tenant(conn: &mut DbConnection, tenant_id: &str) -> Result<(), ApiError> {
-    tenants::find(conn, tenant_id)?.map(|_| ()).ok_or_else(|| ApiError::not_found("tenant"))
+fn view(catalogue: &Catalogue, row: &SubscriptionRow) -> Result<Versioned<Subscription>, StoreError> {
+    Ok(Versioned { view: Subscription::new(row, plan_of(catalogue, row)?), version: row.version })
 }
 
-/// The problem a refused pool change answers with; each has its own stable code.
-pub fn pool_error(error: PoolError) -> ApiError {
-    let message = error.to_string();
-    match error {
-        PoolError::NotActive { status } => ApiError::new(ErrorCode::SubscriptionNotActive, message)
-            .with_context(serde_json::json!({"status": status.as_str()})),
-        PoolError::Exhausted { active, assigned, purchased } => {
-            let inactive = purchased - active;
-            let mut fixes = Vec::new();
-            if inactive > 0 {
-                fixes.push(format!("activate up to {inactive} purchased seats: POST .../activation {{\"delta\": 1}}"));
-            }
-            fixes.push("buy seats: POST .../seats".to_owned());
-            fixes.push("remove a licence from someone who no longer needs it".to_owned());
-            ApiError::new(ErrorCode::LicensePoolExhausted, message).with_context(serde_json::json!({
-                "available": active - assigned, "active": active, "assigned": assigned, "purchased": purchased,
-                "fixes": fixes,
-            }))
-        }
-        PoolError::ActivationBeyondPurchased { requested, inactive } => {
-            ApiError::new(ErrorCode::ActivationBeyondPurchased, message)
-                .with_context(serde_json::json!({"requested": requested, "inactive": inactive}))
-        }
-        PoolError::DeactivationBelowAssigned { requested, active, assigned } => {
-            ApiError::new(ErrorCode::DeactivationBelowAssigned, message)
-                .with_context(serde_json::json!({"requested": requested, "active": active, "assigned": assigned}))
-        }
-        PoolError::SeatLimit { limit, purchased } => ApiError::new(ErrorCode::SeatLimitExceeded, message)
-            .with_context(serde_json::json!({"seat_limit": limit, "purchased": purchased})),
-        PoolError::StillAssigned { assigned } => ApiError::new(ErrorCode::LicencesStillAssigned, message)
-            .with_context(serde_json::json!({"assigned": assigned})),
-        PoolError::ZeroDelta => ApiError::invalid_field("delta", message),
-        PoolError::Transition { .. } => ApiError::new(ErrorCode::InvalidTransition, message),
-    }
+fn load(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<Versioned<Subscription>, SubscriptionError> {
+    let row = find::<SubscriptionError>(tx.conn(), tenant_id, id)?;
+    Ok(view(tx.catalogue(), &row)?)
 }
 
 /// After a conditional update did not apply: read the pool again and explain, first by the
 /// client's `If-Match` (412), then by `decide` (the rule the new state breaks).
 fn explain_lost_race(
-    conn: &mut DbConnection,
-    catalogue: &[Plan],
+    tx: &mut Tx<'_>,
     tenant_id: &str,
     id: &str,
     if_match: &IfMatch,
     decide: impl Fn(&LicensePool) -> Result<LicensePool, PoolError>,
-) -> ApiError {
-    let fresh = match load(conn, catalogue, tenant_id, id) {
+) -> SubscriptionError {
+    let fresh = match find::<SubscriptionError>(tx.conn(), tenant_id, id) {
         Ok(fresh) => fresh,
         Err(error) => return error,
     };
-    if let Err(stale) = if_match.check(fresh.row.version) {
-        return stale;
+    if let Err(stale) = if_match.check(fresh.version) {
+        return stale.into();
     }
-    match fresh.pool().map(|pool| decide(&pool)) {
-        Ok(Err(error)) => pool_error(error),
-        Ok(Ok(_)) => ApiError::new(ErrorCode::ConcurrentUpdate, "the subscription changed at the same time; try again"),
-        Err(error) => error,
+    match decide(&fresh.pool()) {
+        Err(error) => error.into(),
+        Ok(_) => SubscriptionError::LostRace,
     }
 }
 
-fn subscription_audit<'a>(tenant_id: &'a str, action: &'a str, id: &'a str, details: serde_json::Value) -> Change<'a> {
-    Change { tenant_id: Some(tenant_id), action, target_type: "subscription", target_id: id, details }
+fn replayable(
+    status: StatusCode,
+    subscription: &Versioned<Subscription>,
+    location: Option<String>,
+) -> Result<Replayable, serde_json::Error> {
+    Ok(Replayable {
+        status,
+        body: serde_json::to_value(&subscription.view)?,
+        location,
+        etag: Some(etag(subscription.version)),
+        replayed: false,
+    })
 }
 
 pub struct OrderInput {
     pub plan_code: String,
     pub seats: SeatCount,
-    /// Seats to switch on when provisioning completes; at most `seats`.
-    pub activate_seats: i64,
+    /// Seats to switch on when provisioning completes; all of them when absent.
+    pub activate_seats: Option<i64>,
+}
+
+/// The request an idempotent use case runs under: its key, and what identifies its body.
+pub struct Idempotent {
+    pub key: IdempotencyKey,
+    pub fingerprint: String,
 }
 
 /// Orders a plan: a subscription in `provisioning`, and a durable job that will make it
@@ -136,68 +139,45 @@ pub async fn order(
     caller: &SignedIn,
     tenant_id: String,
     input: OrderInput,
-    key: IdempotencyKey,
-    fingerprint: String,
-    render: impl FnOnce(&SubscriptionRecord) -> Result<Replayable, ApiError> + Send + 'static,
-) -> Result<Replayable, ApiError> {
+    request: Idempotent,
+) -> Result<Replayable, SubscriptionError> {
     caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
-    let plan = state.plan(&input.plan_code).cloned().ok_or_else(|| {
-        ApiError::new(ErrorCode::UnknownPlan, format!("there is no plan `{}`; see GET /v1/plans", input.plan_code))
-    })?;
-    if plan.code == "meetings_free" {
-        return Err(ApiError::new(
-            ErrorCode::PlanNotOrderable,
-            "the free Meetings tier comes with self-service sign-up; it is not ordered",
-        ));
-    }
-    if input.seats.get() > plan.seat_limit {
-        return Err(pool_error(PoolError::SeatLimit { limit: plan.seat_limit, purchased: 0 }));
-    }
-    if input.activate_seats < 0 || input.activate_seats > input.seats.get() {
-        return Err(ApiError::invalid_field("activate_seats", "between 0 and the seats ordered"));
-    }
-    let actor = Actor::from(caller);
+    let plan = state.catalogue().plan(&input.plan_code)?.clone();
+    let decided = order::decide_order(&plan, input.seats, input.activate_seats)?;
     let delay = Duration::milliseconds(state.config.provisioning_delay_millis);
-    idempotency::run_once(state, &caller.user_id, key, fingerprint, move |conn| {
-        let now = super::now();
-        ensure_tenant(conn, &tenant_id)?;
-        if users::with_role(conn, &tenant_id, AdminRole::GlobalAdmin.as_str())?.is_empty() {
-            return Err(ApiError::new(
-                ErrorCode::GlobalAdminRequired,
-                "designate a global admin first: the suite is set up for them and they receive the welcome message",
-            ));
+    idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
+        require_tenant::<SubscriptionError>(tx.conn(), &tenant_id)?;
+        if users::with_role(tx.conn(), &tenant_id, AdminRole::GlobalAdmin)?.is_empty() {
+            return Err(SubscriptionError::GlobalAdminRequired);
         }
-        let id = super::new_id();
-        subscriptions::insert(
-            conn,
-            &NewSubscription {
-                id: &id,
-                tenant_id: &tenant_id,
-                plan_code: &plan.code,
-                status: SubscriptionStatus::Provisioning.as_str(),
-                purchased: input.seats.get(),
-                active: 0,
-                assigned: 0,
-                activate_on_provisioning: input.activate_seats,
-                created_at: time::to_db(now),
-                updated_at: time::to_db(now),
-                activated_at: None,
-            },
+        let id = new_id();
+        let subscription = NewSubscription {
+            id: &id,
+            tenant_id: &tenant_id,
+            plan_code: &plan.code,
+            status: SubscriptionStatus::Provisioning.as_str(),
+            purchased: decided.seats.get(),
+            active: 0,
+            assigned: 0,
+            activate_on_provisioning: decided.activate_on_provisioning,
+            created_at: tx.stamp(),
+            updated_at: tx.stamp(),
+            activated_at: None,
+        };
+        subscriptions::insert(tx.conn(), &subscription)?;
+        let run_at = tx.now() + delay;
+        let stamp = tx.stamp();
+        jobs::enqueue(tx.conn(), &new_id(), jobs::PROVISION_SUBSCRIPTION, &id, stamp, time::to_db(run_at))?;
+        tx.audit(
+            AuditAction::SubscriptionOrdered,
+            Subject::in_tenant(&tenant_id, &id),
+            serde_json::json!({
+                "plan": plan.code, "seats": decided.seats.get(), "activate_seats": decided.activate_on_provisioning,
+            }),
         )?;
-        jobs::enqueue(conn, &super::new_id(), jobs::PROVISION_SUBSCRIPTION, &id, time::to_db(now), time::to_db(now + delay))?;
-        audit::record(
-            conn,
-            &actor,
-            subscription_audit(
-                &tenant_id,
-                "subscription.ordered",
-                &id,
-                serde_json::json!({"plan": plan.code, "seats": input.seats.get(), "activate_seats": input.activate_seats}),
-            ),
-            now,
-        )?;
-        let record = load(conn, &[plan], &tenant_id, &id)?;
-        render(&record)
+        let created = load(tx, &tenant_id, &id)?;
+        let location = format!("/v1/tenants/{tenant_id}/subscriptions/{id}");
+        Ok(replayable(StatusCode::CREATED, &created, Some(location))?)
     })
     .await
 }
@@ -208,25 +188,19 @@ pub async fn list(
     tenant_id: String,
     status: Option<SubscriptionStatus>,
     page: PageRequest,
-) -> Result<(Vec<SubscriptionRecord>, Option<String>), ApiError> {
+) -> Result<Page<Subscription>, SubscriptionError> {
     caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
-    let catalogue = state.catalogue.clone();
     state
-        .read(move |conn| {
-            ensure_tenant(conn, &tenant_id)?;
-            let rows = subscriptions::list_in_tenant(
-                conn,
-                &tenant_id,
-                status.map(SubscriptionStatus::as_str),
-                page.after.as_deref(),
-                page.fetch_limit(),
-            )?;
-            let (rows, next) = page.finish(rows, |row| row.id.as_str());
-            let records = rows
-                .into_iter()
-                .map(|row| Ok(SubscriptionRecord { plan: plan_of(&catalogue, &row.plan_code)?, row }))
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            Ok((records, next))
+        .read(move |conn, catalogue| {
+            require_tenant::<SubscriptionError>(conn, &tenant_id)?;
+            let rows =
+                subscriptions::list_in_tenant(conn, &tenant_id, status, page.after.as_deref(), page.fetch_limit())?;
+            let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
+            let items = rows
+                .iter()
+                .map(|row| Ok(Subscription::new(row, plan_of(catalogue, row)?)))
+                .collect::<Result<_, StoreError>>()?;
+            Ok(Page { items, next_cursor })
         })
         .await
 }
@@ -236,51 +210,46 @@ pub async fn get(
     caller: &SignedIn,
     tenant_id: String,
     id: String,
-) -> Result<SubscriptionRecord, ApiError> {
+) -> Result<Versioned<Subscription>, SubscriptionError> {
     caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
-    let catalogue = state.catalogue.clone();
-    state.read(move |conn| load(conn, &catalogue, &tenant_id, &id)).await
+    state
+        .read(move |conn, catalogue| {
+            let row = find::<SubscriptionError>(conn, &tenant_id, &id)?;
+            Ok(view(catalogue, &row)?)
+        })
+        .await
+}
+
+/// Which subscription a change is about, and the precondition it carries.
+pub struct PoolChange {
+    pub tenant_id: String,
+    pub subscription_id: String,
+    pub if_match: IfMatch,
 }
 
 /// Buys more seats (they are not active until activated).
-#[allow(clippy::too_many_arguments)]
 pub async fn buy_seats(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    id: String,
+    change: PoolChange,
     seats: SeatCount,
-    if_match: IfMatch,
-    key: IdempotencyKey,
-    fingerprint: String,
-    render: impl FnOnce(&SubscriptionRecord) -> Result<Replayable, ApiError> + Send + 'static,
-) -> Result<Replayable, ApiError> {
+    request: Idempotent,
+) -> Result<Replayable, SubscriptionError> {
+    let PoolChange { tenant_id, subscription_id: id, if_match } = change;
     caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
-    let actor = Actor::from(caller);
-    let catalogue = state.catalogue.clone();
-    idempotency::run_once(state, &caller.user_id, key, fingerprint, move |conn| {
-        let now = super::now();
-        let record = load(conn, &catalogue, &tenant_id, &id)?;
-        if_match.check(record.row.version)?;
-        let limit = record.plan.seat_limit;
-        record.pool()?.buy(seats, limit).map_err(pool_error)?;
-        if !subscriptions::add_purchased(
-            conn,
-            &id,
-            seats.get(),
-            limit,
-            time::to_db(now),
-            if_match.guard(record.row.version),
-        )? {
-            return Err(explain_lost_race(conn, &catalogue, &tenant_id, &id, &if_match, |p| p.buy(seats, limit)));
+    idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
+        let row = find::<SubscriptionError>(tx.conn(), &tenant_id, &id)?;
+        if_match.check(row.version)?;
+        let limit = plan_of(tx.catalogue(), &row)?.seat_limit;
+        row.pool().buy(seats, limit)?;
+        let stamp = tx.stamp();
+        let guard = if_match.guard(row.version);
+        if !subscriptions::add_purchased(tx.conn(), &id, seats.get(), limit, stamp, guard)? {
+            return Err(explain_lost_race(tx, &tenant_id, &id, &if_match, |p| p.buy(seats, limit)));
         }
-        audit::record(
-            conn,
-            &actor,
-            subscription_audit(&tenant_id, "subscription.seats_bought", &id, serde_json::json!({"seats": seats.get()})),
-            now,
-        )?;
-        render(&load(conn, &catalogue, &tenant_id, &id)?)
+        let details = serde_json::json!({"seats": seats.get()});
+        tx.audit(AuditAction::SubscriptionSeatsBought, Subject::in_tenant(&tenant_id, &id), details)?;
+        Ok(replayable(StatusCode::OK, &load(tx, &tenant_id, &id)?, None)?)
     })
     .await
 }
@@ -289,67 +258,68 @@ pub async fn buy_seats(
 pub async fn activate(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    id: String,
+    change: PoolChange,
     delta: i64,
-    if_match: IfMatch,
-) -> Result<SubscriptionRecord, ApiError> {
+) -> Result<Versioned<Subscription>, SubscriptionError> {
+    let PoolChange { tenant_id, subscription_id: id, if_match } = change;
     caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
-    let actor = Actor::from(caller);
-    let catalogue = state.catalogue.clone();
     state
-        .write(move |conn| {
-            let now = super::now();
-            let record = load(conn, &catalogue, &tenant_id, &id)?;
-            if_match.check(record.row.version)?;
-            record.pool()?.activate(delta).map_err(pool_error)?;
-            if !subscriptions::change_active(conn, &id, delta, time::to_db(now), if_match.guard(record.row.version))? {
-                return Err(explain_lost_race(conn, &catalogue, &tenant_id, &id, &if_match, |p| p.activate(delta)));
+        .transact(caller.into(), move |tx| {
+            let row = find::<SubscriptionError>(tx.conn(), &tenant_id, &id)?;
+            if_match.check(row.version)?;
+            row.pool().activate(delta)?;
+            let stamp = tx.stamp();
+            if !subscriptions::change_active(tx.conn(), &id, delta, stamp, if_match.guard(row.version))? {
+                return Err(explain_lost_race(tx, &tenant_id, &id, &if_match, |p| p.activate(delta)));
             }
-            let action = if delta > 0 { "subscription.seats_activated" } else { "subscription.seats_deactivated" };
-            audit::record(
-                conn,
-                &actor,
-                subscription_audit(&tenant_id, action, &id, serde_json::json!({"delta": delta})),
-                now,
-            )?;
-            load(conn, &catalogue, &tenant_id, &id)
+            let action = if delta > 0 {
+                AuditAction::SubscriptionSeatsActivated
+            } else {
+                AuditAction::SubscriptionSeatsDeactivated
+            };
+            tx.audit(action, Subject::in_tenant(&tenant_id, &id), serde_json::json!({"delta": delta}))?;
+            load(tx, &tenant_id, &id)
         })
         .await
 }
 
-/// The operator suspends (`to_active == false`) or reactivates a subscription.
+/// The operator suspends (`suspend == true`) or reactivates a subscription.
 pub async fn set_suspended(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    id: String,
+    change: PoolChange,
     suspend: bool,
-    if_match: IfMatch,
-) -> Result<SubscriptionRecord, ApiError> {
+) -> Result<Versioned<Subscription>, SubscriptionError> {
+    let PoolChange { tenant_id, subscription_id: id, if_match } = change;
     caller.require_operator()?;
-    let actor = Actor::from(caller);
-    let catalogue = state.catalogue.clone();
     state
-        .write(move |conn| {
-            let now = super::now();
-            let record = load(conn, &catalogue, &tenant_id, &id)?;
-            if_match.check(record.row.version)?;
+        .transact(caller.into(), move |tx| {
+            let row = find::<SubscriptionError>(tx.conn(), &tenant_id, &id)?;
+            if_match.check(row.version)?;
             let decide = |p: &LicensePool| if suspend { p.suspend() } else { p.reactivate() };
-            decide(&record.pool()?).map_err(pool_error)?;
-            let (from, to, action) = if suspend {
-                ("active", "suspended", "subscription.suspended")
-            } else {
-                ("suspended", "active", "subscription.reactivated")
-            };
-            if !subscriptions::change_status(conn, &id, from, to, time::to_db(now), if_match.guard(record.row.version))?
-            {
-                return Err(explain_lost_race(conn, &catalogue, &tenant_id, &id, &if_match, decide));
+            let next = decide(&row.pool())?;
+            let stamp = tx.stamp();
+            let guard = if_match.guard(row.version);
+            if !subscriptions::change_status(tx.conn(), &id, row.status, next.status, stamp, guard)? {
+                return Err(explain_lost_race(tx, &tenant_id, &id, &if_match, decide));
             }
-            audit::record(conn, &actor, subscription_audit(&tenant_id, action, &id, serde_json::json!({})), now)?;
-            load(conn, &catalogue, &tenant_id, &id)
+            let action =
+                if suspend { AuditAction::SubscriptionSuspended } else { AuditAction::SubscriptionReactivated };
+            tx.audit(action, Subject::in_tenant(&tenant_id, &id), serde_json::json!({}))?;
+            load(tx, &tenant_id, &id)
         })
         .await
+}
+
+/// A refused termination, with the people still holding licences named.
+fn refused_termination(tx: &mut Tx<'_>, id: &str, error: PoolError) -> SubscriptionError {
+    if !matches!(error, PoolError::StillAssigned { .. }) {
+        return error.into();
+    }
+    match subscriptions::holders(tx.conn(), id) {
+        Ok(holders) => SubscriptionError::HeldBy { error, holders },
+        Err(store) => store.into(),
+    }
 }
 
 /// Terminates a subscription. Refused while anyone holds one of its licences; the refusal
@@ -357,76 +327,41 @@ pub async fn set_suspended(
 pub async fn terminate(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    id: String,
-    if_match: IfMatch,
-) -> Result<SubscriptionRecord, ApiError> {
+    change: PoolChange,
+) -> Result<Versioned<Subscription>, SubscriptionError> {
+    let PoolChange { tenant_id, subscription_id: id, if_match } = change;
     caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
-    let actor = Actor::from(caller);
-    let catalogue = state.catalogue.clone();
     state
-        .write(move |conn| {
-            let now = super::now();
-            let record = load(conn, &catalogue, &tenant_id, &id)?;
-            if_match.check(record.row.version)?;
-            let refused = |conn: &mut DbConnection, error: PoolError| -> Result<ApiError, ApiError> {
-                let holders = subscriptions::holders(conn, &id)?;
-                let holders: Vec<_> = holders
-                    .into_iter()
-                    .map(|(user_id, sign_in, display_name)| serde_json::json!({"user_id": user_id, "sign_in": sign_in, "display_name": display_name}))
-                    .collect();
-                let problem = pool_error(error);
-                Ok(match problem.code() {
-                    ErrorCode::LicencesStillAssigned => problem.with_context(serde_json::json!({"holders": holders})),
-                    _ => problem,
-                })
-            };
-            if let Err(error) = record.pool()?.terminate() {
-                return Err(refused(conn, error)?);
+        .transact(caller.into(), move |tx| {
+            let row = find::<SubscriptionError>(tx.conn(), &tenant_id, &id)?;
+            if_match.check(row.version)?;
+            if let Err(error) = row.pool().terminate() {
+                return Err(refused_termination(tx, &id, error));
             }
-            if !subscriptions::terminate(conn, &id, time::to_db(now), if_match.guard(record.row.version))? {
-                let fresh = load(conn, &catalogue, &tenant_id, &id)?;
-                if_match.check(fresh.row.version)?;
-                return Err(match fresh.pool()?.terminate() {
-                    Err(error) => refused(conn, error)?,
-                    Ok(_) => ApiError::new(ErrorCode::ConcurrentUpdate, "the subscription changed at the same time; try again"),
+            let stamp = tx.stamp();
+            if !subscriptions::terminate(tx.conn(), &id, stamp, if_match.guard(row.version))? {
+                return Err(match explain_lost_race(tx, &tenant_id, &id, &if_match, LicensePool::terminate) {
+                    SubscriptionError::Pool(error) => refused_termination(tx, &id, error),
+                    other => other,
                 });
             }
-            audit::record(conn, &actor, subscription_audit(&tenant_id, "subscription.terminated", &id, serde_json::json!({"plan": record.plan.code})), now)?;
-            load(conn, &catalogue, &tenant_id, &id)
+            let details = serde_json::json!({"plan": row.plan_code});
+            tx.audit(AuditAction::SubscriptionTerminated, Subject::in_tenant(&tenant_id, &id), details)?;
+            load(tx, &tenant_id, &id)
         })
         .await
 }
 
-/// One line of the licence summary: a plan's seats across the tenant's live subscriptions.
-pub struct PlanSeats {
-    pub plan: Plan,
-    pub purchased: i64,
-    pub active: i64,
-    pub assigned: i64,
-}
-
-pub async fn summary(state: &AppState, caller: &SignedIn, tenant_id: String) -> Result<Vec<PlanSeats>, ApiError> {
+pub async fn summary(state: &AppState, caller: &SignedIn, tenant_id: String) -> Result<SummaryView, SubscriptionError> {
     caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
-    let catalogue = state.catalogue.clone();
     state
-        .read(move |conn| {
-            ensure_tenant(conn, &tenant_id)?;
-            let rows = subscriptions::live_in_tenant(conn, &tenant_id)?;
-            let mut lines: Vec<PlanSeats> = Vec::new();
-            for plan in &catalogue {
-                let mine: Vec<&SubscriptionRow> = rows.iter().filter(|row| row.plan_code == plan.code).collect();
-                if mine.is_empty() {
-                    continue;
-                }
-                lines.push(PlanSeats {
-                    plan: plan.clone(),
-                    purchased: mine.iter().map(|r| r.purchased).sum(),
-                    active: mine.iter().map(|r| r.active).sum(),
-                    assigned: mine.iter().map(|r| r.assigned).sum(),
-                });
-            }
-            Ok(lines)
+        .read(move |conn, catalogue| {
+            require_tenant::<SubscriptionError>(conn, &tenant_id)?;
+            let pools: Vec<(String, LicensePool)> = subscriptions::live_in_tenant(conn, &tenant_id)?
+                .into_iter()
+                .map(|row| (row.plan_code.clone(), row.pool()))
+                .collect();
+            Ok(SummaryView::from(&LicenseSummary::of(catalogue.plans(), &pools)))
         })
         .await
 }

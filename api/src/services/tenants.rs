@@ -1,26 +1,43 @@
 //! Customer tenants: created by an operator together with their first cloud manager.
 
+use tenantry_domain::audit::AuditAction;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::tenant::{TenantName, TenantSlug};
-use tenantry_domain::user::DisplayName;
-use tenantry_domain::{AdminRole, DomainName, EmailAddress};
-use tenantry_persistence::tenants::{self, NewTenant, TenantFilter, TenantRow};
-use tenantry_persistence::users::{self, NewUser, KIND_MEMBER};
-use tenantry_persistence::{time, DbConnection, StoreError};
+use tenantry_domain::user::{DisplayName, UserKind};
+use tenantry_domain::{AdminRole, DomainName, EmailAddress, RoleSet};
+use tenantry_persistence::tenants::{self, NewTenant, TenantFilter};
+use tenantry_persistence::users::{self, NewUser};
+use tenantry_persistence::{DbConnection, StoreError};
 
-use super::audit::{self, Actor, Change};
 use super::messages::{self, Recipient};
-use super::users::UserRecord;
-use crate::auth::{passwords, SignedIn};
-use crate::etag::IfMatch;
+use super::users::{self as people, SignInTaken};
+use super::NotFound;
+use crate::auth::{passwords, AccessDenied, SignedIn};
+use crate::etag::{IfMatch, PreconditionFailed};
+use crate::ids::new_id;
 use crate::pagination::PageRequest;
-use crate::problem::{ApiError, ErrorCode};
-use crate::state::AppState;
+use crate::state::{AppState, HashingError};
+use crate::unit_of_work::Subject;
+use crate::views::tenant::{CreatedTenant, Tenant};
+use crate::views::{Page, Versioned};
 
-/// A tenant with its verified domains.
-pub struct TenantRecord {
-    pub row: TenantRow,
-    pub domains: Vec<String>,
+/// Why a tenant use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TenantError {
+    #[error(transparent)]
+    Access(#[from] AccessDenied),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    #[error("the slug `{slug}` (domain {domain}) is taken")]
+    SlugTaken { slug: String, domain: String },
+    #[error(transparent)]
+    SignInTaken(#[from] SignInTaken),
+    #[error(transparent)]
+    Stale(#[from] PreconditionFailed),
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 pub struct NewTenantInput {
@@ -36,10 +53,10 @@ pub struct NewManagerInput {
     pub contact_email: EmailAddress,
 }
 
-fn load(conn: &mut DbConnection, id: &str) -> Result<TenantRecord, ApiError> {
-    let row = tenants::find(conn, id)?.ok_or_else(|| ApiError::not_found("tenant"))?;
+fn load(conn: &mut DbConnection, id: &str) -> Result<Versioned<Tenant>, TenantError> {
+    let row = tenants::find(conn, id)?.ok_or(NotFound("tenant"))?;
     let domains = tenants::verified_domains(conn, id)?;
-    Ok(TenantRecord { row, domains })
+    Ok(Versioned { view: Tenant::new(&row, domains), version: row.version })
 }
 
 /// Creates the tenant, its initial domain and its cloud manager, who is sent sign-in details.
@@ -47,93 +64,74 @@ pub async fn create(
     state: &AppState,
     caller: &SignedIn,
     input: NewTenantInput,
-) -> Result<(TenantRecord, UserRecord), ApiError> {
+) -> Result<Versioned<CreatedTenant>, TenantError> {
     caller.require_operator()?;
     let temporary = passwords::temporary();
-    let hash = AppState::compute({
-        let temporary = temporary.clone();
-        move || passwords::hash(&temporary).map_err(ApiError::internal)
-    })
-    .await?;
-    let actor = Actor::from(caller);
-    let config = state.config.clone();
+    let hash = state.hash_password(temporary.clone()).await?;
     state
-        .write(move |conn| {
-            let now = super::now();
-            let tenant_id = super::new_id();
-            let manager_id = super::new_id();
+        .transact(caller.into(), move |tx| {
+            let tenant_id = new_id();
+            let manager_id = new_id();
             let tenant = NewTenant {
                 id: &tenant_id,
                 name: input.name.as_str(),
                 slug: input.slug.as_str(),
                 initial_domain: input.initial_domain.as_str(),
-                created_at: time::to_db(now),
-                updated_at: time::to_db(now),
+                created_at: tx.stamp(),
+                updated_at: tx.stamp(),
             };
-            tenants::insert(conn, &tenant, &super::new_id()).map_err(|e| match e {
-                StoreError::UniqueViolation { .. } => ApiError::new(
-                    ErrorCode::SlugTaken,
-                    format!("the slug `{}` (domain {}) is taken", input.slug.as_str(), input.initial_domain),
-                ),
+            tenants::insert(tx.conn(), &tenant, &new_id()).map_err(|e| match e {
+                StoreError::UniqueViolation { .. } => TenantError::SlugTaken {
+                    slug: input.slug.as_str().to_owned(),
+                    domain: input.initial_domain.to_string(),
+                },
                 other => other.into(),
             })?;
             let sign_in = input.manager.sign_in.to_string();
             let contact = input.manager.contact_email.to_string();
-            users::insert(
-                conn,
-                &NewUser {
-                    id: &manager_id,
-                    tenant_id: Some(&tenant_id),
-                    kind: KIND_MEMBER,
-                    sign_in: &sign_in,
-                    display_name: input.manager.display_name.as_str(),
-                    contact_email: Some(&contact),
-                    password_hash: &hash,
-                    must_change_password: true,
-                    created_at: time::to_db(now),
-                    updated_at: time::to_db(now),
-                },
-            )
-            .map_err(|e| match e {
-                StoreError::UniqueViolation { .. } => {
-                    ApiError::new(ErrorCode::SignInTaken, format!("the sign-in address {sign_in} is taken"))
-                }
-                other => other.into(),
-            })?;
-            let role = AdminRole::CloudManager.as_str();
-            users::replace_roles(conn, &tenant_id, &manager_id, &[role])?;
+            let manager = NewUser {
+                id: &manager_id,
+                tenant_id: Some(&tenant_id),
+                kind: UserKind::Member.as_str(),
+                sign_in: &sign_in,
+                display_name: input.manager.display_name.as_str(),
+                contact_email: Some(&contact),
+                password_hash: &hash,
+                must_change_password: true,
+                created_at: tx.stamp(),
+                updated_at: tx.stamp(),
+            };
+            users::insert(tx.conn(), &manager).map_err(SignInTaken::or_store::<TenantError>(&sign_in))?;
+            let roles = RoleSet::new([AdminRole::CloudManager]);
+            users::replace_roles(tx.conn(), &tenant_id, &manager_id, &roles)?;
             let recipient = Recipient {
                 contact_email: &contact,
                 display_name: input.manager.display_name.as_str(),
                 sign_in: &sign_in,
             };
-            messages::account_created(conn, &config, &recipient, &temporary, &[role], now)?;
-            audit::record(
-                conn,
-                &actor,
-                Change {
-                    tenant_id: Some(&tenant_id),
-                    action: "tenant.created",
-                    target_type: "tenant",
-                    target_id: &tenant_id,
-                    details: serde_json::json!({
-                        "name": input.name.as_str(),
-                        "slug": input.slug.as_str(),
-                        "cloud_manager_id": manager_id,
-                    }),
-                },
-                now,
+            tx.send(messages::account_created(&recipient, &temporary, &roles, tx.public_url()))?;
+            tx.audit(
+                AuditAction::TenantCreated,
+                Subject::in_tenant(&tenant_id, &tenant_id),
+                serde_json::json!({
+                    "name": input.name.as_str(),
+                    "slug": input.slug.as_str(),
+                    "cloud_manager_id": manager_id,
+                }),
             )?;
-            let tenant = load(conn, &tenant_id)?;
-            let manager = super::users::load(conn, &tenant_id, &manager_id)?;
-            Ok((tenant, manager))
+            let tenant = load(tx.conn(), &tenant_id)?;
+            let cloud_manager = people::load::<TenantError>(tx, &tenant_id, &manager_id)?;
+            Ok(Versioned {
+                view: CreatedTenant { tenant: tenant.view, cloud_manager: cloud_manager.view },
+                version: tenant.version,
+            })
         })
         .await
 }
 
-pub async fn get(state: &AppState, caller: &SignedIn, tenant_id: String) -> Result<TenantRecord, ApiError> {
+pub async fn get(state: &AppState, caller: &SignedIn, tenant_id: String) -> Result<Versioned<Tenant>, TenantError> {
     caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
-    state.read(move |conn| load(conn, &tenant_id)).await
+    state.read(move |conn, _| load(conn, &tenant_id)).await
 }
 
 pub struct TenantQuery {
@@ -142,26 +140,22 @@ pub struct TenantQuery {
     pub page: PageRequest,
 }
 
-pub async fn list(
-    state: &AppState,
-    caller: &SignedIn,
-    query: TenantQuery,
-) -> Result<(Vec<TenantRecord>, Option<String>), ApiError> {
+pub async fn list(state: &AppState, caller: &SignedIn, query: TenantQuery) -> Result<Page<Tenant>, TenantError> {
     caller.require_operator()?;
     state
-        .read(move |conn| {
+        .read(move |conn, _| {
             let filter = TenantFilter {
                 name_contains: query.name_contains.as_deref(),
                 domain_prefix: query.domain_prefix.as_deref(),
             };
             let rows = tenants::list(conn, &filter, query.page.after.as_deref(), query.page.fetch_limit())?;
-            let (rows, next) = query.page.finish(rows, |row| row.id.as_str());
-            let mut records = Vec::with_capacity(rows.len());
+            let (rows, next_cursor) = query.page.finish(rows, |row| row.id.as_str());
+            let mut items = Vec::with_capacity(rows.len());
             for row in rows {
                 let domains = tenants::verified_domains(conn, &row.id)?;
-                records.push(TenantRecord { row, domains });
+                items.push(Tenant::new(&row, domains));
             }
-            Ok((records, next))
+            Ok(Page { items, next_cursor })
         })
         .await
 }
@@ -173,31 +167,23 @@ pub async fn rename(
     tenant_id: String,
     name: Option<TenantName>,
     if_match: IfMatch,
-) -> Result<TenantRecord, ApiError> {
+) -> Result<Versioned<Tenant>, TenantError> {
     caller.require_operator()?;
-    let actor = Actor::from(caller);
     state
-        .write(move |conn| {
-            let now = super::now();
-            let current = load(conn, &tenant_id)?;
-            if_match.check(current.row.version)?;
+        .transact(caller.into(), move |tx| {
+            let current = load(tx.conn(), &tenant_id)?;
+            if_match.check(current.version)?;
             let Some(name) = name else { return Ok(current) };
-            if !tenants::rename(conn, &tenant_id, name.as_str(), current.row.version, time::to_db(now))? {
-                return Err(ApiError::precondition_failed());
+            let stamp = tx.stamp();
+            if !tenants::rename(tx.conn(), &tenant_id, name.as_str(), current.version, stamp)? {
+                return Err(PreconditionFailed.into());
             }
-            audit::record(
-                conn,
-                &actor,
-                Change {
-                    tenant_id: Some(&tenant_id),
-                    action: "tenant.renamed",
-                    target_type: "tenant",
-                    target_id: &tenant_id,
-                    details: serde_json::json!({"from": current.row.name, "to": name.as_str()}),
-                },
-                now,
+            tx.audit(
+                AuditAction::TenantRenamed,
+                Subject::in_tenant(&tenant_id, &tenant_id),
+                serde_json::json!({"from": current.view.name, "to": name.as_str()}),
             )?;
-            load(conn, &tenant_id)
+            load(tx.conn(), &tenant_id)
         })
         .await
 }

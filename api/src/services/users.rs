@@ -2,96 +2,140 @@
 //! cloud manager or a global admin; passwords reset according to the permission matrix.
 
 use std::collections::HashMap;
+
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::catalogue::Catalogue;
+use tenantry_domain::licence::Licence;
 use tenantry_domain::permissions::{self, Action, Target};
-use tenantry_domain::roles::{self, RoleChange};
-use tenantry_domain::user::DisplayName;
+use tenantry_domain::roles::{self, RoleChange, RoleChangeError};
+use tenantry_domain::user::{self, DisplayName, NewPersonError, PasswordResetError, UserKind};
 use tenantry_domain::{AdminRole, EmailAddress, Password, RoleSet};
-use tenantry_persistence::users::{self, NewUser, ProfileChanges, UserRow, KIND_MEMBER};
+use tenantry_persistence::subscriptions;
+use tenantry_persistence::tenants;
+use tenantry_persistence::users::{self, NewUser, ProfileChanges, UserRow};
+use tenantry_persistence::{DbConnection, StoreError};
 
-use tenantry_persistence::subscriptions::{self, AssignmentRow};
-use tenantry_persistence::{tenants, time, DbConnection, StoreError};
-
-use super::audit::{self, Actor, Change};
 use super::messages::{self, Recipient};
-use crate::auth::{passwords, SignedIn};
-use crate::etag::IfMatch;
+use super::{require_tenant, NotFound};
+use crate::auth::{passwords, AccessDenied, SignedIn};
+use crate::etag::{IfMatch, PreconditionFailed};
+use crate::ids::new_id;
 use crate::pagination::PageRequest;
-use crate::problem::{ApiError, ErrorCode};
-use crate::state::AppState;
+use crate::state::{AppState, HashingError};
+use crate::unit_of_work::{Subject, Tx};
+use crate::views::user::{PasswordResetResponse, User};
+use crate::views::{Page, Versioned};
 
-/// A person with their roles and licences.
-pub struct UserRecord {
-    pub row: UserRow,
-    pub roles: Vec<String>,
-    pub licences: Vec<AssignmentRow>,
+/// Why a use case about people did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error(transparent)]
+    Access(#[from] AccessDenied),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    #[error(transparent)]
+    SignInTaken(#[from] SignInTaken),
+    #[error("{domain} is not a verified domain of this tenant")]
+    DomainNotVerified { domain: String, verified_domains: Vec<String> },
+    #[error(transparent)]
+    NewPerson(#[from] NewPersonError),
+    #[error(transparent)]
+    Roles(#[from] RoleChangeError),
+    #[error(transparent)]
+    PasswordReset(#[from] PasswordResetError),
+    #[error(transparent)]
+    Stale(#[from] PreconditionFailed),
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-impl UserRecord {
-    pub fn role_set(&self) -> Result<RoleSet, ApiError> {
-        role_set(&self.roles)
+/// A sign-in address someone else already has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the sign-in address {0} is taken")]
+pub struct SignInTaken(pub String);
+
+impl SignInTaken {
+    /// Reads a unique violation on inserting or renaming a person as this address being taken.
+    pub fn or_store<E>(sign_in: &str) -> impl Fn(StoreError) -> E + '_
+    where
+        E: From<SignInTaken> + From<StoreError>,
+    {
+        move |error| match error {
+            StoreError::UniqueViolation { .. } => SignInTaken(sign_in.to_owned()).into(),
+            other => other.into(),
+        }
     }
 }
 
-fn role_set(roles: &[String]) -> Result<RoleSet, ApiError> {
-    let parsed = roles
-        .iter()
-        .map(|role| role.parse::<AdminRole>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
-    Ok(RoleSet::new(parsed))
+/// A person of the tenant, as stored, with their roles and licences.
+struct Person {
+    row: UserRow,
+    roles: RoleSet,
+    licences: Vec<Licence>,
+}
+
+impl Person {
+    fn view(&self, catalogue: &Catalogue) -> Result<Versioned<User>, StoreError> {
+        let view = User::new(&self.row, &self.roles, &self.licences, catalogue)?;
+        Ok(Versioned { view, version: self.row.version })
+    }
+
+    fn recipient(&self) -> Option<Recipient<'_>> {
+        Some(Recipient {
+            contact_email: self.row.contact_email.as_deref()?,
+            display_name: &self.row.display_name,
+            sign_in: &self.row.sign_in,
+        })
+    }
 }
 
 /// A member of `tenant_id`, or 404: people of other tenants do not exist from here.
-pub fn load(conn: &mut DbConnection, tenant_id: &str, user_id: &str) -> Result<UserRecord, ApiError> {
-    let row = users::find_in_tenant(conn, tenant_id, user_id)?.ok_or_else(|| ApiError::not_found("user"))?;
+fn find<E>(conn: &mut DbConnection, tenant_id: &str, user_id: &str) -> Result<Person, E>
+where
+    E: From<NotFound> + From<StoreError>,
+{
+    let row = users::find_in_tenant(conn, tenant_id, user_id)?.ok_or(NotFound("user"))?;
     let roles = users::roles_of(conn, user_id)?;
-    let licences = subscriptions::assignments_of(conn, &[user_id.to_owned()])?;
-    Ok(UserRecord { row, roles, licences })
+    let licences = subscriptions::assignments_of(conn, &[user_id.to_owned()])?.iter().map(|a| a.licence()).collect();
+    Ok(Person { row, roles, licences })
 }
 
-/// Operators see every tenant, so for them a missing tenant must still be a 404.
-fn ensure_tenant(conn: &mut DbConnection, tenant_id: &str) -> Result<(), ApiError> {
-    tenants::find(conn, tenant_id)?.map(|_| ()).ok_or_else(|| ApiError::not_found("tenant"))
+/// A member of `tenant_id` as clients see them, or 404.
+pub fn load<E>(tx: &mut Tx<'_>, tenant_id: &str, user_id: &str) -> Result<Versioned<User>, E>
+where
+    E: From<NotFound> + From<StoreError>,
+{
+    let catalogue = tx.catalogue();
+    Ok(find::<E>(tx.conn(), tenant_id, user_id)?.view(catalogue)?)
 }
 
-/// Like [`ensure_tenant`], and holds the tenant's lock until commit: for changes whose rules
+/// Like [`require_tenant`], and holds the tenant's lock until commit: for changes whose rules
 /// count the tenant's admins, so two of them cannot both pass the count.
-fn lock_tenant(conn: &mut DbConnection, tenant_id: &str) -> Result<(), ApiError> {
+fn lock_tenant(conn: &mut DbConnection, tenant_id: &str) -> Result<(), UserError> {
     if tenants::lock(conn, tenant_id)? {
         Ok(())
     } else {
-        Err(ApiError::not_found("tenant"))
-    }
-}
-
-fn sign_in_taken(sign_in: &str) -> impl Fn(StoreError) -> ApiError + '_ {
-    move |e| match e {
-        StoreError::UniqueViolation { .. } => {
-            ApiError::new(ErrorCode::SignInTaken, format!("the sign-in address {sign_in} is taken"))
-        }
-        other => other.into(),
+        Err(NotFound("tenant").into())
     }
 }
 
 /// A sign-in address must be in one of the tenant's verified domains.
-fn check_sign_in_domain(conn: &mut DbConnection, tenant_id: &str, sign_in: &EmailAddress) -> Result<(), ApiError> {
+fn check_sign_in_domain(conn: &mut DbConnection, tenant_id: &str, sign_in: &EmailAddress) -> Result<(), UserError> {
     if tenants::has_verified_domain(conn, tenant_id, sign_in.domain().as_str())? {
         return Ok(());
     }
-    let domains = tenants::verified_domains(conn, tenant_id)?;
-    Err(ApiError::new(
-        ErrorCode::DomainNotVerified,
-        format!("{} is not a verified domain of this tenant", sign_in.domain()),
-    )
-    .with_context(serde_json::json!({ "verified_domains": domains })))
-}
-
-fn user_audit<'a>(tenant_id: &'a str, action: &'a str, user_id: &'a str, details: serde_json::Value) -> Change<'a> {
-    Change { tenant_id: Some(tenant_id), action, target_type: "user", target_id: user_id, details }
+    let verified_domains = tenants::verified_domains(conn, tenant_id)?;
+    Err(UserError::DomainNotVerified { domain: sign_in.domain().to_string(), verified_domains })
 }
 
 fn role_names(roles: &RoleSet) -> Vec<&'static str> {
     roles.iter().map(AdminRole::as_str).collect()
+}
+
+fn other_global_admins(tx: &mut Tx<'_>, tenant_id: &str, user_id: &str) -> Result<u64, StoreError> {
+    users::count_with_role_except(tx.conn(), tenant_id, AdminRole::GlobalAdmin, user_id)
 }
 
 pub struct NewUserInput {
@@ -110,71 +154,59 @@ pub async fn create(
     caller: &SignedIn,
     tenant_id: String,
     input: NewUserInput,
-) -> Result<UserRecord, ApiError> {
+) -> Result<Versioned<User>, UserError> {
     let action = if input.roles.is_admin() { Action::DesignateAdmins } else { Action::ManageUsers };
     caller.authorize(&tenant_id, action, Target::Tenant)?;
-    if input.roles.is_admin() && input.contact_email.is_none() {
-        return Err(ApiError::new(
-            ErrorCode::ContactEmailRequired,
-            "an administrator needs a personal contact email to receive their sign-in details",
-        ));
-    }
-    if input.password.is_none() && input.contact_email.is_none() {
-        return Err(ApiError::new(
-            ErrorCode::ContactEmailRequired,
-            "give a password or a contact email where a temporary password can be sent",
-        ));
-    }
-    let temporary = input.password.is_none().then(passwords::temporary);
-    let hash = {
-        let secret =
-            input.password.as_ref().map_or_else(|| temporary.clone().unwrap_or_default(), |p| p.expose().to_owned());
-        AppState::compute(move || passwords::hash(&secret).map_err(ApiError::internal)).await?
+    user::check_new_person(&input.roles, input.contact_email.is_some(), input.password.is_some())?;
+    let (secret, temporary) = match &input.password {
+        Some(password) => (password.expose().to_owned(), None),
+        None => {
+            let temporary = passwords::temporary();
+            (temporary.clone(), Some(temporary))
+        }
     };
-    let actor = Actor::from(caller);
-    let config = state.config.clone();
+    let hash = state.hash_password(secret).await?;
     state
-        .write(move |conn| {
-            let now = super::now();
-            ensure_tenant(conn, &tenant_id)?;
-            check_sign_in_domain(conn, &tenant_id, &input.sign_in)?;
-            let id = super::new_id();
+        .transact(caller.into(), move |tx| {
+            require_tenant::<UserError>(tx.conn(), &tenant_id)?;
+            check_sign_in_domain(tx.conn(), &tenant_id, &input.sign_in)?;
+            let id = new_id();
             let sign_in = input.sign_in.to_string();
             let contact = input.contact_email.as_ref().map(ToString::to_string);
-            users::insert(
-                conn,
-                &NewUser {
-                    id: &id,
-                    tenant_id: Some(&tenant_id),
-                    kind: KIND_MEMBER,
-                    sign_in: &sign_in,
-                    display_name: input.display_name.as_str(),
-                    contact_email: contact.as_deref(),
-                    password_hash: &hash,
-                    must_change_password: temporary.is_some(),
-                    created_at: time::to_db(now),
-                    updated_at: time::to_db(now),
-                },
-            )
-            .map_err(sign_in_taken(&sign_in))?;
-            let roles = role_names(&input.roles);
-            users::replace_roles(conn, &tenant_id, &id, &roles)?;
+            let person = NewUser {
+                id: &id,
+                tenant_id: Some(&tenant_id),
+                kind: UserKind::Member.as_str(),
+                sign_in: &sign_in,
+                display_name: input.display_name.as_str(),
+                contact_email: contact.as_deref(),
+                password_hash: &hash,
+                must_change_password: temporary.is_some(),
+                created_at: tx.stamp(),
+                updated_at: tx.stamp(),
+            };
+            users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<UserError>(&sign_in))?;
+            users::replace_roles(tx.conn(), &tenant_id, &id, &input.roles)?;
             if let Some(contact) = contact.as_deref() {
-                let recipient =
+                let to =
                     Recipient { contact_email: contact, display_name: input.display_name.as_str(), sign_in: &sign_in };
-                match temporary.as_deref() {
-                    Some(temporary) => messages::account_created(conn, &config, &recipient, temporary, &roles, now)?,
-                    None if !roles.is_empty() => messages::roles_designated(conn, &config, &recipient, &roles, now)?,
-                    None => {}
+                let message = match temporary.as_deref() {
+                    Some(temporary) => Some(messages::account_created(&to, temporary, &input.roles, tx.public_url())),
+                    None if input.roles.is_admin() => {
+                        Some(messages::roles_designated(&to, &input.roles, tx.public_url()))
+                    }
+                    None => None,
+                };
+                if let Some(message) = message {
+                    tx.send(message)?;
                 }
             }
-            audit::record(
-                conn,
-                &actor,
-                user_audit(&tenant_id, "user.created", &id, serde_json::json!({"sign_in": sign_in, "roles": roles})),
-                now,
+            tx.audit(
+                AuditAction::UserCreated,
+                Subject::in_tenant(&tenant_id, &id),
+                serde_json::json!({"sign_in": sign_in, "roles": role_names(&input.roles)}),
             )?;
-            load(conn, &tenant_id, &id)
+            load(tx, &tenant_id, &id)
         })
         .await
 }
@@ -185,30 +217,34 @@ pub async fn list(
     tenant_id: String,
     search: Option<String>,
     page: PageRequest,
-) -> Result<(Vec<UserRecord>, Option<String>), ApiError> {
+) -> Result<Page<User>, UserError> {
     caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state
-        .read(move |conn| {
-            ensure_tenant(conn, &tenant_id)?;
+        .read(move |conn, catalogue| {
+            require_tenant::<UserError>(conn, &tenant_id)?;
             let search = search.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
             let rows =
                 users::list_in_tenant(conn, &tenant_id, search.as_deref(), page.after.as_deref(), page.fetch_limit())?;
-            let (rows, next) = page.finish(rows, |row| row.id.as_str());
+            let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
             let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
             let mut roles = users::roles_of_many(conn, &ids)?;
-            let mut licences: HashMap<String, Vec<AssignmentRow>> = HashMap::new();
-            for licence in subscriptions::assignments_of(conn, &ids)? {
-                licences.entry(licence.user_id.clone()).or_default().push(licence);
+            let mut licences: HashMap<String, Vec<Licence>> = HashMap::new();
+            for assignment in subscriptions::assignments_of(conn, &ids)? {
+                licences.entry(assignment.user_id.clone()).or_default().push(assignment.licence());
             }
-            let records = rows
+            let items = rows
                 .into_iter()
-                .map(|row| UserRecord {
-                    roles: roles.remove(&row.id).unwrap_or_default(),
-                    licences: licences.remove(&row.id).unwrap_or_default(),
-                    row,
+                .map(|row| {
+                    // Absent from the maps means none: no roles, no licences.
+                    let person = Person {
+                        roles: roles.remove(&row.id).unwrap_or_default(),
+                        licences: licences.remove(&row.id).unwrap_or_default(),
+                        row,
+                    };
+                    User::new(&person.row, &person.roles, &person.licences, catalogue)
                 })
-                .collect();
-            Ok((records, next))
+                .collect::<Result<_, _>>()?;
+            Ok(Page { items, next_cursor })
         })
         .await
 }
@@ -218,17 +254,16 @@ pub async fn get(
     caller: &SignedIn,
     tenant_id: String,
     user_id: String,
-) -> Result<UserRecord, ApiError> {
+) -> Result<Versioned<User>, UserError> {
     caller.ensure_visible(&tenant_id)?;
     let caller = caller.clone();
     state
-        .read(move |conn| {
-            ensure_tenant(conn, &tenant_id)?;
-            let record = load(conn, &tenant_id, &user_id)?;
-            let roles = record.role_set()?;
-            let target = Target::Person { is_caller: record.row.id == caller.user_id, roles: &roles };
+        .read(move |conn, catalogue| {
+            require_tenant::<UserError>(conn, &tenant_id)?;
+            let person = find::<UserError>(conn, &tenant_id, &user_id)?;
+            let target = Target::Person { is_caller: person.row.id == caller.user_id, roles: &person.roles };
             caller.authorize(&tenant_id, Action::ReadTenant, target)?;
-            Ok(record)
+            Ok(person.view(catalogue)?)
         })
         .await
 }
@@ -247,23 +282,18 @@ pub async fn update(
     user_id: String,
     changes: UserChanges,
     if_match: IfMatch,
-) -> Result<UserRecord, ApiError> {
+) -> Result<Versioned<User>, UserError> {
     caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
-    let actor = Actor::from(caller);
     state
-        .write(move |conn| {
-            let now = super::now();
-            ensure_tenant(conn, &tenant_id)?;
-            let current = load(conn, &tenant_id, &user_id)?;
+        .transact(caller.into(), move |tx| {
+            require_tenant::<UserError>(tx.conn(), &tenant_id)?;
+            let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;
             if let Some(sign_in) = &changes.sign_in {
-                check_sign_in_domain(conn, &tenant_id, sign_in)?;
+                check_sign_in_domain(tx.conn(), &tenant_id, sign_in)?;
             }
-            if matches!(changes.contact_email, Some(None)) && current.role_set()?.is_admin() {
-                return Err(ApiError::new(
-                    ErrorCode::ContactEmailRequired,
-                    "an administrator must keep a personal contact email; remove their roles first",
-                ));
+            if matches!(changes.contact_email, Some(None)) {
+                roles::check_contact_email_removal(&current.roles)?;
             }
             let sign_in = changes.sign_in.as_ref().map(ToString::to_string);
             let contact = changes.contact_email.as_ref().map(|c| c.as_ref().map(ToString::to_string));
@@ -272,16 +302,6 @@ pub async fn update(
                 contact_email: contact.as_ref().map(Option::as_deref),
                 sign_in: sign_in.as_deref(),
             };
-            let nothing_to_change =
-                profile.display_name.is_none() && profile.contact_email.is_none() && profile.sign_in.is_none();
-            if nothing_to_change {
-                return Ok(current);
-            }
-            let updated = users::update_profile(conn, &user_id, &profile, current.row.version, time::to_db(now))
-                .map_err(sign_in_taken(sign_in.as_deref().unwrap_or("")))?;
-            if !updated {
-                return Err(ApiError::precondition_failed());
-            }
             let fields: Vec<&str> = [
                 profile.display_name.map(|_| "display_name"),
                 profile.contact_email.map(|_| "contact_email"),
@@ -290,13 +310,20 @@ pub async fn update(
             .into_iter()
             .flatten()
             .collect();
-            audit::record(
-                conn,
-                &actor,
-                user_audit(&tenant_id, "user.updated", &user_id, serde_json::json!({"fields": fields})),
-                now,
+            if fields.is_empty() {
+                return Ok(current.view(tx.catalogue())?);
+            }
+            let stamp = tx.stamp();
+            let taken = SignInTaken::or_store::<UserError>(sign_in.as_deref().unwrap_or(&current.row.sign_in));
+            if !users::update_profile(tx.conn(), &user_id, &profile, current.row.version, stamp).map_err(taken)? {
+                return Err(PreconditionFailed.into());
+            }
+            tx.audit(
+                AuditAction::UserUpdated,
+                Subject::in_tenant(&tenant_id, &user_id),
+                serde_json::json!({"fields": fields}),
             )?;
-            load(conn, &tenant_id, &user_id)
+            load(tx, &tenant_id, &user_id)
         })
         .await
 }
@@ -307,47 +334,35 @@ pub async fn delete(
     tenant_id: String,
     user_id: String,
     if_match: IfMatch,
-) -> Result<(), ApiError> {
+) -> Result<(), UserError> {
     caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
-    let actor = Actor::from(caller);
     state
-        .write(move |conn| {
-            let now = super::now();
-            lock_tenant(conn, &tenant_id)?;
-            let current = load(conn, &tenant_id, &user_id)?;
+        .transact(caller.into(), move |tx| {
+            lock_tenant(tx.conn(), &tenant_id)?;
+            let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;
-            let others = users::count_with_role_except(conn, &tenant_id, AdminRole::GlobalAdmin.as_str(), &user_id)?;
-            roles::check_removal(&current.role_set()?, others)
-                .map_err(|e| ApiError::new(ErrorCode::LastGlobalAdmin, e.to_string()))?;
-            // Their licences go back to the pools they came from.
-            // Only a licence this transaction actually removed frees a seat: one removed by a
-            // concurrent request has already given its seat back.
+            let others = other_global_admins(tx, &tenant_id, &user_id)?;
+            roles::check_removal(&current.roles, others)?;
+            // Their licences go back to the pools they came from. Only a licence this
+            // transaction actually removed frees a seat: one removed by a concurrent request
+            // has already given its seat back.
+            let stamp = tx.stamp();
             for licence in &current.licences {
-                if subscriptions::delete_assignment(conn, &licence.subscription_id, &user_id)?
-                    && !subscriptions::release_seat(conn, &licence.subscription_id, time::to_db(now))?
+                if subscriptions::delete_assignment(tx.conn(), &licence.subscription_id, &user_id)?
+                    && !subscriptions::release_seat(tx.conn(), &licence.subscription_id, stamp)?
                 {
-                    return Err(ApiError::internal(format!(
-                        "pool {} counted no seat for a licence",
-                        licence.subscription_id
-                    )));
+                    let pool = &licence.subscription_id;
+                    return Err(StoreError::Corrupt(format!("pool {pool} counted no seat for a licence")).into());
                 }
             }
-            if !users::delete(conn, &user_id, if_match.guard(current.row.version))? {
-                return Err(ApiError::precondition_failed());
+            if !users::delete(tx.conn(), &user_id, if_match.guard(current.row.version))? {
+                return Err(PreconditionFailed.into());
             }
-            audit::record(
-                conn,
-                &actor,
-                user_audit(
-                    &tenant_id,
-                    "user.deleted",
-                    &user_id,
-                    serde_json::json!({
-                        "sign_in": current.row.sign_in,
-                        "licences_released": current.licences.iter().map(|l| &l.subscription_id).collect::<Vec<_>>(),
-                    }),
-                ),
-                now,
+            let released: Vec<&str> = current.licences.iter().map(|l| l.subscription_id.as_str()).collect();
+            tx.audit(
+                AuditAction::UserDeleted,
+                Subject::in_tenant(&tenant_id, &user_id),
+                serde_json::json!({"sign_in": current.row.sign_in, "licences_released": released}),
             )?;
             Ok(())
         })
@@ -362,122 +377,71 @@ pub async fn set_roles(
     user_id: String,
     roles: RoleSet,
     if_match: IfMatch,
-) -> Result<UserRecord, ApiError> {
+) -> Result<Versioned<User>, UserError> {
     caller.authorize(&tenant_id, Action::DesignateAdmins, Target::Tenant)?;
-    let actor = Actor::from(caller);
-    let config = state.config.clone();
     state
-        .write(move |conn| {
-            let now = super::now();
-            lock_tenant(conn, &tenant_id)?;
-            let current = load(conn, &tenant_id, &user_id)?;
+        .transact(caller.into(), move |tx| {
+            lock_tenant(tx.conn(), &tenant_id)?;
+            let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;
-            let before = current.role_set()?;
-            let others = users::count_with_role_except(conn, &tenant_id, AdminRole::GlobalAdmin.as_str(), &user_id)?;
             let change = RoleChange {
-                before: &before,
+                before: &current.roles,
                 after: &roles,
                 has_contact_email: current.row.contact_email.is_some(),
-                other_global_admins: others,
+                other_global_admins: other_global_admins(tx, &tenant_id, &user_id)?,
             };
-            let added = change.decide().map_err(|e| match e {
-                roles::RoleChangeError::ContactEmailRequired => {
-                    ApiError::new(ErrorCode::ContactEmailRequired, e.to_string())
-                }
-                roles::RoleChangeError::LastGlobalAdmin => ApiError::new(ErrorCode::LastGlobalAdmin, e.to_string()),
-            })?;
-            if before == roles {
-                return Ok(current);
+            let added = change.decide()?;
+            if current.roles == roles {
+                return Ok(current.view(tx.catalogue())?);
             }
-            if !users::touch(conn, &user_id, current.row.version, time::to_db(now))? {
-                return Err(ApiError::precondition_failed());
+            let stamp = tx.stamp();
+            if !users::touch(tx.conn(), &user_id, current.row.version, stamp)? {
+                return Err(PreconditionFailed.into());
             }
-            let names = role_names(&roles);
-            users::replace_roles(conn, &tenant_id, &user_id, &names)?;
-            if let (true, Some(contact)) = (added.is_admin(), current.row.contact_email.as_deref()) {
-                let recipient = Recipient {
-                    contact_email: contact,
-                    display_name: &current.row.display_name,
-                    sign_in: &current.row.sign_in,
-                };
-                messages::roles_designated(conn, &config, &recipient, &role_names(&added), now)?;
+            users::replace_roles(tx.conn(), &tenant_id, &user_id, &roles)?;
+            if let (true, Some(to)) = (added.is_admin(), current.recipient()) {
+                tx.send(messages::roles_designated(&to, &added, tx.public_url()))?;
             }
-            audit::record(
-                conn,
-                &actor,
-                user_audit(
-                    &tenant_id,
-                    "user.roles_changed",
-                    &user_id,
-                    serde_json::json!({"from": role_names(&before), "to": names}),
-                ),
-                now,
+            tx.audit(
+                AuditAction::UserRolesChanged,
+                Subject::in_tenant(&tenant_id, &user_id),
+                serde_json::json!({"from": role_names(&current.roles), "to": role_names(&roles)}),
             )?;
-            load(conn, &tenant_id, &user_id)
+            load(tx, &tenant_id, &user_id)
         })
         .await
 }
 
 /// Sends a temporary password to the person's contact email; they choose a new one at next
-/// sign-in. Returns the contact address, masked, for the administrator's confirmation.
+/// sign-in. Answers with the contact address, masked, for the administrator's confirmation.
 pub async fn reset_password(
     state: &AppState,
     caller: &SignedIn,
     tenant_id: String,
     user_id: String,
-) -> Result<String, ApiError> {
+) -> Result<PasswordResetResponse, UserError> {
     caller.ensure_visible(&tenant_id)?;
     let temporary = passwords::temporary();
-    let hash = {
-        let temporary = temporary.clone();
-        AppState::compute(move || passwords::hash(&temporary).map_err(ApiError::internal)).await?
-    };
-    let actor = Actor::from(caller);
+    let hash = state.hash_password(temporary.clone()).await?;
     let caller = caller.clone();
-    let config = state.config.clone();
     state
-        .write(move |conn| {
-            let now = super::now();
-            ensure_tenant(conn, &tenant_id)?;
-            let target = load(conn, &tenant_id, &user_id)?;
-            let target_roles = target.role_set()?;
-            let action = permissions::password_reset_action(&target_roles);
-            caller.authorize(
-                &tenant_id,
-                action,
-                Target::Person { is_caller: target.row.id == caller.user_id, roles: &target_roles },
-            )?;
-            let Some(contact) = target.row.contact_email.clone() else {
-                return Err(ApiError::new(
-                    ErrorCode::ContactEmailRequired,
-                    "this person has no contact email to send a temporary password to; add one first",
-                ));
-            };
-            users::set_password(conn, &user_id, &hash, true, time::to_db(now))?;
-            let recipient = Recipient {
-                contact_email: &contact,
-                display_name: &target.row.display_name,
-                sign_in: &target.row.sign_in,
-            };
-            messages::password_reset(conn, &config, &recipient, &temporary, now)?;
-            audit::record(
-                conn,
-                &actor,
-                user_audit(&tenant_id, "user.password_reset", &user_id, serde_json::json!({})),
-                now,
-            )?;
-            Ok(mask_email(&contact))
+        .transact((&caller).into(), move |tx| {
+            require_tenant::<UserError>(tx.conn(), &tenant_id)?;
+            let target = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
+            let action = permissions::password_reset_action(&target.roles);
+            let is_caller = target.row.id == caller.user_id;
+            caller.authorize(&tenant_id, action, Target::Person { is_caller, roles: &target.roles })?;
+            let contact = user::password_reset_destination(target.row.contact_email.as_deref())?;
+            let sent_to = EmailAddress::parse(contact)
+                .map_err(|e| StoreError::Corrupt(format!("user {user_id}: contact email: {e}")))?
+                .masked();
+            let stamp = tx.stamp();
+            users::set_password(tx.conn(), &user_id, &hash, true, stamp)?;
+            if let Some(to) = target.recipient() {
+                tx.send(messages::password_reset(&to, &temporary, tx.public_url()))?;
+            }
+            tx.audit(AuditAction::UserPasswordReset, Subject::in_tenant(&tenant_id, &user_id), serde_json::json!({}))?;
+            Ok(PasswordResetResponse { sent_to })
         })
         .await
-}
-
-/// `ada@contoso.fr` -> `a**@contoso.fr`: enough for an admin to recognise, not to harvest.
-fn mask_email(email: &str) -> String {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}{}@{domain}", "*".repeat(local.chars().count().saturating_sub(1).max(2)))
-        }
-        None => "***".to_owned(),
-    }
 }

@@ -1,0 +1,16 @@
+//! What operators and orchestrators ask of the service: is the database there, how much mail
+//! is waiting.
+
+use tenantry_persistence::{outbox, StoreError};
+
+use crate::state::AppState;
+
+/// The database backend's name, once it answered a query.
+pub async fn database_answers(state: &AppState) -> Result<&'static str, StoreError> {
+    state.read(|conn, _| conn.ping()).await
+}
+
+/// Messages to people not yet delivered.
+pub async fn outbox_backlog(state: &AppState) -> Result<i64, StoreError> {
+    state.read(|conn, _| outbox::count_undelivered(conn)).await
+}

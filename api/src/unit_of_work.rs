@@ -1,0 +1,137 @@
+//! One unit of work for every write use case: one transaction, the time read once, who acts,
+//! the catalogue, the audit record and the messages the change sends.
+//!
+//! A use case gets a [`Tx`] from `AppState::transact`, loads what it needs, asks the domain to
+//! decide, writes, and records what it did with [`Tx::audit`]; messages go out with
+//! [`Tx::send`]. Everything commits together or not at all. This is also where notifications
+//! to partners and webhooks will hang.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::catalogue::Catalogue;
+use tenantry_persistence::audit::{self, NewAuditEvent};
+use tenantry_persistence::outbox::{self, NewOutboxMessage};
+use tenantry_persistence::{time, DbConnection, StoreResult};
+
+use crate::{clock, ids};
+
+/// The person (or job) behind a change, as the audit log names them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    pub name: String,
+    /// The partner organisation they acted for, when acting through delegated administration.
+    pub partner_id: Option<String>,
+    pub request_id: String,
+}
+
+impl Actor {
+    /// A background job acting on its own, named for the audit log.
+    pub fn job(name: &str, request_id: String) -> Self {
+        Self { user_id: None, name: name.to_owned(), partner_id: None, request_id }
+    }
+}
+
+/// What every unit of work may consult: the catalogue, and where links in messages point.
+pub struct Context {
+    pub catalogue: Catalogue,
+    pub public_url: String,
+}
+
+/// A message to a person, composed by `services::messages` and queued in the outbox.
+pub struct Message {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// What an audit event is about: the tenant (none for platform changes) and the target's id.
+pub struct Subject<'a> {
+    pub tenant_id: Option<&'a str>,
+    pub target_id: &'a str,
+}
+
+impl<'a> Subject<'a> {
+    pub fn in_tenant(tenant_id: &'a str, target_id: &'a str) -> Self {
+        Self { tenant_id: Some(tenant_id), target_id }
+    }
+}
+
+/// One open write transaction, and what the use case needs around it.
+pub struct Tx<'a> {
+    conn: &'a mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &'a Actor,
+    context: &'a Context,
+}
+
+impl<'a> Tx<'a> {
+    /// Wraps a connection already inside a write transaction.
+    pub fn new(conn: &'a mut DbConnection, actor: &'a Actor, context: &'a Context) -> Self {
+        Self { conn, now: clock::now(), actor, context }
+    }
+
+    pub fn conn(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+
+    /// The time of the whole unit of work: every row it writes carries the same instant.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// [`Tx::now`] as stored.
+    pub fn stamp(&self) -> NaiveDateTime {
+        time::to_db(self.now)
+    }
+
+    pub fn actor(&self) -> &Actor {
+        self.actor
+    }
+
+    pub fn catalogue(&self) -> &'a Catalogue {
+        &self.context.catalogue
+    }
+
+    pub fn public_url(&self) -> &'a str {
+        &self.context.public_url
+    }
+
+    /// Records what this unit of work did, in its own transaction.
+    pub fn audit(&mut self, action: AuditAction, subject: Subject<'_>, details: serde_json::Value) -> StoreResult<()> {
+        let id = ids::new_id();
+        let details = details.to_string();
+        audit::record(
+            self.conn,
+            &NewAuditEvent {
+                id: &id,
+                tenant_id: subject.tenant_id,
+                actor_id: self.actor.user_id.as_deref(),
+                actor_name: &self.actor.name,
+                partner_id: self.actor.partner_id.as_deref(),
+                action: action.as_str(),
+                target_type: action.target_type(),
+                target_id: subject.target_id,
+                request_id: &self.actor.request_id,
+                details: &details,
+                occurred_at: self.stamp(),
+            },
+        )
+    }
+
+    /// Queues a message: it is delivered only if this unit of work commits.
+    pub fn send(&mut self, message: Message) -> StoreResult<()> {
+        let id = ids::new_id();
+        outbox::enqueue(
+            self.conn,
+            &NewOutboxMessage {
+                id: &id,
+                recipient: &message.to,
+                subject: &message.subject,
+                body: &message.body,
+                created_at: self.stamp(),
+                next_attempt_at: self.stamp(),
+            },
+        )
+    }
+}

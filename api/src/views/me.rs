@@ -1,0 +1,89 @@
+//! The signed-in person as they see themselves.
+
+use serde::{Deserialize, Serialize};
+use tenantry_domain::preferences::{Preferences as DomainPreferences, SyncFrequency as DomainSyncFrequency};
+use tenantry_domain::RoleSet;
+use tenantry_persistence::users::UserRow;
+use utoipa::ToSchema;
+
+use super::tenant::Tenant;
+use super::user::Role;
+
+/// Who the token belongs to.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"kind": "member", "id": "019a5f3e-7c1a-7d2e-9b1f-3c4d5e6f7a8b", "display_name": "Ada Lovelace",
+    "sign_in": "ada@contoso.tenantry.test", "contact_email": "ada@example.com", "roles": ["global_admin"],
+    "must_change_password": false, "tenant": {"id": "019a5f3e-6b00-7a00-8000-000000000001", "name": "Contoso SARL",
+    "slug": "contoso", "initial_domain": "contoso.tenantry.test", "verified_domains": ["contoso.tenantry.test"],
+    "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}}))]
+pub struct Me {
+    /// `operator` (platform staff) or `member` (a person in a customer tenant).
+    #[schema(example = "member")]
+    pub kind: String,
+    pub id: String,
+    pub display_name: String,
+    pub sign_in: String,
+    pub contact_email: Option<String>,
+    /// Administrator roles in their tenant.
+    pub roles: Vec<Role>,
+    /// True until a temporary password is replaced; until then only `/v1/me` routes answer.
+    pub must_change_password: bool,
+    /// Their tenant; absent for operators.
+    pub tenant: Option<Tenant>,
+}
+
+impl Me {
+    pub fn new(row: &UserRow, roles: &RoleSet, tenant: Option<Tenant>) -> Self {
+        Self {
+            kind: row.kind.as_str().to_owned(),
+            id: row.id.clone(),
+            display_name: row.display_name.clone(),
+            sign_in: row.sign_in.clone(),
+            contact_email: row.contact_email.clone(),
+            roles: roles.iter().map(Role::from).collect(),
+            must_change_password: row.must_change_password,
+            tenant,
+        }
+    }
+}
+
+/// How often the person's devices synchronise.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum SyncFrequency {
+    #[serde(rename = "15m")]
+    Every15Minutes,
+    #[serde(rename = "30m")]
+    Every30Minutes,
+    #[serde(rename = "manual")]
+    Manual,
+}
+
+/// The person's own settings.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"sync_frequency": "30m"}))]
+pub struct Preferences {
+    pub sync_frequency: SyncFrequency,
+}
+
+impl From<DomainPreferences> for Preferences {
+    fn from(p: DomainPreferences) -> Self {
+        let sync_frequency = match p.sync_frequency {
+            DomainSyncFrequency::Every15Minutes => SyncFrequency::Every15Minutes,
+            DomainSyncFrequency::Every30Minutes => SyncFrequency::Every30Minutes,
+            DomainSyncFrequency::Manual => SyncFrequency::Manual,
+        };
+        Self { sync_frequency }
+    }
+}
+
+impl From<Preferences> for DomainPreferences {
+    fn from(p: Preferences) -> Self {
+        let sync_frequency = match p.sync_frequency {
+            SyncFrequency::Every15Minutes => DomainSyncFrequency::Every15Minutes,
+            SyncFrequency::Every30Minutes => DomainSyncFrequency::Every30Minutes,
+            SyncFrequency::Manual => DomainSyncFrequency::Manual,
+        };
+        Self { sync_frequency }
+    }
+}
