@@ -7,7 +7,8 @@
 //! cannot be served soon is refused with 503 (`Retry-After`) instead of waiting in line.
 //! A thread gives its buffer back whenever it finds the queue empty, so an idle service is small.
 
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -84,20 +85,30 @@ struct Job {
 /// Dropping it stops its threads once they finish the jobs already queued.
 pub struct PasswordHasher {
     jobs: SyncSender<Job>,
+    queue: Arc<Queue>,
+}
+
+/// The threads' end of the queue.
+struct Queue {
+    /// Shared by the threads; the one holding the lock waits for the next job.
+    receiver: Mutex<Receiver<Job>>,
+    /// Jobs sent and not yet taken, so a thread can tell, without waiting for the lock, whether
+    /// another job is coming for its buffer. Only a hint: a job racing in just costs a new buffer.
+    waiting: AtomicUsize,
 }
 
 impl PasswordHasher {
     /// Starts `limits.threads` hashing threads.
     pub fn start(limits: HashingLimits) -> std::io::Result<Self> {
-        let (jobs, queue) = mpsc::sync_channel::<Job>(limits.queue);
-        let queue = Arc::new(Mutex::new(queue));
+        let (jobs, receiver) = mpsc::sync_channel::<Job>(limits.queue);
+        let queue = Arc::new(Queue { receiver: Mutex::new(receiver), waiting: AtomicUsize::new(0) });
         for index in 0..limits.threads.max(1) {
             let queue = Arc::clone(&queue);
             std::thread::Builder::new()
                 .name(format!("password-hasher-{index}"))
                 .spawn(move || work(&queue, limits.max_wait))?;
         }
-        Ok(Self { jobs })
+        Ok(Self { jobs, queue })
     }
 
     /// A fresh argon2id hash of `password` (see `passwords::hash`).
@@ -128,17 +139,20 @@ impl PasswordHasher {
             // A send fails only if the request was dropped meanwhile; nothing to do then.
             let _ = reply.send(outcome);
         });
-        match self.jobs.try_send(Job { queued_at: Instant::now(), task }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(HashingError::Busy),
-            Err(TrySendError::Disconnected(_)) => return Err(HashingError::Stopped),
+        self.queue.waiting.fetch_add(1, Ordering::Relaxed);
+        if let Err(refused) = self.jobs.try_send(Job { queued_at: Instant::now(), task }) {
+            self.queue.waiting.fetch_sub(1, Ordering::Relaxed);
+            return Err(match refused {
+                TrySendError::Full(_) => HashingError::Busy,
+                TrySendError::Disconnected(_) => HashingError::Stopped,
+            });
         }
         answer.await.map_err(|_| HashingError::Stopped)?
     }
 }
 
 /// One hashing thread: takes jobs until the hasher is dropped.
-fn work(queue: &Mutex<Receiver<Job>>, max_wait: Duration) {
+fn work(queue: &Queue, max_wait: Duration) {
     let mut memory: Vec<Block> = Vec::new();
     while let Some(job) = next_job(queue, &mut memory) {
         if job.queued_at.elapsed() >= max_wait {
@@ -156,17 +170,15 @@ fn work(queue: &Mutex<Receiver<Job>>, max_wait: Duration) {
 /// The next job, or `None` once the hasher is dropped. While jobs are waiting the buffer is
 /// kept for the next one; when none is, it is freed before sleeping, so that memory comes back
 /// down after a burst.
-fn next_job(queue: &Mutex<Receiver<Job>>, memory: &mut Vec<Block>) -> Option<Job> {
+fn next_job(queue: &Queue, memory: &mut Vec<Block>) -> Option<Job> {
+    if queue.waiting.load(Ordering::Relaxed) == 0 {
+        *memory = Vec::new();
+    }
     // A panic while holding this lock cannot leave the receiver inconsistent, so a poisoned lock
     // is still usable.
-    let waiting = queue.lock().unwrap_or_else(PoisonError::into_inner).try_recv();
-    match waiting {
-        Ok(job) => return Some(job),
-        Err(TryRecvError::Disconnected) => return None,
-        Err(TryRecvError::Empty) => {}
-    }
-    *memory = Vec::new();
-    queue.lock().unwrap_or_else(PoisonError::into_inner).recv().ok()
+    let job = queue.receiver.lock().unwrap_or_else(PoisonError::into_inner).recv().ok()?;
+    queue.waiting.fetch_sub(1, Ordering::Relaxed);
+    Some(job)
 }
 
 #[cfg(test)]
