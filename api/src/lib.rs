@@ -78,8 +78,10 @@ impl Application {
             let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
             tenantry_persistence::plans::all(&mut conn)?
         };
-        let decoy_password_hash =
-            auth::passwords::hash(&auth::passwords::temporary()).map_err(|e| StartError::Hashing(e.to_string()))?;
+        let decoy_password_hash = auth::passwords::hash(&auth::passwords::temporary())
+            .map_err(|e| StartError::Hashing(format!("cannot hash the decoy password: {e}")))?;
+        let hasher = auth::hashing::PasswordHasher::start(auth::hashing::HashingLimits::for_this_machine())
+            .map_err(|e| StartError::Hashing(format!("cannot start the hashing threads: {e}")))?;
         let listener = TcpListener::bind(config.listen)
             .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?;
         let port = listener
@@ -90,6 +92,7 @@ impl Application {
             pool,
             keys,
             config,
+            hasher,
             throttle: Default::default(),
             metrics: Arc::new(Default::default()),
             decoy_password_hash,

@@ -1,4 +1,5 @@
-//! What every handler shares: the pool, the keys, the configuration, the throttle, the metrics.
+//! What every handler shares: the pool, the keys, the configuration, the password hasher, the
+//! throttle, the metrics.
 
 use std::sync::Arc;
 
@@ -6,6 +7,7 @@ use actix_web::web;
 use tenantry_domain::plan::Plan;
 use tenantry_persistence::{DbConnection, DbPool};
 
+use crate::auth::hashing::PasswordHasher;
 use crate::auth::keys::SigningKeys;
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::tokens::TokenSettings;
@@ -17,6 +19,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub keys: SigningKeys,
     pub config: Config,
+    /// Every password hash and check goes through it: it bounds how many run at once.
+    pub hasher: PasswordHasher,
     pub throttle: SignInThrottle,
     pub metrics: Arc<Metrics>,
     /// A real argon2 hash of nothing anyone knows: unknown accounts are verified against it so
@@ -69,14 +73,5 @@ impl AppState {
         })
         .await
         .map_err(|e| E::from(ApiError::from(e)))?
-    }
-
-    /// Runs CPU-heavy work (password hashing) off the async workers.
-    pub async fn compute<T, F>(work: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce() -> Result<T, ApiError> + Send + 'static,
-    {
-        web::block(work).await?
     }
 }

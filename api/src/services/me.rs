@@ -8,7 +8,7 @@ use tenantry_persistence::{tenants, time, users};
 use super::audit::{self, Actor, Change};
 use super::tenants::TenantRecord;
 use super::users::UserRecord;
-use crate::auth::{passwords, SignedIn};
+use crate::auth::SignedIn;
 use crate::problem::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -39,8 +39,9 @@ pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Profile, Api
         .await
 }
 
-/// Changes one's own password after checking the current one. Failed checks count towards the
-/// sign-in throttle, so a stolen token cannot be used to guess the password.
+/// Changes one's own password after checking the current one. Checks go through the sign-in
+/// throttle like sign-ins: failed ones count, so a stolen token cannot be used to guess the
+/// password, and a right one forgets the account's failures, as a sign-in would.
 pub async fn change_password(
     state: &AppState,
     caller: &SignedIn,
@@ -52,24 +53,18 @@ pub async fn change_password(
     let user_id = caller.user_id.clone();
     let user = state.read(move |conn| users::find(conn, &user_id)?.ok_or_else(|| ApiError::not_found("user"))).await?;
     let account = user.sign_in.clone();
-    state.throttle.check(&account, client_address, now)?;
-    let stored = user.password_hash.clone();
+    let attempt = state.throttle.begin(&account, client_address, now)?;
     let new_secret = new_password.expose().to_owned();
-    let (matches, new_hash) = AppState::compute(move || {
-        let matches = passwords::verify(&current_password, &stored).map_err(ApiError::internal)?;
-        let same = matches && current_password == new_secret;
-        let hash =
-            if matches && !same { Some(passwords::hash(&new_secret).map_err(ApiError::internal)?) } else { None };
-        Ok((matches, hash))
-    })
-    .await?;
-    if !matches {
-        state.throttle.failed(&account, client_address, now);
+    let same = current_password == new_secret;
+    if !state.hasher.verify(current_password, user.password_hash.clone()).await? {
+        attempt.failed(now);
         return Err(ApiError::new(ErrorCode::CurrentPasswordIncorrect, "the current password is wrong"));
     }
-    let Some(new_hash) = new_hash else {
+    attempt.succeeded();
+    if same {
         return Err(ApiError::invalid_field("new_password", "the new password must differ from the current one"));
-    };
+    }
+    let new_hash = state.hasher.hash(new_secret).await?;
     let actor = Actor::from(caller);
     state
         .write(move |conn| {

@@ -50,11 +50,7 @@ pub async fn create(
 ) -> Result<(TenantRecord, UserRecord), ApiError> {
     caller.require_operator()?;
     let temporary = passwords::temporary();
-    let hash = AppState::compute({
-        let temporary = temporary.clone();
-        move || passwords::hash(&temporary).map_err(ApiError::internal)
-    })
-    .await?;
+    let hash = state.hasher.hash(temporary.clone()).await?;
     let actor = Actor::from(caller);
     let config = state.config.clone();
     state

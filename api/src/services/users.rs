@@ -129,7 +129,7 @@ pub async fn create(
     let hash = {
         let secret =
             input.password.as_ref().map_or_else(|| temporary.clone().unwrap_or_default(), |p| p.expose().to_owned());
-        AppState::compute(move || passwords::hash(&secret).map_err(ApiError::internal)).await?
+        state.hasher.hash(secret).await?
     };
     let actor = Actor::from(caller);
     let config = state.config.clone();
@@ -428,10 +428,7 @@ pub async fn reset_password(
 ) -> Result<String, ApiError> {
     caller.ensure_visible(&tenant_id)?;
     let temporary = passwords::temporary();
-    let hash = {
-        let temporary = temporary.clone();
-        AppState::compute(move || passwords::hash(&temporary).map_err(ApiError::internal)).await?
-    };
+    let hash = state.hasher.hash(temporary.clone()).await?;
     let actor = Actor::from(caller);
     let caller = caller.clone();
     let config = state.config.clone();
