@@ -80,8 +80,9 @@ impl Application {
         };
         let decoy_password_hash = auth::passwords::hash(&auth::passwords::temporary())
             .map_err(|e| StartError::Hashing(format!("cannot hash the decoy password: {e}")))?;
-        let hasher = auth::hashing::PasswordHasher::start(auth::hashing::HashingLimits::for_this_machine())
-            .map_err(|e| StartError::Hashing(format!("cannot start the hashing threads: {e}")))?;
+        let hasher =
+            auth::hashing::PasswordHasher::start(auth::hashing::HashingLimits::with_threads(config.hashing_threads))
+                .map_err(|e| StartError::Hashing(format!("cannot start the hashing threads: {e}")))?;
         let listener = TcpListener::bind(config.listen)
             .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?;
         let port = listener

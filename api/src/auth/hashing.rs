@@ -53,23 +53,20 @@ pub struct HashingLimits {
 }
 
 impl HashingLimits {
-    /// One thread per core (at least one) and a queue four times as long.
+    /// `threads` threads (at least one; `TENANTRY_HASHING_THREADS`, one per core by default) and
+    /// a queue four times as long.
     ///
     /// The numbers matter for the sign-in throttle: it admits at most 50 attempts at once from
     /// one address (failures plus attempts in flight, `ThrottlePolicy::per_address`), and of
-    /// those only `5 x cores` are accepted here; the rest are answered 503 at once and not
+    /// those only `5 x threads` are accepted here; the rest are answered 503 at once and not
     /// counted as failures. So a burst records about as many failures as the hasher can finish
-    /// while the burst lasts (with 2 cores at ~50 ms per hash, some 10 for a burst of a few
-    /// hundred requests), far from the 50 that lock the address: the people behind it can
-    /// still sign in afterwards. A flood that goes on for seconds does lock it, as it should.
-    pub fn for_cores(cores: usize) -> Self {
-        let threads = cores.max(1);
+    /// while the burst lasts (with 2 threads, about 20 for a burst of 200 at once: see
+    /// `tests/sign_in_flood.rs`), far from the 50 that lock the address, so the people behind
+    /// it can still sign in afterwards. A flood that goes on for seconds does lock it, as it
+    /// should.
+    pub fn with_threads(threads: usize) -> Self {
+        let threads = threads.max(1);
         Self { threads, queue: 4 * threads, max_wait: Duration::from_secs(2) }
-    }
-
-    /// `for_cores` with the parallelism this process may use.
-    pub fn for_this_machine() -> Self {
-        Self::for_cores(std::thread::available_parallelism().map_or(1, usize::from))
     }
 }
 
@@ -191,7 +188,7 @@ mod tests {
 
     #[test]
     fn the_hasher_hashes_and_verifies_like_the_passwords_module() {
-        let hasher = PasswordHasher::start(HashingLimits::for_cores(1)).unwrap();
+        let hasher = PasswordHasher::start(HashingLimits::with_threads(1)).unwrap();
         block_on(async {
             let stored = hasher.hash("correct horse battery".to_owned()).await.unwrap();
             assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
