@@ -26,6 +26,9 @@ pub struct Config {
     /// How long the suite takes to set up an order (simulated), before the subscription is active.
     pub provisioning_delay_millis: i64,
     pub job_poll_millis: u64,
+    /// Password hashes computed at once, each with 19 MiB of memory: this bounds the memory
+    /// that sign-ins can take. One per core by default.
+    pub hashing_threads: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +87,12 @@ impl Config {
                 0..=86_400_000,
             )?,
             job_poll_millis: parse_in("TENANTRY_JOB_POLL_MS", get("TENANTRY_JOB_POLL_MS"), 500, 10..=60_000)?,
+            hashing_threads: parse_in(
+                "TENANTRY_HASHING_THREADS",
+                get("TENANTRY_HASHING_THREADS"),
+                std::thread::available_parallelism().map_or(1, usize::from),
+                1..=1024,
+            )?,
             mail_from: get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),
             public_url,
@@ -155,6 +164,13 @@ mod tests {
         assert_eq!(error.variable, "TENANTRY_TOKEN_TTL_SECONDS");
         let error = config(&[("TENANTRY_PLATFORM_DOMAIN", "localhost")]).unwrap_err();
         assert_eq!(error.variable, "TENANTRY_PLATFORM_DOMAIN");
+    }
+
+    #[test]
+    fn hashing_threads_default_to_the_cores_and_can_be_set() {
+        assert!(config(&[]).unwrap().hashing_threads >= 1);
+        assert_eq!(config(&[("TENANTRY_HASHING_THREADS", "3")]).unwrap().hashing_threads, 3);
+        assert_eq!(config(&[("TENANTRY_HASHING_THREADS", "0")]).unwrap_err().variable, "TENANTRY_HASHING_THREADS");
     }
 
     #[test]

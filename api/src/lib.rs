@@ -84,8 +84,11 @@ impl Application {
             let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
             tenantry_persistence::plans::catalogue(&mut conn)?
         };
-        let decoy_password_hash =
-            auth::passwords::hash(&auth::passwords::temporary()).map_err(|e| StartError::Hashing(e.to_string()))?;
+        let decoy_password_hash = auth::passwords::hash(&auth::passwords::temporary())
+            .map_err(|e| StartError::Hashing(format!("cannot hash the decoy password: {e}")))?;
+        let hasher =
+            auth::hashing::PasswordHasher::start(auth::hashing::HashingLimits::with_threads(config.hashing_threads))
+                .map_err(|e| StartError::Hashing(format!("cannot start the hashing threads: {e}")))?;
         let listener = TcpListener::bind(config.listen)
             .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?;
         let port = listener
@@ -93,8 +96,15 @@ impl Application {
             .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?
             .port();
         let context = Arc::new(Context { catalogue, public_url: config.public_url.clone() });
-        let state =
-            web::Data::new(AppState { pool, keys, config, throttle: Default::default(), decoy_password_hash, context });
+        let state = web::Data::new(AppState {
+            pool,
+            keys,
+            config,
+            hasher,
+            throttle: Default::default(),
+            decoy_password_hash,
+            context,
+        });
         let server = serve(state.clone(), web::Data::new(Metrics::default()), listener, workers)?;
         Ok(Self { server, port, state, first_operator, created_signing_key, workers })
     }

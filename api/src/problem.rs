@@ -261,6 +261,16 @@ impl ApiError {
         }
     }
 
+    /// Every password hashing thread is busy and the short queue before them is full: 503, to
+    /// retry in a moment. Refusing at once keeps a flood of sign-ins from piling up work.
+    pub fn hashing_busy() -> Self {
+        log::warn!("password hashing busy: answering 503");
+        Self {
+            retry_after_seconds: Some(1),
+            ..Self::new(ErrorCode::ServiceUnavailable, "the service is busy; retry in a moment")
+        }
+    }
+
     /// A request lost a race with another one and changed nothing: 409, to retry.
     pub fn concurrent_update() -> Self {
         Self::new(ErrorCode::ConcurrentUpdate, "another change to the same data happened at the same time; try again")

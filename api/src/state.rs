@@ -1,5 +1,5 @@
-//! What every handler shares: the pool, the keys, the configuration, the throttle, and the
-//! runners that put database work on the blocking pool.
+//! What every handler shares: the pool, the keys, the configuration, the password hasher, the
+//! throttle, and the runners that put database work on the blocking pool.
 
 use std::sync::Arc;
 
@@ -7,24 +7,19 @@ use actix_web::web;
 use tenantry_domain::catalogue::Catalogue;
 use tenantry_persistence::{DbConnection, DbPool, StoreError};
 
+use crate::auth::hashing::PasswordHasher;
 use crate::auth::keys::SigningKeys;
-use crate::auth::passwords;
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::tokens::TokenSettings;
 use crate::config::Config;
 use crate::unit_of_work::{Actor, Context, Tx};
 
-/// Password hashing could not be done.
-#[derive(Debug, thiserror::Error)]
-pub enum HashingError {
-    #[error("password hashing failed: {0}")]
-    Failed(String),
-}
-
 pub struct AppState {
     pub pool: DbPool,
     pub keys: SigningKeys,
     pub config: Config,
+    /// Every password hash and check goes through it: it bounds how many run at once.
+    pub hasher: PasswordHasher,
     pub throttle: SignInThrottle,
     /// A real argon2 hash of nothing anyone knows: unknown accounts are verified against it so
     /// that they take as long to refuse as a wrong password.
@@ -44,13 +39,6 @@ impl AppState {
             audience: &self.config.token_audience,
             ttl_seconds: self.config.token_ttl_seconds,
         }
-    }
-
-    /// Hashes a password on the blocking pool: argon2 is too slow for the async workers.
-    pub async fn hash_password(&self, password: String) -> Result<String, HashingError> {
-        web::block(move || passwords::hash(&password).map_err(|e| HashingError::Failed(e.to_string())))
-            .await
-            .map_err(|e| HashingError::Failed(e.to_string()))?
     }
 
     /// Runs reads off the async workers, in no particular transaction.

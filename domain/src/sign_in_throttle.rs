@@ -4,8 +4,15 @@
 //! `lockout` has passed since the last failure. A success clears the account's record, so a
 //! person who mistypes once is not punished later. Unknown accounts are throttled exactly like
 //! known ones, so the answer never tells whether an account exists.
+//!
+//! Attempts still being checked count too: a key is refused once its failures plus its attempts
+//! in flight reach `max_failures`, so a burst is throttled before its passwords are hashed, not
+//! after.
 
 use chrono::{DateTime, Duration, Utc};
+
+/// How long to wait when a key is refused only because of attempts still in flight.
+pub const IN_FLIGHT_RETRY_AFTER: Duration = Duration::seconds(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottlePolicy {
@@ -46,6 +53,32 @@ impl ThrottlePolicy {
             Err(unlocks_at - now)
         } else {
             Ok(())
+        }
+    }
+
+    /// `Err(retry_after)` when one more attempt may not start now, given the key's record and
+    /// the attempts on it that have started and not yet ended. Each attempt in flight may turn
+    /// into a failure, so it counts as one until it ends.
+    pub fn admit(&self, record: Option<&FailureRecord>, in_flight: u32, now: DateTime<Utc>) -> Result<(), Duration> {
+        self.check(record, now)?;
+        if self.counted_failures(record, now).saturating_add(in_flight) < self.max_failures {
+            Ok(())
+        } else {
+            // Attempts in flight end within seconds (the password hasher answers or gives up
+            // quickly), so the wait is short, unlike a lockout.
+            Err(IN_FLIGHT_RETRY_AFTER)
+        }
+    }
+
+    /// The failures that still count towards a lock at `now`. Once a lockout has run out the key
+    /// may probe again one attempt at a time (a failure locks it again at once, see
+    /// `record_failure`), so such a record counts as one short of the limit.
+    fn counted_failures(&self, record: Option<&FailureRecord>, now: DateTime<Utc>) -> u32 {
+        match record {
+            None => 0,
+            Some(record) if record.failures >= self.max_failures => self.max_failures.saturating_sub(1),
+            Some(record) if now - record.first_failure_at <= self.window => record.failures,
+            Some(_) => 0,
         }
     }
 
@@ -114,5 +147,59 @@ mod tests {
         assert_eq!(record.failures, 6);
         assert!(policy.check(Some(&record), at(20 * 60 + 10)).is_err());
         assert!(policy.is_stale(&record, at(40 * 60)));
+    }
+
+    #[test]
+    fn attempts_in_flight_count_like_failures_until_they_end() {
+        let policy = ThrottlePolicy::per_account();
+        let two = fail_times(&policy, &[0, 1]);
+        // (failures, in flight) -> admitted?
+        let table = [
+            (None, 0, true),
+            (None, 4, true),
+            (None, 5, false),
+            (Some(&two), 2, true),
+            (Some(&two), 3, false),
+            (Some(&two), 10, false),
+        ];
+        for (record, in_flight, admitted) in table {
+            let answer = policy.admit(record, in_flight, at(2));
+            assert_eq!(answer.is_ok(), admitted, "{record:?} with {in_flight} in flight");
+            if !admitted {
+                assert_eq!(answer, Err(IN_FLIGHT_RETRY_AFTER));
+            }
+        }
+    }
+
+    #[test]
+    fn a_locked_key_waits_out_its_lockout_whatever_is_in_flight() {
+        let policy = ThrottlePolicy::per_account();
+        let record = fail_times(&policy, &[0, 1, 2, 3, 4]);
+        assert_eq!(policy.admit(Some(&record), 0, at(5)), Err(Duration::seconds(299)));
+        assert_eq!(policy.admit(Some(&record), 3, at(5)), Err(Duration::seconds(299)));
+    }
+
+    #[test]
+    fn after_a_lockout_one_attempt_at_a_time_may_probe() {
+        let policy = ThrottlePolicy::per_account();
+        let record = fail_times(&policy, &[0, 1, 2, 3, 4]);
+        let after = at(4 + 300);
+        assert_eq!(policy.admit(Some(&record), 0, after), Ok(()));
+        assert_eq!(policy.admit(Some(&record), 1, after), Err(IN_FLIGHT_RETRY_AFTER));
+    }
+
+    #[test]
+    fn failures_outside_the_window_do_not_count_towards_admission() {
+        let policy = ThrottlePolicy::per_account();
+        let record = fail_times(&policy, &[0, 1, 2, 3]);
+        assert_eq!(policy.admit(Some(&record), 1, at(10)), Err(IN_FLIGHT_RETRY_AFTER));
+        assert_eq!(policy.admit(Some(&record), 4, at(16 * 60)), Ok(()));
+    }
+
+    #[test]
+    fn an_address_admits_fifty_attempts_at_once_and_no_more() {
+        let policy = ThrottlePolicy::per_address();
+        assert_eq!(policy.admit(None, 49, at(0)), Ok(()));
+        assert_eq!(policy.admit(None, 50, at(0)), Err(IN_FLIGHT_RETRY_AFTER));
     }
 }

@@ -2,6 +2,7 @@
 //! extractors that turn a bearer token into a known caller.
 
 pub mod caller;
+pub mod hashing;
 pub mod keys;
 pub mod passwords;
 pub mod throttle;

@@ -8,8 +8,21 @@ use utoipa::ToSchema;
 use super::resource;
 use crate::auth::keys::Jwks;
 use crate::problem::{ApiError, ErrorCode};
-use crate::services::sign_in;
+use crate::services::sign_in::{self, SignInError};
 use crate::state::AppState;
+
+impl From<SignInError> for ApiError {
+    fn from(error: SignInError) -> Self {
+        let detail = error.to_string();
+        match error {
+            SignInError::WrongCredentials => ApiError::new(ErrorCode::InvalidGrant, detail),
+            SignInError::Throttled(throttled) => throttled.into(),
+            SignInError::Hashing(failure) => failure.into(),
+            SignInError::Token(failure) => ApiError::internal(failure),
+            SignInError::Store(store) => store.into(),
+        }
+    }
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/.well-known/jwks.json", "GET").route(web::get().to(jwks)))
@@ -85,7 +98,7 @@ pub async fn issue_token(
     if username.len() > 254 || password.len() > 1024 {
         return Err(ApiError::new(ErrorCode::InvalidGrant, "the sign-in address or the password is wrong"));
     }
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = client_address(&req);
     let issued = sign_in::with_password(&state, &username, password, &address).await?;
     Ok(HttpResponse::Ok()
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
@@ -95,6 +108,12 @@ pub async fn issue_token(
             token_type: "Bearer".to_owned(),
             expires_in: issued.expires_in,
         }))
+}
+
+/// The address the request came from, which the sign-in throttle counts by. Without a socket
+/// address (never for a real connection) every such request shares one count.
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr().map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string())
 }
 
 /// RFC 6749 says form-encoded; JSON with the same names is accepted for convenience.

@@ -30,8 +30,8 @@ impl From<MeError> for ApiError {
             MeError::NotFound(missing) => missing.into(),
             MeError::CurrentPasswordIncorrect => ApiError::new(ErrorCode::CurrentPasswordIncorrect, detail),
             MeError::SamePassword => ApiError::invalid_field("new_password", detail),
-            MeError::Throttled(problem) => problem,
-            MeError::Hashing(failure) => ApiError::internal(failure),
+            MeError::Throttled(throttled) => throttled.into(),
+            MeError::Hashing(failure) => failure.into(),
             MeError::Store(store) => store.into(),
         }
     }
@@ -93,7 +93,7 @@ pub async fn change_my_password(
         check.fail("new_password_confirmation", "does not match the new password");
     }
     let new_password = check.finish(|| new_password)?;
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = super::auth::client_address(&req);
     service::change_password(&state, &caller, body.current_password, new_password, &address).await?;
     Ok(HttpResponse::NoContent().finish())
 }

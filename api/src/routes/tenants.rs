@@ -38,7 +38,7 @@ impl From<TenantError> for ApiError {
             TenantError::SlugTaken { .. } => ApiError::new(ErrorCode::SlugTaken, detail),
             TenantError::SignInTaken(_) => ApiError::new(ErrorCode::SignInTaken, detail),
             TenantError::Stale(stale) => stale.into(),
-            TenantError::Hashing(failure) => ApiError::internal(failure),
+            TenantError::Hashing(failure) => failure.into(),
             TenantError::Store(store) => store.into(),
         }
     }

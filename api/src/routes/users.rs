@@ -62,7 +62,7 @@ impl From<UserError> for ApiError {
                 ApiError::new(ErrorCode::ContactEmailRequired, detail)
             }
             UserError::Stale(stale) => stale.into(),
-            UserError::Hashing(failure) => ApiError::internal(failure),
+            UserError::Hashing(failure) => failure.into(),
             UserError::Store(store) => store.into(),
         }
     }

@@ -8,10 +8,11 @@ use tenantry_persistence::users::{self, UserRow};
 use tenantry_persistence::{tenants, StoreError};
 
 use super::NotFound;
-use crate::auth::{passwords, SignedIn};
+use crate::auth::hashing::HashingError;
+use crate::auth::throttle::Throttled;
+use crate::auth::SignedIn;
 use crate::clock;
-use crate::problem::ApiError;
-use crate::state::{AppState, HashingError};
+use crate::state::AppState;
 use crate::unit_of_work::Subject;
 use crate::views::me::Me;
 use crate::views::tenant::Tenant;
@@ -25,9 +26,8 @@ pub enum MeError {
     CurrentPasswordIncorrect,
     #[error("the new password must differ from the current one")]
     SamePassword,
-    /// Too many wrong current passwords: the sign-in throttle's answer, as it gave it.
-    #[error("{0}")]
-    Throttled(ApiError),
+    #[error(transparent)]
+    Throttled(#[from] Throttled),
     #[error(transparent)]
     Hashing(#[from] HashingError),
     #[error(transparent)]
@@ -56,8 +56,9 @@ pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Me, MeError>
         .await
 }
 
-/// Changes one's own password after checking the current one. Failed checks count towards the
-/// sign-in throttle, so a stolen token cannot be used to guess the password.
+/// Changes one's own password after checking the current one. Checks go through the sign-in
+/// throttle like sign-ins: failed ones count, so a stolen token cannot be used to guess the
+/// password, and a right one forgets the account's failures, as a sign-in would.
 pub async fn change_password(
     state: &AppState,
     caller: &SignedIn,
@@ -68,29 +69,18 @@ pub async fn change_password(
     let now = clock::now();
     let user_id = caller.user_id.clone();
     let user = state.read(move |conn, _| own_row(conn, &user_id)).await?;
-    let account = user.sign_in.clone();
-    state.throttle.check(&account, client_address, now).map_err(MeError::Throttled)?;
-    let stored = user.password_hash.clone();
+    let attempt = state.throttle.begin(&user.sign_in, client_address, now)?;
     let new_secret = new_password.expose().to_owned();
-    let (matches, same) = {
-        let current_password = current_password.clone();
-        let new_secret = new_secret.clone();
-        actix_web::web::block(move || {
-            let matches = passwords::verify(&current_password, &stored)
-                .map_err(|e| StoreError::Corrupt(format!("stored password hash: {e}")))?;
-            Ok::<_, StoreError>((matches, matches && current_password == new_secret))
-        })
-        .await
-        .map_err(|e| HashingError::Failed(e.to_string()))??
-    };
-    if !matches {
-        state.throttle.failed(&account, client_address, now);
+    let same = current_password == new_secret;
+    if !state.hasher.verify(current_password, user.password_hash.clone()).await? {
+        attempt.failed(now);
         return Err(MeError::CurrentPasswordIncorrect);
     }
+    attempt.succeeded();
     if same {
         return Err(MeError::SamePassword);
     }
-    let new_hash = state.hash_password(new_secret).await?;
+    let new_hash = state.hasher.hash(new_secret).await?;
     state
         .transact(caller.into(), move |tx| {
             let stamp = tx.stamp();

@@ -12,11 +12,12 @@ use tenantry_persistence::{DbConnection, StoreError};
 use super::messages::{self, Recipient};
 use super::users::{self as people, SignInTaken};
 use super::NotFound;
+use crate::auth::hashing::HashingError;
 use crate::auth::{passwords, AccessDenied, SignedIn};
 use crate::etag::{IfMatch, PreconditionFailed};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
-use crate::state::{AppState, HashingError};
+use crate::state::AppState;
 use crate::unit_of_work::Subject;
 use crate::views::tenant::{CreatedTenant, Tenant};
 use crate::views::{Page, Versioned};
@@ -67,7 +68,7 @@ pub async fn create(
 ) -> Result<Versioned<CreatedTenant>, TenantError> {
     caller.require_operator()?;
     let temporary = passwords::temporary();
-    let hash = state.hash_password(temporary.clone()).await?;
+    let hash = state.hasher.hash(temporary.clone()).await?;
     state
         .transact(caller.into(), move |tx| {
             let tenant_id = new_id();

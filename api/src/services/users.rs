@@ -17,11 +17,12 @@ use tenantry_persistence::{DbConnection, StoreError};
 
 use super::messages::{self, Recipient};
 use super::{require_tenant, NotFound};
+use crate::auth::hashing::HashingError;
 use crate::auth::{passwords, AccessDenied, SignedIn};
 use crate::etag::{IfMatch, PreconditionFailed};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
-use crate::state::{AppState, HashingError};
+use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};
 use crate::views::user::{PasswordResetResponse, User};
 use crate::views::{Page, Versioned};
@@ -165,7 +166,7 @@ pub async fn create(
             (temporary.clone(), Some(temporary))
         }
     };
-    let hash = state.hash_password(secret).await?;
+    let hash = state.hasher.hash(secret).await?;
     state
         .transact(caller.into(), move |tx| {
             require_tenant::<UserError>(tx.conn(), &tenant_id)?;
@@ -422,7 +423,7 @@ pub async fn reset_password(
 ) -> Result<PasswordResetResponse, UserError> {
     caller.ensure_visible(&tenant_id)?;
     let temporary = passwords::temporary();
-    let hash = state.hash_password(temporary.clone()).await?;
+    let hash = state.hasher.hash(temporary.clone()).await?;
     let caller = caller.clone();
     state
         .transact((&caller).into(), move |tx| {
