@@ -1,11 +1,14 @@
 //! ETags and `If-Match`: a client that read version N may change the resource only while it
 //! is still at version N; otherwise 412 and it reads again.
 
-use actix_web::http::header::{HeaderMap, IF_MATCH};
+use actix_web::http::header::{HeaderMap, ETAG, IF_MATCH};
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
 
 use tenantry_persistence::version_guard::VersionGuard;
 
 use crate::problem::{ApiError, ErrorCode};
+use crate::views::Versioned;
 
 /// The resource changed since the client read it: its `If-Match` no longer matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +23,11 @@ impl From<PreconditionFailed> for ApiError {
 
 pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
+}
+
+/// A versioned view as the body, its version as the `ETag`.
+pub fn with_etag<T: Serialize>(mut response: HttpResponseBuilder, versioned: &Versioned<T>) -> HttpResponse {
+    response.insert_header((ETAG, etag(versioned.version))).json(&versioned.view)
 }
 
 /// The `If-Match` header, as documented.

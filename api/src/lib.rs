@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bootstrap;
+pub mod caller;
 pub mod clock;
 pub mod config;
 pub mod etag;

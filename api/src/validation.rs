@@ -37,7 +37,7 @@ impl FieldCheck {
         self.errors.push(FieldError::new(field, message));
     }
 
-    /// 400 with every recorded error, or the value `build` assembles from the checked fields.
+    /// 422 with every recorded error, or the value `build` assembles from the checked fields.
     pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, ApiError> {
         if !self.errors.is_empty() {
             return Err(ApiError::invalid(self.errors));

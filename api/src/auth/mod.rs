@@ -1,11 +1,8 @@
-//! Who is calling: signing keys, tokens, password hashing, sign-in throttling, and the
-//! extractors that turn a bearer token into a known caller.
+//! Proving who is calling: signing keys, tokens, password hashing and sign-in throttling. The
+//! extractors that turn a bearer token into a known caller are in `caller`, above the state.
 
-pub mod caller;
 pub mod hashing;
 pub mod keys;
 pub mod passwords;
 pub mod throttle;
 pub mod tokens;
-
-pub use caller::{AccessDenied, Caller, SignedIn};

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::resource;
-use crate::auth::Caller;
+use super::resource::resource;
+use crate::caller::Caller;
 use crate::pagination::PageRequest;
 use crate::problem::ApiError;
 use crate::services::audit::{self as service, AuditError, AuditQuery};

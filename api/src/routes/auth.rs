@@ -5,7 +5,7 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::resource;
+use super::resource::resource;
 use crate::auth::keys::Jwks;
 use crate::problem::{ApiError, ErrorCode};
 use crate::services::sign_in::{self, SignInError};

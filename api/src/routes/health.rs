@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::resource;
+use super::resource::resource;
 use crate::metrics::Metrics;
 use crate::problem::{ApiError, ErrorCode};
 use crate::services::operations;

@@ -5,9 +5,9 @@ use serde::Deserialize;
 use tenantry_domain::licence::AssignmentRefusal;
 use utoipa::IntoParams;
 
-use super::resource;
-use super::subscriptions::pool_problem;
-use crate::auth::Caller;
+use super::resource::resource;
+use super::subscriptions::problems::pool_problem;
+use crate::caller::Caller;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::licences::{self as service, LicenceError};
 use crate::state::AppState;

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use tenantry_domain::Password;
 use utoipa::ToSchema;
 
-use super::resource;
-use crate::auth::{Caller, SignedIn};
+use super::resource::resource;
+use crate::caller::{Caller, SignedIn};
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::me::{self as service, MeError};
 use crate::state::AppState;

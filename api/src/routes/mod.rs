@@ -9,25 +9,15 @@ pub mod health;
 pub mod licences;
 pub mod me;
 pub mod plans;
+pub mod resource;
 pub mod subscriptions;
 pub mod tenants;
 pub mod users;
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse, HttpResponseBuilder, Resource};
-use serde::Serialize;
+use actix_web::web;
 
-use crate::etag::etag;
 use crate::problem::ApiError;
-use crate::services::NotFound;
-use crate::views::Versioned;
-
-/// A resource whose unsupported methods get 405 with the `Allow` header listing the ones it has.
-fn resource(path: &str, allow: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move || async move {
-        HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, allow)).finish()
-    }))
-}
+use crate::services::lookup::NotFound;
 
 /// The route table: each resource's module adds its routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -40,11 +30,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     plans::configure(cfg);
     subscriptions::configure(cfg);
     licences::configure(cfg);
-}
-
-/// A versioned view as the body, its version as the `ETag`.
-fn with_etag<T: Serialize>(mut response: HttpResponseBuilder, versioned: &Versioned<T>) -> HttpResponse {
-    response.insert_header((header::ETAG, etag(versioned.version))).json(&versioned.view)
 }
 
 impl From<NotFound> for ApiError {

@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::resource;
-use crate::auth::Caller;
+use super::resource::resource;
+use crate::caller::Caller;
 use crate::state::AppState;
 use crate::views::plan::{Plan, PlanList};
 

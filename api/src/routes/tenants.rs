@@ -8,8 +8,9 @@ use tenantry_domain::user::DisplayName;
 use tenantry_domain::EmailAddress;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{resource, with_etag};
-use crate::auth::Caller;
+use super::resource::resource;
+use crate::caller::Caller;
+use crate::etag::with_etag;
 use crate::etag::{IfMatch, IfMatchHeader};
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, ErrorCode, Problem};

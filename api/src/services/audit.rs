@@ -5,8 +5,8 @@ use tenantry_domain::permissions::{Action, Target};
 use tenantry_persistence::audit::{self, AuditFilter};
 use tenantry_persistence::{time, StoreError};
 
-use super::{require_tenant, NotFound};
-use crate::auth::{AccessDenied, SignedIn};
+use super::lookup::{require_tenant, NotFound};
+use crate::caller::{AccessDenied, SignedIn};
 use crate::pagination::PageRequest;
 use crate::state::AppState;
 use crate::views::audit::AuditEvent;

@@ -7,9 +7,9 @@ use tenantry_domain::permissions::{Action, Target};
 use tenantry_persistence::subscriptions::{self, NewAssignment};
 use tenantry_persistence::{users, DbConnection, StoreError};
 
+use super::lookup::NotFound;
 use super::subscriptions::{find as find_subscription, plan_of};
-use super::NotFound;
-use crate::auth::{AccessDenied, SignedIn};
+use crate::caller::{AccessDenied, SignedIn};
 use crate::state::AppState;
 use crate::unit_of_work::Subject;
 use crate::views::user::UserLicense;

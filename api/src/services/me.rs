@@ -7,10 +7,10 @@ use tenantry_domain::Password;
 use tenantry_persistence::users::{self, UserRow};
 use tenantry_persistence::{tenants, StoreError};
 
-use super::NotFound;
+use super::lookup::NotFound;
 use crate::auth::hashing::HashingError;
 use crate::auth::throttle::Throttled;
-use crate::auth::SignedIn;
+use crate::caller::SignedIn;
 use crate::clock;
 use crate::state::AppState;
 use crate::unit_of_work::Subject;

@@ -18,9 +18,9 @@ use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription, 
 use tenantry_persistence::version_guard::VersionGuard;
 use tenantry_persistence::{users, StoreError};
 
+use super::lookup::NotFound;
 use super::subscriptions::{find as find_subscription, plan_of};
-use super::NotFound;
-use crate::auth::{AccessDenied, SignedIn};
+use crate::caller::{AccessDenied, SignedIn};
 use crate::ids::new_id;
 use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};

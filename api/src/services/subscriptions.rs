@@ -20,8 +20,8 @@ use tenantry_persistence::jobs;
 use tenantry_persistence::subscriptions::{self, Holder, NewSubscription, SubscriptionRow};
 use tenantry_persistence::{time, users, DbConnection, StoreError};
 
-use super::{require_tenant, NotFound};
-use crate::auth::{AccessDenied, SignedIn};
+use super::lookup::{require_tenant, NotFound};
+use crate::caller::{AccessDenied, SignedIn};
 use crate::etag::{etag, IfMatch, PreconditionFailed};
 use crate::idempotency::{self, IdempotencyKey, KeyReused, Replayable};
 use crate::ids::new_id;

@@ -9,11 +9,12 @@ use tenantry_persistence::tenants::{self, NewTenant, TenantFilter};
 use tenantry_persistence::users::{self, NewUser};
 use tenantry_persistence::{DbConnection, StoreError};
 
+use super::lookup::NotFound;
 use super::messages::{self, Recipient};
 use super::users::{self as people, SignInTaken};
-use super::NotFound;
 use crate::auth::hashing::HashingError;
-use crate::auth::{passwords, AccessDenied, SignedIn};
+use crate::auth::passwords;
+use crate::caller::{AccessDenied, SignedIn};
 use crate::etag::{IfMatch, PreconditionFailed};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;

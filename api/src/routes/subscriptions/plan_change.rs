@@ -2,9 +2,9 @@
 
 use actix_web::{web, HttpResponse};
 
+use super::paths::TenantSubscriptionPath;
 use super::requests::ChangePlanRequest;
-use super::TenantSubscriptionPath;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::plan_change::{self as service, PlanChangeError, PlanChangeRequest};
 use crate::state::AppState;

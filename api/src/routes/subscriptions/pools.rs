@@ -4,14 +4,14 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use tenantry_domain::license_pool::SeatCount;
 
+use super::paths::TenantSubscriptionPath;
 use super::requests::{ActivationRequest, BuySeatsRequest, CreateSubscriptionRequest, SubscriptionListQuery};
-use super::TenantSubscriptionPath;
-use crate::auth::Caller;
+use crate::caller::Caller;
+use crate::etag::with_etag;
 use crate::etag::{IfMatch, IfMatchHeader};
 use crate::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, Problem};
-use crate::routes::with_etag;
 use crate::services::subscriptions::{self as service, Idempotent, OrderInput};
 use crate::state::AppState;
 use crate::views::subscription::{Subscription, SubscriptionPage};

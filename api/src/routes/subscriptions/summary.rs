@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::problem::ApiError;
 use crate::services::subscriptions as service;
 use crate::state::AppState;

@@ -4,140 +4,36 @@
 use std::collections::HashMap;
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::catalogue::Catalogue;
 use tenantry_domain::licence::Licence;
-use tenantry_domain::permissions::{self, Action, Target};
-use tenantry_domain::roles::{self, RoleChange, RoleChangeError};
-use tenantry_domain::user::{self, DisplayName, NewPersonError, PasswordResetError, UserKind};
-use tenantry_domain::{AdminRole, EmailAddress, Password, RoleSet};
+use tenantry_domain::permissions::{Action, Target};
+use tenantry_domain::roles;
+use tenantry_domain::user::{self, DisplayName, UserKind};
+use tenantry_domain::{EmailAddress, Password, RoleSet};
 use tenantry_persistence::subscriptions;
-use tenantry_persistence::tenants;
-use tenantry_persistence::users::{self, NewUser, ProfileChanges, UserRow};
-use tenantry_persistence::{DbConnection, StoreError};
+use tenantry_persistence::users::{self, NewUser, ProfileChanges};
+use tenantry_persistence::StoreError;
 
-use super::messages::{self, Recipient};
-use super::{require_tenant, NotFound};
-use crate::auth::hashing::HashingError;
-use crate::auth::{passwords, AccessDenied, SignedIn};
+mod designation;
+mod password_reset;
+mod person;
+
+pub use designation::set_roles;
+pub use password_reset::reset_password;
+pub use person::{load, SignInTaken, UserError};
+
+use person::{check_sign_in_domain, find, lock_tenant, other_global_admins, role_names, Person};
+
+use crate::auth::passwords;
+use crate::caller::SignedIn;
 use crate::etag::{IfMatch, PreconditionFailed};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
+use crate::services::lookup::require_tenant;
+use crate::services::messages::{self, Recipient};
 use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
-use crate::views::user::{PasswordResetResponse, User};
+use crate::unit_of_work::Subject;
+use crate::views::user::User;
 use crate::views::{Page, Versioned};
-
-/// Why a use case about people did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum UserError {
-    #[error(transparent)]
-    Access(#[from] AccessDenied),
-    #[error(transparent)]
-    NotFound(#[from] NotFound),
-    #[error(transparent)]
-    SignInTaken(#[from] SignInTaken),
-    #[error("{domain} is not a verified domain of this tenant")]
-    DomainNotVerified { domain: String, verified_domains: Vec<String> },
-    #[error(transparent)]
-    NewPerson(#[from] NewPersonError),
-    #[error(transparent)]
-    Roles(#[from] RoleChangeError),
-    #[error(transparent)]
-    PasswordReset(#[from] PasswordResetError),
-    #[error(transparent)]
-    Stale(#[from] PreconditionFailed),
-    #[error(transparent)]
-    Hashing(#[from] HashingError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// A sign-in address someone else already has.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the sign-in address {0} is taken")]
-pub struct SignInTaken(pub String);
-
-impl SignInTaken {
-    /// Reads a unique violation on inserting or renaming a person as this address being taken.
-    pub fn or_store<E>(sign_in: &str) -> impl Fn(StoreError) -> E + '_
-    where
-        E: From<SignInTaken> + From<StoreError>,
-    {
-        move |error| match error {
-            StoreError::UniqueViolation { .. } => SignInTaken(sign_in.to_owned()).into(),
-            other => other.into(),
-        }
-    }
-}
-
-/// A person of the tenant, as stored, with their roles and licences.
-struct Person {
-    row: UserRow,
-    roles: RoleSet,
-    licences: Vec<Licence>,
-}
-
-impl Person {
-    fn view(&self, catalogue: &Catalogue) -> Result<Versioned<User>, StoreError> {
-        let view = User::new(&self.row, &self.roles, &self.licences, catalogue)?;
-        Ok(Versioned { view, version: self.row.version })
-    }
-
-    fn recipient(&self) -> Option<Recipient<'_>> {
-        Some(Recipient {
-            contact_email: self.row.contact_email.as_deref()?,
-            display_name: &self.row.display_name,
-            sign_in: &self.row.sign_in,
-        })
-    }
-}
-
-/// A member of `tenant_id`, or 404: people of other tenants do not exist from here.
-fn find<E>(conn: &mut DbConnection, tenant_id: &str, user_id: &str) -> Result<Person, E>
-where
-    E: From<NotFound> + From<StoreError>,
-{
-    let row = users::find_in_tenant(conn, tenant_id, user_id)?.ok_or(NotFound("user"))?;
-    let roles = users::roles_of(conn, user_id)?;
-    let licences = subscriptions::assignments_of(conn, &[user_id.to_owned()])?.iter().map(|a| a.licence()).collect();
-    Ok(Person { row, roles, licences })
-}
-
-/// A member of `tenant_id` as clients see them, or 404.
-pub fn load<E>(tx: &mut Tx<'_>, tenant_id: &str, user_id: &str) -> Result<Versioned<User>, E>
-where
-    E: From<NotFound> + From<StoreError>,
-{
-    let catalogue = tx.catalogue();
-    Ok(find::<E>(tx.conn(), tenant_id, user_id)?.view(catalogue)?)
-}
-
-/// Like [`require_tenant`], and holds the tenant's lock until commit: for changes whose rules
-/// count the tenant's admins, so two of them cannot both pass the count.
-fn lock_tenant(conn: &mut DbConnection, tenant_id: &str) -> Result<(), UserError> {
-    if tenants::lock(conn, tenant_id)? {
-        Ok(())
-    } else {
-        Err(NotFound("tenant").into())
-    }
-}
-
-/// A sign-in address must be in one of the tenant's verified domains.
-fn check_sign_in_domain(conn: &mut DbConnection, tenant_id: &str, sign_in: &EmailAddress) -> Result<(), UserError> {
-    if tenants::has_verified_domain(conn, tenant_id, sign_in.domain().as_str())? {
-        return Ok(());
-    }
-    let verified_domains = tenants::verified_domains(conn, tenant_id)?;
-    Err(UserError::DomainNotVerified { domain: sign_in.domain().to_string(), verified_domains })
-}
-
-fn role_names(roles: &RoleSet) -> Vec<&'static str> {
-    roles.iter().map(AdminRole::as_str).collect()
-}
-
-fn other_global_admins(tx: &mut Tx<'_>, tenant_id: &str, user_id: &str) -> Result<u64, StoreError> {
-    users::count_with_role_except(tx.conn(), tenant_id, AdminRole::GlobalAdmin, user_id)
-}
 
 pub struct NewUserInput {
     pub display_name: DisplayName,
@@ -366,83 +262,6 @@ pub async fn delete(
                 serde_json::json!({"sign_in": current.row.sign_in, "licences_released": released}),
             )?;
             Ok(())
-        })
-        .await
-}
-
-/// Replaces a person's admin roles. Newly designated admins are told by message.
-pub async fn set_roles(
-    state: &AppState,
-    caller: &SignedIn,
-    tenant_id: String,
-    user_id: String,
-    roles: RoleSet,
-    if_match: IfMatch,
-) -> Result<Versioned<User>, UserError> {
-    caller.authorize(&tenant_id, Action::DesignateAdmins, Target::Tenant)?;
-    state
-        .transact(caller.into(), move |tx| {
-            lock_tenant(tx.conn(), &tenant_id)?;
-            let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
-            if_match.check(current.row.version)?;
-            let change = RoleChange {
-                before: &current.roles,
-                after: &roles,
-                has_contact_email: current.row.contact_email.is_some(),
-                other_global_admins: other_global_admins(tx, &tenant_id, &user_id)?,
-            };
-            let added = change.decide()?;
-            if current.roles == roles {
-                return Ok(current.view(tx.catalogue())?);
-            }
-            let stamp = tx.stamp();
-            if !users::touch(tx.conn(), &user_id, current.row.version, stamp)? {
-                return Err(PreconditionFailed.into());
-            }
-            users::replace_roles(tx.conn(), &tenant_id, &user_id, &roles)?;
-            if let (true, Some(to)) = (added.is_admin(), current.recipient()) {
-                tx.send(messages::roles_designated(&to, &added, tx.public_url()))?;
-            }
-            tx.audit(
-                AuditAction::UserRolesChanged,
-                Subject::in_tenant(&tenant_id, &user_id),
-                serde_json::json!({"from": role_names(&current.roles), "to": role_names(&roles)}),
-            )?;
-            load(tx, &tenant_id, &user_id)
-        })
-        .await
-}
-
-/// Sends a temporary password to the person's contact email; they choose a new one at next
-/// sign-in. Answers with the contact address, masked, for the administrator's confirmation.
-pub async fn reset_password(
-    state: &AppState,
-    caller: &SignedIn,
-    tenant_id: String,
-    user_id: String,
-) -> Result<PasswordResetResponse, UserError> {
-    caller.ensure_visible(&tenant_id)?;
-    let temporary = passwords::temporary();
-    let hash = state.hasher.hash(temporary.clone()).await?;
-    let caller = caller.clone();
-    state
-        .transact((&caller).into(), move |tx| {
-            require_tenant::<UserError>(tx.conn(), &tenant_id)?;
-            let target = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
-            let action = permissions::password_reset_action(&target.roles);
-            let is_caller = target.row.id == caller.user_id;
-            caller.authorize(&tenant_id, action, Target::Person { is_caller, roles: &target.roles })?;
-            let contact = user::password_reset_destination(target.row.contact_email.as_deref())?;
-            let sent_to = EmailAddress::parse(contact)
-                .map_err(|e| StoreError::Corrupt(format!("user {user_id}: contact email: {e}")))?
-                .masked();
-            let stamp = tx.stamp();
-            users::set_password(tx.conn(), &user_id, &hash, true, stamp)?;
-            if let Some(to) = target.recipient() {
-                tx.send(messages::password_reset(&to, &temporary, tx.public_url()))?;
-            }
-            tx.audit(AuditAction::UserPasswordReset, Subject::in_tenant(&tenant_id, &user_id), serde_json::json!({}))?;
-            Ok(PasswordResetResponse { sent_to })
         })
         .await
 }

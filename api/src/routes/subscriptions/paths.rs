@@ -1,0 +1,23 @@
+//! The path of one subscription of a tenant.
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::etag::IfMatch;
+use crate::services::subscriptions::PoolChange;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TenantSubscriptionPath {
+    /// Tenant id.
+    pub tid: String,
+    /// Subscription id.
+    pub sid: String,
+}
+
+impl TenantSubscriptionPath {
+    /// The subscription a change is about, with the client's precondition.
+    pub fn change(self, if_match: IfMatch) -> PoolChange {
+        PoolChange { tenant_id: self.tid, subscription_id: self.sid, if_match }
+    }
+}

@@ -1,0 +1,172 @@
+//! The api crate's floors, checked from its source: dependencies point one way.
+//!
+//! Every `crate::...` and `super::...` path in a file is resolved to the module file it names;
+//! two files that name each other, or two top-level modules whose files name each other, are a
+//! defect, and so is any mention of the persistence crate under `routes/`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every `.rs` file under `src`, as its module path (`routes::subscriptions::pools`).
+fn modules() -> BTreeMap<String, String> {
+    fn walk(dir: &Path, prefix: &[String], out: &mut BTreeMap<String, String>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                let mut inner = prefix.to_vec();
+                inner.push(path.file_name().unwrap().to_string_lossy().into_owned());
+                walk(&path, &inner, out);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let mut module = prefix.to_vec();
+                if name != "mod" && !(prefix.is_empty() && (name == "lib" || name == "main")) {
+                    module.push(name);
+                }
+                out.insert(module.join("::"), fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&src(), &[], &mut out);
+    out
+}
+
+/// The source without `#[cfg(test)]` modules and comments, which may name anything.
+fn code(source: &str) -> String {
+    let without_tests = source.split("#[cfg(test)]").next().unwrap_or(source);
+    without_tests.lines().filter(|line| !line.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n")
+}
+
+/// The paths a file names, with `use` braces expanded one level (`crate::{a, b::c}`).
+fn named_paths(code: &str) -> Vec<Vec<String>> {
+    let mut paths = Vec::new();
+    let bytes: Vec<char> = code.chars().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest: String = bytes[i..bytes.len().min(i + 7)].iter().collect();
+        let starts = (rest.starts_with("crate::") || rest.starts_with("super::"))
+            && (i == 0 || !(bytes[i - 1].is_alphanumeric() || bytes[i - 1] == '_' || bytes[i - 1] == ':'));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        let mut depth = 0;
+        while end < bytes.len() {
+            let c = bytes[end];
+            if c == '{' {
+                depth += 1;
+            } else if c == '}' {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+                if depth == 0 {
+                    end += 1;
+                    break;
+                }
+            } else if depth == 0 && !(c.is_alphanumeric() || c == '_' || c == ':') {
+                break;
+            }
+            end += 1;
+        }
+        let text: String = bytes[i..end].iter().collect();
+        match text.split_once('{') {
+            Some((head, tail)) => {
+                for item in tail.trim_end_matches('}').split(',') {
+                    let item = item.trim().split(" as ").next().unwrap_or("").trim();
+                    if !item.is_empty() {
+                        paths.push(format!("{head}{item}").split("::").map(str::to_owned).collect());
+                    }
+                }
+            }
+            None => paths.push(text.split("::").map(str::to_owned).collect()),
+        }
+        i = end.max(i + 1);
+    }
+    paths
+}
+
+/// The module file a path from `from` names: the longest prefix that is a module.
+fn resolve(from: &str, path: &[String], modules: &BTreeMap<String, String>) -> Option<String> {
+    let mut absolute: Vec<String> = Vec::new();
+    let mut segments = path.iter().peekable();
+    match segments.next().map(String::as_str) {
+        Some("crate") => {}
+        Some("super") => {
+            // `super` of a file is its parent module; `mod.rs` files are named by their folder.
+            let mut base: Vec<String> = from.split("::").filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            base.pop();
+            while segments.peek().is_some_and(|s| s.as_str() == "super") {
+                segments.next();
+                base.pop();
+            }
+            absolute = base;
+        }
+        _ => return None,
+    }
+    absolute.extend(segments.filter(|s| !s.is_empty() && s.as_str() != "self").cloned());
+    (0..=absolute.len()).rev().map(|n| absolute[..n].join("::")).find(|candidate| modules.contains_key(candidate))
+}
+
+fn imports() -> BTreeMap<String, BTreeSet<String>> {
+    let modules = modules();
+    let mut graph = BTreeMap::new();
+    for (module, source) in &modules {
+        let targets: BTreeSet<String> = named_paths(&code(source))
+            .iter()
+            .filter_map(|path| resolve(module, path, &modules))
+            .filter(|target| target != module && !target.is_empty())
+            .collect();
+        graph.insert(module.clone(), targets);
+    }
+    graph
+}
+
+#[test]
+fn no_module_imports_a_module_that_imports_it_back() {
+    let graph = imports();
+    assert!(graph.get("routes::subscriptions::pools").is_some_and(|t| t.contains("services::subscriptions")));
+    let mut mutual = Vec::new();
+    for (module, targets) in &graph {
+        for target in targets {
+            if module < target && graph.get(target).is_some_and(|back| back.contains(module)) {
+                mutual.push(format!("{module} <-> {target}"));
+            }
+        }
+    }
+    assert!(mutual.is_empty(), "modules that import each other: {mutual:#?}");
+}
+
+#[test]
+fn top_level_modules_depend_on_each_other_one_way_only() {
+    let top = |module: &str| module.split("::").next().unwrap_or("").to_owned();
+    let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
+    for (module, targets) in imports() {
+        for target in targets {
+            let (from, to) = (top(&module), top(&target));
+            if !from.is_empty() && !to.is_empty() && from != to {
+                edges.insert((from, to));
+            }
+        }
+    }
+    assert!(edges.contains(&("services".to_owned(), "views".to_owned())));
+    let mutual: Vec<_> = edges.iter().filter(|(a, b)| a < b && edges.contains(&(b.clone(), a.clone()))).collect();
+    assert!(mutual.is_empty(), "top-level modules that import each other: {mutual:#?}");
+}
+
+#[test]
+fn routes_import_nothing_from_persistence() {
+    let offenders: Vec<String> = modules()
+        .into_iter()
+        .filter(|(module, source)| module.starts_with("routes") && code(source).contains("tenantry_persistence"))
+        .map(|(module, _)| module)
+        .collect();
+    assert!(!modules().is_empty());
+    assert!(offenders.is_empty(), "route modules that use tenantry_persistence: {offenders:?}");
+}
