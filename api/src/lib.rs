@@ -175,8 +175,9 @@ fn serve(
             .app_data(request_errors::query_config())
             .app_data(request_errors::path_config())
             .app_data(web::PayloadConfig::new(max_body))
-            .wrap(ErrorHandlers::new().default_handler(problem::problem_for_bare_errors))
+            // Outside CORS, so that a preflight refused by CORS is problem+json like any error.
             .wrap(cors(&origins))
+            .wrap(ErrorHandlers::new().default_handler(problem::problem_for_bare_errors))
             .wrap(from_fn(request_errors::refuse_nul_in_url))
             .wrap(from_fn(metrics::observe))
             .wrap(Logger::new("%{x-request-id}o %a \"%r\" %s %b %Dms").log_target("tenantry::http"))

@@ -354,11 +354,21 @@ pub fn problem_for_bare_errors<B>(response: ServiceResponse<B>) -> actix_web::Re
         return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let status = response.status();
-    let code = ErrorCode::for_status(status);
-    let detail = match code {
-        ErrorCode::NotFound => "no such resource; see /swagger-ui/ for the routes".to_owned(),
-        ErrorCode::MethodNotAllowed => "this route does not accept that method".to_owned(),
-        _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
+    let refused_origin = status == StatusCode::BAD_REQUEST && response.request().headers().contains_key(header::ORIGIN);
+    let (code, detail) = if refused_origin {
+        // The only bare 400 a request with `Origin` gets is CORS refusing that origin.
+        (
+            ErrorCode::InvalidHeader,
+            "this Origin may not call the API from a browser; see TENANTRY_CORS_ORIGINS".to_owned(),
+        )
+    } else {
+        let code = ErrorCode::for_status(status);
+        let detail = match code {
+            ErrorCode::NotFound => "no such resource; see /swagger-ui/ for the routes".to_owned(),
+            ErrorCode::MethodNotAllowed => "this route does not accept that method".to_owned(),
+            _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
+        };
+        (code, detail)
     };
     let body = problem_body(code, &detail, Vec::new(), None);
     let (request, mut original) = response.into_parts();

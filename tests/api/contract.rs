@@ -82,6 +82,9 @@ fn cors_allows_configured_origins_only(backend: Backend) {
     );
     let denied = preflight("https://evil.example");
     assert!(denied.header("access-control-allow-origin").is_none(), "{denied:?}");
+    // Refused like any other bad request: problem+json, not actix-cors's plain text.
+    denied.assert_problem(400, "invalid_header");
+    assert!(denied.json()["detail"].as_str().unwrap_or_default().contains("Origin"), "{denied:?}");
     let simple = app.client.send(Call::new("GET", "/healthz").header("origin", "https://portal.example"));
     let exposed = simple.header("access-control-expose-headers").unwrap_or_default().to_lowercase();
     assert!(exposed.contains("etag") && exposed.contains("location"), "{exposed}");
