@@ -97,7 +97,7 @@ impl<'a> Tx<'a> {
         &self.context.public_url
     }
 
-    /// Records what this unit of work did, in its own transaction.
+    /// Records what this unit of work did, in the same transaction as the change.
     pub fn audit(&mut self, action: AuditAction, subject: Subject<'_>, details: serde_json::Value) -> StoreResult<()> {
         let id = ids::new_id();
         let details = details.to_string();

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! The api crate's floors, checked from its source: dependencies point one way.
 //!
 //! Every `crate::...` and `super::...` path in a file is resolved to the module file it names;

@@ -126,14 +126,15 @@ pub fn touch(conn: &mut DbConnection, id: &str, expected_version: i64, now: Naiv
     Ok(changed == 1)
 }
 
+/// False when the person no longer exists.
 pub fn set_password(
     conn: &mut DbConnection,
     id: &str,
     password_hash: &str,
     must_change_password: bool,
     now: NaiveDateTime,
-) -> StoreResult<()> {
-    diesel::update(users::table.find(id))
+) -> StoreResult<bool> {
+    let changed = diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(password_hash),
             users::must_change_password.eq(must_change_password),
@@ -141,14 +142,15 @@ pub fn set_password(
             users::version.eq(users::version + 1),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(changed == 1)
 }
 
-pub fn set_preferences(conn: &mut DbConnection, id: &str, preferences: &str, now: NaiveDateTime) -> StoreResult<()> {
-    diesel::update(users::table.find(id))
+/// False when the person no longer exists.
+pub fn set_preferences(conn: &mut DbConnection, id: &str, preferences: &str, now: NaiveDateTime) -> StoreResult<bool> {
+    let changed = diesel::update(users::table.find(id))
         .set((users::preferences.eq(preferences), users::updated_at.eq(now)))
         .execute(conn)?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// Deletes a person if their row is at a version `guard` allows; false when it moved on.

@@ -136,7 +136,7 @@ fn pem_files(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
 }
 
 fn create_key(dir: &Path) -> Result<(), KeyError> {
-    let kid = uuid::Uuid::now_v7().to_string();
+    let kid = crate::ids::new_id();
     let path = dir.join(format!("{kid}.pem"));
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
     let pem = key

@@ -57,7 +57,7 @@ pub fn issue(
         iat: now.timestamp(),
         nbf: now.timestamp(),
         exp: now.timestamp() + settings.ttl_seconds,
-        jti: uuid::Uuid::now_v7().to_string(),
+        jti: crate::ids::new_id(),
         tid: tenant_id.map(str::to_owned),
     };
     let mut header = Header::new(Algorithm::EdDSA);

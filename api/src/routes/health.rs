@@ -54,6 +54,10 @@ pub async fn healthz() -> HttpResponse {
     ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let backend = operations::database_answers(&state).await.map_err(|e| {
+        if e.is_busy() {
+            // Saturated, not down: say when to come back.
+            return ApiError::busy();
+        }
         log::warn!("readiness check failed: {e}");
         ApiError::new(ErrorCode::ServiceUnavailable, "the database does not answer")
     })?;

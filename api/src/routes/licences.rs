@@ -34,6 +34,7 @@ impl From<LicenceError> for ApiError {
                 refusal: AssignmentRefusal::AlreadyHeldForPlan { subscription_id, .. }, ..
             } => ApiError::new(ErrorCode::LicenceHeldForPlan, detail)
                 .with_context(serde_json::json!({"subscription_id": subscription_id})),
+            LicenceError::HeldConcurrently { .. } => ApiError::new(ErrorCode::LicenceHeldForPlan, detail),
             LicenceError::Pool(refusal) => pool_problem(refusal),
             LicenceError::LostRace => ApiError::new(ErrorCode::ConcurrentUpdate, detail),
             LicenceError::Store(store) => store.into(),

@@ -24,6 +24,8 @@ pub enum LicenceError {
     /// The domain refused: the plan is not for people, or the person holds one of the plan.
     #[error("{sign_in} {refusal}")]
     Refused { sign_in: String, refusal: AssignmentRefusal },
+    #[error("{sign_in} already holds a {plan_name} licence")]
+    HeldConcurrently { sign_in: String, plan_name: String },
     #[error(transparent)]
     Pool(#[from] PoolError),
     #[error("the pool changed at the same time; try again")]
@@ -79,11 +81,11 @@ pub async fn assign(
                 assigned_at: stamp,
             };
             subscriptions::insert_assignment(tx.conn(), &assignment).map_err(|e| match e {
-                // A concurrent request gave them a licence of the plan first.
-                StoreError::UniqueViolation { .. } => refused(AssignmentRefusal::AlreadyHeldForPlan {
-                    plan_name: plan.name.clone(),
-                    subscription_id: subscription_id.clone(),
-                }),
+                // A concurrent request gave them a licence of the plan first; which one is not
+                // known inside this failed transaction.
+                StoreError::UniqueViolation { .. } => {
+                    LicenceError::HeldConcurrently { sign_in: person.sign_in.clone(), plan_name: plan.name.clone() }
+                }
                 other => other.into(),
             })?;
             tx.audit(

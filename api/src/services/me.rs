@@ -84,7 +84,10 @@ pub async fn change_password(
     state
         .transact(caller.into(), move |tx| {
             let stamp = tx.stamp();
-            users::set_password(tx.conn(), &user.id, &new_hash, false, stamp)?;
+            // Deleted meanwhile: nothing to change, and nothing to record.
+            if !users::set_password(tx.conn(), &user.id, &new_hash, false, stamp)? {
+                return Err(NotFound("user").into());
+            }
             let subject = Subject { tenant_id: user.tenant_id.as_deref(), target_id: &user.id };
             tx.audit(AuditAction::UserPasswordChanged, subject, serde_json::json!({}))?;
             Ok(())
@@ -116,7 +119,9 @@ pub async fn set_preferences(
     state
         .transact(caller.into(), move |tx| {
             let stamp = tx.stamp();
-            users::set_preferences(tx.conn(), &user_id, &json.to_string(), stamp)?;
+            if !users::set_preferences(tx.conn(), &user_id, &json.to_string(), stamp)? {
+                return Err(NotFound("user").into());
+            }
             let subject = Subject { tenant_id: tenant_id.as_deref(), target_id: &user_id };
             tx.audit(AuditAction::UserPreferencesChanged, subject, json)?;
             Ok(preferences)

@@ -132,22 +132,33 @@ pub async fn change_plan(
                 return Err(PlanChangeError::Refused(Box::new(report(existing_target, false))));
             }
             let target_id = apply(tx, &tenant_id, &source_id, &target_plan, target_row.as_ref(), &decided)?;
-            record(tx, &tenant_id, &source_id, &source_plan.code, &target_plan.code, &target_id, &decided)?;
+            let applied = Applied {
+                tenant_id: &tenant_id,
+                source_id: &source_id,
+                source_plan: &source_plan.code,
+                target_plan: &target_plan.code,
+                target_id: &target_id,
+                decided: &decided,
+            };
+            record(tx, &applied)?;
             Ok(report(Some(&target_id), true))
         })
         .await
 }
 
+/// A change that was made, as the audit log tells it.
+struct Applied<'a> {
+    tenant_id: &'a str,
+    source_id: &'a str,
+    source_plan: &'a str,
+    target_plan: &'a str,
+    target_id: &'a str,
+    decided: &'a PlanChangePlan,
+}
+
 /// The audit events of an applied change: the target pool's growth, and the change itself.
-fn record(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    source_id: &str,
-    source_plan: &str,
-    target_plan: &str,
-    target_id: &str,
-    decided: &PlanChangePlan,
-) -> Result<(), StoreError> {
+fn record(tx: &mut Tx<'_>, applied: &Applied<'_>) -> Result<(), StoreError> {
+    let Applied { tenant_id, source_id, source_plan, target_plan, target_id, decided } = *applied;
     let target_action = if decided.creates_target_pool {
         Some(AuditAction::SubscriptionOrdered)
     } else if decided.seats_to_buy + decided.seats_to_activate > 0 {

@@ -227,6 +227,35 @@ pub struct PoolChange {
     pub if_match: IfMatch,
 }
 
+impl PoolChange {
+    /// The subscription as this unit of work reads it, while the client's `If-Match` holds.
+    fn current(&self, tx: &mut Tx<'_>) -> Result<SubscriptionRow, SubscriptionError> {
+        let row = find::<SubscriptionError>(tx.conn(), &self.tenant_id, &self.subscription_id)?;
+        self.if_match.check(row.version)?;
+        Ok(row)
+    }
+
+    /// After a conditional update did not apply: why, as [`explain_lost_race`] tells it.
+    fn lost(
+        &self,
+        tx: &mut Tx<'_>,
+        decide: impl Fn(&LicensePool) -> Result<LicensePool, PoolError>,
+    ) -> SubscriptionError {
+        explain_lost_race(tx, &self.tenant_id, &self.subscription_id, &self.if_match, decide)
+    }
+
+    /// Records the change and answers with the subscription as it now is.
+    fn done(
+        &self,
+        tx: &mut Tx<'_>,
+        action: AuditAction,
+        details: serde_json::Value,
+    ) -> Result<Versioned<Subscription>, SubscriptionError> {
+        tx.audit(action, Subject::in_tenant(&self.tenant_id, &self.subscription_id), details)?;
+        load(tx, &self.tenant_id, &self.subscription_id)
+    }
+}
+
 /// Buys more seats (they are not active until activated).
 pub async fn buy_seats(
     state: &AppState,
@@ -235,21 +264,18 @@ pub async fn buy_seats(
     seats: SeatCount,
     request: Idempotent,
 ) -> Result<Replayable, SubscriptionError> {
-    let PoolChange { tenant_id, subscription_id: id, if_match } = change;
-    caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
+    caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
-        let row = find::<SubscriptionError>(tx.conn(), &tenant_id, &id)?;
-        if_match.check(row.version)?;
+        let row = change.current(tx)?;
         let limit = plan_of(tx.catalogue(), &row)?.seat_limit;
         row.pool().buy(seats, limit)?;
-        let stamp = tx.stamp();
-        let guard = if_match.guard(row.version);
-        if !subscriptions::add_purchased(tx.conn(), &id, seats.get(), limit, stamp, guard)? {
-            return Err(explain_lost_race(tx, &tenant_id, &id, &if_match, |p| p.buy(seats, limit)));
+        let (stamp, guard) = (tx.stamp(), change.if_match.guard(row.version));
+        if !subscriptions::add_purchased(tx.conn(), &row.id, seats.get(), limit, stamp, guard)? {
+            return Err(change.lost(tx, |p| p.buy(seats, limit)));
         }
-        let details = serde_json::json!({"seats": seats.get()});
-        tx.audit(AuditAction::SubscriptionSeatsBought, Subject::in_tenant(&tenant_id, &id), details)?;
-        Ok(replayable(StatusCode::OK, &load(tx, &tenant_id, &id)?, None)?)
+        let bought =
+            change.done(tx, AuditAction::SubscriptionSeatsBought, serde_json::json!({"seats": seats.get()}))?;
+        Ok(replayable(StatusCode::OK, &bought, None)?)
     })
     .await
 }
@@ -261,24 +287,21 @@ pub async fn activate(
     change: PoolChange,
     delta: i64,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
-    let PoolChange { tenant_id, subscription_id: id, if_match } = change;
-    caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
+    caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     state
         .transact(caller.into(), move |tx| {
-            let row = find::<SubscriptionError>(tx.conn(), &tenant_id, &id)?;
-            if_match.check(row.version)?;
+            let row = change.current(tx)?;
             row.pool().activate(delta)?;
-            let stamp = tx.stamp();
-            if !subscriptions::change_active(tx.conn(), &id, delta, stamp, if_match.guard(row.version))? {
-                return Err(explain_lost_race(tx, &tenant_id, &id, &if_match, |p| p.activate(delta)));
+            let (stamp, guard) = (tx.stamp(), change.if_match.guard(row.version));
+            if !subscriptions::change_active(tx.conn(), &row.id, delta, stamp, guard)? {
+                return Err(change.lost(tx, |p| p.activate(delta)));
             }
             let action = if delta > 0 {
                 AuditAction::SubscriptionSeatsActivated
             } else {
                 AuditAction::SubscriptionSeatsDeactivated
             };
-            tx.audit(action, Subject::in_tenant(&tenant_id, &id), serde_json::json!({"delta": delta}))?;
-            load(tx, &tenant_id, &id)
+            change.done(tx, action, serde_json::json!({"delta": delta}))
         })
         .await
 }
@@ -290,23 +313,19 @@ pub async fn set_suspended(
     change: PoolChange,
     suspend: bool,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
-    let PoolChange { tenant_id, subscription_id: id, if_match } = change;
     caller.require_operator()?;
     state
         .transact(caller.into(), move |tx| {
-            let row = find::<SubscriptionError>(tx.conn(), &tenant_id, &id)?;
-            if_match.check(row.version)?;
+            let row = change.current(tx)?;
             let decide = |p: &LicensePool| if suspend { p.suspend() } else { p.reactivate() };
             let next = decide(&row.pool())?;
-            let stamp = tx.stamp();
-            let guard = if_match.guard(row.version);
-            if !subscriptions::change_status(tx.conn(), &id, row.status, next.status, stamp, guard)? {
-                return Err(explain_lost_race(tx, &tenant_id, &id, &if_match, decide));
+            let (stamp, guard) = (tx.stamp(), change.if_match.guard(row.version));
+            if !subscriptions::change_status(tx.conn(), &row.id, row.status, next.status, stamp, guard)? {
+                return Err(change.lost(tx, decide));
             }
             let action =
                 if suspend { AuditAction::SubscriptionSuspended } else { AuditAction::SubscriptionReactivated };
-            tx.audit(action, Subject::in_tenant(&tenant_id, &id), serde_json::json!({}))?;
-            load(tx, &tenant_id, &id)
+            change.done(tx, action, serde_json::json!({}))
         })
         .await
 }
@@ -329,25 +348,21 @@ pub async fn terminate(
     caller: &SignedIn,
     change: PoolChange,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
-    let PoolChange { tenant_id, subscription_id: id, if_match } = change;
-    caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
+    caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     state
         .transact(caller.into(), move |tx| {
-            let row = find::<SubscriptionError>(tx.conn(), &tenant_id, &id)?;
-            if_match.check(row.version)?;
+            let row = change.current(tx)?;
             if let Err(error) = row.pool().terminate() {
-                return Err(refused_termination(tx, &id, error));
+                return Err(refused_termination(tx, &row.id, error));
             }
-            let stamp = tx.stamp();
-            if !subscriptions::terminate(tx.conn(), &id, stamp, if_match.guard(row.version))? {
-                return Err(match explain_lost_race(tx, &tenant_id, &id, &if_match, LicensePool::terminate) {
-                    SubscriptionError::Pool(error) => refused_termination(tx, &id, error),
+            let (stamp, guard) = (tx.stamp(), change.if_match.guard(row.version));
+            if !subscriptions::terminate(tx.conn(), &row.id, stamp, guard)? {
+                return Err(match change.lost(tx, LicensePool::terminate) {
+                    SubscriptionError::Pool(error) => refused_termination(tx, &row.id, error),
                     other => other,
                 });
             }
-            let details = serde_json::json!({"plan": row.plan_code});
-            tx.audit(AuditAction::SubscriptionTerminated, Subject::in_tenant(&tenant_id, &id), details)?;
-            load(tx, &tenant_id, &id)
+            change.done(tx, AuditAction::SubscriptionTerminated, serde_json::json!({"plan": row.plan_code}))
         })
         .await
 }

@@ -54,7 +54,7 @@ impl From<SubscriptionError> for ApiError {
             }
             SubscriptionError::Order(OrderError::SeatLimit { limit, requested }) => {
                 ApiError::new(ErrorCode::SeatLimitExceeded, detail)
-                    .with_context(serde_json::json!({"seat_limit": limit, "requested": requested}))
+                    .with_context(serde_json::json!({"seat_limit": limit, "purchased": 0, "requested": requested}))
             }
             SubscriptionError::Order(OrderError::ActivationBeyondOrder { .. }) => {
                 ApiError::invalid_field("activate_seats", detail)

@@ -10,6 +10,7 @@ use super::person::{find, UserError};
 use crate::auth::passwords;
 use crate::caller::SignedIn;
 use crate::services::lookup::require_tenant;
+use crate::services::lookup::NotFound;
 use crate::services::messages;
 use crate::state::AppState;
 use crate::unit_of_work::Subject;
@@ -39,7 +40,9 @@ pub async fn reset_password(
                 .map_err(|e| StoreError::Corrupt(format!("user {user_id}: contact email: {e}")))?
                 .masked();
             let stamp = tx.stamp();
-            users::set_password(tx.conn(), &user_id, &hash, true, stamp)?;
+            if !users::set_password(tx.conn(), &user_id, &hash, true, stamp)? {
+                return Err(NotFound("user").into());
+            }
             if let Some(to) = target.recipient() {
                 tx.send(messages::password_reset(&to, &temporary, tx.public_url()))?;
             }
