@@ -129,6 +129,13 @@ impl FromStr for AuditAction {
     }
 }
 
+/// Written as its wire form, `noun.past_participle`.
+impl serde::Serialize for AuditAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl TryFrom<String> for AuditAction {
     type Error = UnknownAuditAction;
     fn try_from(name: String) -> Result<Self, Self::Error> {

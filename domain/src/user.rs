@@ -66,6 +66,13 @@ impl FromStr for UserKind {
 }
 
 /// So that a stored row converts straight into the kind.
+/// Written as its name, as stored.
+impl serde::Serialize for UserKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl TryFrom<String> for UserKind {
     type Error = UnknownUserKind;
     fn try_from(value: String) -> Result<Self, Self::Error> {

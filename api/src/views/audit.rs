@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tenantry_domain::audit::AuditAction;
 use tenantry_persistence::audit::AuditEventRow;
 use tenantry_persistence::{time, StoreError};
 use utoipa::ToSchema;
@@ -22,7 +23,8 @@ pub struct AuditEvent {
     /// The partner they acted for, through delegated administration.
     pub partner_id: Option<String>,
     /// What was done, e.g. `user.created`, `user.roles_changed`.
-    pub action: String,
+    #[schema(value_type = String)]
+    pub action: AuditAction,
     pub target_type: String,
     pub target_id: String,
     /// The request that made the change (the `X-Request-Id` response header).
@@ -46,7 +48,7 @@ impl TryFrom<AuditEventRow> for AuditEvent {
             actor_id: row.actor_id,
             actor_name: row.actor_name,
             partner_id: row.partner_id,
-            action: row.action.as_str().to_owned(),
+            action: row.action,
             target_type: row.target_type,
             target_id: row.target_id,
             request_id: row.request_id,

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use tenantry_domain::preferences::{Preferences as DomainPreferences, SyncFrequency as DomainSyncFrequency};
+use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
 use tenantry_persistence::users::UserRow;
 use utoipa::ToSchema;
@@ -18,8 +19,8 @@ use super::user::Role;
     "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}}))]
 pub struct Me {
     /// `operator` (platform staff) or `member` (a person in a customer tenant).
-    #[schema(example = "member")]
-    pub kind: String,
+    #[schema(value_type = String, example = "member")]
+    pub kind: UserKind,
     pub id: String,
     pub display_name: String,
     pub sign_in: String,
@@ -35,7 +36,7 @@ pub struct Me {
 impl Me {
     pub fn new(row: &UserRow, roles: &RoleSet, tenant: Option<Tenant>) -> Self {
         Self {
-            kind: row.kind.as_str().to_owned(),
+            kind: row.kind,
             id: row.id.clone(),
             display_name: row.display_name.clone(),
             sign_in: row.sign_in.clone(),
