@@ -3,7 +3,9 @@
 //! The binary as a person runs it: no configuration, an embedded SQLite database, a first run
 //! that says how to sign in, and a second run that says nothing new and keeps the data.
 
-use std::io::{BufRead, BufReader, Read};
+mod support;
+
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -34,15 +36,7 @@ fn start(dir: &std::path::Path) -> Running {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or_default().to_owned());
-            }
-        }
-    });
+    let rx = support::listening_address(&mut child);
     let base_url = rx.recv_timeout(Duration::from_secs(60)).expect("the service says where it listens");
     // The banner is printed before the listening line; give the pipe a moment and read it.
     let mut stdout_pipe = child.stdout.take().unwrap();

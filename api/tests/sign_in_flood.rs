@@ -4,10 +4,11 @@
 //! not grow with the number of attempts, every attempt gets a proper answer, and the operator
 //! can sign in from the same address right after.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Barrier};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 const OPERATOR_EMAIL: &str = "operator@tenantry.test";
@@ -47,16 +48,7 @@ fn start(dir: &std::path::Path) -> Running {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    // Keeps reading to the end, so that the service never blocks on a full pipe.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or_default().to_owned());
-            }
-        }
-    });
+    let rx = support::listening_address(&mut child);
     // Guarded from here, so that a service that never says where it listens is still killed.
     let mut running = Running { child, base_url: String::new() };
     running.base_url = rx.recv_timeout(Duration::from_secs(60)).expect("the service says where it listens");
