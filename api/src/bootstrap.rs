@@ -68,6 +68,8 @@ pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<FirstOpe
                 must_change_password: generated,
                 created_at: now,
                 updated_at: now,
+                partner_id: None,
+                partner_role: None,
             },
         )?;
         Ok(true)

@@ -8,13 +8,15 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use tenantry_domain::partner::{self as partner_rules, PartnerAction, PartnerRole, PartnerSeat};
 use tenantry_domain::permissions::{self, Action, Position, Target};
 use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
-use tenantry_persistence::users::{self, UserRow};
-use tenantry_persistence::StoreError;
+use tenantry_persistence::{api_clients, partners, users, DbConnection, StoreError};
 
 use crate::auth::tokens;
+use crate::clock;
+use crate::delegation::{self, Delegate, Delegation, Resolution};
 use crate::problem::{ApiError, ErrorCode};
 use crate::request_id::RequestId;
 use crate::state::AppState;
@@ -30,12 +32,20 @@ pub enum AccessDenied {
     NotPermitted(Action),
     #[error("only platform operators may do this")]
     OperatorsOnly,
+    /// The partner is not the caller's: it does not exist from where they stand.
+    #[error("partner not found")]
+    PartnerHidden,
+    #[error("your partner role does not allow you to {}", .0.describe())]
+    NotPermittedForPartner(PartnerAction),
+    #[error("only people in a partner organisation may do this")]
+    PartnerPeopleOnly,
 }
 
 impl From<AccessDenied> for ApiError {
     fn from(denied: AccessDenied) -> Self {
         match denied {
             AccessDenied::TenantHidden => ApiError::not_found("tenant"),
+            AccessDenied::PartnerHidden => ApiError::not_found("partner"),
             other => ApiError::forbidden(other.to_string()),
         }
     }
@@ -46,13 +56,15 @@ impl From<&SignedIn> for Actor {
         Self {
             user_id: Some(caller.user_id.clone()),
             name: caller.display_name.clone(),
-            partner_id: None,
+            partner_id: caller.partner.as_ref().map(|p| p.partner_id.clone()),
+            partner_name: caller.partner.as_ref().map(|p| p.partner_name.clone()),
             request_id: caller.request_id.clone(),
         }
     }
 }
 
-/// Anyone with a valid token, even one who must change their password first.
+/// Anyone with a valid token, even one who must change their password first: a person, or a
+/// partner's API client (`user_id` is then the client's id).
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub user_id: String,
@@ -62,6 +74,19 @@ pub struct SignedIn {
     pub roles: RoleSet,
     pub must_change_password: bool,
     pub request_id: String,
+    /// Set for a partner's people and API clients.
+    pub partner: Option<PartnerCaller>,
+}
+
+/// A caller on a partner's side.
+#[derive(Debug, Clone)]
+pub struct PartnerCaller {
+    pub partner_id: String,
+    pub partner_name: String,
+    pub seat: PartnerSeat,
+    /// Their standing in the customer the request is about (the path's `{tid}`), resolved
+    /// once for this request; `None` without a live relationship and assignment.
+    pub delegation: Option<Delegation>,
 }
 
 /// A signed-in person who may use the API: their password is not a temporary one.
@@ -85,7 +110,48 @@ impl SignedIn {
         if self.tenant_id.as_deref() == Some(tenant_id) {
             return Ok(Standing::Member(Position::of_member(&self.roles)));
         }
+        if let Some(delegation) = self.delegation_in(tenant_id) {
+            return Ok(Standing::Member(vec![delegation.access.position()]));
+        }
         Err(AccessDenied::TenantHidden)
+    }
+
+    /// The caller's delegated standing in tenant `tenant_id`, if they act there for a partner.
+    pub fn delegation_in(&self, tenant_id: &str) -> Option<&Delegation> {
+        self.partner.as_ref()?.delegation.as_ref().filter(|delegation| delegation.tenant_id == tenant_id)
+    }
+
+    /// Where the caller sits in partner `partner_id`: 404 for another partner's people (and
+    /// anyone outside partners but operators), so they learn nothing of it.
+    pub fn seat_in(&self, partner_id: &str) -> Result<PartnerSeat, AccessDenied> {
+        if self.is_operator {
+            return Ok(PartnerSeat::Operator);
+        }
+        match &self.partner {
+            Some(partner) if partner.partner_id == partner_id => Ok(partner.seat),
+            _ => Err(AccessDenied::PartnerHidden),
+        }
+    }
+
+    /// Authorizes `action` on partner `partner_id`: 404 outside one's partner, 403 when the
+    /// partner table says no.
+    pub fn authorize_partner(&self, partner_id: &str, action: PartnerAction) -> Result<PartnerSeat, AccessDenied> {
+        let seat = self.seat_in(partner_id)?;
+        if partner_rules::partner_permits(seat, action) {
+            Ok(seat)
+        } else {
+            Err(AccessDenied::NotPermittedForPartner(action))
+        }
+    }
+
+    /// A person on a partner's side (not an API client), for what only people have: flagged
+    /// customers, recently opened users.
+    pub fn is_partner_person(&self) -> bool {
+        self.partner.as_ref().is_some_and(|p| matches!(p.seat, PartnerSeat::Admin | PartnerSeat::Agent))
+    }
+
+    pub fn is_api_client(&self) -> bool {
+        self.partner.as_ref().is_some_and(|p| p.seat == PartnerSeat::ApiClient)
     }
 
     /// 404 unless the tenant is the caller's own (or the caller is an operator). Use before
@@ -131,38 +197,117 @@ impl FromRequest for SignedIn {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let bearer = bearer_token(req);
         let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
+        // The customer this request is about, if any: a partner's standing there is resolved now.
+        let tenant_in_path = req.match_info().get("tid").map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
             let request_id = request_id.ok_or_else(|| ApiError::internal("the request has no request id"))?;
             let token = bearer?;
             let claims = tokens::validate(&state.keys, &state.token_settings(), &token)
                 .map_err(|e| ApiError::unauthenticated(e.to_string()))?;
-            let user_id = claims.sub;
-            let (user, roles) = state
-                .read(move |conn, _| {
-                    let Some(user) = users::find(conn, &user_id)? else {
-                        return Ok::<_, StoreError>(None);
-                    };
-                    let roles = users::roles_of(conn, &user.id)?;
-                    Ok(Some((user, roles)))
-                })
+            let principal = if claims.client_id.as_deref() == Some(claims.sub.as_str()) {
+                Principal::ApiClient(claims.sub)
+            } else {
+                Principal::Person(claims.sub)
+            };
+            let now = clock::now();
+            let (mut signed_in, resolution) = state
+                .read(move |conn, _| load(conn, principal, tenant_in_path.as_deref(), request_id, now))
                 .await?
-                .ok_or_else(|| ApiError::unauthenticated("the account behind this token no longer exists"))?;
-            Ok(signed_in(user, roles, request_id))
+                .ok_or_else(|| ApiError::unauthenticated("the account behind this token no longer exists or is disabled"))?;
+            let delegation = match resolution {
+                Resolution::Live(delegation) => Some(delegation),
+                Resolution::Lapsed(row) => {
+                    let actor = Actor::job("relationship expiry", signed_in.request_id.clone());
+                    state.transact(actor, move |tx| delegation::record_expiry(tx, &row)).await?;
+                    None
+                }
+                Resolution::None => None,
+            };
+            if let Some(partner) = signed_in.partner.as_mut() {
+                partner.delegation = delegation;
+            }
+            Ok(signed_in)
         })
     }
 }
 
-fn signed_in(user: UserRow, roles: RoleSet, request_id: String) -> SignedIn {
-    SignedIn {
-        is_operator: user.kind == UserKind::Operator,
-        user_id: user.id,
-        display_name: user.display_name,
-        tenant_id: user.tenant_id,
-        roles,
-        must_change_password: user.must_change_password,
-        request_id,
-    }
+/// Whom a token was issued to.
+enum Principal {
+    Person(String),
+    ApiClient(String),
+}
+
+/// The caller behind a token, and their standing in the path's customer. `None` when the
+/// account is gone or the API client disabled: the token no longer works.
+fn load(
+    conn: &mut DbConnection,
+    principal: Principal,
+    tenant_in_path: Option<&str>,
+    request_id: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<(SignedIn, Resolution)>, StoreError> {
+    let (signed_in, is_partner_admin) = match principal {
+        Principal::Person(id) => {
+            let Some(user) = users::find(conn, &id)? else { return Ok(None) };
+            let roles = users::roles_of(conn, &user.id)?;
+            let partner_role = user.partner_role()?;
+            let partner = match (&user.partner_id, partner_role) {
+                (Some(partner_id), Some(role)) => {
+                    let seat = match role {
+                        PartnerRole::Admin => PartnerSeat::Admin,
+                        PartnerRole::Agent => PartnerSeat::Agent,
+                    };
+                    Some(partner_caller(conn, partner_id, seat)?)
+                }
+                _ => None,
+            };
+            // Partner admins hold the relationship's access; agents what they were assigned.
+            let is_partner_admin = partner_role.map(|role| role == PartnerRole::Admin);
+            let signed_in = SignedIn {
+                is_operator: user.kind == UserKind::Operator,
+                user_id: user.id,
+                display_name: user.display_name,
+                tenant_id: user.tenant_id,
+                roles,
+                must_change_password: user.must_change_password,
+                request_id,
+                partner,
+            };
+            (signed_in, is_partner_admin)
+        }
+        Principal::ApiClient(id) => {
+            let Some(client) = api_clients::find(conn, &id)?.filter(|client| client.disabled_at.is_none()) else {
+                return Ok(None);
+            };
+            let partner = partner_caller(conn, &client.partner_id, PartnerSeat::ApiClient)?;
+            let signed_in = SignedIn {
+                is_operator: false,
+                user_id: client.id,
+                display_name: client.name,
+                tenant_id: None,
+                roles: RoleSet::default(),
+                must_change_password: false,
+                request_id,
+                partner: Some(partner),
+            };
+            (signed_in, Some(false))
+        }
+    };
+    let resolution = match (&signed_in.partner, is_partner_admin, tenant_in_path) {
+        (Some(partner), Some(is_admin), Some(tenant_id)) => {
+            let delegate = if is_admin { Delegate::PartnerAdmin } else { Delegate::Grantee(&signed_in.user_id) };
+            delegation::resolve(conn, &partner.partner_id, delegate, tenant_id, now)?
+        }
+        _ => Resolution::None,
+    };
+    Ok(Some((signed_in, resolution)))
+}
+
+fn partner_caller(conn: &mut DbConnection, partner_id: &str, seat: PartnerSeat) -> Result<PartnerCaller, StoreError> {
+    let partner = partners::find(conn, partner_id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("partner {partner_id} of a caller does not exist")))?;
+    Ok(PartnerCaller { partner_id: partner.id, partner_name: partner.name, seat, delegation: None })
 }
 
 impl FromRequest for Caller {

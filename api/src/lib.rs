@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod caller;
 pub mod clock;
 pub mod config;
+pub mod delegation;
 pub mod etag;
 pub mod idempotency;
 pub mod ids;

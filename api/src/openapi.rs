@@ -6,7 +6,7 @@
 
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::security::{Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::security::{ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
@@ -60,6 +60,28 @@ use crate::routes;
         routes::subscriptions::summary::get_license_summary,
         routes::licences::assign_license,
         routes::licences::remove_license,
+        routes::me::list_recent_users,
+        routes::me::flag_customer,
+        routes::me::unflag_customer,
+        routes::partners::create_partner,
+        routes::partners::list_partners,
+        routes::partners::get_partner,
+        routes::partners::create_partner_person,
+        routes::partners::list_partner_people,
+        routes::partners::get_partner_person,
+        routes::partners::offers::create_offer,
+        routes::partners::offers::list_offers,
+        routes::partners::offers::revoke_offer,
+        routes::partners::access::set_agent_access,
+        routes::partners::access::set_client_access,
+        routes::partners::api_clients::create_client,
+        routes::partners::api_clients::list_clients,
+        routes::partners::api_clients::rotate_secret,
+        routes::partners::api_clients::disable_client,
+        routes::partners::customers::list_customers,
+        routes::relationships::accept_offer,
+        routes::relationships::list_relationships,
+        routes::relationships::terminate_relationship,
     ),
     components(schemas(crate::problem::Problem, crate::problem::ErrorCode, crate::problem::FieldError)),
     modifiers(&SecuritySchemes, &StandardErrors),
@@ -71,6 +93,7 @@ use crate::routes;
         (name = "subscriptions", description = "The plan catalogue, orders and licence pools"),
         (name = "licenses", description = "Licences given to people"),
         (name = "audit", description = "Who changed what"),
+        (name = "partners", description = "Partners, their people and API clients, delegated-admin offers and relationships, and the customers they act for"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -99,8 +122,11 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "oauth2",
             SecurityScheme::OAuth2(OAuth2::with_description(
-                [Flow::Password(Password::new("/v1/auth/token", Scopes::new()))],
-                "Sign in with your sign-in address and password",
+                [
+                    Flow::Password(Password::new("/v1/auth/token", Scopes::new())),
+                    Flow::ClientCredentials(ClientCredentials::new("/v1/auth/token", Scopes::new())),
+                ],
+                "Sign in with your sign-in address and password, or as a partner API client with its id and secret",
             )),
         );
     }

@@ -30,6 +30,7 @@ pub enum ErrorCode {
     InvalidHeader,
     UnsupportedGrantType,
     InvalidGrant,
+    InvalidClient,
     Unauthenticated,
     InvalidToken,
     Forbidden,
@@ -57,6 +58,12 @@ pub enum ErrorCode {
     GlobalAdminRequired,
     PlanChangeRefused,
     ZeroDelta,
+    AccessBeyondRelationship,
+    NotACustomer,
+    NotAnAgent,
+    AdminOfferRevoked,
+    PartnerRelationshipExists,
+    ApiClientDisabled,
 
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -74,7 +81,7 @@ impl ErrorCode {
         match self {
             InvalidBody | MalformedBody | InvalidPath | InvalidQuery | InvalidHeader | UnsupportedGrantType
             | InvalidGrant => StatusCode::BAD_REQUEST,
-            Unauthenticated | InvalidToken => StatusCode::UNAUTHORIZED,
+            Unauthenticated | InvalidToken | InvalidClient => StatusCode::UNAUTHORIZED,
             Forbidden | PasswordChangeRequired => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -89,6 +96,9 @@ impl ErrorCode {
             | DeactivationBelowAssigned
             | LicencesStillAssigned
             | InvalidTransition
+            | AdminOfferRevoked
+            | PartnerRelationshipExists
+            | ApiClientDisabled
             | ConcurrentUpdate => StatusCode::CONFLICT,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -106,6 +116,9 @@ impl ErrorCode {
             | SeatLimitExceeded
             | GlobalAdminRequired
             | PlanChangeRefused
+            | AccessBeyondRelationship
+            | NotACustomer
+            | NotAnAgent
             | ZeroDelta => StatusCode::UNPROCESSABLE_ENTITY,
             TooManySignInAttempts => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -186,6 +199,14 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub context: Option<serde_json::Value>,
+    /// On the token endpoint only: the RFC 6749 section 5.2 error code (`invalid_request`,
+    /// `invalid_client`, `invalid_grant`, `unsupported_grant_type`, ...), for OAuth client libraries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "invalid_client")]
+    pub error: Option<String>,
+    /// On the token endpoint only: `detail`, under the name RFC 6749 gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
 }
 
 /// The error every handler and service returns.
@@ -196,11 +217,23 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     context: Option<serde_json::Value>,
     retry_after_seconds: Option<u64>,
+    /// Set on the token endpoint: the RFC 6749 error code to add beside the problem members.
+    oauth_error: Option<&'static str>,
+    /// The `WWW-Authenticate` challenge of a 401, when not the bearer one.
+    challenge: Option<&'static str>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into(), errors: Vec::new(), context: None, retry_after_seconds: None }
+        Self {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            context: None,
+            retry_after_seconds: None,
+            oauth_error: None,
+            challenge: None,
+        }
     }
 
     /// Values that match the documented schema but break a rule (an email address that is not
@@ -284,6 +317,24 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         self.code
     }
+
+    /// The same error as the token endpoint gives it (RFC 6749 section 5.2): with an `error`
+    /// member OAuth client libraries read, and for a client that authenticated with HTTP Basic, a
+    /// Basic challenge on its 401.
+    pub fn for_token_endpoint(mut self, client_used_basic: bool) -> Self {
+        self.oauth_error = Some(match self.code {
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::TooManySignInAttempts | ErrorCode::ServiceUnavailable => "temporarily_unavailable",
+            ErrorCode::InternalError => "server_error",
+            _ => "invalid_request",
+        });
+        if client_used_basic && self.code.status() == StatusCode::UNAUTHORIZED {
+            self.challenge = Some("Basic realm=\"tenantry\"");
+        }
+        self
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -298,14 +349,18 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let problem = problem_body(self.code, &self.detail, self.errors.clone(), self.context.clone());
+        let mut problem = problem_body(self.code, &self.detail, self.errors.clone(), self.context.clone());
+        if let Some(error) = self.oauth_error {
+            problem.error = Some(error.to_owned());
+            problem.error_description = Some(self.detail.clone());
+        }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_JSON);
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if self.status_code() == StatusCode::UNAUTHORIZED {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"tenantry\""));
+            response.insert_header((header::WWW_AUTHENTICATE, self.challenge.unwrap_or("Bearer realm=\"tenantry\"")));
         }
         response.json(problem)
     }
@@ -321,6 +376,8 @@ fn problem_body(code: ErrorCode, detail: &str, errors: Vec<FieldError>, context:
         code,
         errors,
         context,
+        error: None,
+        error_description: None,
     }
 }
 

@@ -22,13 +22,15 @@ pub struct Actor {
     pub name: String,
     /// The partner organisation they acted for, when acting through delegated administration.
     pub partner_id: Option<String>,
+    /// That partner's name at the time, so the log reads without looking it up.
+    pub partner_name: Option<String>,
     pub request_id: String,
 }
 
 impl Actor {
     /// A background job acting on its own, named for the audit log.
     pub fn job(name: &str, request_id: String) -> Self {
-        Self { user_id: None, name: name.to_owned(), partner_id: None, request_id }
+        Self { user_id: None, name: name.to_owned(), partner_id: None, partner_name: None, request_id }
     }
 }
 
@@ -54,6 +56,11 @@ pub struct Subject<'a> {
 impl<'a> Subject<'a> {
     pub fn in_tenant(tenant_id: &'a str, target_id: &'a str) -> Self {
         Self { tenant_id: Some(tenant_id), target_id }
+    }
+
+    /// A change on the platform's side (partners, their offers and clients), in no tenant.
+    pub fn platform(target_id: &'a str) -> Self {
+        Self { tenant_id: None, target_id }
     }
 }
 
@@ -115,6 +122,7 @@ impl<'a> Tx<'a> {
                 request_id: &self.actor.request_id,
                 details: &details,
                 occurred_at: self.stamp(),
+                partner_name: self.actor.partner_name.as_deref(),
             },
         )
     }

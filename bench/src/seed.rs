@@ -147,6 +147,8 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
                                 must_change_password: false,
                                 created_at: at,
                                 updated_at: at,
+                                partner_id: None,
+                                partner_role: None,
                             },
                         )?;
                         if u == 0 {
@@ -181,7 +183,7 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
     for tenant in &mut seeded {
         let admin_id = std::mem::take(&mut tenant.token);
         tenant.token =
-            tokens::issue(&keys, &token_settings, &admin_id, Some(&tenant.id), now).map_err(|e| e.to_string())?;
+            tokens::issue(&keys, &token_settings, &tokens::TokenSubject { sub: &admin_id, tenant_id: Some(&tenant.id), partner_id: None, is_client: false }, now).map_err(|e| e.to_string())?;
     }
     Ok(SeedData { tenants: seeded })
 }

@@ -30,10 +30,21 @@ pub enum AuditAction {
     SubscriptionPlanChanged,
     LicenceAssigned,
     LicenceRemoved,
+    PartnerCreated,
+    PartnerPersonCreated,
+    AdminOfferCreated,
+    AdminOfferRevoked,
+    PartnerRelationshipAccepted,
+    PartnerRelationshipEnded,
+    PartnerRelationshipExpired,
+    DelegatedAccessAssigned,
+    ApiClientCreated,
+    ApiClientSecretRotated,
+    ApiClientDisabled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
@@ -55,6 +66,17 @@ impl AuditAction {
         AuditAction::SubscriptionPlanChanged,
         AuditAction::LicenceAssigned,
         AuditAction::LicenceRemoved,
+        AuditAction::PartnerCreated,
+        AuditAction::PartnerPersonCreated,
+        AuditAction::AdminOfferCreated,
+        AuditAction::AdminOfferRevoked,
+        AuditAction::PartnerRelationshipAccepted,
+        AuditAction::PartnerRelationshipEnded,
+        AuditAction::PartnerRelationshipExpired,
+        AuditAction::DelegatedAccessAssigned,
+        AuditAction::ApiClientCreated,
+        AuditAction::ApiClientSecretRotated,
+        AuditAction::ApiClientDisabled,
     ];
 
     /// The name written to the log: `noun.past_participle`.
@@ -81,6 +103,17 @@ impl AuditAction {
             AuditAction::SubscriptionPlanChanged => "subscription.plan_changed",
             AuditAction::LicenceAssigned => "licence.assigned",
             AuditAction::LicenceRemoved => "licence.removed",
+            AuditAction::PartnerCreated => "partner.created",
+            AuditAction::PartnerPersonCreated => "partner_person.created",
+            AuditAction::AdminOfferCreated => "admin_offer.created",
+            AuditAction::AdminOfferRevoked => "admin_offer.revoked",
+            AuditAction::PartnerRelationshipAccepted => "partner_relationship.accepted",
+            AuditAction::PartnerRelationshipEnded => "partner_relationship.ended",
+            AuditAction::PartnerRelationshipExpired => "partner_relationship.expired",
+            AuditAction::DelegatedAccessAssigned => "delegated_access.assigned",
+            AuditAction::ApiClientCreated => "api_client.created",
+            AuditAction::ApiClientSecretRotated => "api_client.secret_rotated",
+            AuditAction::ApiClientDisabled => "api_client.disabled",
         }
     }
 
@@ -108,6 +141,12 @@ impl AuditAction {
             | AuditAction::SubscriptionReactivated
             | AuditAction::SubscriptionTerminated
             | AuditAction::SubscriptionPlanChanged => "subscription",
+            AuditAction::PartnerCreated => "partner",
+            AuditAction::PartnerPersonCreated => "partner_person",
+            AuditAction::AdminOfferCreated | AuditAction::AdminOfferRevoked => "admin_offer",
+            AuditAction::PartnerRelationshipAccepted | AuditAction::PartnerRelationshipEnded | AuditAction::PartnerRelationshipExpired => "partner_relationship",
+            AuditAction::DelegatedAccessAssigned => "delegated_access",
+            AuditAction::ApiClientCreated | AuditAction::ApiClientSecretRotated | AuditAction::ApiClientDisabled => "api_client",
         }
     }
 }
@@ -163,7 +202,7 @@ mod tests {
         for action in AuditAction::ALL {
             let name = action.as_str();
             let (noun, verb) = name.split_once('.').unwrap_or_default();
-            assert!(!noun.is_empty() && noun.chars().all(|c| c.is_ascii_lowercase()), "{name}");
+            assert!(!noun.is_empty() && noun.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{name}");
             assert!(!verb.is_empty() && verb.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{name}");
         }
     }

@@ -12,6 +12,7 @@ pub mod licence;
 pub mod license_pool;
 pub mod license_summary;
 pub mod order;
+pub mod partner;
 pub mod password;
 pub mod permissions;
 pub mod plan;

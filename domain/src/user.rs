@@ -35,15 +35,19 @@ pub enum UserKind {
     Operator,
     /// A person in a customer tenant.
     Member,
+    /// A person in a partner organisation (a partner admin or agent), who acts in customer
+    /// tenants only through delegated administration.
+    Partner,
 }
 
 impl UserKind {
-    pub const ALL: [UserKind; 2] = [UserKind::Operator, UserKind::Member];
+    pub const ALL: [UserKind; 3] = [UserKind::Operator, UserKind::Member, UserKind::Partner];
 
     pub fn as_str(self) -> &'static str {
         match self {
             UserKind::Operator => "operator",
             UserKind::Member => "member",
+            UserKind::Partner => "partner",
         }
     }
 }

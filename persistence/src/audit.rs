@@ -23,6 +23,7 @@ pub struct AuditEventRow {
     pub request_id: String,
     pub details: String,
     pub occurred_at: NaiveDateTime,
+    pub partner_name: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -39,6 +40,7 @@ pub struct NewAuditEvent<'a> {
     pub request_id: &'a str,
     pub details: &'a str,
     pub occurred_at: NaiveDateTime,
+    pub partner_name: Option<&'a str>,
 }
 
 pub fn record(conn: &mut DbConnection, event: &NewAuditEvent<'_>) -> StoreResult<()> {

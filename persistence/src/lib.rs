@@ -4,12 +4,16 @@
 //! embedded in the binary and applied before the pool is built. Queries are written once against
 //! [`DbConnection`], diesel's `MultiConnection` over both backends.
 
+pub mod api_clients;
 pub mod audit;
 pub mod connection;
+pub mod delegation;
 pub mod error;
 pub mod idempotency;
 pub mod jobs;
 pub mod outbox;
+pub mod partner_app;
+pub mod partners;
 pub mod plans;
 pub mod schema;
 pub mod subscriptions;

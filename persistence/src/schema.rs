@@ -37,6 +37,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        partner_id -> Nullable<Text>,
+        partner_role -> Nullable<Text>,
     }
 }
 
@@ -75,6 +77,7 @@ diesel::table! {
         request_id -> Text,
         details -> Text,
         occurred_at -> Timestamp,
+        partner_name -> Nullable<Text>,
     }
 }
 
@@ -157,6 +160,87 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partners (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    admin_offers (id) {
+        id -> Text,
+        partner_id -> Text,
+        access -> Text,
+        duration_days -> Nullable<Integer>,
+        token -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    partner_relationships (id) {
+        id -> Text,
+        partner_id -> Text,
+        tenant_id -> Text,
+        offer_id -> Text,
+        access -> Text,
+        status -> Text,
+        accepted_by -> Text,
+        accepted_at -> Timestamp,
+        ends_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    delegated_access (relationship_id, grantee_id) {
+        relationship_id -> Text,
+        grantee_id -> Text,
+        access -> Text,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        partner_id -> Text,
+        name -> Text,
+        secret_digest -> Text,
+        previous_secret_digest -> Nullable<Text>,
+        previous_secret_valid_until -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    flagged_customers (user_id, tenant_id) {
+        user_id -> Text,
+        tenant_id -> Text,
+        flagged_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recent_user_views (viewer_id, user_id) {
+        viewer_id -> Text,
+        user_id -> Text,
+        tenant_id -> Text,
+        viewed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 diesel::joinable!(subscriptions -> plans (plan_code));
 diesel::joinable!(licence_assignments -> subscriptions (subscription_id));
@@ -164,6 +248,11 @@ diesel::joinable!(licence_assignments -> users (user_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(audit_events -> tenants (tenant_id));
+diesel::joinable!(partner_relationships -> tenants (tenant_id));
+diesel::joinable!(partner_relationships -> partners (partner_id));
+diesel::joinable!(admin_offers -> partners (partner_id));
+diesel::joinable!(delegated_access -> partner_relationships (relationship_id));
+diesel::joinable!(api_clients -> partners (partner_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_domains,
@@ -177,7 +266,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscriptions,
     licence_assignments,
     jobs,
-    idempotency_keys
+    idempotency_keys,
+    partners,
+    admin_offers,
+    partner_relationships,
+    delegated_access,
+    api_clients,
+    flagged_customers,
+    recent_user_views
 );
 
 diesel::define_sql_function! {

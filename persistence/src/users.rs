@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use tenantry_domain::partner::PartnerRole;
 use tenantry_domain::user::UserKind;
 use tenantry_domain::{AdminRole, RoleSet};
 
@@ -29,6 +30,18 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    pub partner_id: Option<String>,
+    pub partner_role: Option<String>,
+}
+
+impl UserRow {
+    /// The person's role in their partner organisation; `None` for anyone not a partner person.
+    pub fn partner_role(&self) -> StoreResult<Option<PartnerRole>> {
+        self.partner_role
+            .as_deref()
+            .map(|role| role.parse().map_err(|e| StoreError::Corrupt(format!("user {}: {e}", self.id))))
+            .transpose()
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -44,6 +57,8 @@ pub struct NewUser<'a> {
     pub must_change_password: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub partner_id: Option<&'a str>,
+    pub partner_role: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> StoreResult<()> {

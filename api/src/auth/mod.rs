@@ -4,5 +4,6 @@
 pub mod hashing;
 pub mod keys;
 pub mod passwords;
+pub mod secrets;
 pub mod throttle;
 pub mod tokens;

@@ -21,6 +21,22 @@ pub struct Claims {
     /// The caller's tenant, for clients' convenience; authorization always reads the database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tid: Option<String>,
+    /// The partner organisation of a partner person or API client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
+    /// Set (and equal to `sub`) when the token was issued to an API client with client
+    /// credentials (RFC 9068 section 2.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// Who a token is for.
+pub struct TokenSubject<'a> {
+    /// A person's id, or an API client's.
+    pub sub: &'a str,
+    pub tenant_id: Option<&'a str>,
+    pub partner_id: Option<&'a str>,
+    pub is_client: bool,
 }
 
 pub struct TokenSettings<'a> {
@@ -46,19 +62,20 @@ pub enum TokenError {
 pub fn issue(
     keys: &SigningKeys,
     settings: &TokenSettings<'_>,
-    user_id: &str,
-    tenant_id: Option<&str>,
+    subject: &TokenSubject<'_>,
     now: DateTime<Utc>,
 ) -> Result<String, TokenError> {
     let claims = Claims {
-        sub: user_id.to_owned(),
+        sub: subject.sub.to_owned(),
         iss: settings.issuer.to_owned(),
         aud: settings.audience.to_owned(),
         iat: now.timestamp(),
         nbf: now.timestamp(),
         exp: now.timestamp() + settings.ttl_seconds,
         jti: crate::ids::new_id(),
-        tid: tenant_id.map(str::to_owned),
+        tid: subject.tenant_id.map(str::to_owned),
+        pid: subject.partner_id.map(str::to_owned),
+        client_id: subject.is_client.then(|| subject.sub.to_owned()),
     };
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(keys.signing_kid().to_owned());

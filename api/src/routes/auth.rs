@@ -16,6 +16,7 @@ impl From<SignInError> for ApiError {
         let detail = error.to_string();
         match error {
             SignInError::WrongCredentials => ApiError::new(ErrorCode::InvalidGrant, detail),
+            SignInError::InvalidClient => ApiError::new(ErrorCode::InvalidClient, detail),
             SignInError::Throttled(throttled) => throttled.into(),
             SignInError::Hashing(failure) => failure.into(),
             SignInError::Token(failure) => ApiError::internal(failure),
@@ -34,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"grant_type": "password", "username": "operator@tenantry.test", "password": "correct horse battery staple"}))]
 pub struct TokenRequest {
-    /// `password` for people. (`client_credentials`, for partner integrations, is not yet offered.)
+    /// `password` for people; `client_credentials` for partner API clients.
     #[schema(example = "password")]
     pub grant_type: String,
     /// The sign-in address.
@@ -43,9 +44,12 @@ pub struct TokenRequest {
     /// The password.
     #[schema(example = "correct horse battery staple", max_length = 1024)]
     pub password: Option<String>,
-    /// Ignored; accepted because OAuth clients (Swagger UI among them) send it.
+    /// The API client's id, for `client_credentials` (or send it with HTTP Basic). Ignored for
+    /// the password grant, where OAuth clients (Swagger UI among them) send it too.
+    #[schema(max_length = 100)]
     pub client_id: Option<String>,
-    /// Ignored; accepted because OAuth clients send it.
+    /// The API client's secret, for `client_credentials` (or send it with HTTP Basic).
+    #[schema(max_length = 200)]
     pub client_secret: Option<String>,
     /// Ignored; every token carries the caller's whole access.
     pub scope: Option<String>,
@@ -63,10 +67,14 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
-/// Signs in with a password and returns a bearer token.
+/// Signs in and returns a bearer token: a person with a password, or a partner API client with
+/// client credentials.
 ///
-/// Repeated failures for one account or from one address are throttled (429 with
-/// `Retry-After`). An unknown account and a wrong password get the same answer.
+/// `grant_type=password` with `username` and `password`; `grant_type=client_credentials` with
+/// `client_id` and `client_secret` in the body or with HTTP Basic (RFC 6749 section 2.3.1).
+/// Repeated password failures for one account or from one address are throttled (429 with
+/// `Retry-After`). An unknown account and a wrong password get the same answer. Errors carry
+/// RFC 6749's `error` and `error_description` beside the problem members.
 #[utoipa::path(post, path = "/v1/auth/token", tag = "auth", operation_id = "issue_token",
     request_body(content(
         (TokenRequest = "application/x-www-form-urlencoded"),
@@ -76,6 +84,9 @@ pub struct TokenResponse {
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 400, description = "Wrong sign-in address or password (`invalid_grant`), an unsupported grant type, or a malformed request",
             body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong client id or secret, or a disabled client (`invalid_client`)",
+            body = crate::problem::Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Basic` when the client authenticated with HTTP Basic"))),
         (status = 429, description = "Too many failed sign-ins; retry after `Retry-After` seconds",
             body = crate::problem::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -85,21 +96,61 @@ pub async fn issue_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request = parse_token_request(&req, &body)?;
-    if request.grant_type != "password" {
-        return Err(ApiError::new(ErrorCode::UnsupportedGrantType, "grant_type must be `password`"));
-    }
-    let (Some(username), Some(password)) = (request.username, request.password) else {
-        return Err(ApiError::invalid_body(vec![crate::problem::FieldError::new(
-            "username",
-            "the password grant needs `username` and `password`",
-        )]));
+    let basic = basic_credentials(&req);
+    let used_basic = basic.is_some();
+    token_for(&state, &req, &body, basic).await.map_err(|error| error.for_token_endpoint(used_basic))
+}
+
+async fn token_for(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+    basic: Option<Result<(String, String), ApiError>>,
+) -> Result<HttpResponse, ApiError> {
+    let request = parse_token_request(req, body)?;
+    let issued = match request.grant_type.as_str() {
+        "password" => {
+            let (Some(username), Some(password)) = (request.username, request.password) else {
+                return Err(ApiError::invalid_body(vec![crate::problem::FieldError::new(
+                    "username",
+                    "the password grant needs `username` and `password`",
+                )]));
+            };
+            if username.len() > 254 || password.len() > 1024 {
+                return Err(ApiError::new(ErrorCode::InvalidGrant, "the sign-in address or the password is wrong"));
+            }
+            let address = client_address(req);
+            sign_in::with_password(state, &username, password, &address).await?
+        }
+        "client_credentials" => {
+            let (client_id, client_secret) = match (basic.transpose()?, request.client_id, request.client_secret) {
+                (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                    return Err(ApiError::new(
+                        ErrorCode::MalformedBody,
+                        "send the client credentials either with HTTP Basic or in the body, not both",
+                    ))
+                }
+                (Some(credentials), None, None) => credentials,
+                (None, Some(id), Some(secret)) => (id, secret),
+                _ => {
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidClient,
+                        "the client_credentials grant needs `client_id` and `client_secret` (or HTTP Basic)",
+                    ))
+                }
+            };
+            if client_id.len() > 100 || client_secret.len() > 200 {
+                return Err(SignInError::InvalidClient.into());
+            }
+            sign_in::with_client_credentials(state, client_id, client_secret).await?
+        }
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedGrantType,
+                "grant_type must be `password` or `client_credentials`",
+            ))
+        }
     };
-    if username.len() > 254 || password.len() > 1024 {
-        return Err(ApiError::new(ErrorCode::InvalidGrant, "the sign-in address or the password is wrong"));
-    }
-    let address = client_address(&req);
-    let issued = sign_in::with_password(&state, &username, password, &address).await?;
     Ok(HttpResponse::Ok()
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .insert_header((header::PRAGMA, "no-cache"))
@@ -108,6 +159,30 @@ pub async fn issue_token(
             token_type: "Bearer".to_owned(),
             expires_in: issued.expires_in,
         }))
+}
+
+/// Client credentials sent with HTTP Basic (RFC 6749 section 2.3.1): each part form-encoded,
+/// then `id:secret` in base64. `None` without a Basic `Authorization` header.
+fn basic_credentials(req: &HttpRequest) -> Option<Result<(String, String), ApiError>> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let invalid = || ApiError::new(ErrorCode::InvalidClient, "the HTTP Basic credentials are not readable");
+    let decode = |part: &str| -> Result<String, ApiError> {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(&format!("v={part}")).map_err(|_| invalid())?;
+        pairs.into_iter().next().map(|(_, value)| value).ok_or_else(invalid)
+    };
+    let parse = || -> Result<(String, String), ApiError> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let (id, secret) = text.split_once(':').ok_or_else(invalid)?;
+        Ok((decode(id)?, decode(secret)?))
+    };
+    Some(parse())
 }
 
 /// The address the request came from, which the sign-in throttle counts by. Without a socket

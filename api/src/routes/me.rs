@@ -9,9 +9,11 @@ use super::resource::resource;
 use crate::caller::{Caller, SignedIn};
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::me::{self as service, MeError};
+use crate::services::partners::customers;
 use crate::state::AppState;
 use crate::validation::FieldCheck;
 use crate::views::me::{Me, Preferences};
+use crate::views::partner::RecentUserList;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v1/me", "GET").route(web::get().to(get_me)))
@@ -20,6 +22,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/v1/me/preferences", "GET, PUT")
                 .route(web::get().to(get_my_preferences))
                 .route(web::put().to(put_my_preferences)),
+        )
+        .service(resource("/v1/me/recent-users", "GET").route(web::get().to(list_recent_users)))
+        .service(
+            resource("/v1/me/flagged-customers/{tid}", "PUT, DELETE")
+                .route(web::put().to(flag_customer))
+                .route(web::delete().to(unflag_customer)),
         );
 }
 
@@ -30,6 +38,7 @@ impl From<MeError> for ApiError {
             MeError::NotFound(missing) => missing.into(),
             MeError::CurrentPasswordIncorrect => ApiError::new(ErrorCode::CurrentPasswordIncorrect, detail),
             MeError::SamePassword => ApiError::invalid_field("new_password", detail),
+            MeError::NotAPerson => ApiError::forbidden(detail),
             MeError::Throttled(throttled) => throttled.into(),
             MeError::Hashing(failure) => failure.into(),
             MeError::Store(store) => store.into(),
@@ -132,4 +141,51 @@ pub async fn put_my_preferences(
 ) -> Result<HttpResponse, ApiError> {
     let saved = service::set_preferences(&state, &caller, body.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(Preferences::from(saved)))
+}
+
+/// The people you opened most recently (`GET /v1/tenants/{tid}/users/{uid}`), newest first, at most 20.
+///
+/// Only people you may still see are listed: after a partner relationship ends, that customer's people drop out.
+#[utoipa::path(get, path = "/v1/me/recent-users", tag = "me", operation_id = "list_recent_users",
+    responses((status = 200, description = "Recently opened people", body = RecentUserList)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn list_recent_users(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let items = customers::recent_users(&state, &caller).await?;
+    Ok(HttpResponse::Ok().json(RecentUserList { items }))
+}
+
+/// Flags a customer as a favourite (partner people), for `GET /v1/partners/{pid}/customers?flagged=true`.
+///
+/// Flagging twice changes nothing. 404 for a tenant you may not act for.
+#[utoipa::path(put, path = "/v1/me/flagged-customers/{tid}", tag = "me", operation_id = "flag_customer",
+    params(("tid" = String, Path, description = "The customer's tenant id")),
+    responses(
+        (status = 204, description = "Flagged"),
+        (status = 403, description = "Not a partner person", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn flag_customer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tid: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    customers::set_flag(&state, &caller, tid.into_inner(), true).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes a customer from your favourites (partner people).
+#[utoipa::path(delete, path = "/v1/me/flagged-customers/{tid}", tag = "me", operation_id = "unflag_customer",
+    params(("tid" = String, Path, description = "The customer's tenant id")),
+    responses(
+        (status = 204, description = "Not flagged any more"),
+        (status = 403, description = "Not a partner person", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn unflag_customer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tid: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    customers::set_flag(&state, &caller, tid.into_inner(), false).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -8,7 +8,9 @@ pub mod auth;
 pub mod health;
 pub mod licences;
 pub mod me;
+pub mod partners;
 pub mod plans;
+pub mod relationships;
 pub mod resource;
 pub mod subscriptions;
 pub mod tenants;
@@ -30,6 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     plans::configure(cfg);
     subscriptions::configure(cfg);
     licences::configure(cfg);
+    partners::configure(cfg);
+    relationships::configure(cfg);
 }
 
 impl From<NotFound> for ApiError {

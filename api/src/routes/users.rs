@@ -1,7 +1,7 @@
 //! People in a tenant and their administrator roles.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tenantry_domain::roles::RoleChangeError;
 use tenantry_domain::user::{DisplayName, NewPersonError};
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::resource::resource;
 use crate::caller::Caller;
 use crate::etag::with_etag;
-use crate::etag::{IfMatch, IfMatchHeader};
+use crate::etag::{json_unless_unchanged, IfMatch, IfMatchHeader, IfNoneMatchHeader};
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::users::{self as service, NewUserInput, UserChanges, UserError};
@@ -59,6 +59,7 @@ impl From<UserError> for ApiError {
                     .with_context(serde_json::json!({ "verified_domains": verified_domains }))
             }
             UserError::NewPerson(NewPersonError::Roles(roles)) | UserError::Roles(roles) => role_problem(&roles),
+            UserError::Delegated(_) => ApiError::forbidden(detail),
             UserError::NewPerson(NewPersonError::NoWayToSendPassword) | UserError::PasswordReset(_) => {
                 ApiError::new(ErrorCode::ContactEmailRequired, detail)
             }
@@ -144,14 +145,19 @@ pub struct TenantUserPath {
 
 /// Lists the tenant's people, searchable with `q`.
 ///
-/// Each person with their roles and licences, in order of creation. `q` matches the display name or the sign-in address (case-insensitive).
+/// Each person with their roles and licences, in order of creation. `q` matches the display name or the sign-in address (case-insensitive). Answers `304 Not Modified` to an `If-None-Match` naming the current `ETag`, so a periodic sync costs nothing when nothing changed.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/users", tag = "users", operation_id = "list_users",
-    params(("tid" = String, Path, description = "Tenant id"), UserListQuery),
-    responses((status = 200, description = "A page of people", body = UserPage)),
+    params(("tid" = String, Path, description = "Tenant id"), UserListQuery, IfNoneMatchHeader),
+    responses(
+        (status = 200, description = "A page of people", body = UserPage,
+            headers(("ETag" = String, description = "Names this content; send it back as `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `ETag` you sent"),
+    ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn list_users(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     tid: web::Path<String>,
     query: web::Query<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -159,7 +165,7 @@ pub async fn list_users(
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let search = bounded_query("q", query.q, 200)?;
     let page = service::list(&state, &caller, tid.into_inner(), search, page).await?;
-    Ok(HttpResponse::Ok().json(UserPage { items: page.items, next_cursor: page.next_cursor }))
+    json_unless_unchanged(req.headers(), &UserPage { items: page.items, next_cursor: page.next_cursor })
 }
 
 /// Creates a person, or designates a new administrator when `roles` is not empty.

@@ -5,7 +5,7 @@ use tenantry_domain::audit::AuditAction;
 use tenantry_domain::preferences::Preferences;
 use tenantry_domain::Password;
 use tenantry_persistence::users::{self, UserRow};
-use tenantry_persistence::{tenants, StoreError};
+use tenantry_persistence::{partners, tenants, StoreError};
 
 use super::lookup::NotFound;
 use crate::auth::hashing::HashingError;
@@ -15,6 +15,7 @@ use crate::clock;
 use crate::state::AppState;
 use crate::unit_of_work::Subject;
 use crate::views::me::Me;
+use crate::views::partner::Partner;
 use crate::views::tenant::Tenant;
 
 /// Why a person's own change did not happen.
@@ -26,6 +27,9 @@ pub enum MeError {
     CurrentPasswordIncorrect,
     #[error("the new password must differ from the current one")]
     SamePassword,
+    /// An API client has a partner and access, but no profile, password or preferences.
+    #[error("an API client has no personal profile; /v1/me is for people")]
+    NotAPerson,
     #[error(transparent)]
     Throttled(#[from] Throttled),
     #[error(transparent)]
@@ -39,6 +43,9 @@ fn own_row(conn: &mut tenantry_persistence::DbConnection, user_id: &str) -> Resu
 }
 
 pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Me, MeError> {
+    if caller.is_api_client() {
+        return Err(MeError::NotAPerson);
+    }
     let user_id = caller.user_id.clone();
     state
         .read(move |conn, _| {
@@ -51,7 +58,11 @@ pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Me, MeError>
                 }
                 None => None,
             };
-            Ok(Me::new(&row, &roles, tenant))
+            let partner = match row.partner_id.as_deref() {
+                Some(partner_id) => Some(Partner::from(partners::find(conn, partner_id)?.ok_or(NotFound("partner"))?)),
+                None => None,
+            };
+            Ok(Me::new(&row, &roles, tenant, partner)?)
         })
         .await
 }
@@ -66,6 +77,9 @@ pub async fn change_password(
     new_password: Password,
     client_address: &str,
 ) -> Result<(), MeError> {
+    if caller.is_api_client() {
+        return Err(MeError::NotAPerson);
+    }
     let now = clock::now();
     let user_id = caller.user_id.clone();
     let user = state.read(move |conn, _| own_row(conn, &user_id)).await?;
@@ -96,6 +110,9 @@ pub async fn change_password(
 }
 
 pub async fn preferences(state: &AppState, caller: &SignedIn) -> Result<Preferences, MeError> {
+    if caller.is_api_client() {
+        return Err(MeError::NotAPerson);
+    }
     let user_id = caller.user_id.clone();
     state
         .read(move |conn, _| {
@@ -112,6 +129,9 @@ pub async fn set_preferences(
     caller: &SignedIn,
     preferences: Preferences,
 ) -> Result<Preferences, MeError> {
+    if caller.is_api_client() {
+        return Err(MeError::NotAPerson);
+    }
     let user_id = caller.user_id.clone();
     let tenant_id = caller.tenant_id.clone();
     let json = serde_json::to_value(&preferences)

@@ -1,6 +1,7 @@
 //! The messages people receive, composed here; a use case queues them with `Tx::send`, in the
 //! transaction of the change that causes them. The worker in `mail_worker` delivers them.
 
+use tenantry_domain::partner::{DelegatedAccess, PartnerRole};
 use tenantry_domain::RoleSet;
 
 use crate::unit_of_work::Message;
@@ -88,4 +89,56 @@ pub fn welcome_to_service(to: &Recipient<'_>, plan_code: &str, active_seats: i64
         url = public_url,
     );
     message(to, "Welcome to your service", body)
+}
+
+/// A partner admin or agent's account, with the temporary password to change at first sign-in.
+pub fn partner_account_created(to: &Recipient<'_>, temporary_password: &str, role: PartnerRole, public_url: &str) -> Message {
+    let role = match role {
+        PartnerRole::Admin => "partner administrator",
+        PartnerRole::Agent => "partner agent",
+    };
+    let body = format!(
+        "Hello {name},\n\n\
+         An account was created for you on Tenantry as {role}.\n\n\
+         Sign-in address: {sign_in}\n\
+         Temporary password: {temporary_password}\n\
+         Sign in at: {url}\n\n\
+         You will be asked to choose a new password when you first sign in.\n",
+        name = to.display_name,
+        sign_in = to.sign_in,
+        url = public_url,
+    );
+    message(to, "Your Tenantry partner sign-in details", body)
+}
+
+fn access_words(access: DelegatedAccess) -> &'static str {
+    match access {
+        DelegatedAccess::Full => "full administration (the rights of a global administrator)",
+        DelegatedAccess::Limited => "limited administration (the rights of a password administrator)",
+    }
+}
+
+/// A partner's admins learn that a customer accepted their offer (seed 003).
+pub fn relationship_accepted(to: &Recipient<'_>, customer: &str, access: DelegatedAccess, public_url: &str) -> Message {
+    let body = format!(
+        "Hello {name},\n\n\
+         {customer} accepted your delegated administration offer: you now have {access} for it.\n\
+         Give your agents access to it in the partner portal: {url}\n",
+        name = to.display_name,
+        access = access_words(access),
+        url = public_url,
+    );
+    message(to, &format!("{customer} accepted your delegated administration offer"), body)
+}
+
+/// The other side learns that a relationship ended.
+pub fn relationship_ended(to: &Recipient<'_>, customer: &str, partner: &str, public_url: &str) -> Message {
+    let body = format!(
+        "Hello {name},\n\n\
+         The delegated administration relationship between {customer} and {partner} has ended.\n\
+         {partner} can no longer act for {customer}.\n\n{url}\n",
+        name = to.display_name,
+        url = public_url,
+    );
+    message(to, "A delegated administration relationship ended", body)
 }

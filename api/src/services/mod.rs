@@ -8,6 +8,7 @@ pub mod lookup;
 pub mod me;
 pub mod messages;
 pub mod operations;
+pub mod partners;
 pub mod plan_change;
 pub mod provisioning;
 pub mod sign_in;

@@ -1,10 +1,11 @@
 //! Signing in with a password: the OAuth 2.0 password grant.
 
-use tenantry_persistence::{users, StoreError};
+use tenantry_persistence::{api_clients, time, users, StoreError};
 
 use crate::auth::hashing::HashingError;
+use crate::auth::secrets;
 use crate::auth::throttle::Throttled;
-use crate::auth::tokens::{self, TokenError};
+use crate::auth::tokens::{self, TokenError, TokenSubject};
 use crate::clock;
 use crate::state::AppState;
 
@@ -14,6 +15,9 @@ pub enum SignInError {
     /// An unknown account or a wrong password: the same answer, so it tells nothing.
     #[error("the sign-in address or the password is wrong")]
     WrongCredentials,
+    /// An unknown client, a wrong or rotated-out secret, or a disabled client: one answer.
+    #[error("the client id or secret is wrong, or the client is disabled")]
+    InvalidClient,
     #[error(transparent)]
     Throttled(#[from] Throttled),
     #[error(transparent)]
@@ -56,6 +60,40 @@ pub async fn with_password(
     };
     attempt.succeeded();
     let settings = state.token_settings();
-    let access_token = tokens::issue(&state.keys, &settings, &user.id, user.tenant_id.as_deref(), now)?;
+    let subject = TokenSubject {
+        sub: &user.id,
+        tenant_id: user.tenant_id.as_deref(),
+        partner_id: user.partner_id.as_deref(),
+        is_client: false,
+    };
+    let access_token = tokens::issue(&state.keys, &settings, &subject, now)?;
+    Ok(IssuedToken { access_token, expires_in: settings.ttl_seconds })
+}
+
+/// The OAuth 2.0 client credentials grant, for partner API clients. The secret is checked
+/// against its digest (and, while a rotation's overlap runs, the previous one); a disabled
+/// client is refused whatever the secret.
+pub async fn with_client_credentials(
+    state: &AppState,
+    client_id: String,
+    client_secret: String,
+) -> Result<IssuedToken, SignInError> {
+    let now = clock::now();
+    let client = state.read(move |conn, _| api_clients::find(conn, &client_id)).await?;
+    let Some(client) = client.filter(|client| client.disabled_at.is_none()) else {
+        return Err(SignInError::InvalidClient);
+    };
+    let current = secrets::matches(&client_secret, &client.secret_digest);
+    let previous = match (&client.previous_secret_digest, client.previous_secret_valid_until) {
+        (Some(digest), Some(until)) if time::from_db(until) > now => secrets::matches(&client_secret, digest),
+        _ => false,
+    };
+    if !current && !previous {
+        return Err(SignInError::InvalidClient);
+    }
+    let settings = state.token_settings();
+    let subject =
+        TokenSubject { sub: &client.id, tenant_id: None, partner_id: Some(&client.partner_id), is_client: true };
+    let access_token = tokens::issue(&state.keys, &settings, &subject, now)?;
     Ok(IssuedToken { access_token, expires_in: settings.ttl_seconds })
 }

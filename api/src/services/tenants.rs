@@ -102,6 +102,8 @@ pub async fn create(
                 must_change_password: true,
                 created_at: tx.stamp(),
                 updated_at: tx.stamp(),
+                partner_id: None,
+                partner_role: None,
             };
             users::insert(tx.conn(), &manager).map_err(SignInTaken::or_store::<TenantError>(&sign_in))?;
             let roles = RoleSet::new([AdminRole::CloudManager]);

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 /// One change, as recorded in the same transaction as the change itself.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"id": "019a5f3e-8000-7000-8000-000000000009", "tenant_id": "019a5f3e-6b00-7a00-8000-000000000001",
-    "actor_id": "019a5f3e-7c1a-7d2e-9b1f-3c4d5e6f7a8b", "actor_name": "Ada Lovelace", "partner_id": null,
+    "actor_id": "019a5f3e-7c1a-7d2e-9b1f-3c4d5e6f7a8b", "actor_name": "Ada Lovelace", "partner_id": null, "partner_name": null,
     "action": "user.created", "target_type": "user", "target_id": "019a5f3e-9000-7000-8000-00000000000a",
     "request_id": "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f", "details": {"sign_in": "grace@contoso.tenantry.test", "roles": []},
     "occurred_at": "2026-11-21T10:05:00Z"}))]
@@ -22,6 +22,8 @@ pub struct AuditEvent {
     pub actor_name: String,
     /// The partner they acted for, through delegated administration.
     pub partner_id: Option<String>,
+    /// That partner's name when it acted.
+    pub partner_name: Option<String>,
     /// What was done, e.g. `user.created`, `user.roles_changed`.
     #[schema(value_type = String)]
     pub action: AuditAction,
@@ -48,6 +50,7 @@ impl TryFrom<AuditEventRow> for AuditEvent {
             actor_id: row.actor_id,
             actor_name: row.actor_name,
             partner_id: row.partner_id,
+            partner_name: row.partner_name,
             action: row.action,
             target_type: row.target_type,
             target_id: row.target_id,

@@ -5,8 +5,10 @@ use tenantry_domain::preferences::{Preferences as DomainPreferences, SyncFrequen
 use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
 use tenantry_persistence::users::UserRow;
+use tenantry_persistence::StoreError;
 use utoipa::ToSchema;
 
+use super::partner::{Partner, PartnerRoleName};
 use super::tenant::Tenant;
 use super::user::Role;
 
@@ -16,9 +18,10 @@ use super::user::Role;
     "sign_in": "ada@contoso.tenantry.test", "contact_email": "ada@example.com", "roles": ["global_admin"],
     "must_change_password": false, "tenant": {"id": "019a5f3e-6b00-7a00-8000-000000000001", "name": "Contoso SARL",
     "slug": "contoso", "initial_domain": "contoso.tenantry.test", "verified_domains": ["contoso.tenantry.test"],
-    "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}}))]
+    "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}, "partner": null, "partner_role": null}))]
 pub struct Me {
-    /// `operator` (platform staff) or `member` (a person in a customer tenant).
+    /// `operator` (platform staff), `member` (a person in a customer tenant) or `partner` (a
+    /// partner admin or agent).
     #[schema(value_type = String, example = "member")]
     pub kind: UserKind,
     pub id: String,
@@ -29,13 +32,17 @@ pub struct Me {
     pub roles: Vec<Role>,
     /// True until a temporary password is replaced; until then only `/v1/me` routes answer.
     pub must_change_password: bool,
-    /// Their tenant; absent for operators.
+    /// Their tenant; absent for operators and partner people.
     pub tenant: Option<Tenant>,
+    /// Their partner organisation, for partner people.
+    pub partner: Option<Partner>,
+    /// `partner_admin` or `partner_agent`, for partner people.
+    pub partner_role: Option<PartnerRoleName>,
 }
 
 impl Me {
-    pub fn new(row: &UserRow, roles: &RoleSet, tenant: Option<Tenant>) -> Self {
-        Self {
+    pub fn new(row: &UserRow, roles: &RoleSet, tenant: Option<Tenant>, partner: Option<Partner>) -> Result<Self, StoreError> {
+        Ok(Self {
             kind: row.kind,
             id: row.id.clone(),
             display_name: row.display_name.clone(),
@@ -44,7 +51,9 @@ impl Me {
             roles: roles.iter().map(Role::from).collect(),
             must_change_password: row.must_change_password,
             tenant,
-        }
+            partner,
+            partner_role: row.partner_role()?.map(PartnerRoleName::from),
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Designating administrators: the complete set of a person's roles, decided by the domain.
 
 use tenantry_domain::audit::AuditAction;
+use tenantry_domain::partner;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::roles::RoleChange;
 use tenantry_domain::RoleSet;
@@ -25,11 +26,15 @@ pub async fn set_roles(
     if_match: IfMatch,
 ) -> Result<Versioned<User>, UserError> {
     caller.authorize(&tenant_id, Action::DesignateAdmins, Target::Tenant)?;
+    let delegated = caller.delegation_in(&tenant_id).is_some();
     state
         .transact(caller.into(), move |tx| {
             lock_tenant(tx.conn(), &tenant_id)?;
             let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;
+            if delegated {
+                partner::check_delegated_designation(&current.roles, &roles)?;
+            }
             let change = RoleChange {
                 before: &current.roles,
                 after: &roles,

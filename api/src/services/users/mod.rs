@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::licence::Licence;
+use tenantry_domain::partner;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::roles;
 use tenantry_domain::user::{self, DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password, RoleSet};
-use tenantry_persistence::subscriptions;
+use tenantry_persistence::{partner_app, subscriptions};
 use tenantry_persistence::users::{self, NewUser, ProfileChanges};
 use tenantry_persistence::StoreError;
 
@@ -54,6 +55,9 @@ pub async fn create(
 ) -> Result<Versioned<User>, UserError> {
     let action = if input.roles.is_admin() { Action::DesignateAdmins } else { Action::ManageUsers };
     caller.authorize(&tenant_id, action, Target::Tenant)?;
+    if caller.delegation_in(&tenant_id).is_some() {
+        partner::check_delegated_designation(&RoleSet::default(), &input.roles)?;
+    }
     user::check_new_person(&input.roles, input.contact_email.is_some(), input.password.is_some())?;
     let (secret, temporary) = match &input.password {
         Some(password) => (password.expose().to_owned(), None),
@@ -81,6 +85,8 @@ pub async fn create(
                 must_change_password: temporary.is_some(),
                 created_at: tx.stamp(),
                 updated_at: tx.stamp(),
+                partner_id: None,
+                partner_role: None,
             };
             users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<UserError>(&sign_in))?;
             users::replace_roles(tx.conn(), &tenant_id, &id, &input.roles)?;
@@ -153,16 +159,28 @@ pub async fn get(
     user_id: String,
 ) -> Result<Versioned<User>, UserError> {
     caller.ensure_visible(&tenant_id)?;
-    let caller = caller.clone();
-    state
+    let reader = caller.clone();
+    let (tenant, person) = (tenant_id.clone(), user_id.clone());
+    let found = state
         .read(move |conn, catalogue| {
-            require_tenant::<UserError>(conn, &tenant_id)?;
-            let person = find::<UserError>(conn, &tenant_id, &user_id)?;
-            let target = Target::Person { is_caller: person.row.id == caller.user_id, roles: &person.roles };
-            caller.authorize(&tenant_id, Action::ReadTenant, target)?;
-            Ok(person.view(catalogue)?)
+            require_tenant::<UserError>(conn, &tenant)?;
+            let person = find::<UserError>(conn, &tenant, &person)?;
+            let target = Target::Person { is_caller: person.row.id == reader.user_id, roles: &person.roles };
+            reader.authorize(&tenant, Action::ReadTenant, target)?;
+            Ok::<_, UserError>(person.view(catalogue)?)
         })
-        .await
+        .await?;
+    // Remembered for the person's "recently opened" list (the partner app's users screen).
+    if !caller.is_api_client() && caller.user_id != user_id {
+        let viewer = caller.user_id.clone();
+        state
+            .transact(caller.into(), move |tx| {
+                let now = tx.stamp();
+                partner_app::record_view(tx.conn(), &viewer, &user_id, &tenant_id, now)
+            })
+            .await?;
+    }
+    Ok(found)
 }
 
 /// Profile changes; `contact_email: Some(None)` removes the contact email.

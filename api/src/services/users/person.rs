@@ -2,6 +2,7 @@
 
 use tenantry_domain::catalogue::Catalogue;
 use tenantry_domain::licence::Licence;
+use tenantry_domain::partner::DelegatedDesignationError;
 use tenantry_domain::roles::RoleChangeError;
 use tenantry_domain::user::{NewPersonError, PasswordResetError};
 use tenantry_domain::{AdminRole, EmailAddress, RoleSet};
@@ -34,6 +35,8 @@ pub enum UserError {
     NewPerson(#[from] NewPersonError),
     #[error(transparent)]
     Roles(#[from] RoleChangeError),
+    #[error(transparent)]
+    Delegated(#[from] DelegatedDesignationError),
     #[error(transparent)]
     PasswordReset(#[from] PasswordResetError),
     #[error(transparent)]

@@ -1,0 +1,136 @@
+//! Partner API clients: registered, rotated and disabled by partner admins.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::PageQuery;
+use crate::caller::Caller;
+use crate::problem::{ApiError, Problem};
+use crate::routes::resource::resource;
+use crate::services::partners::api_clients::{self as service, MAX_OVERLAP_SECONDS};
+use crate::state::AppState;
+use crate::validation::FieldCheck;
+use crate::views::partner::{ApiClient, ApiClientPage, ApiClientWithSecret};
+use tenantry_domain::user::DisplayName;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/partners/{pid}/api-clients", "GET, POST")
+            .route(web::get().to(list_clients))
+            .route(web::post().to(create_client)),
+    )
+    .service(
+        resource("/v1/partners/{pid}/api-clients/{cid}/rotate-secret", "POST").route(web::post().to(rotate_secret)),
+    )
+    .service(resource("/v1/partners/{pid}/api-clients/{cid}/disable", "POST").route(web::post().to(disable_client)));
+}
+
+/// A new API client.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Billing sync"}))]
+pub struct CreateClientRequest {
+    /// What the integration is, for people reading the audit log.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+}
+
+/// How the old secret retires.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"overlap_seconds": 3600}))]
+pub struct RotateSecretRequest {
+    /// How long the previous secret keeps working, at most 604800 (7 days); 0 (the default): it stops at once.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 604800)]
+    pub overlap_seconds: u32,
+}
+
+/// Registers an API client (partner admins); its secret is in this response only.
+///
+/// The client signs in with `POST /v1/auth/token`, `grant_type=client_credentials`, and acts for the
+/// customers it is given access to (`PUT /v1/partners/{pid}/api-clients/{cid}/access`).
+#[utoipa::path(post, path = "/v1/partners/{pid}/api-clients", tag = "partners", operation_id = "create_api_client",
+    params(("pid" = String, Path, description = "Partner id")),
+    request_body = CreateClientRequest,
+    responses(
+        (status = 201, description = "Created; store the secret now", body = ApiClientWithSecret,
+            headers(("Location" = String, description = "The partner's clients"))),
+        (status = 403, description = "Not a partner admin", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn create_client(
+    state: web::Data<AppState>,
+    caller: Caller,
+    pid: web::Path<String>,
+    body: web::Json<CreateClientRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut check = FieldCheck::default();
+    let name = check.check("name", DisplayName::parse(&body.name));
+    let name = check.finish(|| name)?;
+    let partner_id = pid.into_inner();
+    let created = service::create(&state, &caller, partner_id.clone(), name.as_str().to_owned()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/partners/{partner_id}/api-clients/{}", created.client.id)))
+        .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
+        .json(created))
+}
+
+/// Lists the partner's API clients, without their secrets (partner admins).
+#[utoipa::path(get, path = "/v1/partners/{pid}/api-clients", tag = "partners", operation_id = "list_api_clients",
+    params(("pid" = String, Path, description = "Partner id"), PageQuery),
+    responses((status = 200, description = "A page of API clients", body = ApiClientPage)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn list_clients(
+    state: web::Data<AppState>,
+    caller: Caller,
+    pid: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = service::list(&state, &caller, pid.into_inner(), query.page()?).await?;
+    Ok(HttpResponse::Ok().json(ApiClientPage::from(page)))
+}
+
+/// Gives an API client a new secret, shown in this response only (partner admins).
+///
+/// The previous secret stops at once, or after `overlap_seconds` so a deployment can switch without downtime.
+#[utoipa::path(post, path = "/v1/partners/{pid}/api-clients/{cid}/rotate-secret", tag = "partners", operation_id = "rotate_api_client_secret",
+    params(("pid" = String, Path, description = "Partner id"), ("cid" = String, Path, description = "API client id")),
+    request_body = RotateSecretRequest,
+    responses(
+        (status = 200, description = "The new secret; store it now", body = ApiClientWithSecret),
+        (status = 409, description = "The client is disabled (`api_client_disabled`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Json<RotateSecretRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if body.overlap_seconds > MAX_OVERLAP_SECONDS {
+        return Err(ApiError::invalid_field(
+            "overlap_seconds",
+            format!("an overlap is at most {MAX_OVERLAP_SECONDS} seconds (7 days)"),
+        ));
+    }
+    let (partner_id, client_id) = path.into_inner();
+    let rotated = service::rotate_secret(&state, &caller, partner_id, client_id, body.overlap_seconds).await?;
+    Ok(HttpResponse::Ok().insert_header(header::CacheControl(vec![header::CacheDirective::NoStore])).json(rotated))
+}
+
+/// Disables an API client (partner admins): its secrets and its tokens stop working at once.
+#[utoipa::path(post, path = "/v1/partners/{pid}/api-clients/{cid}/disable", tag = "partners", operation_id = "disable_api_client",
+    params(("pid" = String, Path, description = "Partner id"), ("cid" = String, Path, description = "API client id")),
+    responses((status = 200, description = "Disabled", body = ApiClient)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn disable_client(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (partner_id, client_id) = path.into_inner();
+    Ok(HttpResponse::Ok().json(service::disable(&state, &caller, partner_id, client_id).await?))
+}

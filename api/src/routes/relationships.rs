@@ -1,0 +1,92 @@
+//! The customer's side of delegated administration: accepting an offer, the relationships, and
+//! ending one.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+use super::partners::PageQuery;
+use super::resource::resource;
+use crate::caller::Caller;
+use crate::problem::{ApiError, Problem};
+use crate::services::partners::relationships as service;
+use crate::state::AppState;
+use crate::views::partner::{PartnerRelationship, PartnerRelationshipPage};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/tenants/{tid}/admin-offers/{token}/accept", "POST").route(web::post().to(accept_offer)),
+    )
+    .service(resource("/v1/tenants/{tid}/partner-relationships", "GET").route(web::get().to(list_relationships)))
+    .service(
+        resource("/v1/tenants/{tid}/partner-relationships/{rid}/terminate", "POST")
+            .route(web::post().to(terminate_relationship)),
+    );
+}
+
+/// Accepts a partner's delegated-admin offer (the customer's global admins only).
+///
+/// Creates an active relationship: the partner may then act for the tenant with the offer's access, until its end
+/// date or until either side ends it. The partner's admins are told. Accepting an offer whose relationship is still
+/// live answers 200 with that relationship and changes nothing.
+#[utoipa::path(post, path = "/v1/tenants/{tid}/admin-offers/{token}/accept", tag = "partners", operation_id = "accept_admin_offer",
+    params(("tid" = String, Path, description = "Tenant id"), ("token" = String, Path, description = "The offer's token, from its URL")),
+    responses(
+        (status = 201, description = "Accepted: a new relationship", body = PartnerRelationship,
+            headers(("Location" = String, description = "The tenant's relationships"))),
+        (status = 200, description = "Already accepted: the live relationship", body = PartnerRelationship),
+        (status = 403, description = "Not a global admin of the tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The offer was revoked (`admin_offer_revoked`), or the partner already has another live relationship with the tenant (`partner_relationship_exists`)",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn accept_offer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant_id, token) = path.into_inner();
+    let accepted = service::accept(&state, &caller, tenant_id.clone(), token).await?;
+    if !accepted.created {
+        return Ok(HttpResponse::Ok().json(accepted.relationship));
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/tenants/{tenant_id}/partner-relationships")))
+        .json(accepted.relationship))
+}
+
+/// Lists the tenant's relationships with partners, ended ones included.
+///
+/// A partner acting for the tenant sees its own relationships only.
+#[utoipa::path(get, path = "/v1/tenants/{tid}/partner-relationships", tag = "partners", operation_id = "list_partner_relationships",
+    params(("tid" = String, Path, description = "Tenant id"), PageQuery),
+    responses((status = 200, description = "A page of relationships", body = PartnerRelationshipPage)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn list_relationships(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tid: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = service::list(&state, &caller, tid.into_inner(), query.page()?).await?;
+    Ok(HttpResponse::Ok().json(PartnerRelationshipPage::from(page)))
+}
+
+/// Ends a relationship: the customer's global admins, or the partner's admins.
+///
+/// The partner can no longer act for the tenant from the next request; the other side is told. Ending one that is
+/// already over changes nothing.
+#[utoipa::path(post, path = "/v1/tenants/{tid}/partner-relationships/{rid}/terminate", tag = "partners", operation_id = "terminate_partner_relationship",
+    params(("tid" = String, Path, description = "Tenant id"), ("rid" = String, Path, description = "Relationship id")),
+    responses(
+        (status = 200, description = "Ended", body = PartnerRelationship),
+        (status = 403, description = "Neither a global admin of the tenant nor an admin of the partner", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn terminate_relationship(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant_id, relationship_id) = path.into_inner();
+    Ok(HttpResponse::Ok().json(service::terminate(&state, &caller, tenant_id, relationship_id).await?))
+}

@@ -1,0 +1,150 @@
+//! The partner app's screens (seed 002): the customers one may act for, searched by default
+//! domain and flagged as favourites, and the people one opened recently.
+
+use std::collections::HashSet;
+
+use tenantry_domain::partner::{self, AssignedAccess, PartnerAction, PartnerSeat};
+use tenantry_persistence::delegation::{self, CustomerFilter};
+use tenantry_persistence::{partner_app, time, DbConnection, StoreError};
+
+use super::PartnerError;
+use crate::caller::{AccessDenied, SignedIn};
+use crate::delegation::{resolve, Delegate, Resolution};
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+use crate::views::partner::{Customer, RecentUser};
+use crate::views::Page;
+
+pub struct CustomerQuery {
+    pub domain_prefix: Option<String>,
+    pub flagged_only: bool,
+    pub page: PageRequest,
+}
+
+/// The partner's customers with a live relationship: all of them for its admins (and the
+/// operator), those they were given access to for agents and API clients.
+pub async fn list(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    query: CustomerQuery,
+) -> Result<Page<Customer>, PartnerError> {
+    let seat = caller.authorize_partner(&partner_id, PartnerAction::ListCustomers)?;
+    if query.flagged_only && !caller.is_partner_person() {
+        return Err(AccessDenied::PartnerPeopleOnly.into());
+    }
+    let grantee = matches!(seat, PartnerSeat::Agent | PartnerSeat::ApiClient).then(|| caller.user_id.clone());
+    let viewer = caller.user_id.clone();
+    let now = crate::clock::now();
+    state
+        .read(move |conn, _| {
+            let filter = CustomerFilter {
+                partner_id: &partner_id,
+                grantee_id: grantee.as_deref(),
+                domain_prefix: query.domain_prefix.as_deref(),
+                flagged_by: query.flagged_only.then_some(viewer.as_str()),
+                now: time::to_db(now),
+            };
+            let page = query.page;
+            let rows = delegation::list_customers(conn, &filter, page.after.as_deref(), page.fetch_limit())?;
+            let (rows, next_cursor) = page.finish(rows, |(tenant, _)| tenant.id.as_str());
+            let ids: Vec<String> = rows.iter().map(|(tenant, _)| tenant.id.clone()).collect();
+            let flagged: HashSet<String> = partner_app::flagged_among(conn, &viewer, &ids)?.into_iter().collect();
+            let mut items = Vec::with_capacity(rows.len());
+            for (tenant, relationship) in rows {
+                let held = match &grantee {
+                    None => Some(relationship.access),
+                    Some(grantee) => {
+                        let assigned = delegation::access_of(conn, &relationship.id, grantee)?;
+                        let assigned = assigned.map_or(AssignedAccess::None, AssignedAccess::Some);
+                        partner::standing(relationship.access, partner::Delegate::Assigned(assigned))
+                    }
+                };
+                if let Some(access) = held {
+                    let is_flagged = flagged.contains(&tenant.id);
+                    items.push(Customer::new(tenant, relationship, access, is_flagged));
+                }
+            }
+            Ok(Page { items, next_cursor })
+        })
+        .await
+}
+
+/// Flags (or unflags) a customer the person may act for; 404 for any other tenant.
+pub async fn set_flag(state: &AppState, caller: &SignedIn, tenant_id: String, flagged: bool) -> Result<(), PartnerError> {
+    if !caller.is_partner_person() {
+        return Err(AccessDenied::PartnerPeopleOnly.into());
+    }
+    caller.delegation_in(&tenant_id).ok_or(AccessDenied::TenantHidden)?;
+    let person = caller.user_id.clone();
+    // A personal mark, like a preference: not an audited change to the customer.
+    state
+        .transact(caller.into(), move |tx| {
+            if flagged {
+                let now = tx.stamp();
+                partner_app::flag(tx.conn(), &person, &tenant_id, now)?;
+            } else {
+                partner_app::unflag(tx.conn(), &person, &tenant_id)?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// The people this person opened, newest first, among those they may still see.
+pub async fn recent_users(state: &AppState, caller: &SignedIn) -> Result<Vec<RecentUser>, PartnerError> {
+    let caller = caller.clone();
+    let now = crate::clock::now();
+    state
+        .read(move |conn, _| {
+            let mut visible = VisibleTenants::default();
+            let mut items = Vec::new();
+            for (viewed_at, user) in partner_app::recent_views(conn, &caller.user_id)? {
+                let Some(tenant_id) = user.tenant_id.clone() else { continue };
+                if visible.allows(conn, &caller, &tenant_id, now)? {
+                    items.push(RecentUser {
+                        tenant_id,
+                        user_id: user.id,
+                        display_name: user.display_name,
+                        sign_in: user.sign_in,
+                        viewed_at: time::from_db(viewed_at),
+                    });
+                }
+            }
+            Ok(items)
+        })
+        .await
+}
+
+/// Which tenants a caller may still read, asked once per tenant.
+#[derive(Default)]
+struct VisibleTenants {
+    known: std::collections::HashMap<String, bool>,
+}
+
+impl VisibleTenants {
+    fn allows(
+        &mut self,
+        conn: &mut DbConnection,
+        caller: &SignedIn,
+        tenant_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        if let Some(known) = self.known.get(tenant_id) {
+            return Ok(*known);
+        }
+        let allowed = if caller.is_operator || caller.tenant_id.as_deref() == Some(tenant_id) {
+            true
+        } else if let Some(partner) = &caller.partner {
+            let delegate = match partner.seat {
+                PartnerSeat::Admin => Delegate::PartnerAdmin,
+                _ => Delegate::Grantee(&caller.user_id),
+            };
+            matches!(resolve(conn, &partner.partner_id, delegate, tenant_id, now)?, Resolution::Live(_))
+        } else {
+            false
+        };
+        self.known.insert(tenant_id.to_owned(), allowed);
+        Ok(allowed)
+    }
+}

@@ -1,0 +1,205 @@
+//! Partners and delegated administration: partner organisations and their people, offers,
+//! relationships, who acts for which customer, API clients, and the partner app's lists.
+
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::partner::{AcceptanceError, AssignmentError, PartnerAction, PartnerRole, RelationshipError};
+use tenantry_domain::user::{DisplayName, UserKind};
+use tenantry_domain::{EmailAddress, Password};
+use tenantry_persistence::partners::{self as partner_rows, NewPartner};
+use tenantry_persistence::users::{self, NewUser};
+use tenantry_persistence::StoreError;
+
+pub mod access;
+pub mod api_clients;
+pub mod customers;
+pub mod offers;
+pub mod relationships;
+
+use crate::auth::hashing::HashingError;
+use crate::auth::passwords;
+use crate::caller::{AccessDenied, SignedIn};
+use crate::ids::new_id;
+use crate::pagination::PageRequest;
+use crate::services::lookup::NotFound;
+use crate::services::messages::{self, Recipient};
+use crate::services::users::SignInTaken;
+use crate::state::AppState;
+use crate::unit_of_work::{Subject, Tx};
+use crate::views::partner::{Partner, PartnerPerson};
+use crate::views::Page;
+
+/// Why a use case about partners did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum PartnerError {
+    #[error(transparent)]
+    Access(#[from] AccessDenied),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    #[error(transparent)]
+    SignInTaken(#[from] SignInTaken),
+    #[error(transparent)]
+    Acceptance(#[from] AcceptanceError),
+    #[error(transparent)]
+    Relationship(#[from] RelationshipError),
+    #[error(transparent)]
+    Assignment(#[from] AssignmentError),
+    /// Access can only be given for a customer with a live relationship.
+    #[error("this tenant has no active relationship with your partner organisation")]
+    NotACustomer,
+    #[error("this API client is disabled")]
+    ClientDisabled,
+    #[error(transparent)]
+    AdminNotAssignable(access::NotAnAgent),
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A partner as a use case finds it: 404 when it does not exist.
+fn require_partner(tx_conn: &mut tenantry_persistence::DbConnection, partner_id: &str) -> Result<partner_rows::PartnerRow, PartnerError> {
+    partner_rows::find(tx_conn, partner_id)?.ok_or(PartnerError::NotFound(NotFound("partner")))
+}
+
+/// Creates a partner organisation (operators only); its people are added next.
+pub async fn create(state: &AppState, caller: &SignedIn, name: String) -> Result<Partner, PartnerError> {
+    caller.require_operator()?;
+    state
+        .transact(caller.into(), move |tx| {
+            let now = tx.stamp();
+            let id = new_id();
+            partner_rows::insert(
+                tx.conn(),
+                &NewPartner { id: &id, name: &name, created_at: now, updated_at: now },
+            )?;
+            tx.audit(AuditAction::PartnerCreated, Subject::platform(&id), serde_json::json!({"name": name}))?;
+            Ok(Partner::from(require_partner(tx.conn(), &id)?))
+        })
+        .await
+}
+
+/// Operators list every partner; a partner's people and clients see their own only.
+pub async fn list(state: &AppState, caller: &SignedIn, page: PageRequest) -> Result<Page<Partner>, PartnerError> {
+    if !caller.is_operator {
+        let own = caller.partner.as_ref().ok_or(AccessDenied::PartnerPeopleOnly)?;
+        let partner_id = own.partner_id.clone();
+        return state
+            .read(move |conn, _| {
+                let items = partner_rows::find(conn, &partner_id)?.map(Partner::from).into_iter().collect();
+                Ok(Page { items, next_cursor: None })
+            })
+            .await;
+    }
+    state
+        .read(move |conn, _| {
+            let rows = partner_rows::list(conn, page.after.as_deref(), page.fetch_limit())?;
+            let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
+            Ok(Page { items: rows.into_iter().map(Partner::from).collect(), next_cursor })
+        })
+        .await
+}
+
+pub async fn get(state: &AppState, caller: &SignedIn, partner_id: String) -> Result<Partner, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
+    state.read(move |conn, _| Ok(Partner::from(require_partner(conn, &partner_id)?))).await
+}
+
+pub struct NewPartnerPerson {
+    pub display_name: DisplayName,
+    pub sign_in: EmailAddress,
+    pub contact_email: Option<EmailAddress>,
+    pub role: PartnerRole,
+    /// Without one, a temporary password is sent to the contact email.
+    pub password: Option<Password>,
+}
+
+/// Adds a partner admin or agent (operators set up a partner's first admin; its admins add
+/// the rest). They sign in like anyone else.
+pub async fn create_person(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    input: NewPartnerPerson,
+) -> Result<PartnerPerson, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
+    let (secret, temporary) = match &input.password {
+        Some(password) => (password.expose().to_owned(), None),
+        None => {
+            let temporary = passwords::temporary();
+            (temporary.clone(), Some(temporary))
+        }
+    };
+    let hash = state.hasher.hash(secret).await?;
+    state
+        .transact(caller.into(), move |tx| {
+            let now = tx.stamp();
+            require_partner(tx.conn(), &partner_id)?;
+            let id = new_id();
+            let sign_in = input.sign_in.to_string();
+            let contact = input.contact_email.as_ref().map(ToString::to_string);
+            let person = NewUser {
+                id: &id,
+                tenant_id: None,
+                kind: UserKind::Partner.as_str(),
+                sign_in: &sign_in,
+                display_name: input.display_name.as_str(),
+                contact_email: contact.as_deref(),
+                password_hash: &hash,
+                must_change_password: temporary.is_some(),
+                created_at: now,
+                updated_at: now,
+                partner_id: Some(&partner_id),
+                partner_role: Some(input.role.as_str()),
+            };
+            users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<PartnerError>(&sign_in))?;
+            if let (Some(contact), Some(temporary)) = (contact.as_deref(), temporary.as_deref()) {
+                let to = Recipient { contact_email: contact, display_name: input.display_name.as_str(), sign_in: &sign_in };
+                tx.send(messages::partner_account_created(&to, temporary, input.role, tx.public_url()))?;
+            }
+            tx.audit(
+                AuditAction::PartnerPersonCreated,
+                Subject::platform(&id),
+                serde_json::json!({"partner_id": partner_id, "sign_in": sign_in, "role": input.role.as_str()}),
+            )?;
+            find_person(tx, &partner_id, &id)
+        })
+        .await
+}
+
+fn find_person(tx: &mut Tx<'_>, partner_id: &str, id: &str) -> Result<PartnerPerson, PartnerError> {
+    let row = partner_rows::find_person(tx.conn(), partner_id, id)?.ok_or(NotFound("partner person"))?;
+    Ok(PartnerPerson::try_from(row)?)
+}
+
+pub async fn list_people(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    page: PageRequest,
+) -> Result<Page<PartnerPerson>, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
+    state
+        .read(move |conn, _| {
+            require_partner(conn, &partner_id)?;
+            let rows = partner_rows::list_people(conn, &partner_id, page.after.as_deref(), page.fetch_limit())?;
+            let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
+            let items = rows.into_iter().map(PartnerPerson::try_from).collect::<Result<_, _>>()?;
+            Ok(Page { items, next_cursor })
+        })
+        .await
+}
+
+pub async fn get_person(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    person_id: String,
+) -> Result<PartnerPerson, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
+    state
+        .read(move |conn, _| {
+            let row = partner_rows::find_person(conn, &partner_id, &person_id)?.ok_or(NotFound("partner person"))?;
+            Ok(PartnerPerson::try_from(row)?)
+        })
+        .await
+}

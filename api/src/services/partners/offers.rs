@@ -1,0 +1,98 @@
+//! Delegated-admin offers (seed 003): reusable, not tied to a customer, revocable.
+
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::partner::{DelegatedAccess, OfferDuration, PartnerAction};
+use tenantry_persistence::delegation::{self, NewOffer};
+
+use super::{require_partner, PartnerError};
+use crate::auth::secrets;
+use crate::caller::SignedIn;
+use crate::ids::new_id;
+use crate::pagination::PageRequest;
+use crate::services::lookup::NotFound;
+use crate::state::AppState;
+use crate::unit_of_work::Subject;
+use crate::views::partner::AdminOffer;
+use crate::views::Page;
+
+pub async fn create(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    access: DelegatedAccess,
+    duration: Option<OfferDuration>,
+) -> Result<AdminOffer, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
+    state
+        .transact(caller.into(), move |tx| {
+            let now = tx.stamp();
+            require_partner(tx.conn(), &partner_id)?;
+            let id = new_id();
+            let token = secrets::new_offer_token();
+            let duration_days = duration.map(|d| i32::try_from(d.days()).unwrap_or(i32::MAX));
+            let created_by = tx.actor().user_id.clone();
+            delegation::insert_offer(
+                tx.conn(),
+                &NewOffer {
+                    id: &id,
+                    partner_id: &partner_id,
+                    access: access.as_str(),
+                    duration_days,
+                    token: &token,
+                    created_by: created_by.as_deref(),
+                    created_at: now,
+                },
+            )?;
+            tx.audit(
+                AuditAction::AdminOfferCreated,
+                Subject::platform(&id),
+                serde_json::json!({"partner_id": partner_id, "access": access.as_str(), "duration_days": duration_days}),
+            )?;
+            let row = delegation::find_offer(tx.conn(), &partner_id, &id)?.ok_or(NotFound("offer"))?;
+            Ok(AdminOffer::new(row, tx.public_url()))
+        })
+        .await
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    page: PageRequest,
+) -> Result<Page<AdminOffer>, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
+    let public_url = state.context.public_url.clone();
+    state
+        .read(move |conn, _| {
+            require_partner(conn, &partner_id)?;
+            let rows = delegation::list_offers(conn, &partner_id, page.after.as_deref(), page.fetch_limit())?;
+            let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
+            Ok(Page { items: rows.into_iter().map(|row| AdminOffer::new(row, &public_url)).collect(), next_cursor })
+        })
+        .await
+}
+
+/// Revokes an offer: it can no longer be accepted. Relationships already made from it stay.
+/// Revoking twice changes nothing.
+pub async fn revoke(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    offer_id: String,
+) -> Result<(), PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
+    state
+        .transact(caller.into(), move |tx| {
+            let now = tx.stamp();
+            delegation::find_offer(tx.conn(), &partner_id, &offer_id)?.ok_or(NotFound("offer"))?;
+                        if delegation::revoke_offer(tx.conn(), &offer_id, now)? {
+                tx.audit(
+                    AuditAction::AdminOfferRevoked,
+                    Subject::platform(&offer_id),
+                    serde_json::json!({"partner_id": partner_id}),
+                )?;
+            }
+            Ok(())
+        })
+        .await
+}

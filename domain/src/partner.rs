@@ -1,0 +1,522 @@
+//! Partners and delegated administration (seed 003).
+//!
+//! A partner sends customers a reusable delegated-admin offer asking for `full` access (the
+//! customer's global administrator rights) or `limited` access (password administrator rights).
+//! A customer's global admin who accepts it creates a relationship. The partner's admins hold the
+//! relationship's access; its agents and API clients hold what a partner admin assigned them, and
+//! never more than the relationship grants. A relationship ends when either side ends it, or when
+//! its end date passes.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::permissions::Position;
+use crate::roles::{AdminRole, RoleSet};
+
+/// A person's role in a partner organisation: a type of its own, never a tenant role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PartnerRole {
+    /// Runs the partner: its people, offers, API clients and who acts for which customer.
+    Admin,
+    /// Acts for customers with the access a partner admin assigned.
+    Agent,
+}
+
+impl PartnerRole {
+    pub const ALL: [PartnerRole; 2] = [PartnerRole::Admin, PartnerRole::Agent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartnerRole::Admin => "partner_admin",
+            PartnerRole::Agent => "partner_agent",
+        }
+    }
+}
+
+/// How much of a customer a delegated administrator may run. `Limited < Full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DelegatedAccess {
+    /// The customer's password administrator rights.
+    Limited,
+    /// The customer's global administrator rights.
+    Full,
+}
+
+impl DelegatedAccess {
+    pub const ALL: [DelegatedAccess; 2] = [DelegatedAccess::Limited, DelegatedAccess::Full];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DelegatedAccess::Limited => "limited",
+            DelegatedAccess::Full => "full",
+        }
+    }
+
+    /// The column of the permission matrix this access decides with.
+    pub fn position(self) -> Position {
+        match self {
+            DelegatedAccess::Limited => Position::DelegatedLimited,
+            DelegatedAccess::Full => Position::DelegatedFull,
+        }
+    }
+}
+
+/// What a partner admin assigns an agent or an API client for one customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssignedAccess {
+    None,
+    Some(DelegatedAccess),
+}
+
+impl AssignedAccess {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignedAccess::None => "none",
+            AssignedAccess::Some(access) => access.as_str(),
+        }
+    }
+}
+
+/// Who is asking to act for a customer, on the partner's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delegate {
+    /// A partner admin holds the relationship's access.
+    PartnerAdmin,
+    /// An agent or an API client holds what was assigned to it (none when nothing was).
+    Assigned(AssignedAccess),
+}
+
+/// The access a delegate has in a customer with a live relationship granting `granted`: never
+/// more than the relationship, and none without an assignment.
+pub fn standing(granted: DelegatedAccess, delegate: Delegate) -> Option<DelegatedAccess> {
+    match delegate {
+        Delegate::PartnerAdmin => Some(granted),
+        Delegate::Assigned(AssignedAccess::None) => None,
+        Delegate::Assigned(AssignedAccess::Some(assigned)) => Some(assigned.min(granted)),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssignmentError {
+    #[error("the relationship with this customer grants {granted} access; {requested} cannot be assigned")]
+    BeyondRelationship { granted: DelegatedAccess, requested: DelegatedAccess },
+}
+
+/// Checks an assignment against the relationship: `none` is always allowed, anything else only
+/// up to what the customer granted.
+pub fn check_assignment(granted: DelegatedAccess, requested: AssignedAccess) -> Result<(), AssignmentError> {
+    match requested {
+        AssignedAccess::Some(requested) if requested > granted => {
+            Err(AssignmentError::BeyondRelationship { granted, requested })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How long a relationship from an offer lasts: 1 to 730 days (two years).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfferDuration(u32);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a duration is 1 to 730 days")]
+pub struct OfferDurationError;
+
+impl OfferDuration {
+    pub const MAX_DAYS: u32 = 730;
+
+    pub fn from_days(days: i64) -> Result<Self, OfferDurationError> {
+        match u32::try_from(days) {
+            Ok(days) if (1..=Self::MAX_DAYS).contains(&days) => Ok(Self(days)),
+            _ => Err(OfferDurationError),
+        }
+    }
+
+    pub fn days(self) -> u32 {
+        self.0
+    }
+
+    /// When a relationship accepted at `accepted_at` ends.
+    pub fn ends_at(self, accepted_at: DateTime<Utc>) -> DateTime<Utc> {
+        accepted_at + Duration::days(i64::from(self.0))
+    }
+}
+
+/// Where a relationship stands, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RelationshipStatus {
+    Active,
+    /// Ended by the customer or the partner.
+    Ended,
+    /// Its end date passed.
+    Expired,
+}
+
+impl RelationshipStatus {
+    pub const ALL: [RelationshipStatus; 3] =
+        [RelationshipStatus::Active, RelationshipStatus::Ended, RelationshipStatus::Expired];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelationshipStatus::Active => "active",
+            RelationshipStatus::Ended => "ended",
+            RelationshipStatus::Expired => "expired",
+        }
+    }
+}
+
+/// What the rules need to know of a relationship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relationship {
+    pub access: DelegatedAccess,
+    pub status: RelationshipStatus,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+impl Relationship {
+    /// Whether the partner may act for the customer at `now`: active and not past its end date.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.status == RelationshipStatus::Active && !self.has_lapsed(now)
+    }
+
+    /// Still recorded as active although its end date has passed: it must be recorded as expired
+    /// the moment it is used, whether or not a job got there first.
+    pub fn has_lapsed(&self, now: DateTime<Utc>) -> bool {
+        self.status == RelationshipStatus::Active && self.ends_at.is_some_and(|end| end <= now)
+    }
+
+    /// Ending it: only a live relationship can be ended.
+    pub fn end(&self, now: DateTime<Utc>) -> Result<(), RelationshipError> {
+        if self.is_live(now) {
+            Ok(())
+        } else {
+            Err(RelationshipError::NotActive)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RelationshipError {
+    #[error("this relationship has already ended")]
+    NotActive,
+}
+
+/// An offer as a customer finds it when accepting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfferState {
+    pub revoked: bool,
+}
+
+/// The customer's live relationship with the offer's partner, if there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurrentRelationship {
+    pub from_this_offer: bool,
+}
+
+/// What accepting an offer does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acceptance {
+    /// A new active relationship.
+    Create,
+    /// This offer was already accepted and its relationship is live: nothing changes.
+    AlreadyAccepted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AcceptanceError {
+    #[error("this offer was revoked by the partner")]
+    Revoked,
+    #[error("this partner already has an active relationship with you; end it before accepting another offer")]
+    RelationshipExists,
+}
+
+/// Decides an acceptance: a revoked offer is refused; a customer has at most one live
+/// relationship with a partner, so accepting the same offer twice changes nothing.
+pub fn decide_acceptance(
+    offer: OfferState,
+    current: Option<CurrentRelationship>,
+) -> Result<Acceptance, AcceptanceError> {
+    match current {
+        Some(CurrentRelationship { from_this_offer: true }) => Ok(Acceptance::AlreadyAccepted),
+        Some(CurrentRelationship { from_this_offer: false }) => Err(AcceptanceError::RelationshipExists),
+        None if offer.revoked => Err(AcceptanceError::Revoked),
+        None => Ok(Acceptance::Create),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DelegatedDesignationError {
+    #[error("a customer's global administrators are designated by the customer, not by a partner")]
+    GlobalAdminStaysWithCustomer,
+}
+
+/// A delegated administrator may designate admins (with full access) but never a global admin,
+/// nor change the roles of one: those stay with the customer.
+pub fn check_delegated_designation(before: &RoleSet, after: &RoleSet) -> Result<(), DelegatedDesignationError> {
+    if before.contains(AdminRole::GlobalAdmin) || after.contains(AdminRole::GlobalAdmin) {
+        return Err(DelegatedDesignationError::GlobalAdminStaysWithCustomer);
+    }
+    Ok(())
+}
+
+/// What is done on a partner's own side (not inside a customer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PartnerAction {
+    /// See the partner organisation and its people.
+    ReadPartner,
+    /// Add partner admins and agents.
+    ManageStaff,
+    /// Create and revoke delegated-admin offers.
+    ManageOffers,
+    /// Register, rotate and disable API clients.
+    ManageApiClients,
+    /// Give agents and API clients access to customers; end relationships from the partner's side.
+    ManageDelegation,
+    /// List the customers one may act for.
+    ListCustomers,
+}
+
+impl PartnerAction {
+    pub fn describe(self) -> &'static str {
+        match self {
+            PartnerAction::ReadPartner => "read this partner",
+            PartnerAction::ManageStaff => "add people to this partner",
+            PartnerAction::ManageOffers => "create or revoke delegated-admin offers",
+            PartnerAction::ManageApiClients => "manage this partner's API clients",
+            PartnerAction::ManageDelegation => "manage who acts for which customer",
+            PartnerAction::ListCustomers => "list this partner's customers",
+        }
+    }
+}
+
+/// Who acts on a partner's side: the columns of [`PARTNER_MATRIX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PartnerSeat {
+    /// The platform operator: sets partners up and looks, but makes no partner's decisions.
+    Operator,
+    Admin,
+    Agent,
+    ApiClient,
+}
+
+/// Columns: operator, partner admin, partner agent, API client.
+pub const PARTNER_MATRIX: [(PartnerAction, [bool; 4]); 6] = [
+    (PartnerAction::ReadPartner, [true, true, true, true]),
+    (PartnerAction::ManageStaff, [true, true, false, false]),
+    (PartnerAction::ManageOffers, [false, true, false, false]),
+    (PartnerAction::ManageApiClients, [false, true, false, false]),
+    (PartnerAction::ManageDelegation, [false, true, false, false]),
+    (PartnerAction::ListCustomers, [true, true, true, true]),
+];
+
+/// Whether `seat` may perform `action` on its partner.
+pub fn partner_permits(seat: PartnerSeat, action: PartnerAction) -> bool {
+    let column = match seat {
+        PartnerSeat::Operator => 0,
+        PartnerSeat::Admin => 1,
+        PartnerSeat::Agent => 2,
+        PartnerSeat::ApiClient => 3,
+    };
+    PARTNER_MATRIX.iter().find(|(row, _)| *row == action).is_some_and(|(_, cells)| cells[column])
+}
+
+macro_rules! named {
+    ($type:ident, $error:ident, $what:literal) => {
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        #[error("`{value}` is not {what}", value = .0, what = $what)]
+        pub struct $error(pub String);
+
+        impl FromStr for $type {
+            type Err = $error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $type::ALL.into_iter().find(|value| value.as_str() == s).ok_or_else(|| $error(s.to_owned()))
+            }
+        }
+
+        /// So that a stored row converts straight into the value.
+        impl TryFrom<String> for $type {
+            type Error = $error;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+    };
+}
+
+named!(PartnerRole, UnknownPartnerRole, "a partner role");
+named!(DelegatedAccess, UnknownDelegatedAccess, "a delegated access (`full` or `limited`)");
+named!(RelationshipStatus, UnknownRelationshipStatus, "a relationship status");
+
+impl FromStr for AssignedAccess {
+    type Err = UnknownDelegatedAccess;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "none" {
+            return Ok(AssignedAccess::None);
+        }
+        s.parse().map(AssignedAccess::Some)
+    }
+}
+
+impl TryFrom<String> for AssignedAccess {
+    type Error = UnknownDelegatedAccess;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::permissions::{permits, Action, Target};
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, 12, 0, 0).single().unwrap_or_default()
+    }
+
+    #[test]
+    fn full_is_the_global_admin_column_and_limited_the_password_admin_one() {
+        let full = [DelegatedAccess::Full.position()];
+        let limited = [DelegatedAccess::Limited.position()];
+        assert!(permits(&full, Action::ManageUsers, Target::Tenant));
+        assert!(permits(&full, Action::ManageSubscriptions, Target::Tenant));
+        assert!(!permits(&limited, Action::ManageUsers, Target::Tenant));
+        assert!(permits(&limited, Action::ResetPasswordOfUser, Target::Tenant));
+        for access in DelegatedAccess::ALL {
+            assert!(!permits(&[access.position()], Action::ManagePartnerRelationships, Target::Tenant));
+        }
+    }
+
+    #[test]
+    fn a_delegate_never_holds_more_than_the_relationship_grants() {
+        use AssignedAccess::{None as Nothing, Some as Given};
+        use DelegatedAccess::{Full, Limited};
+        let cases = [
+            (Full, Delegate::PartnerAdmin, Some(Full)),
+            (Limited, Delegate::PartnerAdmin, Some(Limited)),
+            (Full, Delegate::Assigned(Given(Full)), Some(Full)),
+            (Full, Delegate::Assigned(Given(Limited)), Some(Limited)),
+            (Limited, Delegate::Assigned(Given(Full)), Some(Limited)),
+            (Limited, Delegate::Assigned(Given(Limited)), Some(Limited)),
+            (Full, Delegate::Assigned(Nothing), None),
+            (Limited, Delegate::Assigned(Nothing), None),
+        ];
+        for (granted, delegate, expected) in cases {
+            assert_eq!(standing(granted, delegate), expected, "{granted} {delegate:?}");
+        }
+    }
+
+    #[test]
+    fn an_assignment_goes_up_to_the_relationship_and_no_further() {
+        use DelegatedAccess::{Full, Limited};
+        assert_eq!(check_assignment(Full, AssignedAccess::Some(Full)), Ok(()));
+        assert_eq!(check_assignment(Full, AssignedAccess::Some(Limited)), Ok(()));
+        assert_eq!(check_assignment(Limited, AssignedAccess::Some(Limited)), Ok(()));
+        assert_eq!(check_assignment(Limited, AssignedAccess::None), Ok(()));
+        assert_eq!(
+            check_assignment(Limited, AssignedAccess::Some(Full)),
+            Err(AssignmentError::BeyondRelationship { granted: Limited, requested: Full })
+        );
+    }
+
+    #[test]
+    fn a_duration_is_one_day_to_two_years() {
+        assert_eq!(OfferDuration::from_days(0), Err(OfferDurationError));
+        assert_eq!(OfferDuration::from_days(-3), Err(OfferDurationError));
+        assert_eq!(OfferDuration::from_days(731), Err(OfferDurationError));
+        assert_eq!(OfferDuration::from_days(i64::MAX), Err(OfferDurationError));
+        assert_eq!(OfferDuration::from_days(730).map(OfferDuration::days), Ok(730));
+        let week = OfferDuration::from_days(7).unwrap_or(OfferDuration(1));
+        assert_eq!(week.ends_at(at(1)), at(8));
+    }
+
+    #[test]
+    fn a_relationship_is_live_until_its_end_date_and_no_longer() {
+        let active = |ends_at| Relationship { access: DelegatedAccess::Full, status: RelationshipStatus::Active, ends_at };
+        let open_ended = active(None);
+        assert!(open_ended.is_live(at(30)));
+        assert!(!open_ended.has_lapsed(at(30)));
+
+        let until_the_10th = active(Some(at(10)));
+        assert!(until_the_10th.is_live(at(9)));
+        assert!(!until_the_10th.is_live(at(10)), "the end date itself is past");
+        assert!(until_the_10th.has_lapsed(at(10)));
+        assert_eq!(until_the_10th.end(at(11)), Err(RelationshipError::NotActive));
+        assert_eq!(until_the_10th.end(at(9)), Ok(()));
+
+        for status in [RelationshipStatus::Ended, RelationshipStatus::Expired] {
+            let over = Relationship { status, ..open_ended };
+            assert!(!over.is_live(at(1)));
+            assert!(!over.has_lapsed(at(30)), "only an active one needs recording as expired");
+            assert_eq!(over.end(at(1)), Err(RelationshipError::NotActive));
+        }
+    }
+
+    #[test]
+    fn accepting_creates_one_relationship_and_never_from_a_revoked_offer() {
+        let open = OfferState { revoked: false };
+        let revoked = OfferState { revoked: true };
+        assert_eq!(decide_acceptance(open, None), Ok(Acceptance::Create));
+        assert_eq!(decide_acceptance(revoked, None), Err(AcceptanceError::Revoked));
+        let same = CurrentRelationship { from_this_offer: true };
+        let other = CurrentRelationship { from_this_offer: false };
+        assert_eq!(decide_acceptance(open, Some(same)), Ok(Acceptance::AlreadyAccepted));
+        assert_eq!(decide_acceptance(revoked, Some(same)), Ok(Acceptance::AlreadyAccepted));
+        assert_eq!(decide_acceptance(open, Some(other)), Err(AcceptanceError::RelationshipExists));
+    }
+
+    #[test]
+    fn global_admins_stay_with_the_customer() {
+        let none = RoleSet::default();
+        let global = RoleSet::new([AdminRole::GlobalAdmin]);
+        let billing = RoleSet::new([AdminRole::BillingAdmin]);
+        assert_eq!(check_delegated_designation(&none, &billing), Ok(()));
+        assert_eq!(check_delegated_designation(&billing, &none), Ok(()));
+        let refused = Err(DelegatedDesignationError::GlobalAdminStaysWithCustomer);
+        assert_eq!(check_delegated_designation(&none, &global), refused);
+        assert_eq!(check_delegated_designation(&global, &billing), refused);
+    }
+
+    #[test]
+    fn the_partner_side_table_reads_as_designed() {
+        use PartnerAction::*;
+        use PartnerSeat::*;
+        // operator, admin, agent, client
+        let expected = [
+            (ReadPartner, "YYYY"),
+            (ManageStaff, "YY.."),
+            (ManageOffers, ".Y.."),
+            (ManageApiClients, ".Y.."),
+            (ManageDelegation, ".Y.."),
+            (ListCustomers, "YYYY"),
+        ];
+        for (action, cells) in expected {
+            for (seat, cell) in [Operator, Admin, Agent, ApiClient].into_iter().zip(cells.chars()) {
+                assert_eq!(partner_permits(seat, action), cell == 'Y', "{action:?} for {seat:?}");
+            }
+            assert!(!action.describe().is_empty());
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for role in PartnerRole::ALL {
+            assert_eq!(role.as_str().parse::<PartnerRole>(), Ok(role));
+        }
+        for status in RelationshipStatus::ALL {
+            assert_eq!(status.as_str().parse::<RelationshipStatus>(), Ok(status));
+        }
+        assert_eq!("none".parse::<AssignedAccess>(), Ok(AssignedAccess::None));
+        assert_eq!("full".parse::<AssignedAccess>(), Ok(AssignedAccess::Some(DelegatedAccess::Full)));
+        assert!("owner".parse::<AssignedAccess>().is_err());
+        assert!("member".parse::<PartnerRole>().is_err());
+    }
+}

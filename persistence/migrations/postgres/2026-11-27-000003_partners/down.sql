@@ -1,0 +1,17 @@
+ALTER TABLE audit_events DROP COLUMN partner_name;
+DROP TABLE recent_user_views;
+DROP TABLE flagged_customers;
+DROP TABLE api_clients;
+DROP TABLE delegated_access;
+DROP TABLE partner_relationships;
+DROP TABLE admin_offers;
+DELETE FROM users WHERE kind = 'partner';
+ALTER TABLE users DROP CONSTRAINT users_kind_partner_role;
+ALTER TABLE users DROP CONSTRAINT users_kind_partner;
+ALTER TABLE users DROP CONSTRAINT users_kind_tenant;
+ALTER TABLE users DROP CONSTRAINT users_kind_check;
+ALTER TABLE users DROP COLUMN partner_role;
+ALTER TABLE users DROP COLUMN partner_id;
+ALTER TABLE users ADD CONSTRAINT users_kind_check CHECK (kind IN ('operator', 'member'));
+ALTER TABLE users ADD CONSTRAINT users_check CHECK ((kind = 'operator') = (tenant_id IS NULL));
+DROP TABLE partners;
