@@ -214,7 +214,9 @@ impl FromRequest for SignedIn {
             let (mut signed_in, resolution) = state
                 .read(move |conn, _| load(conn, principal, tenant_in_path.as_deref(), request_id, now))
                 .await?
-                .ok_or_else(|| ApiError::unauthenticated("the account behind this token no longer exists or is disabled"))?;
+                .ok_or_else(|| {
+                    ApiError::unauthenticated("the account behind this token no longer exists or is disabled")
+                })?;
             let delegation = match resolution {
                 Resolution::Live(delegation) => Some(delegation),
                 Resolution::Lapsed(row) => {

@@ -122,10 +122,7 @@ mod tests {
 /// A list answered with an ETag made from its content, and 304 Not Modified when the client's
 /// `If-None-Match` already names it: a periodic sync (every 15 or 30 minutes in the partner
 /// app) costs one small response when nothing changed.
-pub fn json_unless_unchanged<T: Serialize>(
-    request_headers: &HeaderMap,
-    body: &T,
-) -> Result<HttpResponse, ApiError> {
+pub fn json_unless_unchanged<T: Serialize>(request_headers: &HeaderMap, body: &T) -> Result<HttpResponse, ApiError> {
     use sha2::{Digest, Sha256};
     let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
     let digest = Sha256::digest(&bytes);
@@ -155,6 +152,11 @@ fn weak_equal(a: &str, b: &str) -> bool {
 #[into_params(parameter_in = Header)]
 pub struct IfNoneMatchHeader {
     /// The ETag of the list you have; 304 with no body when it is still current.
-    #[param(rename = "If-None-Match", min_length = 1, max_length = 1000, example = "W/\"5d41402abc4b2a76b9719d911017c592\"")]
+    #[param(
+        rename = "If-None-Match",
+        min_length = 1,
+        max_length = 1000,
+        example = "W/\"5d41402abc4b2a76b9719d911017c592\""
+    )]
     pub if_none_match: Option<String>,
 }

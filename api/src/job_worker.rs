@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tenantry_persistence::idempotency;
 use tenantry_persistence::jobs::{self, JobRow};
+use tenantry_persistence::{delegation, idempotency};
 use tenantry_persistence::{time, DbPool, StoreError};
 
 use crate::clock;
@@ -30,7 +30,8 @@ fn perform(tx: &mut Tx<'_>, job: &JobRow) -> Result<(), StoreError> {
 /// How long a retry with the same Idempotency-Key replays the first response.
 const IDEMPOTENCY_KEY_LIFETIME_HOURS: i64 = 24;
 
-/// Runs every due job once; returns how many completed. Also forgets expired idempotency keys.
+/// Runs every due job once; returns how many completed. Also forgets expired idempotency keys
+/// and records relationships past their end date as expired.
 pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
     let mut conn = pool.get()?;
     let now = clock::now();
@@ -38,6 +39,12 @@ pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
         &mut conn,
         time::to_db(now - chrono::Duration::hours(IDEMPOTENCY_KEY_LIFETIME_HOURS)),
     )?;
+    // Every use of a relationship checks its end date anyway; this keeps the stored status
+    // (and the customer's audit log) true for relationships nobody uses.
+    let actor = Actor::job("Relationship expiry", "job:relationship-expiry".to_owned());
+    for lapsed in delegation::lapsed_relationships(&mut conn, time::to_db(now), BATCH)? {
+        conn.write(|conn| crate::delegation::record_expiry(&mut Tx::new(conn, &actor, context), &lapsed))?;
+    }
     let due = jobs::due(&mut conn, time::to_db(now), BATCH)?;
     let mut done = 0;
     for job in due {

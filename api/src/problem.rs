@@ -217,10 +217,14 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     context: Option<serde_json::Value>,
     retry_after_seconds: Option<u64>,
-    /// Set on the token endpoint: the RFC 6749 error code to add beside the problem members.
-    oauth_error: Option<&'static str>,
-    /// The `WWW-Authenticate` challenge of a 401, when not the bearer one.
-    challenge: Option<&'static str>,
+    /// Set on the token endpoint: add RFC 6749's members, and for a client that authenticated
+    /// with HTTP Basic, challenge with Basic on a 401.
+    token_endpoint: Option<TokenEndpoint>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TokenEndpoint {
+    used_basic: bool,
 }
 
 impl ApiError {
@@ -231,8 +235,7 @@ impl ApiError {
             errors: Vec::new(),
             context: None,
             retry_after_seconds: None,
-            oauth_error: None,
-            challenge: None,
+            token_endpoint: None,
         }
     }
 
@@ -322,18 +325,20 @@ impl ApiError {
     /// member OAuth client libraries read, and for a client that authenticated with HTTP Basic, a
     /// Basic challenge on its 401.
     pub fn for_token_endpoint(mut self, client_used_basic: bool) -> Self {
-        self.oauth_error = Some(match self.code {
+        self.token_endpoint = Some(TokenEndpoint { used_basic: client_used_basic });
+        self
+    }
+
+    /// The RFC 6749 section 5.2 error code for this error.
+    fn oauth_error(&self) -> &'static str {
+        match self.code {
             ErrorCode::InvalidClient => "invalid_client",
             ErrorCode::InvalidGrant => "invalid_grant",
             ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             ErrorCode::TooManySignInAttempts | ErrorCode::ServiceUnavailable => "temporarily_unavailable",
             ErrorCode::InternalError => "server_error",
             _ => "invalid_request",
-        });
-        if client_used_basic && self.code.status() == StatusCode::UNAUTHORIZED {
-            self.challenge = Some("Basic realm=\"tenantry\"");
         }
-        self
     }
 }
 
@@ -350,8 +355,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut problem = problem_body(self.code, &self.detail, self.errors.clone(), self.context.clone());
-        if let Some(error) = self.oauth_error {
-            problem.error = Some(error.to_owned());
+        if self.token_endpoint.is_some() {
+            problem.error = Some(self.oauth_error().to_owned());
             problem.error_description = Some(self.detail.clone());
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -360,7 +365,11 @@ impl ResponseError for ApiError {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if self.status_code() == StatusCode::UNAUTHORIZED {
-            response.insert_header((header::WWW_AUTHENTICATE, self.challenge.unwrap_or("Bearer realm=\"tenantry\"")));
+            let challenge = match self.token_endpoint {
+                Some(TokenEndpoint { used_basic: true }) => "Basic realm=\"tenantry\"",
+                _ => "Bearer realm=\"tenantry\"",
+            };
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         response.json(problem)
     }

@@ -182,8 +182,13 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
     }
     for tenant in &mut seeded {
         let admin_id = std::mem::take(&mut tenant.token);
-        tenant.token =
-            tokens::issue(&keys, &token_settings, &tokens::TokenSubject { sub: &admin_id, tenant_id: Some(&tenant.id), partner_id: None, is_client: false }, now).map_err(|e| e.to_string())?;
+        tenant.token = tokens::issue(
+            &keys,
+            &token_settings,
+            &tokens::TokenSubject { sub: &admin_id, tenant_id: Some(&tenant.id), partner_id: None, is_client: false },
+            now,
+        )
+        .map_err(|e| e.to_string())?;
     }
     Ok(SeedData { tenants: seeded })
 }

@@ -171,8 +171,7 @@ fn basic_credentials(req: &HttpRequest) -> Option<Result<(String, String), ApiEr
     }
     let invalid = || ApiError::new(ErrorCode::InvalidClient, "the HTTP Basic credentials are not readable");
     let decode = |part: &str| -> Result<String, ApiError> {
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_str(&format!("v={part}")).map_err(|_| invalid())?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={part}")).map_err(|_| invalid())?;
         pairs.into_iter().next().map(|(_, value)| value).ok_or_else(invalid)
     };
     let parse = || -> Result<(String, String), ApiError> {

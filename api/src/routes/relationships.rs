@@ -13,14 +13,12 @@ use crate::state::AppState;
 use crate::views::partner::{PartnerRelationship, PartnerRelationshipPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/tenants/{tid}/admin-offers/{token}/accept", "POST").route(web::post().to(accept_offer)),
-    )
-    .service(resource("/v1/tenants/{tid}/partner-relationships", "GET").route(web::get().to(list_relationships)))
-    .service(
-        resource("/v1/tenants/{tid}/partner-relationships/{rid}/terminate", "POST")
-            .route(web::post().to(terminate_relationship)),
-    );
+    cfg.service(resource("/v1/tenants/{tid}/admin-offers/{token}/accept", "POST").route(web::post().to(accept_offer)))
+        .service(resource("/v1/tenants/{tid}/partner-relationships", "GET").route(web::get().to(list_relationships)))
+        .service(
+            resource("/v1/tenants/{tid}/partner-relationships/{rid}/terminate", "POST")
+                .route(web::post().to(terminate_relationship)),
+        );
 }
 
 /// Accepts a partner's delegated-admin offer (the customer's global admins only).

@@ -92,7 +92,12 @@ pub fn welcome_to_service(to: &Recipient<'_>, plan_code: &str, active_seats: i64
 }
 
 /// A partner admin or agent's account, with the temporary password to change at first sign-in.
-pub fn partner_account_created(to: &Recipient<'_>, temporary_password: &str, role: PartnerRole, public_url: &str) -> Message {
+pub fn partner_account_created(
+    to: &Recipient<'_>,
+    temporary_password: &str,
+    role: PartnerRole,
+    public_url: &str,
+) -> Message {
     let role = match role {
         PartnerRole::Admin => "partner administrator",
         PartnerRole::Agent => "partner agent",

@@ -41,7 +41,12 @@ pub struct Me {
 }
 
 impl Me {
-    pub fn new(row: &UserRow, roles: &RoleSet, tenant: Option<Tenant>, partner: Option<Partner>) -> Result<Self, StoreError> {
+    pub fn new(
+        row: &UserRow,
+        roles: &RoleSet,
+        tenant: Option<Tenant>,
+        partner: Option<Partner>,
+    ) -> Result<Self, StoreError> {
         Ok(Self {
             kind: row.kind,
             id: row.id.clone(),

@@ -79,7 +79,10 @@ impl TryFrom<UserRow> for PartnerPerson {
     fn try_from(row: UserRow) -> Result<Self, StoreError> {
         let role = row.partner_role()?;
         let (Some(partner_id), Some(role)) = (row.partner_id.clone(), role) else {
-            return Err(StoreError::Corrupt(format!("user {} is listed with a partner but has no partner role", row.id)));
+            return Err(StoreError::Corrupt(format!(
+                "user {} is listed with a partner but has no partner role",
+                row.id
+            )));
         };
         Ok(Self {
             id: row.id,

@@ -51,7 +51,8 @@ pub async fn set_agent_access(
     let (partner_id, person_id) = path.into_inner();
     let body = body.into_inner();
     let assigned =
-        service::assign(&state, &caller, partner_id, Grantee::Agent(person_id), body.tenant, body.access.into()).await?;
+        service::assign(&state, &caller, partner_id, Grantee::Agent(person_id), body.tenant, body.access.into())
+            .await?;
     Ok(HttpResponse::Ok().json(assigned))
 }
 

@@ -186,9 +186,8 @@ pub async fn create_partner_person(
     let sign_in = check.check("sign_in", EmailAddress::parse(&body.sign_in));
     let contact_email = check.check_optional("contact_email", body.contact_email.as_deref(), EmailAddress::parse);
     let local_part = body.sign_in.split_once('@').map(|(local, _)| local.to_owned());
-    let password = check.check_optional("password", body.password.as_deref(), |raw| {
-        Password::parse(raw, local_part.as_deref())
-    });
+    let password =
+        check.check_optional("password", body.password.as_deref(), |raw| Password::parse(raw, local_part.as_deref()));
     if body.password.is_none() && body.contact_email.is_none() {
         check.fail("contact_email", "give a password or a contact email where a temporary password can be sent");
     }

@@ -98,7 +98,8 @@ pub async fn rotate_secret(
                 return Err(PartnerError::ClientDisabled);
             }
             let secret = secrets::new_client_secret();
-            let until = (overlap_seconds > 0).then(|| time::to_db(tx.now() + Duration::seconds(overlap_seconds.into())));
+            let until =
+                (overlap_seconds > 0).then(|| time::to_db(tx.now() + Duration::seconds(overlap_seconds.into())));
             if !client_rows::rotate_secret(tx.conn(), &client_id, row.version, &secrets::digest(&secret), until, now)? {
                 return Err(StoreError::LostRace(format!("API client {client_id} changed during rotation")).into());
             }

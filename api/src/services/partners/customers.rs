@@ -71,7 +71,12 @@ pub async fn list(
 }
 
 /// Flags (or unflags) a customer the person may act for; 404 for any other tenant.
-pub async fn set_flag(state: &AppState, caller: &SignedIn, tenant_id: String, flagged: bool) -> Result<(), PartnerError> {
+pub async fn set_flag(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: String,
+    flagged: bool,
+) -> Result<(), PartnerError> {
     if !caller.is_partner_person() {
         return Err(AccessDenied::PartnerPeopleOnly.into());
     }

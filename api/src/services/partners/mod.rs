@@ -57,7 +57,10 @@ pub enum PartnerError {
 }
 
 /// A partner as a use case finds it: 404 when it does not exist.
-fn require_partner(tx_conn: &mut tenantry_persistence::DbConnection, partner_id: &str) -> Result<partner_rows::PartnerRow, PartnerError> {
+fn require_partner(
+    tx_conn: &mut tenantry_persistence::DbConnection,
+    partner_id: &str,
+) -> Result<partner_rows::PartnerRow, PartnerError> {
     partner_rows::find(tx_conn, partner_id)?.ok_or(PartnerError::NotFound(NotFound("partner")))
 }
 
@@ -68,10 +71,7 @@ pub async fn create(state: &AppState, caller: &SignedIn, name: String) -> Result
         .transact(caller.into(), move |tx| {
             let now = tx.stamp();
             let id = new_id();
-            partner_rows::insert(
-                tx.conn(),
-                &NewPartner { id: &id, name: &name, created_at: now, updated_at: now },
-            )?;
+            partner_rows::insert(tx.conn(), &NewPartner { id: &id, name: &name, created_at: now, updated_at: now })?;
             tx.audit(AuditAction::PartnerCreated, Subject::platform(&id), serde_json::json!({"name": name}))?;
             Ok(Partner::from(require_partner(tx.conn(), &id)?))
         })
@@ -153,7 +153,8 @@ pub async fn create_person(
             };
             users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<PartnerError>(&sign_in))?;
             if let (Some(contact), Some(temporary)) = (contact.as_deref(), temporary.as_deref()) {
-                let to = Recipient { contact_email: contact, display_name: input.display_name.as_str(), sign_in: &sign_in };
+                let to =
+                    Recipient { contact_email: contact, display_name: input.display_name.as_str(), sign_in: &sign_in };
                 tx.send(messages::partner_account_created(&to, temporary, input.role, tx.public_url()))?;
             }
             tx.audit(

@@ -85,7 +85,7 @@ pub async fn revoke(
         .transact(caller.into(), move |tx| {
             let now = tx.stamp();
             delegation::find_offer(tx.conn(), &partner_id, &offer_id)?.ok_or(NotFound("offer"))?;
-                        if delegation::revoke_offer(tx.conn(), &offer_id, now)? {
+            if delegation::revoke_offer(tx.conn(), &offer_id, now)? {
                 tx.audit(
                     AuditAction::AdminOfferRevoked,
                     Subject::platform(&offer_id),

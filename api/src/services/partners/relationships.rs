@@ -50,7 +50,10 @@ pub async fn accept(
                 current.as_ref().map(|row| CurrentRelationship { from_this_offer: row.offer_id == offer.id }),
             )?;
             if let (Acceptance::AlreadyAccepted, Some(row)) = (decision, current) {
-                return Ok(Accepted { relationship: PartnerRelationship::new(row, partner.name, tx.now()), created: false });
+                return Ok(Accepted {
+                    relationship: PartnerRelationship::new(row, partner.name, tx.now()),
+                    created: false,
+                });
             }
             let id = new_id();
             let duration = offer.duration_days.and_then(|days| partner::OfferDuration::from_days(days.into()).ok());
@@ -79,7 +82,11 @@ pub async fn accept(
             let customer = tenant_rows::find(tx.conn(), &tenant_id)?.ok_or(NotFound("tenant"))?;
             for admin in partner_rows::people_with_role(tx.conn(), &partner.id, PartnerRole::Admin)? {
                 if let Some(contact) = admin.contact_email.as_deref() {
-                    let to = Recipient { contact_email: contact, display_name: &admin.display_name, sign_in: &admin.sign_in };
+                    let to = Recipient {
+                        contact_email: contact,
+                        display_name: &admin.display_name,
+                        sign_in: &admin.sign_in,
+                    };
                     tx.send(messages::relationship_accepted(&to, &customer.name, offer.access, tx.public_url()))?;
                 }
             }
@@ -128,7 +135,8 @@ pub async fn terminate(
     tenant_id: String,
     relationship_id: String,
 ) -> Result<PartnerRelationship, PartnerError> {
-    let partner_side = caller.delegation_in(&tenant_id).and(caller.partner.as_ref()).map(|p| (p.partner_id.clone(), p.seat));
+    let partner_side =
+        caller.delegation_in(&tenant_id).and(caller.partner.as_ref()).map(|p| (p.partner_id.clone(), p.seat));
     let ended_by = match &partner_side {
         Some((_, PartnerSeat::Admin)) => EndedBy::Partner,
         _ => {

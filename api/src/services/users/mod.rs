@@ -10,9 +10,9 @@ use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::roles;
 use tenantry_domain::user::{self, DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password, RoleSet};
-use tenantry_persistence::{partner_app, subscriptions};
 use tenantry_persistence::users::{self, NewUser, ProfileChanges};
 use tenantry_persistence::StoreError;
+use tenantry_persistence::{partner_app, subscriptions};
 
 mod designation;
 mod password_reset;
