@@ -174,6 +174,8 @@ pub async fn flag_customer(
 }
 
 /// Removes a customer from your favourites (partner people).
+///
+/// Unflagging one that is not flagged changes nothing.
 #[utoipa::path(delete, path = "/v1/me/flagged-customers/{tid}", tag = "me", operation_id = "unflag_customer",
     params(("tid" = String, Path, description = "The customer's tenant id")),
     responses(

@@ -78,7 +78,9 @@ pub async fn create_client(
         .json(created))
 }
 
-/// Lists the partner's API clients, without their secrets (partner admins).
+/// Lists the partner's API clients (partner admins).
+///
+/// Secrets are never shown again after creation or rotation.
 #[utoipa::path(get, path = "/v1/partners/{pid}/api-clients", tag = "partners", operation_id = "list_api_clients",
     params(("pid" = String, Path, description = "Partner id"), PageQuery),
     responses((status = 200, description = "A page of API clients", body = ApiClientPage)),
@@ -121,7 +123,9 @@ pub async fn rotate_secret(
     Ok(HttpResponse::Ok().insert_header(header::CacheControl(vec![header::CacheDirective::NoStore])).json(rotated))
 }
 
-/// Disables an API client (partner admins): its secrets and its tokens stop working at once.
+/// Disables an API client (partner admins).
+///
+/// Its secrets and its tokens stop working at once. Disabling twice changes nothing.
 #[utoipa::path(post, path = "/v1/partners/{pid}/api-clients/{cid}/disable", tag = "partners", operation_id = "disable_api_client",
     params(("pid" = String, Path, description = "Partner id"), ("cid" = String, Path, description = "API client id")),
     responses((status = 200, description = "Disabled", body = ApiClient)),

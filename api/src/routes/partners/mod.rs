@@ -132,7 +132,9 @@ pub async fn create_partner(
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/v1/partners/{}", partner.id))).json(partner))
 }
 
-/// Lists partners: every one for operators, one's own for a partner's people and API clients.
+/// Lists partners.
+///
+/// Every partner for operators; one's own for a partner's people and API clients; 403 for anyone else.
 #[utoipa::path(get, path = "/v1/partners", tag = "partners", operation_id = "list_partners",
     params(PageQuery),
     responses(
@@ -149,7 +151,9 @@ pub async fn list_partners(
     Ok(HttpResponse::Ok().json(PartnerPage::from(page)))
 }
 
-/// Reads a partner (operators, and the partner's own people and clients).
+/// Reads a partner.
+///
+/// Operators read any; a partner's people and API clients their own (another partner is 404).
 #[utoipa::path(get, path = "/v1/partners/{pid}", tag = "partners", operation_id = "get_partner",
     params(("pid" = String, Path, description = "Partner id")),
     responses((status = 200, description = "The partner", body = Partner)),
@@ -208,6 +212,8 @@ pub async fn create_partner_person(
 }
 
 /// Lists the partner's people.
+///
+/// Partner admins and agents, in order of creation, for operators and the partner's own people and clients.
 #[utoipa::path(get, path = "/v1/partners/{pid}/users", tag = "partners", operation_id = "list_partner_people",
     params(("pid" = String, Path, description = "Partner id"), PageQuery),
     responses((status = 200, description = "A page of the partner's people", body = PartnerPersonPage)),
@@ -223,6 +229,8 @@ pub async fn list_partner_people(
 }
 
 /// Reads one of the partner's people.
+///
+/// Another partner's people are 404.
 #[utoipa::path(get, path = "/v1/partners/{pid}/users/{puid}", tag = "partners", operation_id = "get_partner_person",
     params(("pid" = String, Path, description = "Partner id"), ("puid" = String, Path, description = "Partner person id")),
     responses((status = 200, description = "The person", body = PartnerPerson)),

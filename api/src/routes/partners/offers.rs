@@ -69,7 +69,9 @@ pub async fn create_offer(
         .json(offer))
 }
 
-/// Lists the partner's offers, revoked ones included (partner admins).
+/// Lists the partner's offers (partner admins).
+///
+/// Revoked ones included, with `revoked_at`; in order of creation.
 #[utoipa::path(get, path = "/v1/partners/{pid}/admin-offers", tag = "partners", operation_id = "list_admin_offers",
     params(("pid" = String, Path, description = "Partner id"), PageQuery),
     responses((status = 200, description = "A page of offers", body = AdminOfferPage)),
