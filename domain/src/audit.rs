@@ -144,9 +144,13 @@ impl AuditAction {
             AuditAction::PartnerCreated => "partner",
             AuditAction::PartnerPersonCreated => "partner_person",
             AuditAction::AdminOfferCreated | AuditAction::AdminOfferRevoked => "admin_offer",
-            AuditAction::PartnerRelationshipAccepted | AuditAction::PartnerRelationshipEnded | AuditAction::PartnerRelationshipExpired => "partner_relationship",
+            AuditAction::PartnerRelationshipAccepted
+            | AuditAction::PartnerRelationshipEnded
+            | AuditAction::PartnerRelationshipExpired => "partner_relationship",
             AuditAction::DelegatedAccessAssigned => "delegated_access",
-            AuditAction::ApiClientCreated | AuditAction::ApiClientSecretRotated | AuditAction::ApiClientDisabled => "api_client",
+            AuditAction::ApiClientCreated | AuditAction::ApiClientSecretRotated | AuditAction::ApiClientDisabled => {
+                "api_client"
+            }
         }
     }
 }

@@ -440,7 +440,8 @@ mod tests {
 
     #[test]
     fn a_relationship_is_live_until_its_end_date_and_no_longer() {
-        let active = |ends_at| Relationship { access: DelegatedAccess::Full, status: RelationshipStatus::Active, ends_at };
+        let active =
+            |ends_at| Relationship { access: DelegatedAccess::Full, status: RelationshipStatus::Active, ends_at };
         let open_ended = active(None);
         assert!(open_ended.is_live(at(30)));
         assert!(!open_ended.has_lapsed(at(30)));

@@ -52,9 +52,16 @@ pub fn find_of_partner(conn: &mut DbConnection, partner_id: &str, id: &str) -> S
         .optional()?)
 }
 
-pub fn list(conn: &mut DbConnection, partner_id: &str, after: Option<&str>, limit: i64) -> StoreResult<Vec<ApiClientRow>> {
-    let mut query =
-        api_clients::table.filter(api_clients::partner_id.eq(partner_id)).select(ApiClientRow::as_select()).into_boxed();
+pub fn list(
+    conn: &mut DbConnection,
+    partner_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<ApiClientRow>> {
+    let mut query = api_clients::table
+        .filter(api_clients::partner_id.eq(partner_id))
+        .select(ApiClientRow::as_select())
+        .into_boxed();
     if let Some(after) = after {
         query = query.filter(api_clients::id.gt(after.to_owned()));
     }

@@ -52,7 +52,11 @@ pub fn find_offer(conn: &mut DbConnection, partner_id: &str, id: &str) -> StoreR
 }
 
 pub fn find_offer_by_token(conn: &mut DbConnection, token: &str) -> StoreResult<Option<OfferRow>> {
-    Ok(admin_offers::table.filter(admin_offers::token.eq(token)).select(OfferRow::as_select()).first(conn).optional()?)
+    Ok(admin_offers::table
+        .filter(admin_offers::token.eq(token))
+        .select(OfferRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// One page of a partner's offers, newest last.
@@ -216,7 +220,11 @@ pub fn end_relationship(
 }
 
 /// Relationships still recorded as active whose end date is at or before `now`.
-pub fn lapsed_relationships(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> StoreResult<Vec<RelationshipRow>> {
+pub fn lapsed_relationships(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> StoreResult<Vec<RelationshipRow>> {
     Ok(partner_relationships::table
         .filter(partner_relationships::status.eq(RelationshipStatus::Active.as_str()))
         .filter(partner_relationships::ends_at.le(now))

@@ -16,6 +16,7 @@ mod bad_input;
 mod concurrency;
 mod contract;
 mod durability;
+mod partners;
 mod plan_change;
 mod pools;
 mod sign_in;
@@ -43,6 +44,7 @@ fn cases() -> Vec<Case> {
         concurrency::cases(),
         plan_change::cases(),
         contract::cases(),
+        partners::cases(),
     ]
     .into_iter()
     .flatten()

@@ -8,6 +8,7 @@ pub mod app;
 pub mod backend;
 pub mod client;
 pub mod mail;
+pub mod partners;
 pub mod people;
 pub mod pools;
 
