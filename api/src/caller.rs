@@ -12,7 +12,7 @@ use tenantry_domain::partner::{self as partner_rules, PartnerAction, PartnerRole
 use tenantry_domain::permissions::{self, Action, Position, Target};
 use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
-use tenantry_persistence::{api_clients, partners, users, DbConnection, StoreError};
+use tenantry_persistence::{api_clients, partners, time, users, DbConnection, StoreError};
 
 use crate::auth::tokens;
 use crate::clock;
@@ -206,7 +206,7 @@ impl FromRequest for SignedIn {
             let claims = tokens::validate(&state.keys, &state.token_settings(), &token)
                 .map_err(|e| ApiError::unauthenticated(e.to_string()))?;
             let principal = if claims.client_id.as_deref() == Some(claims.sub.as_str()) {
-                Principal::ApiClient(claims.sub)
+                Principal::ApiClient { id: claims.sub, credentials_version: claims.cv }
             } else {
                 Principal::Person(claims.sub)
             };
@@ -220,7 +220,7 @@ impl FromRequest for SignedIn {
             let delegation = match resolution {
                 Resolution::Live(delegation) => Some(delegation),
                 Resolution::Lapsed(row) => {
-                    let actor = Actor::job("relationship expiry", signed_in.request_id.clone());
+                    let actor = Actor::job("Relationship expiry", signed_in.request_id.clone());
                     state.transact(actor, move |tx| delegation::record_expiry(tx, &row)).await?;
                     None
                 }
@@ -237,7 +237,7 @@ impl FromRequest for SignedIn {
 /// Whom a token was issued to.
 enum Principal {
     Person(String),
-    ApiClient(String),
+    ApiClient { id: String, credentials_version: Option<i64> },
 }
 
 /// The caller behind a token, and their standing in the path's customer. `None` when the
@@ -278,10 +278,20 @@ fn load(
             };
             (signed_in, is_partner_admin)
         }
-        Principal::ApiClient(id) => {
+        Principal::ApiClient { id, credentials_version } => {
             let Some(client) = api_clients::find(conn, &id)?.filter(|client| client.disabled_at.is_none()) else {
                 return Ok(None);
             };
+            // A token lives as long as the secret it was obtained with: the current one, or the
+            // previous one while a rotation's overlap runs.
+            let overlap_running = client.previous_secret_valid_until.is_some_and(|until| time::from_db(until) > now);
+            let still_valid = match credentials_version {
+                Some(version) => version == client.version || (overlap_running && version == client.version - 1),
+                None => false,
+            };
+            if !still_valid {
+                return Ok(None);
+            }
             let partner = partner_caller(conn, &client.partner_id, PartnerSeat::ApiClient)?;
             let signed_in = SignedIn {
                 is_operator: false,

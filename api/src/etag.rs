@@ -133,11 +133,20 @@ pub fn json_unless_unchanged<T: Serialize>(request_headers: &HeaderMap, body: &T
         .flat_map(|value| value.split(','))
         .map(str::trim)
         .any(|candidate| candidate == "*" || weak_equal(candidate, &tag));
+    // What a list holds depends on who asks: no shared cache may keep it for someone else.
+    let private = (actix_web::http::header::CACHE_CONTROL, "private, no-cache");
+    let vary = (actix_web::http::header::VARY, "Authorization");
     if unchanged {
-        return Ok(HttpResponse::NotModified().insert_header((ETAG, tag)).finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header((ETAG, tag))
+            .insert_header(private)
+            .insert_header(vary)
+            .finish());
     }
     Ok(HttpResponse::Ok()
         .insert_header((ETAG, tag))
+        .insert_header(private)
+        .insert_header(vary)
         .content_type(actix_web::http::header::ContentType::json())
         .body(bytes))
 }

@@ -1,5 +1,6 @@
 //! Tenantry's HTTP API: the actix-web application, authentication, OpenAPI and the workers.
 
+pub mod access_log;
 pub mod auth;
 pub mod bootstrap;
 pub mod caller;
@@ -182,7 +183,11 @@ fn serve(
             .wrap(ErrorHandlers::new().default_handler(problem::problem_for_bare_errors))
             .wrap(from_fn(request_errors::refuse_nul_in_url))
             .wrap(from_fn(metrics::observe))
-            .wrap(Logger::new("%{x-request-id}o %a \"%r\" %s %b %Dms").log_target("tenantry::http"))
+            .wrap(
+                Logger::new("%{x-request-id}o %a \"%{request_line}xi\" %s %b %Dms")
+                    .custom_request_replace("request_line", access_log::request_line)
+                    .log_target("tenantry::http"),
+            )
             .wrap(from_fn(request_id::assign))
             .configure(routes::configure)
             .service(

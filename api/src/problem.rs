@@ -217,15 +217,12 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     context: Option<serde_json::Value>,
     retry_after_seconds: Option<u64>,
-    /// Set on the token endpoint: add RFC 6749's members, and for a client that authenticated
-    /// with HTTP Basic, challenge with Basic on a 401.
+    /// Set on the token endpoint: add RFC 6749's members, and challenge with Basic on a 401.
     token_endpoint: Option<TokenEndpoint>,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct TokenEndpoint {
-    used_basic: bool,
-}
+struct TokenEndpoint;
 
 impl ApiError {
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
@@ -322,10 +319,9 @@ impl ApiError {
     }
 
     /// The same error as the token endpoint gives it (RFC 6749 section 5.2): with an `error`
-    /// member OAuth client libraries read, and for a client that authenticated with HTTP Basic, a
-    /// Basic challenge on its 401.
-    pub fn for_token_endpoint(mut self, client_used_basic: bool) -> Self {
-        self.token_endpoint = Some(TokenEndpoint { used_basic: client_used_basic });
+    /// member OAuth client libraries read, and a Basic challenge on a 401 (`invalid_client`).
+    pub fn for_token_endpoint(mut self) -> Self {
+        self.token_endpoint = Some(TokenEndpoint);
         self
     }
 
@@ -365,9 +361,10 @@ impl ResponseError for ApiError {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if self.status_code() == StatusCode::UNAUTHORIZED {
+            // On the token endpoint a 401 is about the client's credentials, whichever way they came.
             let challenge = match self.token_endpoint {
-                Some(TokenEndpoint { used_basic: true }) => "Basic realm=\"tenantry\"",
-                _ => "Bearer realm=\"tenantry\"",
+                Some(_) => "Basic realm=\"tenantry\"",
+                None => "Bearer realm=\"tenantry\"",
             };
             response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }

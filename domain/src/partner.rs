@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::permissions::Position;
+use crate::permissions::{self, Action, Position, Target};
 use crate::roles::{AdminRole, RoleSet};
 
 /// A person's role in a partner organisation: a type of its own, never a tenant role.
@@ -247,15 +247,61 @@ pub fn decide_acceptance(
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DelegatedDesignationError {
-    #[error("a customer's global administrators are designated by the customer, not by a partner")]
-    GlobalAdminStaysWithCustomer,
+    #[error("the customer's own administrators (cloud managers and global admins) are designated and managed by the customer, not by a partner")]
+    CustomerKeepsItsAdministrators,
 }
 
-/// A delegated administrator may designate admins (with full access) but never a global admin,
-/// nor change the roles of one: those stay with the customer.
+/// The roles that stay with the customer: those that may designate administrators or accept and
+/// end partner relationships (read from the matrix). A partner holding one of them could make
+/// itself independent of the relationship the customer granted.
+pub fn customer_only_roles() -> RoleSet {
+    RoleSet::new(AdminRole::ALL.into_iter().filter(|role| {
+        let positions = Position::of_member(&RoleSet::new([*role]));
+        [Action::DesignateAdmins, Action::ManagePartnerRelationships]
+            .into_iter()
+            .any(|action| permissions::permits(&positions, action, Target::Tenant))
+    }))
+}
+
+fn holds_customer_only_role(roles: &RoleSet) -> bool {
+    customer_only_roles().iter().any(|role| roles.contains(role))
+}
+
+/// A delegated administrator may designate admins (with full access) but never give, take away
+/// or change a role that stays with the customer.
 pub fn check_delegated_designation(before: &RoleSet, after: &RoleSet) -> Result<(), DelegatedDesignationError> {
-    if before.contains(AdminRole::GlobalAdmin) || after.contains(AdminRole::GlobalAdmin) {
-        return Err(DelegatedDesignationError::GlobalAdminStaysWithCustomer);
+    if holds_customer_only_role(before) || holds_customer_only_role(after) {
+        return Err(DelegatedDesignationError::CustomerKeepsItsAdministrators);
+    }
+    Ok(())
+}
+
+/// Nor may it edit or delete a person holding such a role (changing their contact email would
+/// send their next password reset to the partner).
+pub fn check_delegated_change_of(target: &RoleSet) -> Result<(), DelegatedDesignationError> {
+    if holds_customer_only_role(target) {
+        return Err(DelegatedDesignationError::CustomerKeepsItsAdministrators);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0} belongs to the platform or to a customer; partner people sign in with an address of their own organisation"
+)]
+pub struct CustomerDomainAddress(pub String);
+
+/// A partner person's sign-in address may not be in the platform's domain (tenants' initial
+/// domains live under it) nor in a domain a customer holds: it would take that address from
+/// the customer, and read as one of the customer's people.
+pub fn check_partner_sign_in_domain(
+    domain: &str,
+    platform_domain: &str,
+    held_by_a_customer: bool,
+) -> Result<(), CustomerDomainAddress> {
+    let under_platform = domain == platform_domain || domain.ends_with(&format!(".{platform_domain}"));
+    if under_platform || held_by_a_customer {
+        return Err(CustomerDomainAddress(domain.to_owned()));
     }
     Ok(())
 }
@@ -475,15 +521,36 @@ mod tests {
     }
 
     #[test]
-    fn global_admins_stay_with_the_customer() {
+    fn cloud_managers_and_global_admins_stay_with_the_customer() {
+        assert_eq!(customer_only_roles(), RoleSet::new([AdminRole::CloudManager, AdminRole::GlobalAdmin]));
         let none = RoleSet::default();
-        let global = RoleSet::new([AdminRole::GlobalAdmin]);
         let billing = RoleSet::new([AdminRole::BillingAdmin]);
+        let password = RoleSet::new([AdminRole::PasswordAdmin]);
         assert_eq!(check_delegated_designation(&none, &billing), Ok(()));
+        assert_eq!(check_delegated_designation(&billing, &password), Ok(()));
         assert_eq!(check_delegated_designation(&billing, &none), Ok(()));
-        let refused = Err(DelegatedDesignationError::GlobalAdminStaysWithCustomer);
-        assert_eq!(check_delegated_designation(&none, &global), refused);
-        assert_eq!(check_delegated_designation(&global, &billing), refused);
+        let refused = Err(DelegatedDesignationError::CustomerKeepsItsAdministrators);
+        for kept in [AdminRole::GlobalAdmin, AdminRole::CloudManager] {
+            let with_it = RoleSet::new([kept]);
+            let with_it_and_billing = RoleSet::new([kept, AdminRole::BillingAdmin]);
+            assert_eq!(check_delegated_designation(&none, &with_it), refused, "granting {kept}");
+            assert_eq!(check_delegated_designation(&with_it, &none), refused, "removing {kept}");
+            assert_eq!(check_delegated_designation(&with_it, &with_it_and_billing), refused, "changing a {kept}");
+            assert_eq!(check_delegated_change_of(&with_it), refused, "editing a {kept}");
+        }
+        assert_eq!(check_delegated_change_of(&billing), Ok(()));
+        assert_eq!(check_delegated_change_of(&none), Ok(()));
+    }
+
+    #[test]
+    fn partner_people_sign_in_outside_the_platform_and_customers_domains() {
+        let platform = "tenantry.test";
+        assert_eq!(check_partner_sign_in_domain("fabrikam.example", platform, false), Ok(()));
+        assert_eq!(check_partner_sign_in_domain("nottenantry.test", platform, false), Ok(()));
+        for taken in ["tenantry.test", "contoso.tenantry.test"] {
+            assert!(check_partner_sign_in_domain(taken, platform, false).is_err(), "{taken}");
+        }
+        assert!(check_partner_sign_in_domain("contoso.example", platform, true).is_err());
     }
 
     #[test]

@@ -125,6 +125,12 @@ pub fn has_verified_domain(conn: &mut DbConnection, tenant_id: &str, name: &str)
     Ok(count > 0)
 }
 
+/// Whether any tenant holds the domain, verified or not.
+pub fn domain_is_held(conn: &mut DbConnection, name: &str) -> StoreResult<bool> {
+    let count: i64 = tenant_domains::table.filter(tenant_domains::name.eq(name)).count().get_result(conn)?;
+    Ok(count > 0)
+}
+
 pub fn verified_domains(conn: &mut DbConnection, tenant_id: &str) -> StoreResult<Vec<String>> {
     Ok(tenant_domains::table
         .filter(tenant_domains::tenant_id.eq(tenant_id))

@@ -28,6 +28,10 @@ pub struct Claims {
     /// credentials (RFC 9068 section 2.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// For an API client: the version of the credentials the token was issued with, so that a
+    /// rotation ends the tokens of the secret it retires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cv: Option<i64>,
 }
 
 /// Who a token is for.
@@ -37,6 +41,8 @@ pub struct TokenSubject<'a> {
     pub tenant_id: Option<&'a str>,
     pub partner_id: Option<&'a str>,
     pub is_client: bool,
+    /// For an API client: the version of the credentials it signed in with.
+    pub credentials_version: Option<i64>,
 }
 
 pub struct TokenSettings<'a> {
@@ -76,6 +82,7 @@ pub fn issue(
         tid: subject.tenant_id.map(str::to_owned),
         pid: subject.partner_id.map(str::to_owned),
         client_id: subject.is_client.then(|| subject.sub.to_owned()),
+        cv: subject.credentials_version,
     };
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(keys.signing_kid().to_owned());

@@ -86,7 +86,7 @@ pub struct TokenResponse {
             body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong client id or secret, or a disabled client (`invalid_client`)",
             body = crate::problem::Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Basic` when the client authenticated with HTTP Basic"))),
+            headers(("WWW-Authenticate" = String, description = "`Basic realm=\"tenantry\"`: authenticate the client"))),
         (status = 429, description = "Too many failed sign-ins; retry after `Retry-After` seconds",
             body = crate::problem::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -97,8 +97,7 @@ pub async fn issue_token(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let basic = basic_credentials(&req);
-    let used_basic = basic.is_some();
-    token_for(&state, &req, &body, basic).await.map_err(|error| error.for_token_endpoint(used_basic))
+    token_for(&state, &req, &body, basic).await.map_err(ApiError::for_token_endpoint)
 }
 
 async fn token_for(
@@ -123,14 +122,18 @@ async fn token_for(
             sign_in::with_password(state, &username, password, &address).await?
         }
         "client_credentials" => {
+            // RFC 6749 section 2.3.1: HTTP Basic or the body, not both; some client libraries
+            // repeat the id in the body beside Basic, which is the same client and accepted.
             let (client_id, client_secret) = match (basic.transpose()?, request.client_id, request.client_secret) {
-                (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                (Some((id, secret)), body_id, None) if body_id.as_ref().is_none_or(|body_id| *body_id == id) => {
+                    (id, secret)
+                }
+                (Some(_), _, _) => {
                     return Err(ApiError::new(
                         ErrorCode::MalformedBody,
                         "send the client credentials either with HTTP Basic or in the body, not both",
                     ))
                 }
-                (Some(credentials), None, None) => credentials,
                 (None, Some(id), Some(secret)) => (id, secret),
                 _ => {
                     return Err(ApiError::new(

@@ -10,6 +10,7 @@ use crate::caller::{Caller, SignedIn};
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::me::{self as service, MeError};
 use crate::services::partners::customers;
+use crate::services::recent_users;
 use crate::state::AppState;
 use crate::validation::FieldCheck;
 use crate::views::me::{Me, Preferences};
@@ -147,10 +148,13 @@ pub async fn put_my_preferences(
 ///
 /// Only people you may still see are listed: after a partner relationship ends, that customer's people drop out.
 #[utoipa::path(get, path = "/v1/me/recent-users", tag = "me", operation_id = "list_recent_users",
-    responses((status = 200, description = "Recently opened people", body = RecentUserList)),
+    responses(
+        (status = 200, description = "Recently opened people", body = RecentUserList),
+        (status = 403, description = "An API client: this list is a person's", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn list_recent_users(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let items = customers::recent_users(&state, &caller).await?;
+    let items = recent_users::list(&state, &caller).await?;
     Ok(HttpResponse::Ok().json(RecentUserList { items }))
 }
 

@@ -8,9 +8,10 @@ use super::partners::PageQuery;
 use super::resource::resource;
 use crate::caller::Caller;
 use crate::problem::{ApiError, Problem};
+use crate::services::partners::offers;
 use crate::services::partners::relationships as service;
 use crate::state::AppState;
-use crate::views::partner::{PartnerRelationship, PartnerRelationshipPage};
+use crate::views::partner::{OfferPreview, PartnerRelationship, PartnerRelationshipPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v1/tenants/{tid}/admin-offers/{token}/accept", "POST").route(web::post().to(accept_offer)))
@@ -19,6 +20,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/v1/tenants/{tid}/partner-relationships/{rid}/terminate", "POST")
                 .route(web::post().to(terminate_relationship)),
         );
+}
+
+/// What accepting an offer would give (the customer's global admins only).
+///
+/// The partner, the access it asks for and how long it would last, to read before accepting.
+#[utoipa::path(get, path = "/v1/tenants/{tid}/admin-offers/{token}", tag = "partners", operation_id = "preview_admin_offer",
+    params(("tid" = String, Path, description = "Tenant id"), ("token" = String, Path, description = "The offer's token, from its URL")),
+    responses(
+        (status = 200, description = "The offer as the customer sees it", body = OfferPreview),
+        (status = 403, description = "Not a global admin of the tenant", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn preview_offer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant_id, token) = path.into_inner();
+    Ok(HttpResponse::Ok().json(offers::preview(&state, &caller, tenant_id, token).await?))
 }
 
 /// Accepts a partner's delegated-admin offer (the customer's global admins only).

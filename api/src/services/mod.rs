@@ -11,6 +11,7 @@ pub mod operations;
 pub mod partners;
 pub mod plan_change;
 pub mod provisioning;
+pub mod recent_users;
 pub mod sign_in;
 pub mod subscriptions;
 pub mod tenants;

@@ -65,6 +65,7 @@ pub async fn with_password(
         tenant_id: user.tenant_id.as_deref(),
         partner_id: user.partner_id.as_deref(),
         is_client: false,
+        credentials_version: None,
     };
     let access_token = tokens::issue(&state.keys, &settings, &subject, now)?;
     Ok(IssuedToken { access_token, expires_in: settings.ttl_seconds })
@@ -92,8 +93,15 @@ pub async fn with_client_credentials(
         return Err(SignInError::InvalidClient);
     }
     let settings = state.token_settings();
-    let subject =
-        TokenSubject { sub: &client.id, tenant_id: None, partner_id: Some(&client.partner_id), is_client: true };
+    // The previous secret belongs to the version before the rotation that retired it.
+    let credentials_version = if current { client.version } else { client.version - 1 };
+    let subject = TokenSubject {
+        sub: &client.id,
+        tenant_id: None,
+        partner_id: Some(&client.partner_id),
+        is_client: true,
+        credentials_version: Some(credentials_version),
+    };
     let access_token = tokens::issue(&state.keys, &settings, &subject, now)?;
     Ok(IssuedToken { access_token, expires_in: settings.ttl_seconds })
 }

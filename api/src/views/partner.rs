@@ -189,6 +189,21 @@ impl AdminOffer {
     }
 }
 
+/// What accepting an offer would give: read it before accepting.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"partner_id": "019a5f3e-5000-7000-8000-000000000001", "partner_name": "Fabrikam Partners",
+    "access": "limited", "duration_days": 365, "revoked": false}))]
+pub struct OfferPreview {
+    pub partner_id: String,
+    pub partner_name: String,
+    /// `full`: the rights of a global administrator; `limited`: those of a password administrator.
+    pub access: Access,
+    /// How long the relationship would last; `null`: until either side ends it.
+    pub duration_days: Option<i32>,
+    /// A revoked offer can no longer be accepted.
+    pub revoked: bool,
+}
+
 /// Where a relationship stands.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -217,12 +232,12 @@ pub struct PartnerRelationship {
     /// When it expires; `null`: until either side ends it.
     pub ends_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
-    /// `customer`, `partner` or `expiry`.
-    pub ended_by: Option<String>,
+    /// Who ended it: `customer`, `partner`, or `expiry` (its end date passed).
+    pub ended_by: Option<EndedByName>,
 }
 
 impl PartnerRelationship {
-    pub fn new(row: RelationshipRow, partner_name: String, now: DateTime<Utc>) -> Self {
+    pub fn new(row: RelationshipRow, partner_name: String, now: DateTime<Utc>) -> Result<Self, StoreError> {
         let relationship = row.relationship();
         let status = match row.status {
             _ if relationship.has_lapsed(now) => RelationshipStatusName::Expired,
@@ -231,11 +246,11 @@ impl PartnerRelationship {
             RelationshipStatus::Expired => RelationshipStatusName::Expired,
         };
         let (ended_at, ended_by) = if relationship.has_lapsed(now) {
-            (row.ends_at, Some("expiry".to_owned()))
+            (row.ends_at, Some(EndedByName::Expiry))
         } else {
-            (row.ended_at, row.ended_by)
+            (row.ended_at, row.ended_by.as_deref().map(EndedByName::try_from).transpose()?)
         };
-        Self {
+        Ok(Self {
             id: row.id,
             tenant_id: row.tenant_id,
             partner_id: row.partner_id,
@@ -247,6 +262,27 @@ impl PartnerRelationship {
             ends_at: row.ends_at.map(time::from_db),
             ended_at: ended_at.map(time::from_db),
             ended_by,
+        })
+    }
+}
+
+/// Who ended a relationship.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedByName {
+    Customer,
+    Partner,
+    Expiry,
+}
+
+impl TryFrom<&str> for EndedByName {
+    type Error = StoreError;
+    fn try_from(stored: &str) -> Result<Self, StoreError> {
+        match stored {
+            "customer" => Ok(EndedByName::Customer),
+            "partner" => Ok(EndedByName::Partner),
+            "expiry" => Ok(EndedByName::Expiry),
+            other => Err(StoreError::Corrupt(format!("a relationship ended by `{other}`"))),
         }
     }
 }

@@ -1,13 +1,13 @@
 //! Partner API clients: registered, rotated and disabled by partner admins.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::PageQuery;
 use crate::caller::Caller;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::routes::resource::resource;
 use crate::services::partners::api_clients::{self as service, MAX_OVERLAP_SECONDS};
 use crate::state::AppState;
@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_clients))
             .route(web::post().to(create_client)),
     )
+    .service(resource("/v1/partners/{pid}/api-clients/{cid}", "GET").route(web::get().to(get_client)))
     .service(
         resource("/v1/partners/{pid}/api-clients/{cid}/rotate-secret", "POST").route(web::post().to(rotate_secret)),
     )
@@ -57,7 +58,7 @@ pub struct RotateSecretRequest {
     request_body = CreateClientRequest,
     responses(
         (status = 201, description = "Created; store the secret now", body = ApiClientWithSecret,
-            headers(("Location" = String, description = "The partner's clients"))),
+            headers(("Location" = String, description = "The new client"))),
         (status = 403, description = "Not a partner admin", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
@@ -95,12 +96,28 @@ pub async fn list_clients(
     Ok(HttpResponse::Ok().json(ApiClientPage::from(page)))
 }
 
+/// Reads one of the partner's API clients (partner admins).
+///
+/// Never its secret.
+#[utoipa::path(get, path = "/v1/partners/{pid}/api-clients/{cid}", tag = "partners", operation_id = "get_api_client",
+    params(("pid" = String, Path, description = "Partner id"), ("cid" = String, Path, description = "API client id")),
+    responses((status = 200, description = "The client", body = ApiClient)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn get_client(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (partner_id, client_id) = path.into_inner();
+    Ok(HttpResponse::Ok().json(service::get(&state, &caller, partner_id, client_id).await?))
+}
+
 /// Gives an API client a new secret, shown in this response only (partner admins).
 ///
 /// The previous secret stops at once, or after `overlap_seconds` so a deployment can switch without downtime.
 #[utoipa::path(post, path = "/v1/partners/{pid}/api-clients/{cid}/rotate-secret", tag = "partners", operation_id = "rotate_api_client_secret",
     params(("pid" = String, Path, description = "Partner id"), ("cid" = String, Path, description = "API client id")),
-    request_body = RotateSecretRequest,
+    request_body(content = Option<RotateSecretRequest>, description = "Optional: without a body the previous secret stops at once"),
     responses(
         (status = 200, description = "The new secret; store it now", body = ApiClientWithSecret),
         (status = 409, description = "The client is disabled (`api_client_disabled`)", body = Problem, content_type = "application/problem+json"),
@@ -109,9 +126,11 @@ pub async fn list_clients(
 pub async fn rotate_secret(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Json<RotateSecretRequest>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body = optional_json_body::<RotateSecretRequest>(&req, &body)?;
     if body.overlap_seconds > MAX_OVERLAP_SECONDS {
         return Err(ApiError::invalid_field(
             "overlap_seconds",
@@ -137,4 +156,17 @@ pub async fn disable_client(
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, client_id) = path.into_inner();
     Ok(HttpResponse::Ok().json(service::disable(&state, &caller, partner_id, client_id).await?))
+}
+
+/// A body that may be left out (then the defaults apply), but when sent must be valid JSON of the
+/// documented shape: a malformed one is refused, never read as "no body".
+fn optional_json_body<T: serde::de::DeserializeOwned + Default>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    if req.content_type() != "application/json" {
+        return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json"));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(ErrorCode::MalformedBody, format!("the body is not valid: {e}")))
 }

@@ -52,11 +52,11 @@ impl From<PartnerError> for ApiError {
             PartnerError::Acceptance(AcceptanceError::RelationshipExists) => {
                 ApiError::new(ErrorCode::PartnerRelationshipExists, detail)
             }
-            PartnerError::Relationship(_) => ApiError::new(ErrorCode::InvalidTransition, detail),
             PartnerError::Assignment(_) => ApiError::new(ErrorCode::AccessBeyondRelationship, detail),
             PartnerError::NotACustomer => ApiError::new(ErrorCode::NotACustomer, detail),
             PartnerError::AdminNotAssignable(_) => ApiError::new(ErrorCode::NotAnAgent, detail),
             PartnerError::ClientDisabled => ApiError::new(ErrorCode::ApiClientDisabled, detail),
+            PartnerError::CustomerDomain(_) => ApiError::invalid_field("sign_in", detail),
             PartnerError::Hashing(failure) => failure.into(),
             PartnerError::Store(store) => store.into(),
         }

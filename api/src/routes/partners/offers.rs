@@ -21,7 +21,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_offers))
             .route(web::post().to(create_offer)),
     )
-    .service(resource("/v1/partners/{pid}/admin-offers/{oid}", "DELETE").route(web::delete().to(revoke_offer)));
+    .service(
+        resource("/v1/partners/{pid}/admin-offers/{oid}", "GET, DELETE")
+            .route(web::get().to(get_offer))
+            .route(web::delete().to(revoke_offer)),
+    );
 }
 
 /// A reusable offer of delegated administration.
@@ -45,7 +49,7 @@ pub struct CreateOfferRequest {
     params(("pid" = String, Path, description = "Partner id")),
     request_body = CreateOfferRequest,
     responses(
-        (status = 201, description = "Created", body = AdminOffer, headers(("Location" = String, description = "The offers of the partner"))),
+        (status = 201, description = "Created", body = AdminOffer, headers(("Location" = String, description = "The new offer"))),
         (status = 403, description = "Not a partner admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A duration outside 1 to 730 days", body = Problem, content_type = "application/problem+json"),
     ),
@@ -84,6 +88,22 @@ pub async fn list_offers(
 ) -> Result<HttpResponse, ApiError> {
     let page = service::list(&state, &caller, pid.into_inner(), query.page()?).await?;
     Ok(HttpResponse::Ok().json(AdminOfferPage::from(page)))
+}
+
+/// Reads one of the partner's offers (partner admins).
+///
+/// With its token and URL, to send again.
+#[utoipa::path(get, path = "/v1/partners/{pid}/admin-offers/{oid}", tag = "partners", operation_id = "get_admin_offer",
+    params(("pid" = String, Path, description = "Partner id"), ("oid" = String, Path, description = "Offer id")),
+    responses((status = 200, description = "The offer", body = AdminOffer)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn get_offer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (partner_id, offer_id) = path.into_inner();
+    Ok(HttpResponse::Ok().json(service::get(&state, &caller, partner_id, offer_id).await?))
 }
 
 /// Revokes an offer (partner admins): it can no longer be accepted.

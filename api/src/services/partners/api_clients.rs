@@ -80,6 +80,22 @@ pub async fn list(
         .await
 }
 
+pub async fn get(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    client_id: String,
+) -> Result<ApiClient, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
+    let now = crate::clock::now();
+    state
+        .read(move |conn, _| {
+            let row = client_rows::find_of_partner(conn, &partner_id, &client_id)?.ok_or(NotFound("API client"))?;
+            Ok(ApiClient::new(&row, now))
+        })
+        .await
+}
+
 /// A new secret, shown once. The previous one stops at once (`overlap_seconds` 0) or after
 /// the overlap, so a deployment can switch without downtime.
 pub async fn rotate_secret(

@@ -1,18 +1,17 @@
-//! The partner app's screens (seed 002): the customers one may act for, searched by default
-//! domain and flagged as favourites, and the people one opened recently.
+//! The partner app's customers screen (seed 002): the customers one may act for, searched by
+//! default domain and flagged as favourites.
 
 use std::collections::HashSet;
 
 use tenantry_domain::partner::{self, AssignedAccess, PartnerAction, PartnerSeat};
 use tenantry_persistence::delegation::{self, CustomerFilter};
-use tenantry_persistence::{partner_app, time, DbConnection, StoreError};
+use tenantry_persistence::{flagged_customers, time};
 
 use super::PartnerError;
 use crate::caller::{AccessDenied, SignedIn};
-use crate::delegation::{resolve, Delegate, Resolution};
 use crate::pagination::PageRequest;
 use crate::state::AppState;
-use crate::views::partner::{Customer, RecentUser};
+use crate::views::partner::Customer;
 use crate::views::Page;
 
 pub struct CustomerQuery {
@@ -49,7 +48,7 @@ pub async fn list(
             let rows = delegation::list_customers(conn, &filter, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |(tenant, _)| tenant.id.as_str());
             let ids: Vec<String> = rows.iter().map(|(tenant, _)| tenant.id.clone()).collect();
-            let flagged: HashSet<String> = partner_app::flagged_among(conn, &viewer, &ids)?.into_iter().collect();
+            let flagged: HashSet<String> = flagged_customers::flagged_among(conn, &viewer, &ids)?.into_iter().collect();
             let mut items = Vec::with_capacity(rows.len());
             for (tenant, relationship) in rows {
                 let held = match &grantee {
@@ -87,69 +86,11 @@ pub async fn set_flag(
         .transact(caller.into(), move |tx| {
             if flagged {
                 let now = tx.stamp();
-                partner_app::flag(tx.conn(), &person, &tenant_id, now)?;
+                flagged_customers::flag(tx.conn(), &person, &tenant_id, now)?;
             } else {
-                partner_app::unflag(tx.conn(), &person, &tenant_id)?;
+                flagged_customers::unflag(tx.conn(), &person, &tenant_id)?;
             }
             Ok(())
         })
         .await
-}
-
-/// The people this person opened, newest first, among those they may still see.
-pub async fn recent_users(state: &AppState, caller: &SignedIn) -> Result<Vec<RecentUser>, PartnerError> {
-    let caller = caller.clone();
-    let now = crate::clock::now();
-    state
-        .read(move |conn, _| {
-            let mut visible = VisibleTenants::default();
-            let mut items = Vec::new();
-            for (viewed_at, user) in partner_app::recent_views(conn, &caller.user_id)? {
-                let Some(tenant_id) = user.tenant_id.clone() else { continue };
-                if visible.allows(conn, &caller, &tenant_id, now)? {
-                    items.push(RecentUser {
-                        tenant_id,
-                        user_id: user.id,
-                        display_name: user.display_name,
-                        sign_in: user.sign_in,
-                        viewed_at: time::from_db(viewed_at),
-                    });
-                }
-            }
-            Ok(items)
-        })
-        .await
-}
-
-/// Which tenants a caller may still read, asked once per tenant.
-#[derive(Default)]
-struct VisibleTenants {
-    known: std::collections::HashMap<String, bool>,
-}
-
-impl VisibleTenants {
-    fn allows(
-        &mut self,
-        conn: &mut DbConnection,
-        caller: &SignedIn,
-        tenant_id: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool, StoreError> {
-        if let Some(known) = self.known.get(tenant_id) {
-            return Ok(*known);
-        }
-        let allowed = if caller.is_operator || caller.tenant_id.as_deref() == Some(tenant_id) {
-            true
-        } else if let Some(partner) = &caller.partner {
-            let delegate = match partner.seat {
-                PartnerSeat::Admin => Delegate::PartnerAdmin,
-                _ => Delegate::Grantee(&caller.user_id),
-            };
-            matches!(resolve(conn, &partner.partner_id, delegate, tenant_id, now)?, Resolution::Live(_))
-        } else {
-            false
-        };
-        self.known.insert(tenant_id.to_owned(), allowed);
-        Ok(allowed)
-    }
 }

@@ -2,10 +2,13 @@
 //! relationships, who acts for which customer, API clients, and the partner app's lists.
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::partner::{AcceptanceError, AssignmentError, PartnerAction, PartnerRole, RelationshipError};
+use tenantry_domain::partner::{
+    self as partner_rules, AcceptanceError, AssignmentError, CustomerDomainAddress, PartnerAction, PartnerRole,
+};
 use tenantry_domain::user::{DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password};
 use tenantry_persistence::partners::{self as partner_rows, NewPartner};
+use tenantry_persistence::tenants;
 use tenantry_persistence::users::{self, NewUser};
 use tenantry_persistence::StoreError;
 
@@ -40,14 +43,14 @@ pub enum PartnerError {
     #[error(transparent)]
     Acceptance(#[from] AcceptanceError),
     #[error(transparent)]
-    Relationship(#[from] RelationshipError),
-    #[error(transparent)]
     Assignment(#[from] AssignmentError),
     /// Access can only be given for a customer with a live relationship.
     #[error("this tenant has no active relationship with your partner organisation")]
     NotACustomer,
     #[error("this API client is disabled")]
     ClientDisabled,
+    #[error(transparent)]
+    CustomerDomain(#[from] CustomerDomainAddress),
     #[error(transparent)]
     AdminNotAssignable(access::NotAnAgent),
     #[error(transparent)]
@@ -129,11 +132,16 @@ pub async fn create_person(
             (temporary.clone(), Some(temporary))
         }
     };
+    let domain = input.sign_in.domain().as_str().to_owned();
+    let platform_domain = state.config.platform_domain.as_str().to_owned();
+    partner_rules::check_partner_sign_in_domain(&domain, &platform_domain, false)?;
     let hash = state.hasher.hash(secret).await?;
     state
         .transact(caller.into(), move |tx| {
             let now = tx.stamp();
             require_partner(tx.conn(), &partner_id)?;
+            let held = tenants::domain_is_held(tx.conn(), &domain)?;
+            partner_rules::check_partner_sign_in_domain(&domain, &platform_domain, held)?;
             let id = new_id();
             let sign_in = input.sign_in.to_string();
             let contact = input.contact_email.as_ref().map(ToString::to_string);

@@ -2,6 +2,7 @@
 
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::partner::{DelegatedAccess, OfferDuration, PartnerAction};
+use tenantry_domain::permissions::{Action, Target};
 use tenantry_persistence::delegation::{self, NewOffer};
 
 use super::{require_partner, PartnerError};
@@ -9,10 +10,10 @@ use crate::auth::secrets;
 use crate::caller::SignedIn;
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
-use crate::services::lookup::NotFound;
+use crate::services::lookup::{require_tenant, NotFound};
 use crate::state::AppState;
 use crate::unit_of_work::Subject;
-use crate::views::partner::AdminOffer;
+use crate::views::partner::{AdminOffer, OfferPreview};
 use crate::views::Page;
 
 pub async fn create(
@@ -29,7 +30,10 @@ pub async fn create(
             require_partner(tx.conn(), &partner_id)?;
             let id = new_id();
             let token = secrets::new_offer_token();
-            let duration_days = duration.map(|d| i32::try_from(d.days()).unwrap_or(i32::MAX));
+            // At most 730 days: always fits.
+            let duration_days = duration.map(|d| i32::try_from(d.days())).transpose().map_err(|e| {
+                tenantry_persistence::StoreError::Corrupt(format!("a duration of {duration:?} days: {e}"))
+            })?;
             let created_by = tx.actor().user_id.clone();
             delegation::insert_offer(
                 tx.conn(),
@@ -68,6 +72,46 @@ pub async fn list(
             let rows = delegation::list_offers(conn, &partner_id, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
             Ok(Page { items: rows.into_iter().map(|row| AdminOffer::new(row, &public_url)).collect(), next_cursor })
+        })
+        .await
+}
+
+pub async fn get(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    offer_id: String,
+) -> Result<AdminOffer, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
+    let public_url = state.context.public_url.clone();
+    state
+        .read(move |conn, _| {
+            let row = delegation::find_offer(conn, &partner_id, &offer_id)?.ok_or(NotFound("offer"))?;
+            Ok(AdminOffer::new(row, &public_url))
+        })
+        .await
+}
+
+/// What accepting an offer would give, for the customer's global admin to read before accepting.
+pub async fn preview(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: String,
+    token: String,
+) -> Result<OfferPreview, PartnerError> {
+    caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
+    state
+        .read(move |conn, _| {
+            require_tenant::<PartnerError>(conn, &tenant_id)?;
+            let offer = delegation::find_offer_by_token(conn, &token)?.ok_or(NotFound("offer"))?;
+            let partner = require_partner(conn, &offer.partner_id)?;
+            Ok(OfferPreview {
+                partner_id: partner.id,
+                partner_name: partner.name,
+                access: offer.access.into(),
+                duration_days: offer.duration_days,
+                revoked: offer.revoked_at.is_some(),
+            })
         })
         .await
 }

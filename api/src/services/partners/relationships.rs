@@ -6,7 +6,7 @@ use tenantry_domain::partner::{self, Acceptance, CurrentRelationship, OfferState
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::AdminRole;
 use tenantry_persistence::delegation::{self, EndedBy, NewRelationship, RelationshipRow};
-use tenantry_persistence::{partners as partner_rows, tenants as tenant_rows, time, users};
+use tenantry_persistence::{partners as partner_rows, tenants as tenant_rows, time, users, StoreError};
 
 use super::{require_partner, PartnerError};
 use crate::caller::SignedIn;
@@ -37,7 +37,11 @@ pub async fn accept(
     state
         .transact(caller.into(), move |tx| {
             let now = tx.stamp();
-            require_tenant::<PartnerError>(tx.conn(), &tenant_id)?;
+            // Serialises acceptances for the tenant: a second one racing the first finds its
+            // relationship and changes nothing, instead of losing on the unique index.
+            if !tenant_rows::lock(tx.conn(), &tenant_id)? {
+                return Err(NotFound("tenant").into());
+            }
             let offer = delegation::find_offer_by_token(tx.conn(), &token)?.ok_or(NotFound("offer"))?;
             let partner = require_partner(tx.conn(), &offer.partner_id)?;
             let mut current = delegation::active_relationship(tx.conn(), &partner.id, &tenant_id)?;
@@ -51,14 +55,18 @@ pub async fn accept(
             )?;
             if let (Acceptance::AlreadyAccepted, Some(row)) = (decision, current) {
                 return Ok(Accepted {
-                    relationship: PartnerRelationship::new(row, partner.name, tx.now()),
+                    relationship: PartnerRelationship::new(row, partner.name, tx.now())?,
                     created: false,
                 });
             }
             let id = new_id();
-            let duration = offer.duration_days.and_then(|days| partner::OfferDuration::from_days(days.into()).ok());
+            let duration = offer
+                .duration_days
+                .map(|days| partner::OfferDuration::from_days(days.into()))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("offer {}: {e}", offer.id)))?;
             let ends_at = duration.map(|d| time::to_db(d.ends_at(tx.now())));
-            let accepted_by = tx.actor().user_id.clone().unwrap_or_default();
+            let accepted_by = tx.actor().user_id.clone().unwrap_or_else(|| tx.actor().name.clone());
             delegation::insert_relationship(
                 tx.conn(),
                 &NewRelationship {
@@ -91,7 +99,7 @@ pub async fn accept(
                 }
             }
             let row = delegation::find_relationship(tx.conn(), &tenant_id, &id)?.ok_or(NotFound("relationship"))?;
-            Ok(Accepted { relationship: PartnerRelationship::new(row, partner.name, tx.now()), created: true })
+            Ok(Accepted { relationship: PartnerRelationship::new(row, partner.name, tx.now())?, created: true })
         })
         .await
 }
@@ -119,8 +127,10 @@ pub async fn list(
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
             let mut items = Vec::with_capacity(rows.len());
             for row in rows {
-                let name = partner_rows::find(conn, &row.partner_id)?.map(|p| p.name).unwrap_or_default();
-                items.push(PartnerRelationship::new(row, name, now));
+                let name = partner_rows::find(conn, &row.partner_id)?
+                    .map(|p| p.name)
+                    .ok_or_else(|| StoreError::Corrupt(format!("relationship {}: its partner is missing", row.id)))?;
+                items.push(PartnerRelationship::new(row, name, now)?);
             }
             Ok(Page { items, next_cursor })
         })
@@ -166,7 +176,7 @@ pub async fn terminate(
                 tell_the_other_side(tx, &row, &partner.name, ended_by)?;
             }
             let row = delegation::find_relationship(tx.conn(), &tenant_id, &row.id)?.ok_or(NotFound("relationship"))?;
-            Ok(PartnerRelationship::new(row, partner.name, tx.now()))
+            Ok(PartnerRelationship::new(row, partner.name, tx.now())?)
         })
         .await
 }

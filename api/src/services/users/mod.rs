@@ -12,7 +12,7 @@ use tenantry_domain::user::{self, DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password, RoleSet};
 use tenantry_persistence::users::{self, NewUser, ProfileChanges};
 use tenantry_persistence::StoreError;
-use tenantry_persistence::{partner_app, subscriptions};
+use tenantry_persistence::{recent_users, subscriptions};
 
 mod designation;
 mod password_reset;
@@ -170,15 +170,20 @@ pub async fn get(
             Ok::<_, UserError>(person.view(catalogue)?)
         })
         .await?;
-    // Remembered for the person's "recently opened" list (the partner app's users screen).
+    // Remembered for the person's "recently opened" list (the partner app's users screen). A
+    // convenience: failing to remember (a race with the same person opened twice at once) must
+    // not fail the read.
     if !caller.is_api_client() && caller.user_id != user_id {
         let viewer = caller.user_id.clone();
-        state
+        let remembered = state
             .transact(caller.into(), move |tx| {
                 let now = tx.stamp();
-                partner_app::record_view(tx.conn(), &viewer, &user_id, &tenant_id, now)
+                recent_users::record_view(tx.conn(), &viewer, &user_id, &tenant_id, now)
             })
-            .await?;
+            .await;
+        if let Err(error) = remembered {
+            log::info!("a recently opened person was not remembered: {error}");
+        }
     }
     Ok(found)
 }
@@ -199,10 +204,14 @@ pub async fn update(
     if_match: IfMatch,
 ) -> Result<Versioned<User>, UserError> {
     caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
+    let delegated = caller.delegation_in(&tenant_id).is_some();
     state
         .transact(caller.into(), move |tx| {
             require_tenant::<UserError>(tx.conn(), &tenant_id)?;
             let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
+            if delegated {
+                partner::check_delegated_change_of(&current.roles)?;
+            }
             if_match.check(current.row.version)?;
             if let Some(sign_in) = &changes.sign_in {
                 check_sign_in_domain(tx.conn(), &tenant_id, sign_in)?;
@@ -251,10 +260,14 @@ pub async fn delete(
     if_match: IfMatch,
 ) -> Result<(), UserError> {
     caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
+    let delegated = caller.delegation_in(&tenant_id).is_some();
     state
         .transact(caller.into(), move |tx| {
             lock_tenant(tx.conn(), &tenant_id)?;
             let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
+            if delegated {
+                partner::check_delegated_change_of(&current.roles)?;
+            }
             if_match.check(current.row.version)?;
             let others = other_global_admins(tx, &tenant_id, &user_id)?;
             roles::check_removal(&current.roles, others)?;

@@ -1,0 +1,74 @@
+//! The people a person opened recently, newest first (the partner app's users screen, seed 002).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use tenantry_domain::partner::PartnerSeat;
+use tenantry_persistence::{recent_users, time, DbConnection, StoreError};
+
+use crate::caller::SignedIn;
+use crate::delegation::{resolve, Delegate, Resolution};
+use crate::services::me::MeError;
+use crate::state::AppState;
+use crate::views::partner::RecentUser;
+
+/// The people this person opened, newest first, among those they may still see.
+pub async fn list(state: &AppState, caller: &SignedIn) -> Result<Vec<RecentUser>, MeError> {
+    if caller.is_api_client() {
+        return Err(MeError::NotAPerson);
+    }
+    let caller = caller.clone();
+    let now = crate::clock::now();
+    state
+        .read(move |conn, _| {
+            let mut visible = VisibleTenants::default();
+            let mut items = Vec::new();
+            for (viewed_at, user) in recent_users::recent_views(conn, &caller.user_id)? {
+                let Some(tenant_id) = user.tenant_id.clone() else { continue };
+                if visible.allows(conn, &caller, &tenant_id, now)? {
+                    items.push(RecentUser {
+                        tenant_id,
+                        user_id: user.id,
+                        display_name: user.display_name,
+                        sign_in: user.sign_in,
+                        viewed_at: time::from_db(viewed_at),
+                    });
+                }
+            }
+            Ok(items)
+        })
+        .await
+}
+
+/// Which tenants a caller may still read, asked once per tenant.
+#[derive(Default)]
+struct VisibleTenants {
+    known: HashMap<String, bool>,
+}
+
+impl VisibleTenants {
+    fn allows(
+        &mut self,
+        conn: &mut DbConnection,
+        caller: &SignedIn,
+        tenant_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if let Some(known) = self.known.get(tenant_id) {
+            return Ok(*known);
+        }
+        let allowed = if caller.is_operator || caller.tenant_id.as_deref() == Some(tenant_id) {
+            true
+        } else if let Some(partner) = &caller.partner {
+            let delegate = match partner.seat {
+                PartnerSeat::Admin => Delegate::PartnerAdmin,
+                _ => Delegate::Grantee(&caller.user_id),
+            };
+            matches!(resolve(conn, &partner.partner_id, delegate, tenant_id, now)?, Resolution::Live(_))
+        } else {
+            false
+        };
+        self.known.insert(tenant_id.to_owned(), allowed);
+        Ok(allowed)
+    }
+}
