@@ -24,6 +24,11 @@ pub fn cases() -> Vec<Case> {
         partners_never_reach_each_others_customers,
         api_clients_use_client_credentials_within_their_assignment,
         the_partner_app_filters_flags_caches_and_remembers,
+        a_full_delegate_cannot_make_itself_one_of_the_customers_own_administrators,
+        partner_people_cannot_take_addresses_in_a_customers_domain,
+        a_rotation_ends_the_tokens_of_the_retired_secret,
+        racing_acceptances_make_one_relationship,
+        a_customer_reads_an_offer_before_accepting_it,
     ]
 }
 
@@ -793,4 +798,143 @@ fn the_partner_app_filters_flags_caches_and_remembers(backend: Backend) {
     // Views are per person.
     let admins = app.client.get("/v1/me/recent-users", admin).json();
     assert_eq!(admins["items"].as_array().unwrap().len(), 0, "{admins}");
+}
+
+fn a_full_delegate_cannot_make_itself_one_of_the_customers_own_administrators(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let partner = partners::partner_with_admin(&app, "escalating");
+    let customer = people::tenant_with_admin(&app, "guarded");
+    partners::relationship(&app, &partner, &customer, "full");
+    let tid = &customer.id;
+    let delegate = &partner.admin.token;
+
+    // No cloud manager (who could designate a global admin) nor global admin, created or designated.
+    for kept in ["cloud_manager", "global_admin"] {
+        new_user(&app, delegate, &customer, &format!("own-{kept}").replace('_', "-"), &[kept])
+            .assert_problem(403, "forbidden");
+    }
+    let reply = new_user(&app, delegate, &customer, "helper", &["billing_admin"]);
+    reply.assert_status(201);
+    let helper = reply.json()["id"].as_str().unwrap().to_owned();
+    for kept in ["cloud_manager", "global_admin"] {
+        app.client
+            .put(&format!("/v1/tenants/{tid}/users/{helper}/roles"), delegate, &json!({"roles": [kept]}))
+            .assert_problem(403, "forbidden");
+    }
+    // The customer's own administrators can be neither edited (their reset would go to the
+    // partner) nor deleted by the partner.
+    for admin in [&customer.global_admin.id, &customer.cloud_manager.id] {
+        let path = format!("/v1/tenants/{tid}/users/{admin}");
+        app.client
+            .patch(&path, delegate, &json!({"contact_email": "partner@escalating.example"}))
+            .assert_problem(403, "forbidden");
+        app.client.delete(&path, delegate).assert_problem(403, "forbidden");
+        let unchanged = app.client.get(&path, &customer.global_admin.token).json();
+        assert_ne!(unchanged["contact_email"], "partner@escalating.example", "{unchanged}");
+    }
+    // The customer's cloud manager still designates a global admin.
+    new_user(&app, &customer.cloud_manager.token, &customer, "second-global", &["global_admin"]).assert_status(201);
+}
+
+fn partner_people_cannot_take_addresses_in_a_customers_domain(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let partner = partners::partner_with_admin(&app, "squatting");
+    let customer = people::tenant_with_admin(&app, "squatted");
+    for sign_in in [format!("ceo@{}", customer.domain), "someone@tenantry.test".to_owned()] {
+        let reply = app.client.post(
+            &format!("/v1/partners/{}/users", partner.id),
+            &partner.admin.token,
+            &json!({"display_name": "Squatter", "sign_in": sign_in, "role": "partner_agent", "password": CHOSEN_PASSWORD}),
+        );
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.json()["errors"][0]["field"], "sign_in", "{}", reply.text);
+    }
+    new_user(&app, &customer.global_admin.token, &customer, "ceo", &[]).assert_status(201);
+}
+
+fn a_rotation_ends_the_tokens_of_the_retired_secret(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let partner = partners::partner_with_admin(&app, "rotating");
+    let customer = people::tenant_with_admin(&app, "rotated");
+    partners::relationship(&app, &partner, &customer, "limited");
+    let client = partners::create_client(&app, &partner, "Rotating sync");
+    partners::assign_client_reply(&app, &partner.admin.token, &partner.id, &client.id, &customer.id, "limited")
+        .assert_status(200);
+    let rotate = |body: Option<Value>| {
+        let path = format!("/v1/partners/{}/api-clients/{}/rotate-secret", partner.id, client.id);
+        let call = Call::new("POST", &path).token(&partner.admin.token);
+        let reply = app.client.send(match &body {
+            Some(body) => call.json(body),
+            None => call,
+        });
+        reply.assert_status(200);
+        reply.json()["client_secret"].as_str().unwrap().to_owned()
+    };
+
+    // With an overlap, a token of the previous secret (and the secret itself) keep working ...
+    let first_token = partners::client_token(&app, &client);
+    let second_secret = rotate(Some(json!({"overlap_seconds": 3600})));
+    app.client.get(&users_path(&customer.id), &first_token).assert_status(200);
+    partners::client_token_form(&app, &client.id, &client.secret).assert_status(200);
+    let second_token =
+        partners::client_token(&app, &partners::ApiClient { id: client.id.clone(), secret: second_secret });
+
+    // ... and a rotation without a body retires the previous secret and its tokens at once.
+    let third_secret = rotate(None);
+    for token in [&first_token, &second_token] {
+        app.client.get(&users_path(&customer.id), token).assert_problem(401, "invalid_token");
+    }
+    partners::client_token_form(&app, &client.id, &client.secret).assert_problem(401, "invalid_client");
+    let third = partners::ApiClient { id: client.id.clone(), secret: third_secret };
+    app.client.get(&users_path(&customer.id), &partners::client_token(&app, &third)).assert_status(200);
+
+    // A malformed body changes nothing.
+    let path = format!("/v1/partners/{}/api-clients/{}/rotate-secret", partner.id, client.id);
+    app.client
+        .send(Call::new("POST", &path).token(&partner.admin.token).raw("application/json", "{\"overlap_seconds\": -1}"))
+        .assert_status(400);
+    partners::client_token_form(&app, &client.id, &third.secret).assert_status(200);
+    let read = app.client.get(&format!("/v1/partners/{}/api-clients/{}", partner.id, client.id), &partner.admin.token);
+    read.assert_status(200);
+    assert!(!read.text.contains(third.secret.trim_start_matches("tcs_")), "{}", read.text);
+}
+
+fn racing_acceptances_make_one_relationship(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let partner = partners::partner_with_admin(&app, "racing");
+    let customer = people::tenant_with_admin(&app, "raced");
+    let offer = partners::create_offer(&app, &partner, "limited", None);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..8).map(|_| scope.spawn(|| partners::accept(&app, &customer, &offer).status)).collect();
+        racers.into_iter().map(|racer| racer.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 200), "{statuses:?}");
+    assert_eq!(partners::relationships_of(&app, &customer).len(), 1);
+}
+
+fn a_customer_reads_an_offer_before_accepting_it(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let partner = partners::partner_with_admin(&app, "previewed");
+    let customer = people::tenant_with_admin(&app, "previewing");
+    let offer = partners::create_offer(&app, &partner, "full", Some(90));
+    let token = offer["token"].as_str().unwrap();
+    let path = format!("/v1/tenants/{}/admin-offers/{token}", customer.id);
+    let reply = app.client.get(&path, &customer.global_admin.token);
+    reply.assert_status(200);
+    let preview = reply.json();
+    assert_eq!(preview["partner_name"], partner.name.as_str(), "{preview}");
+    assert_eq!(preview["access"], "full");
+    assert_eq!(preview["duration_days"], 90);
+    assert_eq!(preview["revoked"], false);
+    app.client.get(&path, &customer.cloud_manager.token).assert_problem(403, "forbidden");
+    app.client
+        .get(&format!("/v1/tenants/{}/admin-offers/not-a-token", customer.id), &customer.global_admin.token)
+        .assert_problem(404, "not_found");
+    assert!(partners::relationships_of(&app, &customer).is_empty(), "reading accepts nothing");
+    // The Location of a new offer is where it can be read again.
+    let reply = partners::create_offer_reply(&app, &partner, "limited", None);
+    reply.assert_status(201);
+    let location = reply.header("location").unwrap();
+    app.client.get(&location, &partner.admin.token).assert_status(200);
 }

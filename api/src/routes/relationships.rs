@@ -14,7 +14,8 @@ use crate::state::AppState;
 use crate::views::partner::{OfferPreview, PartnerRelationship, PartnerRelationshipPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/tenants/{tid}/admin-offers/{token}/accept", "POST").route(web::post().to(accept_offer)))
+    cfg.service(resource("/v1/tenants/{tid}/admin-offers/{token}", "GET").route(web::get().to(preview_offer)))
+        .service(resource("/v1/tenants/{tid}/admin-offers/{token}/accept", "POST").route(web::post().to(accept_offer)))
         .service(resource("/v1/tenants/{tid}/partner-relationships", "GET").route(web::get().to(list_relationships)))
         .service(
             resource("/v1/tenants/{tid}/partner-relationships/{rid}/terminate", "POST")
