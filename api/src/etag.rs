@@ -127,12 +127,22 @@ pub fn json_unless_unchanged<T: Serialize>(request_headers: &HeaderMap, body: &T
     let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
     let digest = Sha256::digest(&bytes);
     let tag = format!("W/\"{}\"", digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect::<String>());
-    let unchanged = request_headers
-        .get_all(actix_web::http::header::IF_NONE_MATCH)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .any(|candidate| candidate == "*" || weak_equal(candidate, &tag));
+    let mut unchanged = false;
+    for value in request_headers.get_all(actix_web::http::header::IF_NONE_MATCH) {
+        let text = value
+            .to_str()
+            .map_err(|_| ApiError::new(ErrorCode::InvalidHeader, "If-None-Match is not readable text"))?;
+        if text.len() > 1000 {
+            return Err(ApiError::new(ErrorCode::InvalidHeader, "If-None-Match has at most 1000 characters"));
+        }
+        if text.trim().is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidHeader,
+                "If-None-Match is empty: send the ETag you have, or *",
+            ));
+        }
+        unchanged |= text.split(',').map(str::trim).any(|candidate| candidate == "*" || weak_equal(candidate, &tag));
+    }
     // What a list holds depends on who asks: no shared cache may keep it for someone else.
     let private = (actix_web::http::header::CACHE_CONTROL, "private, no-cache");
     let vary = (actix_web::http::header::VARY, "Authorization");

@@ -185,7 +185,13 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
         tenant.token = tokens::issue(
             &keys,
             &token_settings,
-            &tokens::TokenSubject { sub: &admin_id, tenant_id: Some(&tenant.id), partner_id: None, is_client: false, credentials_version: None },
+            &tokens::TokenSubject {
+                sub: &admin_id,
+                tenant_id: Some(&tenant.id),
+                partner_id: None,
+                is_client: false,
+                credentials_version: None,
+            },
             now,
         )
         .map_err(|e| e.to_string())?;

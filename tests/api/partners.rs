@@ -892,7 +892,7 @@ fn a_rotation_ends_the_tokens_of_the_retired_secret(backend: Backend) {
     let path = format!("/v1/partners/{}/api-clients/{}/rotate-secret", partner.id, client.id);
     app.client
         .send(Call::new("POST", &path).token(&partner.admin.token).raw("application/json", "{\"overlap_seconds\": -1}"))
-        .assert_status(400);
+        .assert_problem(422, "validation_failed");
     partners::client_token_form(&app, &client.id, &third.secret).assert_status(200);
     let read = app.client.get(&format!("/v1/partners/{}/api-clients/{}", partner.id, client.id), &partner.admin.token);
     read.assert_status(200);

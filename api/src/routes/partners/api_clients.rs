@@ -11,7 +11,7 @@ use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::routes::resource::resource;
 use crate::services::partners::api_clients::{self as service, MAX_OVERLAP_SECONDS};
 use crate::state::AppState;
-use crate::validation::FieldCheck;
+use crate::validation::{whole_number, FieldCheck};
 use crate::views::partner::{ApiClient, ApiClientPage, ApiClientWithSecret};
 use tenantry_domain::user::DisplayName;
 
@@ -44,9 +44,9 @@ pub struct CreateClientRequest {
 #[schema(example = json!({"overlap_seconds": 3600}))]
 pub struct RotateSecretRequest {
     /// How long the previous secret keeps working, at most 604800 (7 days); 0 (the default): it stops at once.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 604800)]
-    pub overlap_seconds: u32,
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(value_type = i64, minimum = 0, maximum = 604800)]
+    pub overlap_seconds: i64,
 }
 
 /// Registers an API client (partner admins); its secret is in this response only.
@@ -131,14 +131,15 @@ pub async fn rotate_secret(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body = optional_json_body::<RotateSecretRequest>(&req, &body)?;
-    if body.overlap_seconds > MAX_OVERLAP_SECONDS {
+    let overlap = u32::try_from(body.overlap_seconds).ok().filter(|seconds| *seconds <= MAX_OVERLAP_SECONDS);
+    let Some(overlap_seconds) = overlap else {
         return Err(ApiError::invalid_field(
             "overlap_seconds",
-            format!("an overlap is at most {MAX_OVERLAP_SECONDS} seconds (7 days)"),
+            format!("an overlap is 0 to {MAX_OVERLAP_SECONDS} seconds (7 days)"),
         ));
-    }
+    };
     let (partner_id, client_id) = path.into_inner();
-    let rotated = service::rotate_secret(&state, &caller, partner_id, client_id, body.overlap_seconds).await?;
+    let rotated = service::rotate_secret(&state, &caller, partner_id, client_id, overlap_seconds).await?;
     Ok(HttpResponse::Ok().insert_header(header::CacheControl(vec![header::CacheDirective::NoStore])).json(rotated))
 }
 
@@ -167,6 +168,8 @@ fn optional_json_body<T: serde::de::DeserializeOwned + Default>(req: &HttpReques
     if req.content_type() != "application/json" {
         return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json"));
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(ErrorCode::MalformedBody, format!("the body is not valid: {e}")))
+    // `null` is the body left out, as the optional schema allows.
+    let body: Option<T> = serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(ErrorCode::MalformedBody, format!("the body is not valid: {e}")))?;
+    Ok(body.unwrap_or_default())
 }

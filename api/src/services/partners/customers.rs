@@ -7,7 +7,7 @@ use tenantry_domain::partner::{self, AssignedAccess, PartnerAction, PartnerSeat}
 use tenantry_persistence::delegation::{self, CustomerFilter};
 use tenantry_persistence::{flagged_customers, time};
 
-use super::PartnerError;
+use super::{require_partner, PartnerError};
 use crate::caller::{AccessDenied, SignedIn};
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -37,6 +37,7 @@ pub async fn list(
     let now = crate::clock::now();
     state
         .read(move |conn, _| {
+            require_partner(conn, &partner_id)?;
             let filter = CustomerFilter {
                 partner_id: &partner_id,
                 grantee_id: grantee.as_deref(),
