@@ -37,12 +37,21 @@ fn the_token_endpoint_takes_form_and_json(backend: Backend) {
     ));
     reply.assert_status(200);
 
-    app.client
-        .send(
-            Call::new("POST", "/v1/auth/token")
-                .json(&json!({"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"})),
-        )
-        .assert_problem(400, "unsupported_grant_type");
+    // An unknown client is refused as OAuth clients expect (RFC 6749 section 5.2) ...
+    let reply = app.client.send(
+        Call::new("POST", "/v1/auth/token")
+            .json(&json!({"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"})),
+    );
+    reply.assert_problem(401, "invalid_client");
+    assert_eq!(reply.json()["error"], "invalid_client", "{}", reply.text);
+    // ... and a grant this server does not offer too.
+    let reply = app
+        .client
+        .send(Call::new("POST", "/v1/auth/token").json(&json!({"grant_type": "authorization_code", "code": "x"})));
+    reply.assert_status(400);
+    let reply = app.client.send(Call::new("POST", "/v1/auth/token").json(&json!({"grant_type": "authorization_code"})));
+    reply.assert_problem(400, "unsupported_grant_type");
+    assert_eq!(reply.json()["error"], "unsupported_grant_type", "{}", reply.text);
     app.client
         .send(Call::new("POST", "/v1/auth/token").raw("text/plain", "hello"))
         .assert_problem(415, "unsupported_media_type");
