@@ -35,7 +35,7 @@ pub fn with_etag<T: Serialize>(mut response: HttpResponseBuilder, versioned: &Ve
 #[into_params(parameter_in = Header)]
 pub struct IfMatchHeader {
     /// The ETag you read (or `*`); the change is refused with 412 if the resource changed since.
-    #[param(rename = "If-Match", min_length = 1, max_length = 1000, example = "\"v3\"")]
+    #[param(rename = "If-Match", min_length = 1, max_length = 1000, pattern = "[^\\s,/W]", example = "\"v3\"")]
     pub if_match: Option<String>,
 }
 
@@ -72,7 +72,7 @@ impl IfMatch {
         }
         let tags: Vec<String> =
             value.split(',').map(|t| t.trim().trim_start_matches("W/").to_owned()).filter(|t| !t.is_empty()).collect();
-        if tags.is_empty() {
+        if tags.is_empty() || !names_a_tag(value) {
             return Err(ApiError::new(ErrorCode::InvalidHeader, "If-Match is empty: send the ETag you read, or *"));
         }
         Ok(IfMatch::Tags(tags))
@@ -97,28 +97,6 @@ impl IfMatch {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use actix_web::http::header::HeaderValue;
-
-    fn if_match(value: &str) -> IfMatch {
-        let mut headers = HeaderMap::new();
-        headers.insert(IF_MATCH, HeaderValue::from_str(value).unwrap());
-        IfMatch::from_headers(&headers).unwrap()
-    }
-
-    #[test]
-    fn matching_tags_pass_and_stale_ones_fail() {
-        assert!(if_match("\"v3\"").check(3).is_ok());
-        assert!(if_match("\"v2\", \"v3\"").check(3).is_ok());
-        assert!(if_match("W/\"v3\"").check(3).is_ok());
-        assert!(if_match("*").check(9).is_ok());
-        assert!(if_match("\"v2\"").check(3).is_err());
-        assert!(IfMatch::from_headers(&HeaderMap::new()).unwrap().check(1).is_ok());
-    }
-}
-
 /// A list answered with an ETag made from its content, and 304 Not Modified when the client's
 /// `If-None-Match` already names it: a periodic sync (every 15 or 30 minutes in the partner
 /// app) costs one small response when nothing changed.
@@ -135,7 +113,7 @@ pub fn json_unless_unchanged<T: Serialize>(request_headers: &HeaderMap, body: &T
         if text.len() > 1000 {
             return Err(ApiError::new(ErrorCode::InvalidHeader, "If-None-Match has at most 1000 characters"));
         }
-        if text.trim().is_empty() {
+        if !names_a_tag(text) {
             return Err(ApiError::new(
                 ErrorCode::InvalidHeader,
                 "If-None-Match is empty: send the ETag you have, or *",
@@ -161,6 +139,13 @@ pub fn json_unless_unchanged<T: Serialize>(request_headers: &HeaderMap, body: &T
         .body(bytes))
 }
 
+/// Whether a precondition header names something: a character other than the separators
+/// (whitespace, commas) and the weak marker `W/`. The documented `pattern` says the same, so a
+/// client generating values from the schema and this check agree.
+fn names_a_tag(value: &str) -> bool {
+    value.chars().any(|c| !(c.is_whitespace() || c == ',' || c == '/' || c == 'W'))
+}
+
 /// `If-None-Match` compares weakly (RFC 9110 section 13.1.2): `W/"x"` and `"x"` are the same.
 fn weak_equal(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
@@ -178,4 +163,54 @@ pub struct IfNoneMatchHeader {
         example = "W/\"5d41402abc4b2a76b9719d911017c592\""
     )]
     pub if_none_match: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+
+    fn if_match(value: &str) -> IfMatch {
+        let mut headers = HeaderMap::new();
+        headers.insert(IF_MATCH, HeaderValue::from_str(value).unwrap());
+        IfMatch::from_headers(&headers).unwrap()
+    }
+
+    #[test]
+    fn matching_tags_pass_and_stale_ones_fail() {
+        assert!(if_match("\"v3\"").check(3).is_ok());
+        assert!(if_match("\"v2\", \"v3\"").check(3).is_ok());
+        assert!(if_match("W/\"v3\"").check(3).is_ok());
+        assert!(if_match("*").check(9).is_ok());
+        assert!(if_match("\"v2\"").check(3).is_err());
+        assert!(IfMatch::from_headers(&HeaderMap::new()).unwrap().check(1).is_ok());
+    }
+
+    #[test]
+    fn a_precondition_names_a_tag_or_is_refused() {
+        let parse = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(IF_MATCH, HeaderValue::from_str(value).unwrap());
+            IfMatch::from_headers(&headers)
+        };
+        for nothing in [",", " , ", "W/", "W/, W/"] {
+            assert!(parse(nothing).is_err(), "{nothing:?}");
+        }
+        assert!(names_a_tag("\"v1\"") && names_a_tag("W/\"x\"") && names_a_tag("*"));
+    }
+
+    #[test]
+    fn an_unchanged_list_answers_304_and_a_changed_one_200() {
+        let body = serde_json::json!({"items": [1, 2]});
+        let first = json_unless_unchanged(&HeaderMap::new(), &body).unwrap();
+        assert_eq!(first.status(), actix_web::http::StatusCode::OK);
+        let tag = first.headers().get(ETAG).unwrap().clone();
+        let mut headers = HeaderMap::new();
+        headers.insert(actix_web::http::header::IF_NONE_MATCH, tag);
+        assert_eq!(json_unless_unchanged(&headers, &body).unwrap().status(), actix_web::http::StatusCode::NOT_MODIFIED);
+        let changed = serde_json::json!({"items": [1, 2, 3]});
+        assert_eq!(json_unless_unchanged(&headers, &changed).unwrap().status(), actix_web::http::StatusCode::OK);
+        headers.insert(actix_web::http::header::IF_NONE_MATCH, HeaderValue::from_static(" , "));
+        assert!(json_unless_unchanged(&headers, &body).is_err());
+    }
 }
