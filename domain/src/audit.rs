@@ -41,10 +41,18 @@ pub enum AuditAction {
     ApiClientCreated,
     ApiClientSecretRotated,
     ApiClientDisabled,
+    ServiceRequestOpened,
+    ServiceRequestStatusChanged,
+    ServiceRequestRegraded,
+    ServiceRequestTaken,
+    ServiceRequestNoteAdded,
+    IncidentPublished,
+    IncidentUpdated,
+    CentreMessagePosted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 40] = [
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
@@ -77,6 +85,14 @@ impl AuditAction {
         AuditAction::ApiClientCreated,
         AuditAction::ApiClientSecretRotated,
         AuditAction::ApiClientDisabled,
+        AuditAction::ServiceRequestOpened,
+        AuditAction::ServiceRequestStatusChanged,
+        AuditAction::ServiceRequestRegraded,
+        AuditAction::ServiceRequestTaken,
+        AuditAction::ServiceRequestNoteAdded,
+        AuditAction::IncidentPublished,
+        AuditAction::IncidentUpdated,
+        AuditAction::CentreMessagePosted,
     ];
 
     /// The name written to the log: `noun.past_participle`.
@@ -114,6 +130,14 @@ impl AuditAction {
             AuditAction::ApiClientCreated => "api_client.created",
             AuditAction::ApiClientSecretRotated => "api_client.secret_rotated",
             AuditAction::ApiClientDisabled => "api_client.disabled",
+            AuditAction::ServiceRequestOpened => "service_request.opened",
+            AuditAction::ServiceRequestStatusChanged => "service_request.status_changed",
+            AuditAction::ServiceRequestRegraded => "service_request.regraded",
+            AuditAction::ServiceRequestTaken => "service_request.taken",
+            AuditAction::ServiceRequestNoteAdded => "service_request.note_added",
+            AuditAction::IncidentPublished => "incident.published",
+            AuditAction::IncidentUpdated => "incident.updated",
+            AuditAction::CentreMessagePosted => "centre_message.posted",
         }
     }
 
@@ -151,6 +175,13 @@ impl AuditAction {
             AuditAction::ApiClientCreated | AuditAction::ApiClientSecretRotated | AuditAction::ApiClientDisabled => {
                 "api_client"
             }
+            AuditAction::ServiceRequestOpened
+            | AuditAction::ServiceRequestStatusChanged
+            | AuditAction::ServiceRequestRegraded
+            | AuditAction::ServiceRequestTaken
+            | AuditAction::ServiceRequestNoteAdded => "service_request",
+            AuditAction::IncidentPublished | AuditAction::IncidentUpdated => "incident",
+            AuditAction::CentreMessagePosted => "centre_message",
         }
     }
 }

@@ -19,9 +19,12 @@ pub mod plan;
 pub mod plan_change;
 pub mod preferences;
 pub mod roles;
+pub mod service_health;
+pub mod service_request;
 pub mod sign_in_throttle;
 pub mod tenant;
 pub mod user;
+pub mod workload;
 
 pub use domain_name::DomainName;
 pub use email::EmailAddress;

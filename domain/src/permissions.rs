@@ -154,8 +154,15 @@ pub fn permits(positions: &[Position], action: Action, target: Target<'_>) -> bo
 
 /// The platform operator is not a member of customer tenants: they may look (to support the
 /// customer) but not act inside them. Everything else they do is on the platform side.
+///
+/// One deliberate exception: the operator's support staff work the tenant's service requests
+/// (take them, change their status, add notes, re-grade them), audited like any change. They
+/// read service health and messages for the same reason. They do not open requests for a tenant.
 pub fn operator_permits(action: Action) -> bool {
-    matches!(action, Action::ReadTenant | Action::ReadAuditLog)
+    matches!(
+        action,
+        Action::ReadTenant | Action::ReadAuditLog | Action::WorkServiceRequests | Action::ReadServiceHealth
+    )
 }
 
 /// Resetting a password is one of two rows, depending on whether the target is an admin.

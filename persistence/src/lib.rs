@@ -17,6 +17,7 @@ pub mod partners;
 pub mod plans;
 pub mod recent_users;
 pub mod schema;
+pub mod service_requests;
 pub mod subscriptions;
 pub mod tenants;
 pub mod time;

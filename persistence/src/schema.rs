@@ -241,6 +241,142 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    service_requests (id) {
+        id -> Text,
+        tenant_id -> Text,
+        workload -> Text,
+        severity -> Text,
+        status -> Text,
+        partner_id -> Nullable<Text>,
+        assignee_id -> Nullable<Text>,
+        assignee_name -> Nullable<Text>,
+        first_response_due_at -> Timestamp,
+        first_response_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    service_request_submissions (request_id) {
+        request_id -> Text,
+        kind -> Text,
+        category -> Text,
+        title -> Text,
+        description -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_phone -> Nullable<Text>,
+        contact_available_24_7 -> Bool,
+        opened_by_id -> Text,
+        opened_by_name -> Text,
+        partner_name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    service_request_notes (id) {
+        id -> Text,
+        request_id -> Text,
+        author_id -> Text,
+        author_name -> Text,
+        author_side -> Text,
+        partner_id -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        classification -> Text,
+        title -> Text,
+        impact -> Text,
+        health -> Text,
+        all_tenants -> Bool,
+        status -> Text,
+        started_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_workloads (incident_id, workload) {
+        incident_id -> Text,
+        workload -> Text,
+    }
+}
+
+diesel::table! {
+    incident_tenants (incident_id, tenant_id) {
+        incident_id -> Text,
+        tenant_id -> Text,
+    }
+}
+
+diesel::table! {
+    incident_updates (id) {
+        id -> Text,
+        incident_id -> Text,
+        message -> Text,
+        health -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    centre_messages (id) {
+        id -> Text,
+        category -> Text,
+        severity -> Text,
+        title -> Text,
+        body -> Text,
+        action_required_by -> Nullable<Timestamp>,
+        all_tenants -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    centre_message_tenants (message_id, tenant_id) {
+        message_id -> Text,
+        tenant_id -> Text,
+    }
+}
+
+diesel::table! {
+    centre_message_states (message_id, reader_id) {
+        message_id -> Text,
+        reader_id -> Text,
+        read_at -> Nullable<Timestamp>,
+        archived_at -> Nullable<Timestamp>,
+        flagged -> Bool,
+    }
+}
+
+diesel::table! {
+    feedback (id) {
+        id -> Text,
+        author_id -> Text,
+        author_name -> Text,
+        tenant_id -> Nullable<Text>,
+        partner_id -> Nullable<Text>,
+        screen -> Text,
+        message -> Text,
+        rating -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 diesel::joinable!(subscriptions -> plans (plan_code));
 diesel::joinable!(licence_assignments -> subscriptions (subscription_id));
@@ -253,6 +389,12 @@ diesel::joinable!(partner_relationships -> partners (partner_id));
 diesel::joinable!(admin_offers -> partners (partner_id));
 diesel::joinable!(delegated_access -> partner_relationships (relationship_id));
 diesel::joinable!(api_clients -> partners (partner_id));
+diesel::joinable!(service_request_notes -> service_requests (request_id));
+diesel::joinable!(service_request_submissions -> service_requests (request_id));
+diesel::joinable!(incident_workloads -> incidents (incident_id));
+diesel::joinable!(incident_tenants -> incidents (incident_id));
+diesel::joinable!(incident_updates -> incidents (incident_id));
+diesel::joinable!(centre_message_tenants -> centre_messages (message_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_domains,
@@ -273,7 +415,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     delegated_access,
     api_clients,
     flagged_customers,
-    recent_user_views
+    recent_user_views,
+    service_requests,
+    service_request_submissions,
+    service_request_notes,
+    incidents,
+    incident_workloads,
+    incident_tenants,
+    incident_updates,
+    centre_messages,
+    centre_message_tenants,
+    centre_message_states,
+    feedback
 );
 
 diesel::define_sql_function! {

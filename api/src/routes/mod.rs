@@ -12,6 +12,7 @@ pub mod partners;
 pub mod plans;
 pub mod relationships;
 pub mod resource;
+pub mod service_requests;
 pub mod subscriptions;
 pub mod tenants;
 pub mod users;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     licences::configure(cfg);
     partners::configure(cfg);
     relationships::configure(cfg);
+    service_requests::configure(cfg);
 }
 
 impl From<NotFound> for ApiError {

@@ -147,3 +147,16 @@ pub fn relationship_ended(to: &Recipient<'_>, customer: &str, partner: &str, pub
     );
     message(to, "A delegated administration relationship ended", body)
 }
+
+/// A service request changed: its status, or its severity.
+pub fn service_request_changed(to: &Recipient<'_>, title: &str, id: &str, what: &str, public_url: &str) -> Message {
+    let body = format!(
+        "Hello {name},\n\n\
+         Your service request \"{title}\" {what}.\n\n\
+         Reference: {id}\n\
+         Follow it at: {url}\n",
+        name = to.display_name,
+        url = public_url,
+    );
+    message(to, &format!("Service request \"{title}\" {what}"), body)
+}

@@ -1,0 +1,11 @@
+DROP TABLE feedback;
+DROP TABLE centre_message_states;
+DROP TABLE centre_message_tenants;
+DROP TABLE centre_messages;
+DROP TABLE incident_updates;
+DROP TABLE incident_tenants;
+DROP TABLE incident_workloads;
+DROP TABLE incidents;
+DROP TABLE service_request_notes;
+DROP TABLE service_request_submissions;
+DROP TABLE service_requests;
