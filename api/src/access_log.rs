@@ -16,12 +16,14 @@ pub fn request_line(req: &ServiceRequest) -> String {
 fn masked_path(path: &str) -> String {
     let segments: Vec<&str> = path.split('/').collect();
     let is_customer_offer = |i: usize| i >= 3 && segments.get(1) == Some(&"v1") && segments.get(2) == Some(&"tenants");
+    // The link sent to customers (`{public url}/delegated-admin-offers/{token}`), should it reach us.
+    let is_offer_link = |i: usize| i == 2 && segments.get(1) == Some(&"delegated-admin-offers");
     segments
         .iter()
         .enumerate()
         .map(|(i, segment)| {
             let after_offers = i > 0 && segments[i - 1] == "admin-offers";
-            if after_offers && is_customer_offer(i) && !segment.is_empty() {
+            if (after_offers && is_customer_offer(i) || is_offer_link(i)) && !segment.is_empty() {
                 "***"
             } else {
                 segment
@@ -42,5 +44,6 @@ mod tests {
         assert_eq!(masked_path("/v1/partners/p1/admin-offers/o1"), "/v1/partners/p1/admin-offers/o1");
         assert_eq!(masked_path("/v1/tenants/t1/users"), "/v1/tenants/t1/users");
         assert_eq!(masked_path("/healthz"), "/healthz");
+        assert_eq!(masked_path("/delegated-admin-offers/s3cr3t"), "/delegated-admin-offers/***");
     }
 }

@@ -54,7 +54,13 @@ pub struct AuditFilter<'a> {
     pub action: Option<&'a str>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
+    /// For a partner acting for the tenant: only what it did itself, and what the customer did
+    /// outside its relationships with partners; never another partner's doings.
+    pub seen_by_partner: Option<&'a str>,
 }
+
+/// The kinds of event that are about one partner's relationship with the customer.
+const PARTNER_BUSINESS: [&str; 2] = ["partner_relationship", "delegated_access"];
 
 /// One page of a tenant's events, newest first (ids are UUIDv7, so id order is time order).
 pub fn list(
@@ -79,6 +85,13 @@ pub fn list(
     }
     if let Some(to) = filter.to {
         query = query.filter(audit_events::occurred_at.lt(to));
+    }
+    if let Some(partner) = filter.seen_by_partner {
+        query = query.filter(
+            audit_events::partner_id
+                .eq(partner.to_owned())
+                .or(audit_events::partner_id.is_null().and(audit_events::target_type.ne_all(PARTNER_BUSINESS))),
+        );
     }
     if let Some(before) = before {
         query = query.filter(audit_events::id.lt(before.to_owned()));

@@ -29,6 +29,7 @@ pub fn cases() -> Vec<Case> {
         a_rotation_ends_the_tokens_of_the_retired_secret,
         racing_acceptances_make_one_relationship,
         a_customer_reads_an_offer_before_accepting_it,
+        a_partner_reads_nothing_of_another_partner_in_a_shared_customers_log,
     ]
 }
 
@@ -937,4 +938,30 @@ fn a_customer_reads_an_offer_before_accepting_it(backend: Backend) {
     reply.assert_status(201);
     let location = reply.header("location").unwrap();
     app.client.get(&location, &partner.admin.token).assert_status(200);
+}
+
+fn a_partner_reads_nothing_of_another_partner_in_a_shared_customers_log(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let first = partners::partner_with_admin(&app, "firstshare");
+    let second = partners::partner_with_admin(&app, "secondshare");
+    let customer = people::tenant_with_admin(&app, "shared");
+    partners::relationship(&app, &first, &customer, "full");
+    partners::relationship(&app, &second, &customer, "full");
+    let agent = partners::add_agent(&app, &second, "busy");
+    partners::assign(&app, &second, &agent, &customer.id, "full");
+    new_user(&app, &agent.token, &customer, "by-second", &[]).assert_status(201);
+    new_user(&app, &first.admin.token, &customer, "by-first", &[]).assert_status(201);
+    new_user(&app, &customer.global_admin.token, &customer, "by-customer", &[]).assert_status(201);
+
+    let path = format!("/v1/tenants/{}/audit-events?limit=200", customer.id);
+    let seen = app.client.get(&path, &first.admin.token);
+    seen.assert_status(200);
+    assert!(!seen.text.contains(&second.id) && !seen.text.contains(&agent.display_name), "{}", seen.text);
+    let actions: Vec<String> = ids(&seen.json(), "action");
+    assert!(actions.contains(&"user.created".to_owned()), "its own and the customer's changes stay: {actions:?}");
+    let own = seen.json()["items"].as_array().unwrap().iter().filter(|e| e["partner_id"] == first.id.as_str()).count();
+    assert!(own >= 1, "{}", seen.text);
+    // The customer sees everything.
+    let all = app.client.get(&path, &customer.global_admin.token);
+    assert!(all.text.contains(&second.id) && all.text.contains(&first.id), "{}", all.text);
 }

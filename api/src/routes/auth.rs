@@ -30,9 +30,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/auth/token", "POST").route(web::post().to(issue_token)));
 }
 
-/// An OAuth 2.0 token request (RFC 6749), form-encoded or JSON with the same field names.
+/// An OAuth 2.0 token request (RFC 6749), form-encoded or JSON with the same field names. Other
+/// parameters are ignored, as RFC 6749 section 3.2 requires.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"grant_type": "password", "username": "operator@tenantry.test", "password": "correct horse battery staple"}))]
 pub struct TokenRequest {
     /// `password` for people; `client_credentials` for partner API clients.

@@ -39,6 +39,7 @@ pub async fn list(
     query: AuditQuery,
 ) -> Result<Page<AuditEvent>, AuditError> {
     caller.authorize(&tenant_id, Action::ReadAuditLog, Target::Tenant)?;
+    let seen_by_partner = caller.delegation_in(&tenant_id).and(caller.partner.as_ref()).map(|p| p.partner_id.clone());
     state
         .read(move |conn, _| {
             require_tenant::<AuditError>(conn, &tenant_id)?;
@@ -47,6 +48,7 @@ pub async fn list(
                 action: query.action.as_deref(),
                 from: query.from.map(time::to_db),
                 to: query.to.map(time::to_db),
+                seen_by_partner: seen_by_partner.as_deref(),
             };
             let rows = audit::list(conn, &tenant_id, &filter, query.page.after.as_deref(), query.page.fetch_limit())?;
             let (rows, next_cursor) = query.page.finish(rows, |row| row.id.as_str());

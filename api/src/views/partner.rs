@@ -334,11 +334,13 @@ impl ApiClient {
 
 /// An API client with its secret: the only response that ever shows the secret.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"client": {"id": "019a5f3e-5400-7000-8000-000000000005", "partner_id": "019a5f3e-5000-7000-8000-000000000001",
+#[schema(example = json!({"client_id": "019a5f3e-5400-7000-8000-000000000005", "client": {"id": "019a5f3e-5400-7000-8000-000000000005", "partner_id": "019a5f3e-5000-7000-8000-000000000001",
     "name": "Billing sync", "previous_secret_valid_until": null, "disabled_at": null,
     "created_at": "2026-11-27T10:00:00Z", "updated_at": "2026-11-27T10:00:00Z"},
     "client_secret": "tcs_6Jc1y2m0Qe8v3Rk9pWb7nTz4Xh5LdA0sFgUoYiEqNw"}))]
 pub struct ApiClientWithSecret {
+    /// The client's id, as `POST /v1/auth/token` takes it beside the secret.
+    pub client_id: String,
     pub client: ApiClient,
     /// Shown once: store it now. Only its digest is kept.
     pub client_secret: String,

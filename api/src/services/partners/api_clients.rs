@@ -57,7 +57,11 @@ pub async fn create(
                 serde_json::json!({"partner_id": partner_id, "name": name}),
             )?;
             let row = find(tx, &partner_id, &id)?;
-            Ok(ApiClientWithSecret { client: ApiClient::new(&row, tx.now()), client_secret: secret })
+            Ok(ApiClientWithSecret {
+                client_id: row.id.clone(),
+                client: ApiClient::new(&row, tx.now()),
+                client_secret: secret,
+            })
         })
         .await
 }
@@ -125,7 +129,11 @@ pub async fn rotate_secret(
                 serde_json::json!({"partner_id": partner_id, "overlap_seconds": overlap_seconds}),
             )?;
             let row = find(tx, &partner_id, &client_id)?;
-            Ok(ApiClientWithSecret { client: ApiClient::new(&row, tx.now()), client_secret: secret })
+            Ok(ApiClientWithSecret {
+                client_id: row.id.clone(),
+                client: ApiClient::new(&row, tx.now()),
+                client_secret: secret,
+            })
         })
         .await
 }

@@ -89,14 +89,12 @@ pub async fn accept(
             )?;
             let customer = tenant_rows::find(tx.conn(), &tenant_id)?.ok_or(NotFound("tenant"))?;
             for admin in partner_rows::people_with_role(tx.conn(), &partner.id, PartnerRole::Admin)? {
-                if let Some(contact) = admin.contact_email.as_deref() {
-                    let to = Recipient {
-                        contact_email: contact,
-                        display_name: &admin.display_name,
-                        sign_in: &admin.sign_in,
-                    };
-                    tx.send(messages::relationship_accepted(&to, &customer.name, offer.access, tx.public_url()))?;
-                }
+                let to = Recipient {
+                    contact_email: partner_mailbox(&admin),
+                    display_name: &admin.display_name,
+                    sign_in: &admin.sign_in,
+                };
+                tx.send(messages::relationship_accepted(&to, &customer.name, offer.access, tx.public_url()))?;
             }
             let row = delegation::find_relationship(tx.conn(), &tenant_id, &id)?.ok_or(NotFound("relationship"))?;
             Ok(Accepted { relationship: PartnerRelationship::new(row, partner.name, tx.now())?, created: true })
@@ -195,10 +193,20 @@ fn tell_the_other_side(
         }
     };
     for person in recipients {
-        if let Some(contact) = person.contact_email.as_deref() {
-            let to = Recipient { contact_email: contact, display_name: &person.display_name, sign_in: &person.sign_in };
+        let address = match person.partner_id {
+            Some(_) => Some(partner_mailbox(&person)),
+            None => person.contact_email.as_deref(),
+        };
+        if let Some(address) = address {
+            let to = Recipient { contact_email: address, display_name: &person.display_name, sign_in: &person.sign_in };
             tx.send(messages::relationship_ended(&to, &customer.name, partner_name, tx.public_url()))?;
         }
     }
     Ok(())
+}
+
+/// Where a partner's person is written to: their contact email, else their sign-in address,
+/// which is a mailbox of their own organisation (never a customer's nor the platform's domain).
+fn partner_mailbox(person: &tenantry_persistence::users::UserRow) -> &str {
+    person.contact_email.as_deref().unwrap_or(&person.sign_in)
 }
