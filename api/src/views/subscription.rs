@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tenantry_domain::license_pool::SubscriptionStatus;
+use tenantry_domain::license_pool::SubscriptionStatus as PoolStatus;
 use tenantry_domain::license_summary::{LicenseSummary as Summary, PlanSeats};
 use tenantry_domain::plan::Plan;
 use tenantry_persistence::subscriptions::SubscriptionRow;
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 /// Where a subscription is in its life.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub enum SubscriptionStatus {
     /// Ordered; the suite is being set up ("activation in progress").
     Provisioning,
     Active,
@@ -22,24 +22,24 @@ pub enum Status {
     Terminated,
 }
 
-impl From<Status> for SubscriptionStatus {
-    fn from(status: Status) -> Self {
+impl From<SubscriptionStatus> for PoolStatus {
+    fn from(status: SubscriptionStatus) -> Self {
         match status {
-            Status::Provisioning => SubscriptionStatus::Provisioning,
-            Status::Active => SubscriptionStatus::Active,
-            Status::Suspended => SubscriptionStatus::Suspended,
-            Status::Terminated => SubscriptionStatus::Terminated,
+            SubscriptionStatus::Provisioning => PoolStatus::Provisioning,
+            SubscriptionStatus::Active => PoolStatus::Active,
+            SubscriptionStatus::Suspended => PoolStatus::Suspended,
+            SubscriptionStatus::Terminated => PoolStatus::Terminated,
         }
     }
 }
 
-impl From<SubscriptionStatus> for Status {
-    fn from(status: SubscriptionStatus) -> Self {
+impl From<PoolStatus> for SubscriptionStatus {
+    fn from(status: PoolStatus) -> Self {
         match status {
-            SubscriptionStatus::Provisioning => Status::Provisioning,
-            SubscriptionStatus::Active => Status::Active,
-            SubscriptionStatus::Suspended => Status::Suspended,
-            SubscriptionStatus::Terminated => Status::Terminated,
+            PoolStatus::Provisioning => SubscriptionStatus::Provisioning,
+            PoolStatus::Active => SubscriptionStatus::Active,
+            PoolStatus::Suspended => SubscriptionStatus::Suspended,
+            PoolStatus::Terminated => SubscriptionStatus::Terminated,
         }
     }
 }
@@ -58,7 +58,7 @@ pub struct Subscription {
     /// The plan's code.
     pub plan: String,
     pub plan_name: String,
-    pub status: Status,
+    pub status: SubscriptionStatus,
     /// Seats ordered and paid for.
     pub purchased_seats: i64,
     /// Seats switched on (billed); at most `purchased_seats`.

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::validation::{optional_whole_number, whole_number};
-use crate::views::subscription::Status;
+use crate::views::subscription::SubscriptionStatus;
 
 /// An order: a plan and a number of seats. The subscription starts `provisioning`; a
 /// background job makes it `active` and welcomes the tenant's global admins.
@@ -74,7 +74,7 @@ pub struct ChangePlanRequest {
 #[into_params(parameter_in = Query)]
 pub struct SubscriptionListQuery {
     /// Only subscriptions in this status.
-    pub status: Option<Status>,
+    pub status: Option<SubscriptionStatus>,
     /// Page size.
     #[param(minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<u32>,
