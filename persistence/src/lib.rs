@@ -11,6 +11,7 @@ pub mod delegation;
 pub mod error;
 pub mod flagged_customers;
 pub mod idempotency;
+pub mod incidents;
 pub mod jobs;
 pub mod outbox;
 pub mod partners;

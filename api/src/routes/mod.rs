@@ -12,6 +12,7 @@ pub mod partners;
 pub mod plans;
 pub mod relationships;
 pub mod resource;
+pub mod service_health;
 pub mod service_requests;
 pub mod subscriptions;
 pub mod tenants;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     partners::configure(cfg);
     relationships::configure(cfg);
     service_requests::configure(cfg);
+    service_health::configure(cfg);
 }
 
 impl From<NotFound> for ApiError {

@@ -12,6 +12,7 @@ pub mod partners;
 pub mod plan_change;
 pub mod provisioning;
 pub mod recent_users;
+pub mod service_health;
 pub mod service_requests;
 pub mod sign_in;
 pub mod subscriptions;

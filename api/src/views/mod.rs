@@ -6,6 +6,7 @@ pub mod me;
 pub mod partner;
 pub mod plan;
 pub mod plan_change;
+pub mod service_health;
 pub mod service_request;
 pub mod subscription;
 pub mod tenant;
