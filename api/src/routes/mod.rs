@@ -8,6 +8,7 @@ pub mod auth;
 pub mod health;
 pub mod licences;
 pub mod me;
+pub mod message_centre;
 pub mod partners;
 pub mod plans;
 pub mod relationships;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     relationships::configure(cfg);
     service_requests::configure(cfg);
     service_health::configure(cfg);
+    message_centre::configure(cfg);
 }
 
 impl From<NotFound> for ApiError {

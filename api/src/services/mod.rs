@@ -6,6 +6,7 @@ pub mod audit;
 pub mod licences;
 pub mod lookup;
 pub mod me;
+pub mod message_centre;
 pub mod messages;
 pub mod operations;
 pub mod partners;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod me;
+pub mod message_centre;
 pub mod partner;
 pub mod plan;
 pub mod plan_change;
