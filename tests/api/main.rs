@@ -19,6 +19,7 @@ mod durability;
 mod partners;
 mod plan_change;
 mod pools;
+mod service_requests;
 mod sign_in;
 mod tokens;
 mod users_flow;
@@ -45,6 +46,7 @@ fn cases() -> Vec<Case> {
         plan_change::cases(),
         contract::cases(),
         partners::cases(),
+        service_requests::cases(),
     ]
     .into_iter()
     .flatten()

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod partners;
 pub mod people;
 pub mod pools;
+pub mod support;
 
 pub use app::TestApp;
 pub use backend::Backend;

@@ -231,16 +231,18 @@ pub async fn list_requests(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, None)?;
-    let invalid_query = |message: String| ApiError::new(ErrorCode::InvalidQuery, message);
+    // Well-formed values that name no status or workload break a rule of the domain: 422.
     let statuses = match bounded_query("status", query.status, 200)? {
         None => Vec::new(),
         Some(list) => list
             .split(',')
-            .map(|name| name.trim().parse::<RequestStatus>().map_err(|e| invalid_query(e.to_string())))
+            .map(|name| name.trim().parse::<RequestStatus>().map_err(|e| ApiError::invalid_field("status", e)))
             .collect::<Result<Vec<_>, _>>()?,
     };
     let workload = bounded_query("workload", query.workload, 40)?
-        .map(|raw| parse_workload(&raw).map(|w| w.as_str().to_owned()).map_err(invalid_query))
+        .map(|raw| {
+            parse_workload(&raw).map(|w| w.as_str().to_owned()).map_err(|e| ApiError::invalid_field("workload", e))
+        })
         .transpose()?;
     let text = bounded_query("q", query.q, 200)?.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
     let order = match query.sort.unwrap_or(SortName::Newest) {
