@@ -19,6 +19,7 @@ mod durability;
 mod partners;
 mod plan_change;
 mod pools;
+mod service_health;
 mod service_requests;
 mod sign_in;
 mod tokens;
@@ -46,6 +47,7 @@ fn cases() -> Vec<Case> {
         plan_change::cases(),
         contract::cases(),
         partners::cases(),
+        service_health::cases(),
         service_requests::cases(),
     ]
     .into_iter()
