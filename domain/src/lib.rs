@@ -11,6 +11,7 @@ pub mod email;
 pub mod licence;
 pub mod license_pool;
 pub mod license_summary;
+mod names;
 pub mod order;
 pub mod partner;
 pub mod password;

@@ -7,7 +7,6 @@
 //! never more than the relationship grants. A relationship ends when either side ends it, or when
 //! its end date passes.
 
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
@@ -367,38 +366,9 @@ pub fn partner_permits(seat: PartnerSeat, action: PartnerAction) -> bool {
     PARTNER_MATRIX.iter().find(|(row, _)| *row == action).is_some_and(|(_, cells)| cells[column])
 }
 
-macro_rules! named {
-    ($type:ident, $error:ident, $what:literal) => {
-        impl fmt::Display for $type {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-        #[error("`{value}` is not {what}", value = .0, what = $what)]
-        pub struct $error(pub String);
-
-        impl FromStr for $type {
-            type Err = $error;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $type::ALL.into_iter().find(|value| value.as_str() == s).ok_or_else(|| $error(s.to_owned()))
-            }
-        }
-
-        /// So that a stored row converts straight into the value.
-        impl TryFrom<String> for $type {
-            type Error = $error;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                value.parse()
-            }
-        }
-    };
-}
-
-named!(PartnerRole, UnknownPartnerRole, "a partner role");
-named!(DelegatedAccess, UnknownDelegatedAccess, "a delegated access (`full` or `limited`)");
-named!(RelationshipStatus, UnknownRelationshipStatus, "a relationship status");
+crate::names::stored_names!(PartnerRole, UnknownPartnerRole, "a partner role");
+crate::names::stored_names!(DelegatedAccess, UnknownDelegatedAccess, "a delegated access (`full` or `limited`)");
+crate::names::stored_names!(RelationshipStatus, UnknownRelationshipStatus, "a relationship status");
 
 impl FromStr for AssignedAccess {
     type Err = UnknownDelegatedAccess;

@@ -2,9 +2,6 @@
 //! (or a partner acting for them) open with support, rated by severity, worked by support
 //! through a fixed lifecycle, with a first-response deadline that follows the severity.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
 
 /// How bad it is (seed 004).
@@ -228,46 +225,10 @@ pub fn check_contact(severity: Severity, contact: &Contact) -> Vec<ContactError>
     errors
 }
 
-macro_rules! named {
-    ($type:ident, $error:ident, $what:literal) => {
-        impl fmt::Display for $type {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-        #[error("`{value}` is not {what}", value = .0, what = $what)]
-        pub struct $error(pub String);
-
-        impl FromStr for $type {
-            type Err = $error;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $type::ALL.into_iter().find(|value| value.as_str() == s).ok_or_else(|| $error(s.to_owned()))
-            }
-        }
-
-        /// So that a value is stored as its name.
-        impl From<$type> for String {
-            fn from(value: $type) -> String {
-                value.as_str().to_owned()
-            }
-        }
-
-        /// So that a stored row converts straight into the value.
-        impl TryFrom<String> for $type {
-            type Error = $error;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                value.parse()
-            }
-        }
-    };
-}
-
-named!(Severity, UnknownSeverity, "a severity (A, B or C)");
-named!(RequestKind, UnknownRequestKind, "a kind of request");
-named!(Category, UnknownCategory, "a support category");
-named!(RequestStatus, UnknownRequestStatus, "a request status");
+crate::names::stored_names!(Severity, UnknownSeverity, "a severity (A, B or C)");
+crate::names::stored_names!(RequestKind, UnknownRequestKind, "a kind of request");
+crate::names::stored_names!(Category, UnknownCategory, "a support category");
+crate::names::stored_names!(RequestStatus, UnknownRequestStatus, "a request status");
 
 #[cfg(test)]
 mod tests {
