@@ -92,6 +92,7 @@ use crate::routes;
         routes::service_requests::get_request,
         routes::service_requests::change_request,
         routes::service_requests::add_note,
+        routes::service_requests::support_queue,
         routes::service_health::publish,
         routes::service_health::list_incidents,
         routes::service_health::get_incident,

@@ -113,6 +113,13 @@ pub fn marks_of(conn: &mut DbConnection, reader_id: &str, message_ids: &[String]
         .load(conn)?)
 }
 
+/// Takes the message's row lock until the transaction ends: one reader's two changes of marks
+/// queue instead of racing (see `service_requests::lock`).
+pub fn lock(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
+    diesel::update(centre_messages::table.find(id)).set(centre_messages::id.eq(centre_messages::id)).execute(conn)?;
+    Ok(())
+}
+
 /// Replaces the reader's marks on a message.
 pub fn set_marks(
     conn: &mut DbConnection,

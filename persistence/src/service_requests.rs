@@ -112,10 +112,10 @@ pub struct RequestFilter {
     pub text: Option<String>,
 }
 
-/// One page of a tenant's requests.
+/// One page of a tenant's requests, or of every tenant's (`tenant_id` `None`: support's queue).
 pub fn list(
     conn: &mut DbConnection,
-    tenant_id: &str,
+    tenant_id: Option<&str>,
     filter: &RequestFilter,
     order: RequestOrder,
     cursor: Option<&RequestCursor>,
@@ -123,9 +123,11 @@ pub fn list(
 ) -> StoreResult<Vec<ServiceRequestRow>> {
     let mut query = service_requests::table
         .inner_join(service_request_submissions::table)
-        .filter(service_requests::tenant_id.eq(tenant_id.to_owned()))
         .select((HandlingRow::as_select(), SubmissionRow::as_select()))
         .into_boxed();
+    if let Some(tenant_id) = tenant_id {
+        query = query.filter(service_requests::tenant_id.eq(tenant_id.to_owned()));
+    }
     if !filter.statuses.is_empty() {
         let names: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
         query = query.filter(service_requests::status.eq_any(names));
@@ -162,6 +164,16 @@ pub fn list(
         }
     };
     Ok(query.limit(limit).load(conn)?)
+}
+
+/// Takes the request's row lock until the transaction ends, so that changes and notes to one
+/// request queue behind each other instead of failing on its version. On PostgreSQL the no-op
+/// update locks the row; SQLite's write transactions are serialised already.
+pub fn lock(conn: &mut DbConnection, tenant_id: &str, id: &str) -> StoreResult<bool> {
+    let locked = diesel::update(service_requests::table.find(id).filter(service_requests::tenant_id.eq(tenant_id)))
+        .set(service_requests::id.eq(service_requests::id))
+        .execute(conn)?;
+    Ok(locked == 1)
 }
 
 /// What a change sets; `None` leaves a column as it is.

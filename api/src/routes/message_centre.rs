@@ -13,7 +13,7 @@ use crate::pagination::PageRequest;
 use crate::problem::{ApiError, Problem};
 use crate::services::message_centre::{self as service, MarksChange, MessageCentreError, NewFeedback, NewMessage};
 use crate::state::AppState;
-use crate::validation::{optional_whole_number, FieldCheck};
+use crate::validation::{distinct_ids, free_text, one_line_text, optional_whole_number, FieldCheck};
 use crate::views::message_centre::{
     CentreMessage, CentreMessagePage, Feedback, FeedbackPage, MessageCategory, MessageSeverity,
 };
@@ -41,15 +41,6 @@ impl From<MessageCentreError> for ApiError {
             MessageCentreError::Store(store) => store.into(),
         }
     }
-}
-
-fn text(raw: &str, max: usize, single_line: bool) -> Result<String, String> {
-    let trimmed = raw.trim();
-    let bad = |c: char| c.is_control() && (single_line || !matches!(c, '\n' | '\r' | '\t'));
-    if trimmed.is_empty() || trimmed.chars().count() > max || trimmed.chars().any(bad) {
-        return Err(format!("1 to {max} characters, without control characters"));
-    }
-    Ok(trimmed.to_owned())
 }
 
 /// A message to post.
@@ -130,13 +121,9 @@ pub async fn post(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut check = FieldCheck::default();
-    let title = check.check("title", text(&body.title, 200, true));
-    let message = check.check("body", text(&body.body, 10000, false));
-    for (i, id) in body.tenant_ids.iter().enumerate() {
-        if uuid::Uuid::parse_str(id).is_err() {
-            check.fail(&format!("tenant_ids[{i}]"), "a tenant id");
-        }
-    }
+    let title = check.check("title", one_line_text(&body.title, 200));
+    let message = check.check("body", free_text(&body.body, 10000));
+    let tenant_ids = distinct_ids(&mut check, "tenant_ids", &body.tenant_ids);
     let input = check.finish(|| {
         Some(NewMessage {
             category: body.category,
@@ -145,7 +132,7 @@ pub async fn post(
             body: message?,
             action_required_by: body.action_required_by,
             all_tenants: body.all_tenants,
-            tenant_ids: body.tenant_ids,
+            tenant_ids,
         })
     })?;
     let posted = service::post(&state, &caller, input).await?;
@@ -217,8 +204,8 @@ pub async fn send_feedback(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut check = FieldCheck::default();
-    let screen = check.check("screen", text(&body.screen, 100, true));
-    let message = check.check("message", text(&body.message, 5000, false));
+    let screen = check.check("screen", one_line_text(&body.screen, 100));
+    let message = check.check("message", free_text(&body.message, 5000));
     let rating = match body.rating {
         None => Some(None),
         Some(r) if (1..=5).contains(&r) => Some(i32::try_from(r).ok()),

@@ -13,7 +13,7 @@ use crate::pagination::PageRequest;
 use crate::problem::{ApiError, ErrorCode, FieldError, Problem};
 use crate::services::service_health::{self as service, HealthError, IncidentChange, NewIncidentInput};
 use crate::state::AppState;
-use crate::validation::FieldCheck;
+use crate::validation::{distinct_ids, free_text, one_line_text, FieldCheck};
 use crate::views::service_health::{
     ClassificationName, HealthName, Incident, IncidentPage, PartnerServiceHealth, ServiceHealth,
 };
@@ -132,14 +132,6 @@ impl IncidentListQuery {
     }
 }
 
-fn one_line(raw: &str, max: usize) -> Result<String, String> {
-    let text = raw.trim();
-    if text.is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
-        return Err(format!("1 to {max} characters of one line"));
-    }
-    Ok(text.to_owned())
-}
-
 /// Publishes an incident or an advisory (operators).
 ///
 /// An incident turns the affected workloads of the affected tenants `degraded` (yellow) or `interrupted` (red)
@@ -158,9 +150,9 @@ pub async fn publish(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut check = FieldCheck::default();
-    let title = check.check("title", one_line(&body.title, 200));
-    let impact = check.check("impact", one_line(&body.impact, 2000));
-    let message = check.check("message", one_line(&body.message, 2000));
+    let title = check.check("title", one_line_text(&body.title, 200));
+    let impact = check.check("impact", free_text(&body.impact, 2000));
+    let message = check.check("message", free_text(&body.message, 2000));
     let mut workloads = Vec::new();
     for (i, name) in body.workloads.iter().enumerate() {
         if let Some(workload) = check.check(&format!("workloads[{i}]"), name.parse::<Workload>()) {
@@ -169,11 +161,7 @@ pub async fn publish(
             }
         }
     }
-    for (i, id) in body.tenant_ids.iter().enumerate() {
-        if uuid::Uuid::parse_str(id).is_err() {
-            check.fail(&format!("tenant_ids[{i}]"), "a tenant id");
-        }
-    }
+    let tenant_ids = distinct_ids(&mut check, "tenant_ids", &body.tenant_ids);
     let input = check.finish(|| {
         Some(NewIncidentInput {
             classification: body.classification.into(),
@@ -182,7 +170,7 @@ pub async fn publish(
             health: body.health.into(),
             workloads,
             all_tenants: body.all_tenants,
-            tenant_ids: body.tenant_ids,
+            tenant_ids,
             message: message?,
         })
     })?;
@@ -239,7 +227,7 @@ pub async fn update_incident(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut check = FieldCheck::default();
-    let message = check.check("message", one_line(&body.message, 2000));
+    let message = check.check("message", free_text(&body.message, 2000));
     let message = check.finish(|| message)?;
     let change = IncidentChange { message, health: body.health.map(Into::into), resolve: body.resolve };
     Ok(HttpResponse::Ok().json(service::update(&state, &caller, iid.into_inner(), change).await?))

@@ -19,7 +19,7 @@ use crate::services::service_requests::{
     self as service, decode_cursor, NewRequest, RequestChange, RequestQuery, ServiceRequestError,
 };
 use crate::state::AppState;
-use crate::validation::{bounded_query, FieldCheck};
+use crate::validation::{bounded_query, free_text, one_line_text, FieldCheck};
 use crate::views::service_request::{
     CategoryName, Contact, KindName, Note, RequestStatusName, ServiceRequest, ServiceRequestPage, SeverityName,
 };
@@ -35,7 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_request))
             .route(web::patch().to(change_request)),
     )
-    .service(resource("/v1/tenants/{tid}/service-requests/{srid}/notes", "POST").route(web::post().to(add_note)));
+    .service(resource("/v1/tenants/{tid}/service-requests/{srid}/notes", "POST").route(web::post().to(add_note)))
+    .service(resource("/v1/service-requests", "GET").route(web::get().to(support_queue)));
 }
 
 impl From<ServiceRequestError> for ApiError {
@@ -50,7 +51,9 @@ impl From<ServiceRequestError> for ApiError {
             ServiceRequestError::Transition(TransitionError::SupportOnly { .. })
             | ServiceRequestError::SupportOnly(_)
             | ServiceRequestError::OpenedByCustomersOnly => ApiError::forbidden(detail),
-            ServiceRequestError::Transition(_) => ApiError::new(ErrorCode::InvalidTransition, detail),
+            ServiceRequestError::Transition(_) | ServiceRequestError::Closed => {
+                ApiError::new(ErrorCode::InvalidTransition, detail)
+            }
             ServiceRequestError::Stale(stale) => stale.into(),
             ServiceRequestError::Store(store) => store.into(),
         }
@@ -141,16 +144,6 @@ fn parse_workload(raw: &str) -> Result<Workload, String> {
     raw.parse::<Workload>().map_err(|e| e.to_string())
 }
 
-fn text(raw: &str, max_chars: usize, single_line: bool) -> Result<String, String> {
-    let trimmed = raw.trim();
-    let bad_control = |c: char| c.is_control() && (single_line || !matches!(c, '\n' | '\r' | '\t'));
-    if trimmed.is_empty() || trimmed.chars().count() > max_chars || trimmed.chars().any(bad_control) {
-        let lines = if single_line { "one line" } else { "text" };
-        return Err(format!("1 to {max_chars} characters of {lines}, without control characters"));
-    }
-    Ok(trimmed.to_owned())
-}
-
 /// Opens a service request (a tenant's admins, or a partner acting for the tenant).
 ///
 /// Plain users cannot open requests (403). The first answer from support is due 1 hour after opening for severity A,
@@ -174,8 +167,8 @@ pub async fn open_request(
     let body = body.into_inner();
     let mut check = FieldCheck::default();
     let workload = check.check("workload", parse_workload(&body.workload));
-    let title = check.check("title", text(&body.title, 200, true));
-    let description = check.check("description", text(&body.description, 10000, false));
+    let title = check.check("title", one_line_text(&body.title, 200));
+    let description = check.check("description", free_text(&body.description, 10000));
     let contact_name = check.check("contact.name", DisplayName::parse(&body.contact.name));
     let contact_email = check.check("contact.email", EmailAddress::parse(&body.contact.email));
     let phone = match body.contact.phone.as_deref().map(str::trim).filter(|phone| !phone.is_empty()) {
@@ -229,7 +222,29 @@ pub async fn list_requests(
     tid: web::Path<String>,
     query: web::Query<RequestListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
+    let query = request_query(query.into_inner())?;
+    let page = service::list(&state, &caller, Some(tid.into_inner()), query).await?;
+    Ok(HttpResponse::Ok().json(ServiceRequestPage { items: page.items, next_cursor: page.next_cursor }))
+}
+
+/// Support's queue: every tenant's requests (operators), with the same filters and sorts.
+///
+/// `?status=open&sort=deadline` lists what support must answer first.
+#[utoipa::path(get, path = "/v1/service-requests", tag = "support", operation_id = "list_all_service_requests",
+    params(RequestListQuery),
+    responses((status = 200, description = "A page of requests", body = ServiceRequestPage)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn support_queue(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<RequestListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = request_query(query.into_inner())?;
+    let page = service::list(&state, &caller, None, query).await?;
+    Ok(HttpResponse::Ok().json(ServiceRequestPage { items: page.items, next_cursor: page.next_cursor }))
+}
+
+fn request_query(query: RequestListQuery) -> Result<RequestQuery, ApiError> {
     let page = PageRequest::parse(query.limit, None)?;
     // Well-formed values that name no status or workload break a rule of the domain: 422.
     let statuses = match bounded_query("status", query.status, 200)? {
@@ -257,9 +272,7 @@ pub async fn list_requests(
         })
         .transpose()?;
     let filter = RequestFilter { statuses, severity: query.severity.map(Into::into), workload, text };
-    let query = RequestQuery { filter, order, cursor, limit: page.limit };
-    let page = service::list(&state, &caller, tid.into_inner(), query).await?;
-    Ok(HttpResponse::Ok().json(ServiceRequestPage { items: page.items, next_cursor: page.next_cursor }))
+    Ok(RequestQuery { filter, order, cursor, limit: page.limit })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -337,7 +350,7 @@ pub async fn add_note(
 ) -> Result<HttpResponse, ApiError> {
     let RequestPath { tid, srid } = path.into_inner();
     let mut check = FieldCheck::default();
-    let note = check.check("body", text(&body.body, 10000, false));
+    let note = check.check("body", free_text(&body.body, 10000));
     let note = check.finish(|| note)?;
     let added = service::add_note(&state, &caller, tid, srid, note).await?;
     Ok(HttpResponse::Created().json(added))

@@ -40,6 +40,8 @@ pub enum ServiceRequestError {
     SupportOnly(&'static str),
     #[error("support works service requests; a tenant's administrators open them")]
     OpenedByCustomersOnly,
+    #[error("this request is closed: open a new one")]
+    Closed,
     #[error(transparent)]
     Stale(#[from] PreconditionFailed),
     #[error(transparent)]
@@ -151,19 +153,31 @@ pub struct RequestQuery {
     pub limit: i64,
 }
 
+/// A tenant's requests, or with `tenant_id` `None` every tenant's: support's queue (operators).
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: Option<String>,
     query: RequestQuery,
 ) -> Result<Page<ServiceRequest>, ServiceRequestError> {
-    caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
+    match &tenant_id {
+        Some(tenant_id) => caller.authorize(tenant_id, Action::WorkServiceRequests, Target::Tenant)?,
+        None => caller.require_operator()?,
+    }
     let now = crate::clock::now();
     state
         .read(move |conn, _| {
-            require_tenant::<ServiceRequestError>(conn, &tenant_id)?;
-            let mut found =
-                rows::list(conn, &tenant_id, &query.filter, query.order, query.cursor.as_ref(), query.limit + 1)?;
+            if let Some(tenant_id) = &tenant_id {
+                require_tenant::<ServiceRequestError>(conn, tenant_id)?;
+            }
+            let mut found = rows::list(
+                conn,
+                tenant_id.as_deref(),
+                &query.filter,
+                query.order,
+                query.cursor.as_ref(),
+                query.limit + 1,
+            )?;
             let more = found.len() > usize::try_from(query.limit).unwrap_or(usize::MAX);
             found.truncate(usize::try_from(query.limit).unwrap_or(usize::MAX));
             let next_cursor = match (more, found.last()) {
@@ -259,8 +273,14 @@ pub async fn change(
     }
     state
         .transact(caller.into(), move |tx| {
+            if !rows::lock(tx.conn(), &tenant_id, &id)? {
+                return Err(NotFound("service request").into());
+            }
             let (current, submission) = rows::find(tx.conn(), &tenant_id, &id)?.ok_or(NotFound("service request"))?;
             if_match.check(current.version)?;
+            if current.status == RequestStatus::Closed && (asked.severity.is_some() || asked.take) {
+                return Err(ServiceRequestError::Closed);
+            }
             let now = tx.now();
             let stamp = tx.stamp();
             let mut changes = RequestChanges::default();
@@ -361,11 +381,12 @@ pub async fn add_note(
     let partner = caller.delegation_in(&tenant_id).and(caller.partner.clone());
     state
         .transact(caller.into(), move |tx| {
+            if !rows::lock(tx.conn(), &tenant_id, &id)? {
+                return Err(NotFound("service request").into());
+            }
             let (current, submission) = rows::find(tx.conn(), &tenant_id, &id)?.ok_or(NotFound("service request"))?;
             if current.status == RequestStatus::Closed {
-                return Err(
-                    TransitionError::NotAllowed { from: RequestStatus::Closed, to: RequestStatus::Closed }.into()
-                );
+                return Err(ServiceRequestError::Closed);
             }
             let note_id = new_id();
             let actor = tx.actor().clone();
@@ -396,9 +417,8 @@ pub async fn add_note(
             if answered {
                 changes.status = Some(RequestStatus::InProgress.as_str());
             }
-            if (changes.first_response_at.is_some() || answered)
-                && !rows::change(tx.conn(), &id, current.version, &changes, stamp)?
-            {
+            // A note changes what reading the request shows: its version (ETag) moves on too.
+            if !rows::change(tx.conn(), &id, current.version, &changes, stamp)? {
                 return Err(StoreError::LostRace(format!("service request {id} changed meanwhile")).into());
             }
             tx.audit(
