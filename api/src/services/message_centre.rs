@@ -151,6 +151,7 @@ pub async fn mark(
     state
         .transact(caller.into(), move |tx| {
             let message = rows::find_for_tenant(tx.conn(), &tenant_id, &message_id)?.ok_or(NotFound("message"))?;
+            rows::lock(tx.conn(), &message_id)?;
             let current = rows::marks_of(tx.conn(), &reader, std::slice::from_ref(&message_id))?.into_iter().next();
             let stamp = tx.stamp();
             let keep = |wanted: Option<bool>, at: Option<chrono::NaiveDateTime>| match wanted {
