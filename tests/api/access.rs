@@ -39,6 +39,9 @@ enum Rule {
     Operator,
     /// A row of the matrix, aimed at the tenant as a whole.
     Tenant(Action),
+    /// A row of the matrix that only the tenant's side exercises: the operator, though allowed
+    /// to work on the row's objects, is refused (support does not open a tenant's requests).
+    CustomersOnly(Action),
     /// A row of the matrix aimed at a person who is not the caller and holds no role.
     OtherPerson(Action),
     /// Creating a user: plain users are user management, admins are designation.
@@ -198,6 +201,57 @@ const ROUTES: &[Route] = &[
         rule: Rule::Partner(PartnerAction::ManageApiClients),
     },
     Route { method: "GET", path: "/v1/partners/{pid}/customers", rule: Rule::Partner(PartnerAction::ListCustomers) },
+    // Support: service requests, worked by the tenant's side and by the operator's support staff.
+    Route {
+        method: "GET",
+        path: "/v1/tenants/{tid}/service-requests",
+        rule: Rule::Tenant(Action::WorkServiceRequests),
+    },
+    Route {
+        method: "POST",
+        path: "/v1/tenants/{tid}/service-requests",
+        rule: Rule::CustomersOnly(Action::WorkServiceRequests),
+    },
+    Route {
+        method: "GET",
+        path: "/v1/tenants/{tid}/service-requests/{srid}",
+        rule: Rule::Tenant(Action::WorkServiceRequests),
+    },
+    Route {
+        method: "PATCH",
+        path: "/v1/tenants/{tid}/service-requests/{srid}",
+        rule: Rule::Tenant(Action::WorkServiceRequests),
+    },
+    Route {
+        method: "POST",
+        path: "/v1/tenants/{tid}/service-requests/{srid}/notes",
+        rule: Rule::Tenant(Action::WorkServiceRequests),
+    },
+    Route { method: "GET", path: "/v1/service-requests", rule: Rule::Operator },
+    // Service health: incidents published by the operator, read by each tenant.
+    Route { method: "GET", path: "/v1/incidents", rule: Rule::Operator },
+    Route { method: "POST", path: "/v1/incidents", rule: Rule::Operator },
+    Route { method: "GET", path: "/v1/incidents/{iid}", rule: Rule::Operator },
+    Route { method: "PATCH", path: "/v1/incidents/{iid}", rule: Rule::Operator },
+    Route { method: "GET", path: "/v1/tenants/{tid}/service-health", rule: Rule::Tenant(Action::ReadServiceHealth) },
+    Route { method: "GET", path: "/v1/tenants/{tid}/incidents", rule: Rule::Tenant(Action::ReadServiceHealth) },
+    Route { method: "GET", path: "/v1/tenants/{tid}/incidents/{iid}", rule: Rule::Tenant(Action::ReadServiceHealth) },
+    Route {
+        method: "GET",
+        path: "/v1/partners/{pid}/service-health",
+        rule: Rule::Partner(PartnerAction::ListCustomers),
+    },
+    // The message centre and feedback.
+    Route { method: "GET", path: "/v1/messages", rule: Rule::Operator },
+    Route { method: "POST", path: "/v1/messages", rule: Rule::Operator },
+    Route { method: "GET", path: "/v1/tenants/{tid}/messages", rule: Rule::Tenant(Action::ReadServiceHealth) },
+    Route {
+        method: "PUT",
+        path: "/v1/tenants/{tid}/messages/{mid}/marks",
+        rule: Rule::Tenant(Action::ReadServiceHealth),
+    },
+    Route { method: "GET", path: "/v1/feedback", rule: Rule::Operator },
+    Route { method: "POST", path: "/v1/feedback", rule: Rule::SignedIn },
 ];
 
 fn the_route_table_covers_every_published_operation(backend: Backend) {
@@ -218,6 +272,19 @@ fn the_route_table_covers_every_published_operation(backend: Backend) {
 /// A request body that is valid for the route, so that only access decides the answer.
 fn valid_body(route: &Route, tenant: &Tenant, unique: &str) -> Option<Value> {
     match (route.method, route.path) {
+        ("POST", "/v1/tenants") => Some(json!({"name": "Made", "slug": format!("made-{unique}"),
+            "cloud_manager": {"display_name": "M", "user_name": "m", "contact_email": "m@example.com"}})),
+        ("POST", "/v1/partners") => Some(json!({"name": format!("Made partner {unique}")})),
+        ("POST", "/v1/tenants/{tid}/service-requests") => Some(request_body(tenant, unique)),
+        ("PATCH", "/v1/tenants/{tid}/service-requests/{srid}") => Some(json!({})),
+        ("POST", "/v1/tenants/{tid}/service-requests/{srid}/notes") => Some(json!({"body": format!("Note {unique}")})),
+        ("POST", "/v1/incidents") => Some(incident_body(&[tenant.id.as_str()], unique)),
+        ("PATCH", "/v1/incidents/{iid}") => Some(json!({"message": format!("Still looking {unique}")})),
+        ("POST", "/v1/messages") => Some(message_body(&[tenant.id.as_str()], unique)),
+        ("PUT", "/v1/tenants/{tid}/messages/{mid}/marks") => Some(json!({"read": true})),
+        ("POST", "/v1/feedback") => {
+            Some(json!({"screen": "access", "message": format!("Feedback {unique}"), "rating": 4}))
+        }
         ("POST", "/v1/tenants/{tid}/users") => Some(json!({
             "display_name": format!("Created {unique}"), "sign_in": format!("created-{unique}@{}", tenant.domain),
             "password": CHOSEN_PASSWORD})),
@@ -236,6 +303,48 @@ fn valid_body(route: &Route, tenant: &Tenant, unique: &str) -> Option<Value> {
     }
 }
 
+/// A valid severity-B service request (severity A would need a contact reachable 24/7).
+fn request_body(tenant: &Tenant, unique: &str) -> Value {
+    json!({"kind": "incident", "category": "technical", "workload": "mail", "title": format!("Slow mail {unique}"),
+        "description": "Messages take twenty minutes to arrive.", "severity": "B",
+        "contact": {"name": "Ada Contact", "email": format!("contact.{}@example.com", tenant.slug)}})
+}
+
+/// An incident of the mail workload concerning these tenants only.
+fn incident_body(tenants: &[&str], unique: &str) -> Value {
+    json!({"classification": "incident", "title": format!("Mail delays {unique}"), "impact": "Mail is slow.",
+        "health": "degraded", "workloads": ["mail"], "tenant_ids": tenants, "message": "We are looking into it."})
+}
+
+/// A message of the message centre posted to these tenants only.
+fn message_body(tenants: &[&str], unique: &str) -> Value {
+    json!({"category": "stay_informed", "severity": "normal", "title": format!("News {unique}"),
+        "body": "Something changes.", "tenant_ids": tenants})
+}
+
+/// What the support routes of a tenant act on: a service request of the tenant, an incident
+/// concerning it alone and a message posted to it alone.
+#[derive(Clone)]
+struct SupportIds {
+    srid: String,
+    iid: String,
+    mid: String,
+}
+
+fn support_ids(app: &TestApp, tenant: &Tenant, operator: &str) -> SupportIds {
+    let path = format!("/v1/tenants/{}/service-requests", tenant.id);
+    let reply = app.client.post(&path, &tenant.global_admin.token, &request_body(tenant, "fixture"));
+    reply.assert_status(201);
+    let srid = reply.json()["id"].as_str().unwrap().to_owned();
+    let reply = app.client.post("/v1/incidents", operator, &incident_body(&[tenant.id.as_str()], &tenant.slug));
+    reply.assert_status(201);
+    let iid = reply.json()["id"].as_str().unwrap().to_owned();
+    let reply = app.client.post("/v1/messages", operator, &message_body(&[tenant.id.as_str()], &tenant.slug));
+    reply.assert_status(201);
+    let mid = reply.json()["id"].as_str().unwrap().to_owned();
+    SupportIds { srid, iid, mid }
+}
+
 /// The ids a route's path is filled with.
 #[derive(Default, Clone, Copy)]
 struct Ids<'a> {
@@ -250,6 +359,17 @@ struct Ids<'a> {
     puid: &'a str,
     cid: &'a str,
     oid: &'a str,
+    /// A service request, an incident and a message of the message centre.
+    srid: &'a str,
+    iid: &'a str,
+    mid: &'a str,
+}
+
+impl<'a> Ids<'a> {
+    /// The same ids, with a tenant's service request, incident and message.
+    fn with_support(self, support: &'a SupportIds) -> Self {
+        Ids { srid: &support.srid, iid: &support.iid, mid: &support.mid, ..self }
+    }
 }
 
 fn call(app: &TestApp, route: &Route, token: &str, ids: &Ids<'_>, body: Option<Value>) -> tenantry_tests::Reply {
@@ -263,7 +383,10 @@ fn call(app: &TestApp, route: &Route, token: &str, ids: &Ids<'_>, body: Option<V
         .replace("{pid}", ids.pid)
         .replace("{puid}", ids.puid)
         .replace("{cid}", ids.cid)
-        .replace("{oid}", ids.oid);
+        .replace("{oid}", ids.oid)
+        .replace("{srid}", ids.srid)
+        .replace("{iid}", ids.iid)
+        .replace("{mid}", ids.mid);
     let mut request = Call::new(route.method, &path).token(token);
     if let Some(body) = body {
         request = request.json(&body);
@@ -271,8 +394,9 @@ fn call(app: &TestApp, route: &Route, token: &str, ids: &Ids<'_>, body: Option<V
     app.client.send(request)
 }
 
-/// What tenant B looks like to its own admin: people, audit trail and mail.
-fn snapshot(app: &TestApp, tenant: &Tenant) -> (Value, Value, usize, Value) {
+/// What tenant B looks like to its own admin: people, audit trail, mail, the tenant itself, and
+/// its service requests (with their notes), incidents and messages.
+fn snapshot(app: &TestApp, tenant: &Tenant) -> (Value, Value, usize, Value, Value) {
     let admin = &tenant.global_admin.token;
     let users = json!([
         app.client.get(&format!("/v1/tenants/{}/users?limit=200", tenant.id), admin).json(),
@@ -283,7 +407,21 @@ fn snapshot(app: &TestApp, tenant: &Tenant) -> (Value, Value, usize, Value) {
     // Mail to the tenant's people only: the other tenant's may still be arriving.
     let to_them = format!(".{}@", tenant.slug);
     let mail = mail::all(&app.storage.mail_dir()).iter().filter(|m| m.contains(&to_them)).count();
-    (users, audit, mail, tenant_view)
+    let requests_path = format!("/v1/tenants/{}/service-requests", tenant.id);
+    let requests = app.client.get(&format!("{requests_path}?limit=200"), admin).json();
+    let full_requests: Vec<Value> = requests["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| app.client.get(&format!("{requests_path}/{}", item["id"].as_str().unwrap()), admin).json())
+        .collect();
+    let support = json!([
+        full_requests,
+        app.client.get(&format!("/v1/tenants/{}/incidents?limit=200", tenant.id), admin).json(),
+        app.client.get(&format!("/v1/tenants/{}/messages?limit=200", tenant.id), admin).json(),
+        app.client.get(&format!("/v1/tenants/{}/service-health", tenant.id), admin).json(),
+    ]);
+    (users, audit, mail, tenant_view, support)
 }
 
 fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
@@ -302,17 +440,24 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
     let b_offer = offer(&app, &partner, "full");
     let b_token = b_offer["token"].as_str().unwrap().to_owned();
     let b_rid = accept_offer(&app, &b, &b_token);
+    // B's service request, an incident concerning B alone and a message posted to B alone.
+    let b_support = support_ids(&app, &b, &app.operator_token());
     // Every role of tenant A, including its global admin who may do most things at home.
-    let a_callers = [&a.global_admin, &a.cloud_manager, &a_member];
+    let a_callers: [(&Person, &[AdminRole]); 3] = [
+        (&a.global_admin, &[AdminRole::GlobalAdmin]),
+        (&a.cloud_manager, &[AdminRole::CloudManager]),
+        (&a_member, &[]),
+    ];
     // B's welcome to its new subscription is part of "before".
     mail::wait_for(&app.storage.mail_dir(), &b.global_admin.contact_email, 2);
     let before = snapshot(&app, &b);
     for route in ROUTES.iter().filter(|r| r.path.contains("{tid}")) {
-        for (n, caller) in a_callers.iter().enumerate() {
+        for (n, (caller, roles)) in a_callers.iter().enumerate() {
             // B's tenant with B's person and B's subscription.
             let body = valid_body(route, &a, &format!("x{n}"));
             let theirs =
-                Ids { tid: &b.id, uid: &b_member.id, sid: &b_sid, rid: &b_rid, token: &b_token, ..Ids::default() };
+                Ids { tid: &b.id, uid: &b_member.id, sid: &b_sid, rid: &b_rid, token: &b_token, ..Ids::default() }
+                    .with_support(&b_support);
             let reply = call(&app, route, &caller.token, &theirs, body.clone());
             if matches!(route.rule, Rule::Operator | Rule::FlagCustomer) {
                 // The same answer for any tenant: operators only, partner people only.
@@ -320,9 +465,13 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
             } else {
                 reply.assert_problem(404, "not_found");
             }
-            // A's own tenant with B's person, B's subscription or B's relationship.
+            // A's own tenant with B's person, subscription, relationship, service request,
+            // incident or message.
             let ours = Ids { tid: &a.id, uid: &a_member.id, sid: &a_sid, token: &b_token, ..Ids::default() };
             let mut mixes = Vec::new();
+            // B's service request, incident or message is not found in A by whoever may work
+            // on A's: no one else learns more than their 403.
+            let mut strict = Vec::new();
             if route.path.contains("{uid}") {
                 mixes.push(Ids { uid: &b_member.id, ..ours });
             }
@@ -331,6 +480,25 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
             }
             if route.path.contains("{rid}") {
                 mixes.push(Ids { rid: &b_rid, ..ours });
+            }
+            if route.path.contains("{srid}") {
+                strict.push(Ids { srid: &b_support.srid, ..ours });
+            }
+            if route.path.contains("{iid}") {
+                strict.push(Ids { iid: &b_support.iid, ..ours });
+            }
+            if route.path.contains("{mid}") {
+                strict.push(Ids { mid: &b_support.mid, ..ours });
+            }
+            for mixed in &strict {
+                let reply = call(&app, route, &caller.token, mixed, body.clone());
+                if expected(route.rule, Who::Member(roles), &RoleSet::default()) {
+                    assert_eq!(reply.status, 404, "{} {} with B's id: {reply:?}", route.method, route.path);
+                    reply.assert_problem(404, "not_found");
+                } else {
+                    assert_eq!(reply.status, 403, "{} {} with B's id: {reply:?}", route.method, route.path);
+                    reply.assert_problem(403, "forbidden");
+                }
             }
             for mixed in &mixes {
                 let reply = call(&app, route, &caller.token, mixed, body.clone());
@@ -355,6 +523,7 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
     assert_eq!(before.1, after.1, "tenant B's audit trail changed");
     assert_eq!(before.3, after.3, "tenant B changed");
     assert_eq!(before.2, after.2, "mail was sent");
+    assert_eq!(before.4, after.4, "tenant B's service requests, incidents or messages changed");
 }
 
 /// The route of the table with this method and path.
@@ -386,7 +555,7 @@ fn expected(rule: Rule, who: Who<'_>, target_roles: &RoleSet) -> bool {
                 Rule::Operator | Rule::Partners => true,
                 Rule::Tenant(action) | Rule::OtherPerson(action) => permissions::operator_permits(action),
                 Rule::Partner(action) => partner_rules::partner_permits(PartnerSeat::Operator, action),
-                Rule::CreateUser | Rule::PasswordReset | Rule::PlanChange => false,
+                Rule::CreateUser | Rule::PasswordReset | Rule::PlanChange | Rule::CustomersOnly(_) => false,
                 Rule::FlagCustomer | Rule::EndRelationship => false,
                 Rule::Public | Rule::SignedIn => true,
             };
@@ -409,7 +578,7 @@ fn expected(rule: Rule, who: Who<'_>, target_roles: &RoleSet) -> bool {
             seat == Some(PartnerSeat::Admin)
                 || permissions::permits(&held, Action::ManagePartnerRelationships, Target::Tenant)
         }
-        Rule::Tenant(action) => permissions::permits(&held, action, Target::Tenant),
+        Rule::Tenant(action) | Rule::CustomersOnly(action) => permissions::permits(&held, action, Target::Tenant),
         Rule::OtherPerson(action) => {
             permissions::permits(&held, action, Target::Person { is_caller: false, roles: target_roles })
         }
@@ -424,6 +593,12 @@ fn expected(rule: Rule, who: Who<'_>, target_roles: &RoleSet) -> bool {
                 && permissions::permits(&held, Action::AssignLicences, Target::Tenant)
         }
     }
+}
+
+/// The routes outside tenants that the operator alone may call, and sending feedback (anyone
+/// signed in): what a tenant's member or a partner's delegate is refused or allowed there.
+fn is_platform_route(route: &Route) -> bool {
+    !route.path.contains("{tid}") && (matches!(route.rule, Rule::Operator) || route.path == "/v1/feedback")
 }
 
 /// A subscription that a permitted call on `route` would use up: fresh and active, or
@@ -472,8 +647,9 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
     let partner = partner_org(&app, &operator, "matrix-partner");
     let offer_token = offer(&app, &partner, "full")["token"].as_str().unwrap().to_owned();
     let rid = accept_offer(&app, &tenant, &offer_token);
+    let support = support_ids(&app, &tenant, &operator);
     let mut checked = 0;
-    for route in ROUTES.iter().filter(|r| r.path.contains("{tid}") || matches!(r.rule, Rule::Operator)) {
+    for route in ROUTES.iter().filter(|r| r.path.contains("{tid}") || is_platform_route(r)) {
         for (n, (who, token, caller)) in callers.iter().enumerate() {
             let label = format!("t{checked}-{n}");
             // The subscription: fresh where a permitted call would use it up.
@@ -491,14 +667,10 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
                 _ => vec![(String::new(), RoleSet::default())],
             };
             for (target, target_roles) in targets {
-                let body = match (route.method, route.path) {
-                    ("POST", "/v1/tenants") => Some(json!({"name": "Made", "slug": format!("made-{checked}"),
-                        "cloud_manager": {"display_name": "M", "user_name": "m", "contact_email": "m@example.com"}})),
-                    ("POST", "/v1/partners") => Some(json!({"name": format!("Made partner {checked}")})),
-                    _ => valid_body(route, &tenant, &format!("{checked}")),
-                };
+                let body = valid_body(route, &tenant, &format!("{checked}"));
                 let ids =
-                    Ids { tid: &tenant.id, uid: &target, sid: &sid, rid: &rid, token: &offer_token, ..Ids::default() };
+                    Ids { tid: &tenant.id, uid: &target, sid: &sid, rid: &rid, token: &offer_token, ..Ids::default() }
+                        .with_support(&support);
                 let reply = call(&app, route, token, &ids, body);
                 let allowed = expected(route.rule, *caller, &target_roles);
                 if allowed {
@@ -547,15 +719,16 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
 }
 
 /// A customer of a partner, ready for every route: the relationship, a big pool for routes
-/// that do not use it up, and people whose passwords are reset.
+/// that do not use it up, people whose passwords are reset, and what its support routes act on.
 struct Customer {
     tenant: Tenant,
     rid: String,
     shared: String,
     reset_targets: Vec<(String, RoleSet)>,
+    support: SupportIds,
 }
 
-fn customer(app: &TestApp, partner: &PartnerOrg, slug: &str, access: &str) -> Customer {
+fn customer(app: &TestApp, operator: &str, partner: &PartnerOrg, slug: &str, access: &str) -> Customer {
     let tenant = people::tenant_with_admin(app, slug);
     let rid = accept_offer(app, &tenant, offer(app, partner, access)["token"].as_str().unwrap());
     let shared = active_subscription_with(app, &tenant, "enterprise_e3", 1000, 500)["id"].as_str().unwrap().to_owned();
@@ -570,7 +743,8 @@ fn customer(app: &TestApp, partner: &PartnerOrg, slug: &str, access: &str) -> Cu
         (people::add_member(app, &tenant, name, &names).id, roles)
     })
     .collect();
-    Customer { tenant, rid, shared, reset_targets }
+    let support = support_ids(app, &tenant, operator);
+    Customer { tenant, rid, shared, reset_targets, support }
 }
 
 /// An agent or API client acting for its customer.
@@ -586,8 +760,8 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
     let app = TestApp::spawn(backend);
     let operator = app.operator_token();
     let partner = partner_org(&app, &operator, "deleg");
-    let full = customer(&app, &partner, "deleg-full", "full");
-    let limited = customer(&app, &partner, "deleg-limited", "limited");
+    let full = customer(&app, &operator, &partner, "deleg-full", "full");
+    let limited = customer(&app, &operator, &partner, "deleg-limited", "limited");
     let agent_full = partner_person(&app, &partner.admin.token, &partner.id, "deleg", "agent-full", "partner_agent");
     let agent_limited =
         partner_person(&app, &partner.admin.token, &partner.id, "deleg", "agent-limited", "partner_agent");
@@ -664,7 +838,8 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
                     rid: &customer.rid,
                     token: &other_offer,
                     ..Ids::default()
-                };
+                }
+                .with_support(&customer.support);
                 let reply = call(&app, route, &caller.token, &ids, body);
                 if expected(route.rule, who, &target_roles) {
                     assert!(
@@ -689,6 +864,29 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
     let routes = ROUTES.iter().filter(|r| r.path.contains("{tid}")).count();
     let per_caller = routes + full.reset_targets.len() - 1;
     assert_eq!(checked, callers.len() * per_caller, "every route was tried for every delegated caller");
+
+    // Outside tenants: the operator's routes are refused; feedback is anyone's, API clients too.
+    for route in ROUTES.iter().filter(|r| is_platform_route(r)) {
+        for (n, caller) in callers.iter().enumerate() {
+            let customer = caller.customer;
+            let who = Who::Partner { seat: caller.seat, access: Some(caller.access) };
+            let body = valid_body(route, &customer.tenant, &format!("p{n}"));
+            let ids = Ids::default().with_support(&customer.support);
+            let reply = call(&app, route, &caller.token, &ids, body);
+            if expected(route.rule, who, &RoleSet::default()) {
+                assert!(
+                    (200..300).contains(&reply.status),
+                    "{} may {} {}: {reply:?}",
+                    caller.label,
+                    route.method,
+                    route.path
+                );
+            } else {
+                assert_eq!(reply.status, 403, "{} may not {} {}: {reply:?}", caller.label, route.method, route.path);
+                reply.assert_problem(403, "forbidden");
+            }
+        }
+    }
 
     // Global admins (and cloud managers) stay with the customer, even with full access: a
     // delegate neither designates them, nor changes, edits or deletes them.
@@ -750,6 +948,7 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
     let stranger_member = quick_member(&app, &stranger, "member");
     let stranger_sid = active_subscription(&app, &stranger, "enterprise_e3", 5)["id"].as_str().unwrap().to_owned();
     assign(&app, &stranger, &stranger_member, &stranger_sid).assert_status(201);
+    let stranger_support = support_ids(&app, &stranger, &operator);
     mail::wait_for(&app.storage.mail_dir(), &stranger.global_admin.contact_email, 2);
     let before = snapshot(&app, &stranger);
     let unassigned_members =
@@ -769,7 +968,8 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
                         rid: &caller.customer.rid,
                         token: &other_offer,
                         ..Ids::default()
-                    },
+                    }
+                    .with_support(&stranger_support),
                 ),
                 (
                     "a customer of its partner it was given no access to",
@@ -781,7 +981,8 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
                         rid: &other.rid,
                         token: &other_offer,
                         ..Ids::default()
-                    },
+                    }
+                    .with_support(&other.support),
                 ),
             ];
             for (place, tenant, ids) in places {
@@ -812,6 +1013,7 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
     assert_eq!(before.1, after.1, "the stranger's audit trail changed");
     assert_eq!(before.3, after.3, "the stranger changed");
     assert_eq!(before.2, after.2, "mail was sent to the stranger's people");
+    assert_eq!(before.4, after.4, "the stranger's service requests, incidents or messages changed");
 
     // Neither accepting nor ending took place, whoever asked.
     for customer in [&full, &limited] {
@@ -981,7 +1183,10 @@ fn requests_without_a_token_are_unauthorized_everywhere(backend: Backend) {
             .path
             .replace("{tid}", "019a0000-0000-7000-8000-000000000001")
             .replace("{uid}", "019a0000-0000-7000-8000-000000000002")
-            .replace("{pid}", "019a0000-0000-7000-8000-000000000003");
+            .replace("{pid}", "019a0000-0000-7000-8000-000000000003")
+            .replace("{srid}", "019a0000-0000-7000-8000-000000000004")
+            .replace("{iid}", "019a0000-0000-7000-8000-000000000005")
+            .replace("{mid}", "019a0000-0000-7000-8000-000000000006");
         let reply = app.client.send(Call::new(route.method, &path).json(&json!({})));
         reply.assert_problem(401, "unauthenticated");
         assert!(reply.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")), "{reply:?}");
