@@ -56,6 +56,22 @@ impl Classification {
     }
 }
 
+/// Whether an incident still affects health.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IncidentStatus {
+    Active,
+    Resolved,
+}
+
+impl IncidentStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IncidentStatus::Active => "active",
+            IncidentStatus::Resolved => "resolved",
+        }
+    }
+}
+
 /// An open incident as health sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenIncident {

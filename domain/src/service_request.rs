@@ -186,6 +186,26 @@ pub fn is_overdue(
     first_response_at.is_none() && status.is_active() && now > due
 }
 
+/// How a list of requests is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestOrder {
+    /// Newest first.
+    Newest,
+    /// The nearest first-response deadline first.
+    Deadline,
+}
+
+/// Which requests a list keeps; every part is optional and they combine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFilter {
+    /// Any of these statuses; empty for all.
+    pub statuses: Vec<RequestStatus>,
+    pub severity: Option<Severity>,
+    pub workload: Option<crate::workload::Workload>,
+    /// Case-insensitive text of the title or the description.
+    pub text: Option<String>,
+}
+
 /// Who to call back, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {

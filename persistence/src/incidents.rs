@@ -5,14 +5,14 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use tenantry_domain::service_health::{Classification, Health};
+use tenantry_domain::service_health::{Classification, Health, IncidentStatus};
 
 use crate::connection::DbConnection;
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{incident_tenants, incident_updates, incident_workloads, incidents};
 
-pub const ACTIVE: &str = "active";
-pub const RESOLVED: &str = "resolved";
+pub const ACTIVE: &str = IncidentStatus::Active.as_str();
+pub const RESOLVED: &str = IncidentStatus::Resolved.as_str();
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = incidents)]

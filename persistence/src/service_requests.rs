@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use tenantry_domain::service_request::{Category, RequestKind, RequestStatus, Severity};
+use tenantry_domain::service_request::{Category, RequestFilter, RequestKind, RequestOrder, RequestStatus, Severity};
 
 use crate::connection::DbConnection;
 use crate::error::StoreResult;
@@ -86,30 +86,11 @@ pub fn find(conn: &mut DbConnection, tenant_id: &str, id: &str) -> StoreResult<O
         .optional()?)
 }
 
-/// How a list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestOrder {
-    /// Newest first.
-    Newest,
-    /// The nearest first-response deadline first.
-    Deadline,
-}
-
 /// Where the previous page ended, in the list's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestCursor {
     Newest { before_id: String },
     Deadline { after_due: NaiveDateTime, after_id: String },
-}
-
-#[derive(Debug, Default)]
-pub struct RequestFilter {
-    /// Any of these statuses; empty for all.
-    pub statuses: Vec<RequestStatus>,
-    pub severity: Option<Severity>,
-    pub workload: Option<String>,
-    /// Case-insensitive substring of the title or the description.
-    pub text: Option<String>,
 }
 
 /// One page of a tenant's requests, or of every tenant's (`tenant_id` `None`: support's queue).
@@ -135,8 +116,8 @@ pub fn list(
     if let Some(severity) = filter.severity {
         query = query.filter(service_requests::severity.eq(severity.as_str()));
     }
-    if let Some(workload) = &filter.workload {
-        query = query.filter(service_requests::workload.eq(workload.clone()));
+    if let Some(workload) = filter.workload {
+        query = query.filter(service_requests::workload.eq(workload.as_str()));
     }
     if let Some(text) = &filter.text {
         let pattern = contains_pattern(text);

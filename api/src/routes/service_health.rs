@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use tenantry_domain::service_health::IncidentError;
+use tenantry_domain::service_health::{IncidentError, IncidentStatus};
 use tenantry_domain::workload::Workload;
 use utoipa::{IntoParams, ToSchema};
 
@@ -124,10 +124,10 @@ pub struct IncidentListQuery {
 }
 
 impl IncidentListQuery {
-    fn status(&self) -> Option<&'static str> {
+    fn status(&self) -> Option<IncidentStatus> {
         self.status.map(|status| match status {
-            IncidentStatusName::Active => tenantry_persistence::incidents::ACTIVE,
-            IncidentStatusName::Resolved => tenantry_persistence::incidents::RESOLVED,
+            IncidentStatusName::Active => IncidentStatus::Active,
+            IncidentStatusName::Resolved => IncidentStatus::Resolved,
         })
     }
 }

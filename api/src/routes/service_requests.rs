@@ -3,11 +3,10 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use tenantry_domain::service_request::{RequestStatus, TransitionError};
+use tenantry_domain::service_request::{RequestFilter, RequestOrder, RequestStatus, TransitionError};
 use tenantry_domain::user::DisplayName;
 use tenantry_domain::workload::Workload;
 use tenantry_domain::EmailAddress;
-use tenantry_persistence::service_requests::{RequestFilter, RequestOrder};
 use utoipa::{IntoParams, ToSchema};
 
 use super::resource::resource;
@@ -255,9 +254,7 @@ fn request_query(query: RequestListQuery) -> Result<RequestQuery, ApiError> {
             .collect::<Result<Vec<_>, _>>()?,
     };
     let workload = bounded_query("workload", query.workload, 40)?
-        .map(|raw| {
-            parse_workload(&raw).map(|w| w.as_str().to_owned()).map_err(|e| ApiError::invalid_field("workload", e))
-        })
+        .map(|raw| parse_workload(&raw).map_err(|e| ApiError::invalid_field("workload", e)))
         .transpose()?;
     let text = bounded_query("q", query.q, 200)?.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
     let order = match query.sort.unwrap_or(SortName::Newest) {

@@ -4,7 +4,9 @@
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::partner::{PartnerAction, PartnerSeat};
 use tenantry_domain::permissions::{Action, Target};
-use tenantry_domain::service_health::{self as rules, Classification, Health, IncidentError, OpenIncident};
+use tenantry_domain::service_health::{
+    self as rules, Classification, Health, IncidentError, IncidentStatus, OpenIncident,
+};
 use tenantry_domain::workload::Workload;
 use tenantry_persistence::delegation::{self, CustomerFilter};
 use tenantry_persistence::incidents::{self as rows, IncidentRow, NewIncident, ACTIVE, RESOLVED};
@@ -149,7 +151,7 @@ pub async fn list(
     state: &AppState,
     caller: &SignedIn,
     tenant_id: Option<String>,
-    status: Option<&'static str>,
+    status: Option<IncidentStatus>,
     page: PageRequest,
 ) -> Result<Page<Incident>, HealthError> {
     match &tenant_id {
@@ -162,6 +164,7 @@ pub async fn list(
             if let Some(tenant_id) = &tenant_id {
                 require_tenant::<HealthError>(conn, tenant_id)?;
             }
+            let status = status.map(IncidentStatus::as_str);
             let found = rows::list(conn, tenant_id.as_deref(), status, page.after.as_deref(), page.fetch_limit())?;
             let (found, next_cursor) = page.finish(found, |row| row.id.as_str());
             let items = found.into_iter().map(|row| view(conn, row, for_operator)).collect::<Result<_, _>>()?;

@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::service_request::{
-    self as rules, Category, ContactError, RequestKind, RequestStatus, Severity, Side, TransitionError,
+    self as rules, Category, ContactError, RequestFilter, RequestKind, RequestOrder, RequestStatus, Severity, Side,
+    TransitionError,
 };
 use tenantry_domain::workload::Workload;
 use tenantry_domain::EmailAddress;
 use tenantry_persistence::service_requests::{
-    self as rows, NewHandling, NewNote, RequestChanges, RequestCursor, RequestFilter, RequestOrder, SubmissionRow,
+    self as rows, NewHandling, NewNote, RequestChanges, RequestCursor, SubmissionRow,
 };
 use tenantry_persistence::{time, users, StoreError};
 
