@@ -106,7 +106,9 @@ pub struct TenantMessagesQuery {
     pub cursor: Option<String>,
 }
 
-/// Posts a message to the message centre (operators), for all tenants or some.
+/// Posts a message to the message centre (operators).
+///
+/// To every tenant, or to the tenants listed; their admins and partners read it.
 #[utoipa::path(post, path = "/v1/messages", tag = "support", operation_id = "post_message",
     request_body = PostMessageBody,
     responses(
@@ -139,7 +141,9 @@ pub async fn post(
     Ok(HttpResponse::Created().insert_header((header::LOCATION, "/v1/messages")).json(posted))
 }
 
-/// Lists every message of the message centre, newest first (operators).
+/// Lists every message of the message centre (operators).
+///
+/// Newest first, with the tenants each was posted to.
 #[utoipa::path(get, path = "/v1/messages", tag = "support", operation_id = "list_messages",
     params(PageQuery),
     responses((status = 200, description = "A page of messages", body = CentreMessagePage)),
@@ -218,7 +222,9 @@ pub async fn send_feedback(
     Ok(HttpResponse::Created().json(service::send_feedback(&state, &caller, input).await?))
 }
 
-/// Lists feedback, newest first (operators).
+/// Lists feedback (operators).
+///
+/// Newest first, with who sent it and from where.
 #[utoipa::path(get, path = "/v1/feedback", tag = "support", operation_id = "list_feedback",
     params(PageQuery),
     responses((status = 200, description = "A page of feedback", body = FeedbackPage)),

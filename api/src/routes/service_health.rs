@@ -114,6 +114,7 @@ pub enum IncidentStatusName {
 #[into_params(parameter_in = Query)]
 pub struct IncidentListQuery {
     /// Only `active` or only `resolved` incidents.
+    #[param(inline)]
     pub status: Option<IncidentStatusName>,
     /// Page size.
     #[param(minimum = 1, maximum = 200, example = 50)]
@@ -181,6 +182,8 @@ pub async fn publish(
 }
 
 /// Lists every incident and advisory, newest first (operators).
+///
+/// With the tenants each names and its timeline; `?status=active` for those still open.
 #[utoipa::path(get, path = "/v1/incidents", tag = "support", operation_id = "list_incidents",
     params(IncidentListQuery),
     responses((status = 200, description = "A page of incidents", body = IncidentPage)),
@@ -196,6 +199,8 @@ pub async fn list_incidents(
 }
 
 /// Reads an incident with its timeline (operators).
+///
+/// With the tenants it names.
 #[utoipa::path(get, path = "/v1/incidents/{iid}", tag = "support", operation_id = "get_incident",
     params(("iid" = String, Path, description = "Incident id")),
     responses((status = 200, description = "The incident", body = Incident)),
@@ -248,7 +253,9 @@ pub async fn tenant_health(
     Ok(HttpResponse::Ok().json(service::tenant_health(&state, &caller, tid.into_inner()).await?))
 }
 
-/// The incidents and advisories concerning the tenant, newest first, with their timelines.
+/// The incidents and advisories concerning the tenant, newest first.
+///
+/// Those published to every tenant or naming this one, with their timelines.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/incidents", tag = "support", operation_id = "list_tenant_incidents",
     params(("tid" = String, Path, description = "Tenant id"), IncidentListQuery),
     responses((status = 200, description = "A page of incidents", body = IncidentPage)),
@@ -264,7 +271,9 @@ pub async fn tenant_incidents(
     Ok(HttpResponse::Ok().json(IncidentPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
-/// Reads an incident concerning the tenant, with its timeline.
+/// Reads an incident concerning the tenant.
+///
+/// With its timeline; 404 for an incident that does not concern the tenant.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/incidents/{iid}", tag = "support", operation_id = "get_tenant_incident",
     params(("tid" = String, Path, description = "Tenant id"), ("iid" = String, Path, description = "Incident id")),
     responses((status = 200, description = "The incident", body = Incident)),

@@ -130,6 +130,7 @@ pub struct RequestListQuery {
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// `newest` (the default) or `deadline`.
+    #[param(inline)]
     pub sort: Option<SortName>,
     /// Page size.
     #[param(minimum = 1, maximum = 200, example = 50)]
@@ -281,7 +282,9 @@ pub struct RequestPath {
     pub srid: String,
 }
 
-/// Reads a service request, with its notes.
+/// Reads a service request.
+///
+/// With its notes, oldest first, and whether it is overdue.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/service-requests/{srid}", tag = "support", operation_id = "get_service_request",
     params(RequestPath),
     responses((status = 200, description = "The request and its notes", body = ServiceRequest,
