@@ -8,7 +8,7 @@ use tenantry_tests::{mail, Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    cases![bad_requests_are_problems_and_change_nothing,]
+    cases![bad_requests_are_problems_and_change_nothing, domain_names_are_checked_and_kept_in_their_ascii_form,]
 }
 
 fn state_of(app: &TestApp, tenant: &Tenant, operator: &str) -> (Value, usize, usize, Value) {
@@ -114,4 +114,31 @@ fn bad_requests_are_problems_and_change_nothing(backend: Backend) {
     assert_eq!(before.3, after.3, "tenants changed");
     // The member's password is untouched by the failed change attempts.
     app.client.token(&member.sign_in, people::CHOSEN_PASSWORD);
+}
+
+fn domain_names_are_checked_and_kept_in_their_ascii_form(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let tenant = people::tenant_with_admin(&app, "domains");
+    let operator = app.operator_token();
+    let create = |user_name: &str, contact: &str| {
+        app.client.post(
+            &format!("/v1/tenants/{}/users", tenant.id),
+            &tenant.global_admin.token,
+            &json!({"display_name": format!("Person {user_name}"), "sign_in": format!("{user_name}@{}", tenant.domain),
+                    "contact_email": contact, "password": people::CHOSEN_PASSWORD}),
+        )
+    };
+    // An internationalised contact address is kept in the ASCII form mail carries.
+    let reply = create("anna", "anna@Bücher.Example");
+    reply.assert_status(201);
+    assert_eq!(reply.json()["contact_email"], "anna@xn--bcher-kva.example", "{}", reply.text);
+    // Names that are not domain names are refused, naming the field, and change nothing.
+    let before = state_of(&app, &tenant, &operator);
+    let over_long_label = format!("bob@{}.fr", "a".repeat(64));
+    for bad in ["bob@co.uk", "bob@exa mple.fr", "bob@a..fr", "bob@-a.fr", over_long_label.as_str()] {
+        let reply = create("bob", bad);
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.json()["errors"][0]["field"], "contact_email", "{bad}: {}", reply.text);
+    }
+    assert_eq!(state_of(&app, &tenant, &operator), before);
 }
