@@ -252,6 +252,16 @@ pub fn access_of(
         .transpose()
 }
 
+/// Takes the relationship's row lock until the transaction ends, so that assignments under it
+/// queue instead of racing on their key (a no-op update on PostgreSQL; SQLite's write
+/// transactions are serialised already).
+pub fn lock_relationship(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
+    diesel::update(partner_relationships::table.find(id))
+        .set(partner_relationships::id.eq(partner_relationships::id))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Sets (or with `None`, removes) an agent's or API client's access for a relationship.
 pub fn set_access(
     conn: &mut DbConnection,

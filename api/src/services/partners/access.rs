@@ -65,6 +65,7 @@ pub async fn assign(
                 .filter(|row| row.relationship().is_live(tx.now()))
                 .ok_or(PartnerError::NotACustomer)?;
             partner::check_assignment(relationship.access, access)?;
+            delegation::lock_relationship(tx.conn(), &relationship.id)?;
             let given = match access {
                 AssignedAccess::Some(level) => Some(level),
                 AssignedAccess::None => None,
