@@ -725,4 +725,16 @@ fn racing_changes_and_notes_queue_and_support_sees_every_tenant(backend: Backend
         queue.json()["items"].as_array().unwrap().iter().map(|r| r["tenant_id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(tenants, HashSet::from([customer.id.clone(), other.id.clone()]));
     app.client.get("/v1/service-requests", &customer.global_admin.token).assert_problem(403, "forbidden");
+
+    // "Any of these statuses" is written comma-separated or with the parameter repeated.
+    let ids_of = |query: &str| -> Vec<String> {
+        let reply =
+            app.client.get(&format!("{}?{query}", support::list_path(&customer.id)), &customer.global_admin.token);
+        reply.assert_status(200);
+        reply.json()["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let commas = ids_of("status=open,in_progress");
+    assert_eq!(commas, vec![id.clone()]);
+    assert_eq!(ids_of("status=open&status=in_progress"), commas);
+    assert!(ids_of("status=closed&status=resolved").is_empty());
 }

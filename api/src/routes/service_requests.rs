@@ -1,7 +1,7 @@
 //! Service requests: opened by a tenant's admins or partners, worked by support.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tenantry_domain::service_request::{RequestFilter, RequestOrder, RequestStatus, TransitionError};
 use tenantry_domain::user::DisplayName;
@@ -119,7 +119,7 @@ pub enum SortName {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RequestListQuery {
-    /// Any of these statuses, comma-separated (`open,in_progress`).
+    /// Any of these statuses, comma-separated (`open,in_progress`) or repeated (`status=open&status=in_progress`).
     #[param(max_length = 200, pattern = "^[a-z_]+(,[a-z_]+)*$", example = "open,in_progress")]
     pub status: Option<String>,
     pub severity: Option<SeverityName>,
@@ -220,9 +220,9 @@ pub async fn list_requests(
     state: web::Data<AppState>,
     caller: Caller,
     tid: web::Path<String>,
-    query: web::Query<RequestListQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let query = request_query(query.into_inner())?;
+    let query = request_query(list_query(&req)?)?;
     let page = service::list(&state, &caller, Some(tid.into_inner()), query).await?;
     Ok(HttpResponse::Ok().json(ServiceRequestPage { items: page.items, next_cursor: page.next_cursor }))
 }
@@ -237,11 +237,31 @@ pub async fn list_requests(
 pub async fn support_queue(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<RequestListQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let query = request_query(query.into_inner())?;
+    let query = request_query(list_query(&req)?)?;
     let page = service::list(&state, &caller, None, query).await?;
     Ok(HttpResponse::Ok().json(ServiceRequestPage { items: page.items, next_cursor: page.next_cursor }))
+}
+
+/// The list's query. `status` may be given comma-separated or repeated
+/// (`?status=open&status=in_progress`), as clients write "any of these" either way.
+fn list_query(req: &HttpRequest) -> Result<RequestListQuery, ApiError> {
+    let invalid =
+        |e: &dyn std::fmt::Display| ApiError::new(ErrorCode::InvalidQuery, format!("the query is not valid: {e}"));
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).map_err(|e| invalid(&e))?;
+    let mut merged: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        match merged.iter_mut().find(|(seen, _)| seen == "status" && name == "status") {
+            Some((_, statuses)) => {
+                statuses.push(',');
+                statuses.push_str(&value);
+            }
+            None => merged.push((name, value)),
+        }
+    }
+    let text = serde_urlencoded::to_string(&merged).map_err(|e| invalid(&e))?;
+    serde_urlencoded::from_str(&text).map_err(|e| invalid(&e))
 }
 
 fn request_query(query: RequestListQuery) -> Result<RequestQuery, ApiError> {
