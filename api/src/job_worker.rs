@@ -4,9 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use tenantry_domain::retry::{self, AfterFailure};
 use tenantry_persistence::jobs::{self, JobRow};
 use tenantry_persistence::{delegation, idempotency};
-use tenantry_persistence::{time, DbPool, StoreError};
+use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
 use crate::clock;
 use crate::services::provisioning;
@@ -24,6 +26,22 @@ fn perform(tx: &mut Tx<'_>, job: &JobRow) -> Result<(), StoreError> {
     match job.kind.as_str() {
         jobs::PROVISION_SUBSCRIPTION => provisioning::provision(tx, &job.subject_id),
         other => Err(StoreError::Corrupt(format!("unknown job kind `{other}`"))),
+    }
+}
+
+/// After a failed attempt (the claim counted it): another attempt after a pause, or, past the
+/// last allowed one, the job given up for good.
+fn settle_failure(conn: &mut DbConnection, job: &JobRow, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let attempts = job.attempts + 1;
+    match retry::after_failure(attempts) {
+        AfterFailure::RetryIn(pause) => {
+            log::warn!("job {} ({}) failed, attempt {attempts}: {error}", job.id, job.kind);
+            jobs::mark_failed(conn, &job.id, error, time::to_db(now + pause))
+        }
+        AfterFailure::GiveUp => {
+            log::error!("job {} ({}) failed for good after {attempts} attempts: {error}", job.id, job.kind);
+            jobs::mark_given_up(conn, &job.id, error, time::to_db(now))
+        }
     }
 }
 
@@ -61,17 +79,39 @@ pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
         });
         match outcome {
             Ok(()) => done += 1,
-            Err(error) => {
-                let backoff = 10 * i64::from(job.attempts.clamp(0, 30) + 1);
-                log::warn!("job {} ({}) failed: {error}", job.id, job.kind);
-                jobs::mark_failed(
-                    &mut conn,
-                    &job.id,
-                    &error.to_string(),
-                    time::to_db(clock::now() + chrono::Duration::seconds(backoff)),
-                )?;
-            }
+            Err(error) => settle_failure(&mut conn, &job, &error.to_string(), clock::now())?,
         }
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use tenantry_persistence::Database;
+
+    use super::*;
+
+    #[test]
+    fn a_job_is_retried_after_a_pause_and_given_up_after_its_last_attempt() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = Database::from_url(&format!("sqlite://{}/jobs.db", dir.path().display())).unwrap();
+        database.migrate().unwrap();
+        let mut conn = database.connect().unwrap();
+        let now = clock::now();
+        jobs::enqueue(&mut conn, "job-1", "nothing_knows_this", "subject", time::to_db(now), time::to_db(now)).unwrap();
+        let job = jobs::due(&mut conn, time::to_db(now), 10).unwrap().remove(0);
+
+        settle_failure(&mut conn, &job, "first failure", now).unwrap();
+        assert_eq!(jobs::count_pending(&mut conn).unwrap(), 1, "tried again later");
+        assert!(jobs::due(&mut conn, time::to_db(now), 10).unwrap().is_empty(), "not before the pause");
+        let later = now + chrono::Duration::seconds(11);
+        assert_eq!(jobs::due(&mut conn, time::to_db(later), 10).unwrap().len(), 1);
+
+        let last = JobRow { attempts: retry::MAX_ATTEMPTS - 1, ..job };
+        settle_failure(&mut conn, &last, "last failure", later).unwrap();
+        assert_eq!(jobs::count_pending(&mut conn).unwrap(), 0);
+        assert_eq!(jobs::count_failed(&mut conn).unwrap(), 1);
+        let much_later = later + chrono::Duration::days(1);
+        assert!(jobs::due(&mut conn, time::to_db(much_later), 10).unwrap().is_empty(), "never run again");
+    }
 }

@@ -32,7 +32,13 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of everything observed so far, plus live gauges.
-    pub fn render(&self, pool_size: u32, pool_idle: u32, outbox_pending: Option<i64>) -> String {
+    pub fn render(
+        &self,
+        pool_size: u32,
+        pool_idle: u32,
+        outbox_pending: Option<i64>,
+        jobs_failed: Option<i64>,
+    ) -> String {
         let mut out = String::new();
         out.push_str("# HELP tenantry_http_requests_total HTTP requests served, by route pattern and status.\n");
         out.push_str("# TYPE tenantry_http_requests_total counter\n");
@@ -61,6 +67,11 @@ impl Metrics {
             out.push_str("# HELP tenantry_outbox_pending Messages to people not yet delivered.\n");
             out.push_str("# TYPE tenantry_outbox_pending gauge\n");
             let _ = writeln!(out, "tenantry_outbox_pending {pending}");
+        }
+        if let Some(failed) = jobs_failed {
+            out.push_str("# HELP tenantry_jobs_failed Background jobs given up after their last allowed attempt.\n");
+            out.push_str("# TYPE tenantry_jobs_failed gauge\n");
+            let _ = writeln!(out, "tenantry_jobs_failed {failed}");
         }
         out
     }

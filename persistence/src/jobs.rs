@@ -21,6 +21,8 @@ pub struct JobRow {
     pub attempts: i32,
     pub done_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+    /// Set when the job failed every attempt it was allowed.
+    pub failed_at: Option<NaiveDateTime>,
 }
 
 pub fn enqueue(
@@ -46,6 +48,7 @@ pub fn enqueue(
 pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> StoreResult<Vec<JobRow>> {
     Ok(jobs::table
         .filter(jobs::done_at.is_null())
+        .filter(jobs::failed_at.is_null())
         .filter(jobs::run_at.le(now))
         .order(jobs::run_at.asc())
         .limit(limit)
@@ -55,10 +58,15 @@ pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> StoreResu
 
 /// Claims a job for one attempt by moving its next run past `lease_until`; one worker wins.
 pub fn claim(conn: &mut DbConnection, job: &JobRow, lease_until: NaiveDateTime) -> StoreResult<bool> {
-    let claimed =
-        diesel::update(jobs::table.find(&job.id).filter(jobs::done_at.is_null()).filter(jobs::run_at.eq(job.run_at)))
-            .set((jobs::run_at.eq(lease_until), jobs::attempts.eq(jobs::attempts + 1)))
-            .execute(conn)?;
+    let claimed = diesel::update(
+        jobs::table
+            .find(&job.id)
+            .filter(jobs::done_at.is_null())
+            .filter(jobs::failed_at.is_null())
+            .filter(jobs::run_at.eq(job.run_at)),
+    )
+    .set((jobs::run_at.eq(lease_until), jobs::attempts.eq(jobs::attempts + 1)))
+    .execute(conn)?;
     Ok(claimed == 1)
 }
 
@@ -74,6 +82,18 @@ pub fn mark_failed(conn: &mut DbConnection, id: &str, error: &str, retry_at: Nai
     Ok(())
 }
 
+/// Gives a job up for good after its last allowed attempt failed.
+pub fn mark_given_up(conn: &mut DbConnection, id: &str, error: &str, now: NaiveDateTime) -> StoreResult<()> {
+    diesel::update(jobs::table.find(id)).set((jobs::last_error.eq(error), jobs::failed_at.eq(now))).execute(conn)?;
+    Ok(())
+}
+
+/// Jobs still to run (failed ones are not).
 pub fn count_pending(conn: &mut DbConnection) -> StoreResult<i64> {
-    Ok(jobs::table.filter(jobs::done_at.is_null()).count().get_result(conn)?)
+    Ok(jobs::table.filter(jobs::done_at.is_null()).filter(jobs::failed_at.is_null()).count().get_result(conn)?)
+}
+
+/// Jobs given up for good, for operators.
+pub fn count_failed(conn: &mut DbConnection) -> StoreResult<i64> {
+    Ok(jobs::table.filter(jobs::failed_at.is_not_null()).count().get_result(conn)?)
 }

@@ -145,6 +145,7 @@ diesel::table! {
         attempts -> Integer,
         done_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        failed_at -> Nullable<Timestamp>,
     }
 }
 

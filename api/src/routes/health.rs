@@ -66,7 +66,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 
 /// Prometheus metrics in the text exposition format.
 ///
-/// Request counts and durations per route pattern and status, database pool connections, and the outbox backlog.
+/// Request counts and durations per route pattern and status, database pool connections, the outbox backlog and the background jobs given up.
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4",
         example = "tenantry_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n")))]
@@ -80,6 +80,7 @@ pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) ->
             None
         }
     };
-    let body = metrics.render(pool_state.connections, pool_state.idle_connections, pending);
+    let failed = operations::failed_jobs(&state).await.ok();
+    let body = metrics.render(pool_state.connections, pool_state.idle_connections, pending, failed);
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

@@ -1,7 +1,7 @@
 //! What operators and orchestrators ask of the service: is the database there, how much mail
 //! is waiting.
 
-use tenantry_persistence::{outbox, StoreError};
+use tenantry_persistence::{jobs, outbox, StoreError};
 
 use crate::state::AppState;
 
@@ -13,4 +13,9 @@ pub async fn database_answers(state: &AppState) -> Result<&'static str, StoreErr
 /// Messages to people not yet delivered.
 pub async fn outbox_backlog(state: &AppState) -> Result<i64, StoreError> {
     state.read(|conn, _| outbox::count_undelivered(conn)).await
+}
+
+/// Background jobs given up for good after their last allowed attempt: for an operator to look at.
+pub async fn failed_jobs(state: &AppState) -> Result<i64, StoreError> {
+    state.read(|conn, _| jobs::count_failed(conn)).await
 }
