@@ -2,6 +2,7 @@
 
 pub mod access_log;
 pub mod auth;
+pub mod bare_errors;
 pub mod bootstrap;
 pub mod caller;
 pub mod clock;
@@ -180,7 +181,7 @@ fn serve(
             .app_data(web::PayloadConfig::new(max_body))
             // Outside CORS, so that a preflight refused by CORS is problem+json like any error.
             .wrap(cors(&origins))
-            .wrap(ErrorHandlers::new().default_handler(problem::problem_for_bare_errors))
+            .wrap(ErrorHandlers::new().default_handler(bare_errors::problem_for_bare_errors))
             .wrap(from_fn(request_errors::refuse_nul_in_url))
             .wrap(from_fn(metrics::observe))
             .wrap(

@@ -19,6 +19,7 @@ pub mod permissions;
 pub mod plan;
 pub mod plan_change;
 pub mod preferences;
+pub mod relationship;
 pub mod retry;
 pub mod roles;
 pub mod service_health;

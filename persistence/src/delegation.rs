@@ -3,7 +3,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use tenantry_domain::partner::{DelegatedAccess, Relationship, RelationshipStatus};
+use tenantry_domain::partner::DelegatedAccess;
+use tenantry_domain::relationship::{Relationship, RelationshipStatus};
 
 use crate::connection::DbConnection;
 use crate::error::StoreResult;

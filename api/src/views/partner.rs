@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tenantry_domain::partner::{AssignedAccess, DelegatedAccess, PartnerRole, RelationshipStatus};
+use tenantry_domain::partner::{AssignedAccess, DelegatedAccess, PartnerRole};
+use tenantry_domain::relationship::RelationshipStatus;
 use tenantry_persistence::api_clients::ApiClientRow;
 use tenantry_persistence::delegation::{OfferRow, RelationshipRow};
 use tenantry_persistence::partners::PartnerRow;

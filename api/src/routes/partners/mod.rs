@@ -10,7 +10,7 @@ pub mod offers;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use tenantry_domain::partner::AcceptanceError;
+use tenantry_domain::relationship::AcceptanceError;
 use tenantry_domain::user::DisplayName;
 use tenantry_domain::{EmailAddress, Password};
 use utoipa::{IntoParams, ToSchema};

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use tenantry_domain::partner::OfferDuration;
+use tenantry_domain::relationship::OfferDuration;
 use utoipa::ToSchema;
 
 use super::PageQuery;

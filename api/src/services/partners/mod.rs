@@ -3,8 +3,9 @@
 
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::partner::{
-    self as partner_rules, AcceptanceError, AssignmentError, CustomerDomainAddress, PartnerAction, PartnerRole,
+    self as partner_rules, AssignmentError, CustomerDomainAddress, PartnerAction, PartnerRole,
 };
+use tenantry_domain::relationship::AcceptanceError;
 use tenantry_domain::user::{DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password};
 use tenantry_persistence::partners::{self as partner_rows, NewPartner};

@@ -1,8 +1,9 @@
 //! Delegated-admin offers (seed 003): reusable, not tied to a customer, revocable.
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::partner::{DelegatedAccess, OfferDuration, PartnerAction};
+use tenantry_domain::partner::{DelegatedAccess, PartnerAction};
 use tenantry_domain::permissions::{Action, Target};
+use tenantry_domain::relationship::OfferDuration;
 use tenantry_persistence::delegation::{self, NewOffer};
 
 use super::{require_partner, PartnerError};

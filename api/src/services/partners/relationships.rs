@@ -2,8 +2,9 @@
 //! at the end of its duration.
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::partner::{self, Acceptance, CurrentRelationship, OfferState, PartnerRole, PartnerSeat};
+use tenantry_domain::partner::{PartnerRole, PartnerSeat};
 use tenantry_domain::permissions::{Action, Target};
+use tenantry_domain::relationship::{self, Acceptance, CurrentRelationship, OfferState};
 use tenantry_domain::AdminRole;
 use tenantry_persistence::delegation::{self, EndedBy, NewRelationship, RelationshipRow};
 use tenantry_persistence::{partners as partner_rows, tenants as tenant_rows, time, users, StoreError};
@@ -49,7 +50,7 @@ pub async fn accept(
                 record_expiry(tx, row)?;
                 current = None;
             }
-            let decision = partner::decide_acceptance(
+            let decision = relationship::decide_acceptance(
                 OfferState { revoked: offer.revoked_at.is_some() },
                 current.as_ref().map(|row| CurrentRelationship { from_this_offer: row.offer_id == offer.id }),
             )?;
@@ -62,7 +63,7 @@ pub async fn accept(
             let id = new_id();
             let duration = offer
                 .duration_days
-                .map(|days| partner::OfferDuration::from_days(days.into()))
+                .map(|days| relationship::OfferDuration::from_days(days.into()))
                 .transpose()
                 .map_err(|e| StoreError::Corrupt(format!("offer {}: {e}", offer.id)))?;
             let ends_at = duration.map(|d| time::to_db(d.ends_at(tx.now())));
@@ -75,7 +76,7 @@ pub async fn accept(
                     tenant_id: &tenant_id,
                     offer_id: &offer.id,
                     access: offer.access.as_str(),
-                    status: partner::RelationshipStatus::Active.as_str(),
+                    status: relationship::RelationshipStatus::Active.as_str(),
                     accepted_by: &accepted_by,
                     accepted_at: now,
                     ends_at,
