@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use tenantry_domain::DomainName;
 
+use crate::dns::Nameserver;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -29,6 +31,9 @@ pub struct Config {
     /// Password hashes computed at once, each with 19 MiB of memory: this bounds the memory
     /// that sign-ins can take. One per core by default.
     pub hashing_threads: usize,
+    /// Where domain verification and the DNS check look records up; the system's resolver
+    /// configuration when empty.
+    pub dns_servers: Vec<Nameserver>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +98,13 @@ impl Config {
                 std::thread::available_parallelism().map_or(1, usize::from),
                 1..=1024,
             )?,
+            dns_servers: get("TENANTRY_DNS_SERVERS")
+                .map(|v| {
+                    v.split(',').filter(|s| !s.trim().is_empty()).map(Nameserver::parse).collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()
+                .map_err(|problem| ConfigError { variable: "TENANTRY_DNS_SERVERS", problem })?
+                .unwrap_or_default(),
             mail_from: get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),
             public_url,
@@ -171,6 +183,14 @@ mod tests {
         assert!(config(&[]).unwrap().hashing_threads >= 1);
         assert_eq!(config(&[("TENANTRY_HASHING_THREADS", "3")]).unwrap().hashing_threads, 3);
         assert_eq!(config(&[("TENANTRY_HASHING_THREADS", "0")]).unwrap_err().variable, "TENANTRY_HASHING_THREADS");
+    }
+
+    #[test]
+    fn dns_servers_are_a_comma_separated_list() {
+        assert!(config(&[]).unwrap().dns_servers.is_empty(), "the system's resolver by default");
+        let config_with = config(&[("TENANTRY_DNS_SERVERS", "127.0.0.1:5353, tcp://127.0.0.1:5354")]).unwrap();
+        assert_eq!(config_with.dns_servers.len(), 2);
+        assert_eq!(config(&[("TENANTRY_DNS_SERVERS", "nowhere")]).unwrap_err().variable, "TENANTRY_DNS_SERVERS");
     }
 
     #[test]

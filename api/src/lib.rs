@@ -8,6 +8,7 @@ pub mod caller;
 pub mod clock;
 pub mod config;
 pub mod delegation;
+pub mod dns;
 pub mod etag;
 pub mod idempotency;
 pub mod ids;

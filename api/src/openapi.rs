@@ -107,6 +107,13 @@ use crate::routes;
         routes::message_centre::mark,
         routes::message_centre::send_feedback,
         routes::message_centre::list_feedback,
+        routes::domains::list_domains,
+        routes::domains::add_domain,
+        routes::domains::get_domain,
+        routes::domains::remove_domain,
+        routes::domains::verify_domain,
+        routes::domains::make_domain_default,
+        routes::domains::check_domain_dns,
     ),
     components(schemas(crate::problem::Problem, crate::problem::ErrorCode, crate::problem::FieldError)),
     modifiers(&SecuritySchemes, &StandardErrors),
@@ -120,6 +127,7 @@ use crate::routes;
         (name = "audit", description = "Who changed what"),
         (name = "support", description = "Service requests opened by a tenant's admins or partners and worked by support; service health, incidents and the message centre"),
         (name = "partners", description = "Partners, their people and API clients, delegated-admin offers and relationships, and the customers they act for"),
+        (name = "domains", description = "Custom domains proven in DNS, the DNS check, buying domains, self-service sign-up and admin takeover"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

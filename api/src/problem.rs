@@ -61,6 +61,21 @@ pub enum ErrorCode {
     AdminOfferRevoked,
     PartnerRelationshipExists,
     ApiClientDisabled,
+    DomainExists,
+    DomainHeldElsewhere,
+    DomainInUse,
+    DomainNotRemovable,
+    DomainAlreadyVerified,
+    VerificationFailed,
+    DnsUnavailable,
+    DomainTaken,
+    DomainNotForSale,
+    RegistrarSeatRequired,
+    SignupRefused,
+    DomainManagedByTenant,
+    TooManySignups,
+    ConfirmationFailed,
+    TakeoverRefused,
 
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -96,6 +111,15 @@ impl ErrorCode {
             | AdminOfferRevoked
             | PartnerRelationshipExists
             | ApiClientDisabled
+            | DomainExists
+            | DomainHeldElsewhere
+            | DomainInUse
+            | DomainNotRemovable
+            | DomainAlreadyVerified
+            | DomainTaken
+            | RegistrarSeatRequired
+            | DomainManagedByTenant
+            | TakeoverRefused
             | ConcurrentUpdate => StatusCode::CONFLICT,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -116,10 +140,14 @@ impl ErrorCode {
             | AccessBeyondRelationship
             | NotACustomer
             | NotAnAgent
+            | VerificationFailed
+            | DomainNotForSale
+            | SignupRefused
+            | ConfirmationFailed
             | ZeroDelta => StatusCode::UNPROCESSABLE_ENTITY,
-            TooManySignInAttempts => StatusCode::TOO_MANY_REQUESTS,
+            TooManySignInAttempts | TooManySignups => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
-            ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceUnavailable | DnsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -288,6 +316,19 @@ impl ApiError {
         Self {
             retry_after_seconds: Some(1),
             ..Self::new(ErrorCode::ServiceUnavailable, "the service is busy; retry in a moment")
+        }
+    }
+
+    /// DNS did not answer a lookup the request needs: 503, to retry later.
+    pub fn dns_unavailable(detail: String) -> Self {
+        Self { retry_after_seconds: Some(30), ..Self::new(ErrorCode::DnsUnavailable, detail) }
+    }
+
+    /// Too many sign-ups for an address or its domain: 429 with the wait.
+    pub fn too_many_signups(retry_after_seconds: u64) -> Self {
+        Self {
+            retry_after_seconds: Some(retry_after_seconds.max(1)),
+            ..Self::new(ErrorCode::TooManySignups, "too many sign-ups for this address or its domain; try again later")
         }
     }
 

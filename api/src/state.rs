@@ -12,6 +12,7 @@ use crate::auth::keys::SigningKeys;
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::tokens::TokenSettings;
 use crate::config::Config;
+use crate::dns::Dns;
 use crate::unit_of_work::{Actor, Context, Tx};
 
 pub struct AppState {
@@ -31,6 +32,11 @@ pub struct AppState {
 impl AppState {
     pub fn catalogue(&self) -> &Catalogue {
         &self.context.catalogue
+    }
+
+    /// The resolver settings for domain verification and the DNS check.
+    pub fn dns(&self) -> Dns {
+        Dns::new(self.config.dns_servers.clone())
     }
 
     pub fn token_settings(&self) -> TokenSettings<'_> {

@@ -106,6 +106,8 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
                             initial_domain: &domain,
                             created_at: at,
                             updated_at: at,
+                            managed: true,
+                            email_domain: None,
                         },
                         &id(),
                     )?;

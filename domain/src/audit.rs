@@ -49,10 +49,21 @@ pub enum AuditAction {
     IncidentPublished,
     IncidentUpdated,
     CentreMessagePosted,
+    DomainAdded,
+    DomainVerified,
+    DomainMadeDefault,
+    DomainRemoved,
+    DomainRegistrationRequested,
+    DomainRegistrationActivated,
+    DomainRegistrationFailed,
+    PersonSignedUp,
+    TakeoverStarted,
+    TakeoverVerified,
+    TakeoverCompleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 40] = [
+    pub const ALL: [AuditAction; 51] = [
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
@@ -93,6 +104,17 @@ impl AuditAction {
         AuditAction::IncidentPublished,
         AuditAction::IncidentUpdated,
         AuditAction::CentreMessagePosted,
+        AuditAction::DomainAdded,
+        AuditAction::DomainVerified,
+        AuditAction::DomainMadeDefault,
+        AuditAction::DomainRemoved,
+        AuditAction::DomainRegistrationRequested,
+        AuditAction::DomainRegistrationActivated,
+        AuditAction::DomainRegistrationFailed,
+        AuditAction::PersonSignedUp,
+        AuditAction::TakeoverStarted,
+        AuditAction::TakeoverVerified,
+        AuditAction::TakeoverCompleted,
     ];
 
     /// The name written to the log: `noun.past_participle`.
@@ -138,6 +160,17 @@ impl AuditAction {
             AuditAction::IncidentPublished => "incident.published",
             AuditAction::IncidentUpdated => "incident.updated",
             AuditAction::CentreMessagePosted => "centre_message.posted",
+            AuditAction::DomainAdded => "domain.added",
+            AuditAction::DomainVerified => "domain.verified",
+            AuditAction::DomainMadeDefault => "domain.made_default",
+            AuditAction::DomainRemoved => "domain.removed",
+            AuditAction::DomainRegistrationRequested => "domain_registration.requested",
+            AuditAction::DomainRegistrationActivated => "domain_registration.activated",
+            AuditAction::DomainRegistrationFailed => "domain_registration.failed",
+            AuditAction::PersonSignedUp => "user.signed_up",
+            AuditAction::TakeoverStarted => "takeover.started",
+            AuditAction::TakeoverVerified => "takeover.verified",
+            AuditAction::TakeoverCompleted => "takeover.completed",
         }
     }
 
@@ -182,6 +215,15 @@ impl AuditAction {
             | AuditAction::ServiceRequestNoteAdded => "service_request",
             AuditAction::IncidentPublished | AuditAction::IncidentUpdated => "incident",
             AuditAction::CentreMessagePosted => "centre_message",
+            AuditAction::DomainAdded
+            | AuditAction::DomainVerified
+            | AuditAction::DomainMadeDefault
+            | AuditAction::DomainRemoved => "domain",
+            AuditAction::DomainRegistrationRequested
+            | AuditAction::DomainRegistrationActivated
+            | AuditAction::DomainRegistrationFailed => "domain_registration",
+            AuditAction::PersonSignedUp => "user",
+            AuditAction::TakeoverStarted | AuditAction::TakeoverVerified | AuditAction::TakeoverCompleted => "takeover",
         }
     }
 }

@@ -75,6 +75,26 @@ impl DomainName {
         &self.0
     }
 
+    /// The public suffix the name is registered under: `fr` for `contoso.fr`, `co.uk` for
+    /// `shop.example.co.uk`.
+    pub fn public_suffix(&self) -> &str {
+        psl::suffix_str(&self.0).unwrap_or(&self.0)
+    }
+
+    /// Whether the name is one a registry sells: one label right under its public suffix
+    /// (`contoso.fr`, not `mail.contoso.fr`).
+    pub fn is_registrable(&self) -> bool {
+        psl::domain_str(&self.0) == Some(self.0.as_str())
+    }
+
+    /// The label a registry sells under the suffix: `contoso` for `contoso.fr`.
+    pub fn registrable_label(&self) -> &str {
+        let suffix_len = self.public_suffix().len();
+        let without_suffix = self.0.len().saturating_sub(suffix_len + 1);
+        let head = &self.0[..without_suffix];
+        head.rsplit('.').next().unwrap_or(head)
+    }
+
     /// `child` under this name, e.g. `contoso` under `tenantry.test`.
     pub fn with_subdomain(&self, child: &str) -> Result<Self, DomainNameError> {
         Self::parse(&format!("{child}.{}", self.0))
@@ -95,6 +115,18 @@ mod tests {
     fn names_are_lower_cased_and_trailing_dot_dropped() {
         let name = DomainName::parse(" Contoso.FR. ").unwrap();
         assert_eq!(name.as_str(), "contoso.fr");
+    }
+
+    #[test]
+    fn the_registrable_part_follows_the_public_suffix_list() {
+        let shop = DomainName::parse("shop.example.co.uk").unwrap();
+        assert_eq!(shop.public_suffix(), "co.uk");
+        assert!(!shop.is_registrable());
+        assert_eq!(shop.registrable_label(), "example");
+        let contoso = DomainName::parse("contoso.fr").unwrap();
+        assert!(contoso.is_registrable());
+        assert_eq!(contoso.registrable_label(), "contoso");
+        assert_eq!(contoso.public_suffix(), "fr");
     }
 
     #[test]

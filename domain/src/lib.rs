@@ -6,8 +6,11 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod custom_domain;
+pub mod dns_check;
 pub mod domain_name;
 pub mod email;
+pub mod free_meetings;
 pub mod licence;
 pub mod license_pool;
 pub mod license_summary;
@@ -19,12 +22,15 @@ pub mod permissions;
 pub mod plan;
 pub mod plan_change;
 pub mod preferences;
+pub mod registration;
 pub mod relationship;
 pub mod retry;
 pub mod roles;
 pub mod service_health;
 pub mod service_request;
 pub mod sign_in_throttle;
+pub mod signup;
+pub mod takeover;
 pub mod tenant;
 pub mod user;
 pub mod workload;

@@ -9,6 +9,7 @@ use crate::error::StoreResult;
 use crate::schema::jobs;
 
 pub const PROVISION_SUBSCRIPTION: &str = "provision_subscription";
+pub const REGISTER_DOMAIN: &str = "register_domain";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]

@@ -9,6 +9,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        managed -> Bool,
+        email_domain -> Nullable<Text>,
     }
 }
 
@@ -20,6 +22,10 @@ diesel::table! {
         verified -> Bool,
         is_initial -> Bool,
         created_at -> Timestamp,
+        origin -> Text,
+        verification_code -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        is_default -> Bool,
     }
 }
 
@@ -378,6 +384,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registry_names (name) {
+        name -> Text,
+        holder -> Text,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    domain_registrations (id) {
+        id -> Text,
+        tenant_id -> Text,
+        subscription_id -> Text,
+        name -> Text,
+        status -> Text,
+        registrant -> Text,
+        failure -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    signups (id) {
+        id -> Text,
+        email -> Text,
+        email_domain -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        code_digest -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    takeovers (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        domain -> Text,
+        verification_code -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        verified_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 diesel::joinable!(subscriptions -> plans (plan_code));
 diesel::joinable!(licence_assignments -> subscriptions (subscription_id));
@@ -427,8 +488,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     centre_messages,
     centre_message_tenants,
     centre_message_states,
-    feedback
+    feedback,
+    registry_names,
+    domain_registrations,
+    signups,
+    takeovers
 );
+diesel::joinable!(domain_registrations -> tenants (tenant_id));
+diesel::joinable!(takeovers -> tenants (tenant_id));
 
 diesel::define_sql_function! {
     /// Lower-cases text on both backends, for case-insensitive search.

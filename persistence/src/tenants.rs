@@ -2,8 +2,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use tenantry_domain::custom_domain::DomainOrigin;
 
 use crate::connection::DbConnection;
+use crate::domains::{self, NewDomain};
 use crate::error::StoreResult;
 use crate::schema::{lower, tenant_domains, tenants};
 
@@ -17,6 +19,10 @@ pub struct TenantRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// False for a tenant of people who signed up on their own, until a takeover.
+    pub managed: bool,
+    /// The email domain an unmanaged tenant groups people by.
+    pub email_domain: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -28,32 +34,25 @@ pub struct NewTenant<'a> {
     pub initial_domain: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = tenant_domains)]
-pub struct NewTenantDomain<'a> {
-    pub id: &'a str,
-    pub tenant_id: &'a str,
-    pub name: &'a str,
-    pub verified: bool,
-    pub is_initial: bool,
-    pub created_at: NaiveDateTime,
+    pub managed: bool,
+    pub email_domain: Option<&'a str>,
 }
 
 /// Inserts a tenant with its initial domain, verified from the start.
 pub fn insert(conn: &mut DbConnection, tenant: &NewTenant<'_>, initial_domain_id: &str) -> StoreResult<()> {
     diesel::insert_into(tenants::table).values(tenant).execute(conn)?;
-    let domain = NewTenantDomain {
-        id: initial_domain_id,
-        tenant_id: tenant.id,
-        name: tenant.initial_domain,
-        verified: true,
+    let domain = NewDomain {
         is_initial: true,
-        created_at: tenant.created_at,
+        is_default: true,
+        ..NewDomain::verified(
+            initial_domain_id,
+            tenant.id,
+            tenant.initial_domain,
+            DomainOrigin::Initial,
+            tenant.created_at,
+        )
     };
-    diesel::insert_into(tenant_domains::table).values(&domain).execute(conn)?;
-    Ok(())
+    domains::insert(conn, &domain)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<TenantRow>> {
@@ -113,6 +112,30 @@ pub fn rename(
 pub fn lock(conn: &mut DbConnection, id: &str) -> StoreResult<bool> {
     let locked = diesel::update(tenants::table.find(id)).set(tenants::id.eq(tenants::id)).execute(conn)?;
     Ok(locked == 1)
+}
+
+/// The unmanaged tenant grouping people of `email_domain`, if there is one.
+pub fn unmanaged_for(conn: &mut DbConnection, email_domain: &str) -> StoreResult<Option<TenantRow>> {
+    Ok(tenants::table
+        .filter(tenants::managed.eq(false))
+        .filter(tenants::email_domain.eq(email_domain))
+        .select(TenantRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Whether a tenant with this slug exists.
+pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> StoreResult<bool> {
+    let count: i64 = tenants::table.filter(tenants::slug.eq(slug)).count().get_result(conn)?;
+    Ok(count > 0)
+}
+
+/// The takeover is complete: the tenant is managed from now on.
+pub fn mark_managed(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> StoreResult<bool> {
+    let changed = diesel::update(tenants::table.find(id).filter(tenants::managed.eq(false)))
+        .set((tenants::managed.eq(true), tenants::updated_at.eq(now), tenants::version.eq(tenants::version + 1)))
+        .execute(conn)?;
+    Ok(changed == 1)
 }
 
 pub fn has_verified_domain(conn: &mut DbConnection, tenant_id: &str, name: &str) -> StoreResult<bool> {

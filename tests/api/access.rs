@@ -252,6 +252,22 @@ const ROUTES: &[Route] = &[
     },
     Route { method: "GET", path: "/v1/feedback", rule: Rule::Operator },
     Route { method: "POST", path: "/v1/feedback", rule: Rule::SignedIn },
+    // A tenant's domains.
+    Route { method: "GET", path: "/v1/tenants/{tid}/domains", rule: Rule::Tenant(Action::ReadTenant) },
+    Route { method: "POST", path: "/v1/tenants/{tid}/domains", rule: Rule::Tenant(Action::ManageDomains) },
+    Route { method: "GET", path: "/v1/tenants/{tid}/domains/{name}", rule: Rule::Tenant(Action::ReadTenant) },
+    Route { method: "DELETE", path: "/v1/tenants/{tid}/domains/{name}", rule: Rule::Tenant(Action::ManageDomains) },
+    Route {
+        method: "POST",
+        path: "/v1/tenants/{tid}/domains/{name}/verify",
+        rule: Rule::Tenant(Action::ManageDomains),
+    },
+    Route {
+        method: "POST",
+        path: "/v1/tenants/{tid}/domains/{name}/default",
+        rule: Rule::Tenant(Action::ManageDomains),
+    },
+    Route { method: "GET", path: "/v1/tenants/{tid}/domains/{name}/dns-check", rule: Rule::Tenant(Action::ReadTenant) },
 ];
 
 fn the_route_table_covers_every_published_operation(backend: Backend) {
@@ -276,6 +292,7 @@ fn valid_body(route: &Route, tenant: &Tenant, unique: &str) -> Option<Value> {
             "cloud_manager": {"display_name": "M", "user_name": "m", "contact_email": "m@example.com"}})),
         ("POST", "/v1/partners") => Some(json!({"name": format!("Made partner {unique}")})),
         ("POST", "/v1/tenants/{tid}/service-requests") => Some(request_body(tenant, unique)),
+        ("POST", "/v1/tenants/{tid}/domains") => Some(json!({"name": format!("access-{unique}.fr")})),
         ("PATCH", "/v1/tenants/{tid}/service-requests/{srid}") => Some(json!({})),
         ("POST", "/v1/tenants/{tid}/service-requests/{srid}/notes") => Some(json!({"body": format!("Note {unique}")})),
         ("POST", "/v1/incidents") => Some(incident_body(&[tenant.id.as_str()], unique)),
@@ -363,6 +380,8 @@ struct Ids<'a> {
     srid: &'a str,
     iid: &'a str,
     mid: &'a str,
+    /// A domain of the tenant.
+    name: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -386,7 +405,8 @@ fn call(app: &TestApp, route: &Route, token: &str, ids: &Ids<'_>, body: Option<V
         .replace("{oid}", ids.oid)
         .replace("{srid}", ids.srid)
         .replace("{iid}", ids.iid)
-        .replace("{mid}", ids.mid);
+        .replace("{mid}", ids.mid)
+        .replace("{name}", if ids.name.is_empty() { "no-such-domain.fr" } else { ids.name });
     let mut request = Call::new(route.method, &path).token(token);
     if let Some(body) = body {
         request = request.json(&body);
@@ -455,9 +475,16 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
         for (n, (caller, roles)) in a_callers.iter().enumerate() {
             // B's tenant with B's person and B's subscription.
             let body = valid_body(route, &a, &format!("x{n}"));
-            let theirs =
-                Ids { tid: &b.id, uid: &b_member.id, sid: &b_sid, rid: &b_rid, token: &b_token, ..Ids::default() }
-                    .with_support(&b_support);
+            let theirs = Ids {
+                tid: &b.id,
+                uid: &b_member.id,
+                sid: &b_sid,
+                rid: &b_rid,
+                token: &b_token,
+                name: &b.domain,
+                ..Ids::default()
+            }
+            .with_support(&b_support);
             let reply = call(&app, route, &caller.token, &theirs, body.clone());
             if matches!(route.rule, Rule::Operator | Rule::FlagCustomer) {
                 // The same answer for any tenant: operators only, partner people only.
@@ -467,7 +494,8 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
             }
             // A's own tenant with B's person, subscription, relationship, service request,
             // incident or message.
-            let ours = Ids { tid: &a.id, uid: &a_member.id, sid: &a_sid, token: &b_token, ..Ids::default() };
+            let ours =
+                Ids { tid: &a.id, uid: &a_member.id, sid: &a_sid, token: &b_token, name: &a.domain, ..Ids::default() };
             let mut mixes = Vec::new();
             // B's service request, incident or message is not found in A by whoever may work
             // on A's: no one else learns more than their 403.
@@ -480,6 +508,9 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
             }
             if route.path.contains("{rid}") {
                 mixes.push(Ids { rid: &b_rid, ..ours });
+            }
+            if route.path.contains("{name}") {
+                mixes.push(Ids { name: &b.domain, ..ours });
             }
             if route.path.contains("{srid}") {
                 strict.push(Ids { srid: &b_support.srid, ..ours });
@@ -619,6 +650,31 @@ fn consumable_subscription(app: &TestApp, tenant: &Tenant, route: &Route, operat
     }
 }
 
+/// The domain a route of `{name}` acts on, so that a permitted call succeeds: a fresh one for a
+/// removal, a fresh one with its TXT record published for a verification, the initial domain
+/// otherwise.
+fn domain_for(app: &TestApp, tenant: &Tenant, route: &Route, label: &str) -> String {
+    let fresh = || {
+        let name = format!("fixture-{label}.fr");
+        let reply = app.client.post(
+            &format!("/v1/tenants/{}/domains", tenant.id),
+            &tenant.global_admin.token,
+            &json!({"name": name}),
+        );
+        reply.assert_status(201);
+        (name, reply.json()["verification"]["value"].as_str().unwrap().to_owned())
+    };
+    match (route.method, route.path) {
+        ("DELETE", "/v1/tenants/{tid}/domains/{name}") => fresh().0,
+        ("POST", "/v1/tenants/{tid}/domains/{name}/verify") => {
+            let (name, record) = fresh();
+            app.dns.set_txt(&name, &[&record]);
+            name
+        }
+        _ => tenant.domain.clone(),
+    }
+}
+
 fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
     let app = TestApp::spawn(backend);
     let tenant = people::tenant_with_admin(&app, "matrix");
@@ -668,9 +724,17 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
             };
             for (target, target_roles) in targets {
                 let body = valid_body(route, &tenant, &format!("{checked}"));
-                let ids =
-                    Ids { tid: &tenant.id, uid: &target, sid: &sid, rid: &rid, token: &offer_token, ..Ids::default() }
-                        .with_support(&support);
+                let name = domain_for(&app, &tenant, route, &label);
+                let ids = Ids {
+                    tid: &tenant.id,
+                    uid: &target,
+                    sid: &sid,
+                    rid: &rid,
+                    token: &offer_token,
+                    name: &name,
+                    ..Ids::default()
+                }
+                .with_support(&support);
                 let reply = call(&app, route, token, &ids, body);
                 let allowed = expected(route.rule, *caller, &target_roles);
                 if allowed {
@@ -831,12 +895,14 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
             };
             for (target, target_roles) in targets {
                 let body = valid_body(route, tenant, &format!("d{checked}"));
+                let name = domain_for(&app, tenant, route, &format!("d{checked}-{n}"));
                 let ids = Ids {
                     tid: &tenant.id,
                     uid: &target,
                     sid: &sid,
                     rid: &customer.rid,
                     token: &other_offer,
+                    name: &name,
                     ..Ids::default()
                 }
                 .with_support(&customer.support);

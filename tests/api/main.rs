@@ -15,6 +15,7 @@ mod access;
 mod bad_input;
 mod concurrency;
 mod contract;
+mod domains;
 mod durability;
 mod partners;
 mod plan_change;
@@ -49,6 +50,7 @@ fn cases() -> Vec<Case> {
         partners::cases(),
         service_health::cases(),
         service_requests::cases(),
+        domains::cases(),
     ]
     .into_iter()
     .flatten()

@@ -11,6 +11,7 @@ use tenantry_api::Application;
 
 use crate::backend::{Backend, TestDatabase};
 use crate::client::Client;
+use crate::dns::DnsServer;
 
 pub const OPERATOR_EMAIL: &str = "operator@tenantry.test";
 pub const OPERATOR_PASSWORD: &str = "platform staff passphrase for tests";
@@ -48,6 +49,9 @@ pub struct TestApp {
     pub client: Client,
     /// Whether this start created the first operator.
     pub created_operator: bool,
+    /// The DNS server the application looks domains up in, on loopback: no test asks the
+    /// machine's resolver.
+    pub dns: DnsServer,
     handle: ServerHandle,
     thread: Option<JoinHandle<()>>,
 }
@@ -60,7 +64,14 @@ impl TestApp {
 
     /// An application over existing storage, with extra settings.
     pub fn spawn_on(storage: Arc<Storage>, settings: &[(&str, &str)]) -> Self {
+        Self::spawn_with_dns(storage, settings, DnsServer::start())
+    }
+
+    /// An application that looks DNS up in `dns` (over UDP, then TCP for truncated answers,
+    /// unless `settings` set `TENANTRY_DNS_SERVERS` otherwise).
+    pub fn spawn_with_dns(storage: Arc<Storage>, settings: &[(&str, &str)], dns: DnsServer) -> Self {
         let mut values: Vec<(String, String)> = vec![
+            ("TENANTRY_DNS_SERVERS".into(), dns.address()),
             ("TENANTRY_LISTEN".into(), "127.0.0.1:0".into()),
             ("DATABASE_URL".into(), storage.database_url.clone()),
             ("TENANTRY_DATA_DIR".into(), storage.data_dir.path().display().to_string()),
@@ -97,7 +108,7 @@ impl TestApp {
             .expect("the server thread reports its start")
             .unwrap_or_else(|error| panic!("the application did not start: {error}"));
         let base_url = format!("http://127.0.0.1:{port}");
-        Self { storage, client: Client::new(&base_url), base_url, created_operator, handle, thread: Some(thread) }
+        Self { storage, client: Client::new(&base_url), base_url, created_operator, dns, handle, thread: Some(thread) }
     }
 
     /// Stops the server (as abruptly as a killed process would stop serving) and hands back the

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod backend;
 pub mod client;
+pub mod dns;
 pub mod health;
 pub mod mail;
 pub mod partners;

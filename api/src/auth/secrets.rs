@@ -1,4 +1,5 @@
-//! Long random secrets: API client secrets and delegated-admin offer tokens.
+//! Random secrets: API client secrets, delegated-admin offer tokens, domain verification codes
+//! and sign-up confirmation codes.
 //!
 //! Client secrets carry 256 random bits, so they are stored as SHA-256 digests: a slow password
 //! hash protects guessable secrets and adds nothing here, and a fast check keeps a flood of
@@ -26,6 +27,21 @@ pub fn new_client_secret() -> String {
 /// A new offer token: the unguessable part of an offer's URL.
 pub fn new_offer_token() -> String {
     random_text()
+}
+
+/// A domain verification code: 128 random bits in hex, safe in a TXT record.
+pub fn new_verification_code() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A sign-up confirmation code: 8 digits a person can type from a mail. Guessing is bounded by
+/// the few attempts a sign-up allows, not by the code's length.
+pub fn new_confirmation_code() -> String {
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{:08}", u64::from_le_bytes(bytes) % 100_000_000)
 }
 
 /// What is stored of a client secret.

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod domains;
 pub mod health;
 pub mod licences;
 pub mod me;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     service_requests::configure(cfg);
     service_health::configure(cfg);
     message_centre::configure(cfg);
+    domains::configure(cfg);
 }
 
 impl From<NotFound> for ApiError {

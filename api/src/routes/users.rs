@@ -14,7 +14,7 @@ use crate::etag::with_etag;
 use crate::etag::{json_unless_unchanged, IfMatch, IfMatchHeader, IfNoneMatchHeader};
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, ErrorCode, Problem};
-use crate::services::users::{self as service, NewUserInput, UserChanges, UserError};
+use crate::services::users::{self as service, NewSignIn, NewUserInput, UserChanges, UserError};
 use crate::state::AppState;
 use crate::validation::{bounded_query, FieldCheck};
 use crate::views::user::{role_set, PasswordResetResponse, Role, User, UserPage};
@@ -60,6 +60,7 @@ impl From<UserError> for ApiError {
             }
             UserError::NewPerson(NewPersonError::Roles(roles)) | UserError::Roles(roles) => role_problem(&roles),
             UserError::Delegated(_) => ApiError::forbidden(detail),
+            UserError::InvalidSignIn(message) => ApiError::invalid_field("user_name", message),
             UserError::NewPerson(NewPersonError::NoWayToSendPassword) | UserError::PasswordReset(_) => {
                 ApiError::new(ErrorCode::ContactEmailRequired, detail)
             }
@@ -74,14 +75,17 @@ impl From<UserError> for ApiError {
 /// email; without a password, a temporary one is sent to the contact email.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"display_name": "Ada Lovelace", "sign_in": "ada@contoso.tenantry.test",
+#[schema(example = json!({"display_name": "Ada Lovelace", "user_name": "ada",
     "contact_email": "ada@example.com", "roles": ["global_admin"]}))]
 pub struct CreateUserRequest {
     #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
-    /// `local@domain`, the domain one of the tenant's verified domains.
+    /// `local@domain`, the domain one of the tenant's verified domains. Give this or `user_name`.
     #[schema(max_length = 254)]
-    pub sign_in: String,
+    pub sign_in: Option<String>,
+    /// The part before `@` only: the person signs in at the tenant's default domain. Give this or `sign_in`.
+    #[schema(min_length = 1, max_length = 64, example = "ada")]
+    pub user_name: Option<String>,
     #[schema(max_length = 254)]
     pub contact_email: Option<String>,
     #[serde(default)]
@@ -170,7 +174,7 @@ pub async fn list_users(
 
 /// Creates a person, or designates a new administrator when `roles` is not empty.
 ///
-/// The sign-in address must be in one of the tenant's verified domains. Without a `password`, a temporary one is sent to `contact_email` and must be changed at first sign-in.
+/// The sign-in address must be in one of the tenant's verified domains; with `user_name` instead, it is `<user_name>@<default domain>`. Without a `password`, a temporary one is sent to `contact_email` and must be changed at first sign-in.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/users", tag = "users", operation_id = "create_user",
     params(("tid" = String, Path, description = "Tenant id")),
     request_body = CreateUserRequest,
@@ -191,7 +195,18 @@ pub async fn create_user(
     let body = body.into_inner();
     let mut check = FieldCheck::default();
     let display_name = check.check("display_name", DisplayName::parse(&body.display_name));
-    let sign_in = check.check("sign_in", EmailAddress::parse(&body.sign_in));
+    let sign_in = match (&body.sign_in, &body.user_name) {
+        (Some(address), None) => check.check("sign_in", EmailAddress::parse(address).map(NewSignIn::Address)),
+        (None, Some(user_name)) => {
+            // The shape of the part before `@`; the domain is the tenant's default, read later.
+            let shape = EmailAddress::in_domain(user_name, &state.config.platform_domain);
+            check.check("user_name", shape.map(|address| NewSignIn::UserName(address.local_part().to_owned())))
+        }
+        _ => {
+            check.fail("sign_in", "give either `sign_in` (a full address) or `user_name` (at the default domain)");
+            None
+        }
+    };
     let contact_email = check.check_optional("contact_email", body.contact_email.as_deref(), EmailAddress::parse);
     let local = sign_in.as_ref().map(|s| s.local_part().to_owned());
     let password = check.check_optional("password", body.password.as_deref(), |p| Password::parse(p, local.as_deref()));

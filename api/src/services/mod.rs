@@ -3,6 +3,7 @@
 //! returns views. Each family has its own error enum; routes map it to HTTP once.
 
 pub mod audit;
+pub mod domains;
 pub mod licences;
 pub mod lookup;
 pub mod me;

@@ -81,6 +81,8 @@ pub async fn create(
                 initial_domain: input.initial_domain.as_str(),
                 created_at: tx.stamp(),
                 updated_at: tx.stamp(),
+                managed: true,
+                email_domain: None,
             };
             tenants::insert(tx.conn(), &tenant, &new_id()).map_err(|e| match e {
                 StoreError::UniqueViolation { .. } => TenantError::SlugTaken {

@@ -396,24 +396,6 @@ pub struct RecentUser {
     pub viewed_at: DateTime<Utc>,
 }
 
-macro_rules! page_of {
-    ($page:ident, $item:ty, $what:literal) => {
-        #[doc = concat!("One page of ", $what, ".")]
-        #[derive(Serialize, ToSchema)]
-        pub struct $page {
-            pub items: Vec<$item>,
-            /// Pass as `cursor` to get the next page; `null` on the last page.
-            pub next_cursor: Option<String>,
-        }
-
-        impl From<super::Page<$item>> for $page {
-            fn from(page: super::Page<$item>) -> Self {
-                Self { items: page.items, next_cursor: page.next_cursor }
-            }
-        }
-    };
-}
-
 page_of!(PartnerPage, Partner, "partners");
 page_of!(PartnerPersonPage, PartnerPerson, "a partner's people");
 page_of!(AdminOfferPage, AdminOffer, "delegated-admin offers");

@@ -11,7 +11,7 @@ use super::user::User;
 /// A customer tenant.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"id": "019a5f3e-6b00-7a00-8000-000000000001", "name": "Contoso SARL", "slug": "contoso",
-    "initial_domain": "contoso.tenantry.test", "verified_domains": ["contoso.tenantry.test"],
+    "initial_domain": "contoso.tenantry.test", "verified_domains": ["contoso.tenantry.test"], "managed": true, "email_domain": null,
     "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}))]
 pub struct Tenant {
     pub id: String,
@@ -23,6 +23,11 @@ pub struct Tenant {
     pub initial_domain: String,
     /// Every verified domain of the tenant, the initial one included.
     pub verified_domains: Vec<String>,
+    /// False for a tenant of people who signed up on their own, until one of them takes it
+    /// over; no admin operation works in it before.
+    pub managed: bool,
+    /// The email domain an unmanaged tenant groups people by; `null` for managed tenants.
+    pub email_domain: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -35,6 +40,8 @@ impl Tenant {
             slug: row.slug.clone(),
             initial_domain: row.initial_domain.clone(),
             verified_domains,
+            managed: row.managed,
+            email_domain: if row.managed { None } else { row.email_domain.clone() },
             created_at: time::from_db(row.created_at),
             updated_at: time::from_db(row.updated_at),
         }

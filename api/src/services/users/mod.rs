@@ -9,9 +9,10 @@ use tenantry_domain::partner;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::roles;
 use tenantry_domain::user::{self, DisplayName, UserKind};
+use tenantry_domain::DomainName;
 use tenantry_domain::{EmailAddress, Password, RoleSet};
 use tenantry_persistence::users::{self, NewUser, ProfileChanges};
-use tenantry_persistence::StoreError;
+use tenantry_persistence::{domains, DbConnection, StoreError};
 use tenantry_persistence::{recent_users, subscriptions};
 
 mod designation;
@@ -36,13 +37,39 @@ use crate::unit_of_work::Subject;
 use crate::views::user::User;
 use crate::views::{Page, Versioned};
 
+/// How a new person's sign-in address is given.
+pub enum NewSignIn {
+    Address(EmailAddress),
+    /// The part before `@`; the domain is the tenant's default domain.
+    UserName(String),
+}
+
+impl NewSignIn {
+    /// The part before `@`, which a chosen password must not repeat.
+    pub fn local_part(&self) -> &str {
+        match self {
+            NewSignIn::Address(address) => address.local_part(),
+            NewSignIn::UserName(name) => name,
+        }
+    }
+}
+
 pub struct NewUserInput {
     pub display_name: DisplayName,
-    pub sign_in: EmailAddress,
+    pub sign_in: NewSignIn,
     pub contact_email: Option<EmailAddress>,
     pub roles: RoleSet,
     /// A password chosen by the administrator; without one a temporary password is sent.
     pub password: Option<Password>,
+}
+
+/// `user_name@<the tenant's default domain>`.
+fn at_default_domain(conn: &mut DbConnection, tenant_id: &str, user_name: &str) -> Result<EmailAddress, UserError> {
+    let default = domains::default_domain(conn, tenant_id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("tenant {tenant_id} has no default domain")))?;
+    let domain =
+        DomainName::parse(&default).map_err(|e| StoreError::Corrupt(format!("default domain {default}: {e}")))?;
+    EmailAddress::in_domain(user_name, &domain).map_err(|e| UserError::InvalidSignIn(e.to_string()))
 }
 
 /// Creates a person. Creating one with admin roles is designating an administrator (the cloud
@@ -70,9 +97,13 @@ pub async fn create(
     state
         .transact(caller.into(), move |tx| {
             require_tenant::<UserError>(tx.conn(), &tenant_id)?;
-            check_sign_in_domain(tx.conn(), &tenant_id, &input.sign_in)?;
+            let address = match &input.sign_in {
+                NewSignIn::Address(address) => address.clone(),
+                NewSignIn::UserName(name) => at_default_domain(tx.conn(), &tenant_id, name)?,
+            };
+            check_sign_in_domain(tx.conn(), &tenant_id, &address)?;
             let id = new_id();
-            let sign_in = input.sign_in.to_string();
+            let sign_in = address.to_string();
             let contact = input.contact_email.as_ref().map(ToString::to_string);
             let person = NewUser {
                 id: &id,

@@ -31,6 +31,8 @@ pub enum UserError {
     SignInTaken(#[from] SignInTaken),
     #[error("{domain} is not a verified domain of this tenant")]
     DomainNotVerified { domain: String, verified_domains: Vec<String> },
+    #[error("user_name at the default domain is not a valid address: {0}")]
+    InvalidSignIn(String),
     #[error(transparent)]
     NewPerson(#[from] NewPersonError),
     #[error(transparent)]

@@ -1,0 +1,267 @@
+//! A tenant's custom domains (seed 000 §11 §14, seed 001): added with a TXT record to publish,
+//! verified against real DNS, made the default for new people, removed when nobody uses them,
+//! and checked against the records the suite needs.
+
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::custom_domain::{self, DomainOrigin, DomainRefusal, Proof};
+use tenantry_domain::dns_check::{self, Answer};
+use tenantry_domain::permissions::{Action, Target};
+use tenantry_domain::DomainName;
+use tenantry_persistence::domains::{self, DomainRow, NewDomain};
+use tenantry_persistence::{tenants, DbConnection, StoreError};
+
+use super::lookup::{require_tenant, NotFound};
+use crate::auth::secrets;
+use crate::caller::{AccessDenied, SignedIn};
+use crate::ids::new_id;
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+use crate::unit_of_work::{Subject, Tx};
+use crate::views::domain::{DnsCheck, DnsRecordCheck, Domain};
+use crate::views::Page;
+
+/// Why a use case about a tenant's domains did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error(transparent)]
+    Access(#[from] AccessDenied),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    #[error("{0} is already a domain of this tenant")]
+    AlreadyAdded(String),
+    #[error("{0} is verified by another tenant: a verified domain belongs to one tenant only")]
+    HeldElsewhere(String),
+    #[error("people signed up on their own with {0}: one of them takes the domain over, or they are moved first")]
+    GroupedBySignUps(String),
+    #[error(transparent)]
+    Refused(#[from] DomainRefusal),
+    #[error("{detail}")]
+    NotProven { detail: String, expected: String, published: Vec<String> },
+    #[error("DNS did not answer for {name}: {reason}; try again in a moment")]
+    DnsUnavailable { name: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A domain of `tenant_id`, or 404.
+fn find(conn: &mut DbConnection, tenant_id: &str, name: &DomainName) -> Result<DomainRow, DomainError> {
+    domains::find(conn, tenant_id, name.as_str())?.ok_or(DomainError::NotFound(NotFound("domain")))
+}
+
+/// Refuses a name that another tenant holds verified, or that people who signed up on their own
+/// are grouped by (their takeover proves it, not another tenant).
+fn check_free_for(conn: &mut DbConnection, tenant_id: &str, name: &str) -> Result<(), DomainError> {
+    if let Some((holder, _)) = domains::verified_holder(conn, name)? {
+        if holder != tenant_id {
+            return Err(DomainError::HeldElsewhere(name.to_owned()));
+        }
+    }
+    if tenants::unmanaged_for(conn, name)?.is_some_and(|grouping| grouping.id != tenant_id) {
+        return Err(DomainError::GroupedBySignUps(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// Adds a custom domain, unverified; the answer carries the TXT record to publish.
+pub async fn add(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: String,
+    name: DomainName,
+) -> Result<Domain, DomainError> {
+    caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    state
+        .transact(caller.into(), move |tx| {
+            require_tenant::<DomainError>(tx.conn(), &tenant_id)?;
+            if domains::find(tx.conn(), &tenant_id, name.as_str())?.is_some() {
+                return Err(DomainError::AlreadyAdded(name.to_string()));
+            }
+            check_free_for(tx.conn(), &tenant_id, name.as_str())?;
+            let code = secrets::new_verification_code();
+            let stamp = tx.stamp();
+            let id = new_id();
+            let domain = NewDomain::unverified(&id, &tenant_id, name.as_str(), &code, stamp);
+            domains::insert(tx.conn(), &domain).map_err(|e| match e {
+                StoreError::UniqueViolation { .. } => DomainError::AlreadyAdded(name.to_string()),
+                other => other.into(),
+            })?;
+            tx.audit(AuditAction::DomainAdded, Subject::in_tenant(&tenant_id, name.as_str()), serde_json::json!({}))?;
+            Ok(Domain::from(&find(tx.conn(), &tenant_id, &name)?))
+        })
+        .await
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: String,
+    page: PageRequest,
+) -> Result<Page<Domain>, DomainError> {
+    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    state
+        .read(move |conn, _| {
+            require_tenant::<DomainError>(conn, &tenant_id)?;
+            let rows = domains::list(conn, &tenant_id, page.after.as_deref(), page.fetch_limit())?;
+            let (rows, next_cursor) = page.finish(rows, |row| row.name.as_str());
+            Ok(Page { items: rows.iter().map(Domain::from).collect(), next_cursor })
+        })
+        .await
+}
+
+pub async fn get(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: String,
+    name: DomainName,
+) -> Result<Domain, DomainError> {
+    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    state.read(move |conn, _| Ok(Domain::from(&find(conn, &tenant_id, &name)?))).await
+}
+
+/// Looks the TXT record up in DNS and, when it carries the domain's code, marks it verified.
+pub async fn verify(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: String,
+    name: DomainName,
+) -> Result<Domain, DomainError> {
+    caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    let (lookup_tenant, lookup_name) = (tenant_id.clone(), name.clone());
+    let row = state.read(move |conn, _| find(conn, &lookup_tenant, &lookup_name)).await?;
+    row.rules().check_verification()?;
+    let code = row.verification_code.clone().ok_or_else(|| corrupt_code(&row))?;
+    prove(state, name.as_str(), &code).await?;
+    state
+        .transact(caller.into(), move |tx| {
+            let row = find(tx.conn(), &tenant_id, &name)?;
+            row.rules().check_verification()?;
+            if row.verification_code.as_deref() != Some(code.as_str()) {
+                return Err(StoreError::LostRace("the domain was removed and added again".to_owned()).into());
+            }
+            check_free_for(tx.conn(), &tenant_id, name.as_str())?;
+            let stamp = tx.stamp();
+            domains::mark_verified(tx.conn(), &row.id, stamp).map_err(|e| match e {
+                StoreError::UniqueViolation { .. } => DomainError::HeldElsewhere(name.to_string()),
+                other => other.into(),
+            })?;
+            tx.audit(
+                AuditAction::DomainVerified,
+                Subject::in_tenant(&tenant_id, name.as_str()),
+                serde_json::json!({}),
+            )?;
+            Ok(Domain::from(&find(tx.conn(), &tenant_id, &name)?))
+        })
+        .await
+}
+
+fn corrupt_code(row: &DomainRow) -> DomainError {
+    StoreError::Corrupt(format!("unverified domain {} has no verification code", row.name)).into()
+}
+
+/// Looks for `tenantry-verification=<code>` among the TXT records at `name`.
+pub async fn prove(state: &AppState, name: &str, code: &str) -> Result<(), DomainError> {
+    let expected = custom_domain::verification_record(code);
+    let records = match state.dns().txt(name).await {
+        Answer::Values(records) => records,
+        Answer::Failed(reason) => return Err(DomainError::DnsUnavailable { name: name.to_owned(), reason }),
+    };
+    match custom_domain::proof_in(&records, code) {
+        Proof::Found => Ok(()),
+        Proof::Absent => Err(DomainError::NotProven {
+            detail: format!("no TXT record `{expected}` was found at {name}; publish it and try again (DNS changes can take a while to show)"),
+            expected,
+            published: Vec::new(),
+        }),
+        Proof::Wrong { published } => Err(DomainError::NotProven {
+            detail: format!("the TXT record at {name} carries another verification code; publish `{expected}` instead"),
+            expected,
+            published,
+        }),
+    }
+}
+
+/// Makes a verified domain the one new people created with a user name only get.
+pub async fn make_default(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: String,
+    name: DomainName,
+) -> Result<Domain, DomainError> {
+    caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    state
+        .transact(caller.into(), move |tx| {
+            tenants::lock(tx.conn(), &tenant_id)?;
+            let row = find(tx.conn(), &tenant_id, &name)?;
+            row.rules().check_default()?;
+            if !row.is_default {
+                domains::make_default(tx.conn(), &tenant_id, &row.id)?;
+                tx.audit(
+                    AuditAction::DomainMadeDefault,
+                    Subject::in_tenant(&tenant_id, name.as_str()),
+                    serde_json::json!({}),
+                )?;
+            }
+            Ok(Domain::from(&find(tx.conn(), &tenant_id, &name)?))
+        })
+        .await
+}
+
+/// Removes a domain nobody signs in with.
+pub async fn remove(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: String,
+    name: DomainName,
+) -> Result<(), DomainError> {
+    caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    state
+        .transact(caller.into(), move |tx| {
+            // Serialised with people being created or renamed into the domain.
+            tenants::lock(tx.conn(), &tenant_id)?;
+            let row = find(tx.conn(), &tenant_id, &name)?;
+            let in_use = domains::count_addresses_in(tx.conn(), &tenant_id, name.as_str())?;
+            row.rules().check_removal(in_use)?;
+            domains::delete(tx.conn(), &row.id)?;
+            tx.audit(AuditAction::DomainRemoved, Subject::in_tenant(&tenant_id, name.as_str()), serde_json::json!({}))?;
+            Ok(())
+        })
+        .await
+}
+
+/// Compares the domain's live MX, SPF, autodiscover CNAME and meetings SRV records with what the
+/// suite needs.
+pub async fn dns_check(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: String,
+    name: DomainName,
+) -> Result<DnsCheck, DomainError> {
+    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    let lookup_name = name.clone();
+    state.read(move |conn, _| find(conn, &tenant_id, &lookup_name)).await?;
+    let dns = state.dns();
+    let mut records = Vec::new();
+    for required in dns_check::required_records(&name, &state.config.platform_domain) {
+        let answer = dns.lookup(&required.host, required.record_type).await;
+        records.push(DnsRecordCheck::from(dns_check::check(required, &answer)));
+    }
+    Ok(DnsCheck {
+        domain: name.to_string(),
+        all_ok: records.iter().all(|record| record.status == "ok"),
+        records,
+        checked_at: crate::clock::now(),
+    })
+}
+
+/// Records a domain the tenant proved another way (bought it, took it over) as verified.
+pub fn add_verified(tx: &mut Tx<'_>, tenant_id: &str, name: &str, origin: DomainOrigin) -> Result<(), StoreError> {
+    let stamp = tx.stamp();
+    if let Some(existing) = domains::find(tx.conn(), tenant_id, name)? {
+        if !existing.verified {
+            domains::mark_verified(tx.conn(), &existing.id, stamp)?;
+        }
+        return Ok(());
+    }
+    let id = new_id();
+    domains::insert(tx.conn(), &NewDomain::verified(&id, tenant_id, name, origin, stamp))
+}

@@ -1,0 +1,211 @@
+//! Self-service sign-up (seed 001): a person with a work address signs up, confirms the code
+//! mailed to them, and joins the unmanaged tenant of their email domain.
+//!
+//! The answer to a sign-up never says whether the address already has an account; only the
+//! mail to that address does. Sign-ups are throttled per address and per email domain, counted
+//! in the store so that every process sees the same counts.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::email::EmailAddress;
+
+/// How long a confirmation code can be used.
+pub const CODE_LIFETIME: Duration = Duration::hours(24);
+/// Wrong codes tried before the sign-up is void.
+pub const MAX_CODE_ATTEMPTS: i32 = 5;
+/// The window over which sign-ups are counted for throttling.
+pub const THROTTLE_WINDOW: Duration = Duration::hours(1);
+/// Sign-ups for one address per window: enough to ask again for a lost mail.
+pub const MAX_PER_ADDRESS: i64 = 3;
+/// Sign-ups for one email domain per window: a whole team signing up in an afternoon.
+pub const MAX_PER_DOMAIN: i64 = 30;
+
+/// Mail domains of personal mailboxes: a sign-up is for a work address, grouped by its
+/// organisation's domain, and these group no organisation.
+const PERSONAL_MAIL_DOMAINS: [&str; 16] = [
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "outlook.fr",
+    "hotmail.com",
+    "hotmail.fr",
+    "live.com",
+    "live.fr",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.fr",
+    "icloud.com",
+    "orange.fr",
+    "wanadoo.fr",
+    "free.fr",
+    "laposte.net",
+];
+
+/// Why a sign-up is refused outright.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignupRefusal {
+    #[error("{0} is a personal mail domain; sign up with your work address")]
+    PersonalAddress(String),
+    #[error("{0} is the platform's own domain")]
+    PlatformDomain(String),
+    #[error("the organisation that owns {0} manages its own accounts: ask its administrator to create yours")]
+    ManagedDomain(String),
+    #[error("too many sign-ups for this address or its domain; try again later")]
+    Throttled { retry_after: Duration },
+}
+
+/// A work address: not a personal mailbox, not the platform's own domain.
+pub fn check_work_address(address: &EmailAddress, platform_domain: &str) -> Result<(), SignupRefusal> {
+    let domain = address.domain().as_str();
+    if PERSONAL_MAIL_DOMAINS.contains(&domain) {
+        return Err(SignupRefusal::PersonalAddress(domain.to_owned()));
+    }
+    if domain == platform_domain || domain.ends_with(&format!(".{platform_domain}")) {
+        return Err(SignupRefusal::PlatformDomain(domain.to_owned()));
+    }
+    Ok(())
+}
+
+/// Refuses a sign-up when the address or its domain has had too many within the window; the
+/// counts include sign-ups since `now - THROTTLE_WINDOW`, and `oldest_counted` is the oldest of
+/// them for the limit that is reached.
+pub fn check_throttle(
+    for_address: i64,
+    for_domain: i64,
+    oldest_counted: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), SignupRefusal> {
+    if for_address < MAX_PER_ADDRESS && for_domain < MAX_PER_DOMAIN {
+        return Ok(());
+    }
+    let retry_after = oldest_counted
+        .map(|oldest| (oldest + THROTTLE_WINDOW - now).max(Duration::seconds(1)))
+        .unwrap_or(THROTTLE_WINDOW);
+    Err(SignupRefusal::Throttled { retry_after })
+}
+
+/// A pending sign-up as confirmation reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSignup {
+    pub attempts: i32,
+    pub expires_at: DateTime<Utc>,
+    pub confirmed: bool,
+}
+
+/// Why a confirmation did not go through. The code's owner learns which; a wrong code is
+/// counted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfirmationRefusal {
+    #[error("this sign-up is confirmed already; sign in")]
+    AlreadyConfirmed,
+    #[error("the code has expired; sign up again for a new one")]
+    Expired,
+    #[error("too many wrong codes; sign up again for a new one")]
+    TooManyAttempts,
+    #[error("the code is not the one sent; {remaining} attempt(s) left")]
+    WrongCode { remaining: i32 },
+}
+
+impl PendingSignup {
+    /// Decides a confirmation given whether the code matched.
+    pub fn confirm(&self, code_matches: bool, now: DateTime<Utc>) -> Result<(), ConfirmationRefusal> {
+        if self.confirmed {
+            return Err(ConfirmationRefusal::AlreadyConfirmed);
+        }
+        if now >= self.expires_at {
+            return Err(ConfirmationRefusal::Expired);
+        }
+        if self.attempts >= MAX_CODE_ATTEMPTS {
+            return Err(ConfirmationRefusal::TooManyAttempts);
+        }
+        if !code_matches {
+            let remaining = MAX_CODE_ATTEMPTS - self.attempts - 1;
+            return Err(if remaining > 0 {
+                ConfirmationRefusal::WrongCode { remaining }
+            } else {
+                ConfirmationRefusal::TooManyAttempts
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The unmanaged tenant's slug for an email domain: `example-org` for `example.org`, cut to fit
+/// and made unique by the caller with `suffix` when taken.
+pub fn unmanaged_slug(email_domain: &str, suffix: Option<&str>) -> String {
+    let base: String = email_domain
+        .chars()
+        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_owned();
+    let base = if base.starts_with(|c: char| c.is_ascii_lowercase()) { base } else { format!("d-{base}") };
+    let room = 40 - suffix.map_or(0, |s| s.len() + 1);
+    let mut slug: String = base.chars().take(room).collect::<String>().trim_end_matches('-').to_owned();
+    if let Some(suffix) = suffix {
+        slug = format!("{slug}-{suffix}");
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn address(raw: &str) -> EmailAddress {
+        EmailAddress::parse(raw).unwrap()
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn work_addresses_only() {
+        assert_eq!(check_work_address(&address("rob@contoso.com"), "tenantry.test"), Ok(()));
+        assert!(matches!(
+            check_work_address(&address("rob@gmail.com"), "tenantry.test"),
+            Err(SignupRefusal::PersonalAddress(_))
+        ));
+        assert!(matches!(
+            check_work_address(&address("rob@acme.tenantry.test"), "tenantry.test"),
+            Err(SignupRefusal::PlatformDomain(_))
+        ));
+    }
+
+    #[test]
+    fn sign_ups_are_throttled_per_address_and_per_domain() {
+        assert_eq!(check_throttle(2, 29, None, now()), Ok(()));
+        let oldest = now() - Duration::minutes(50);
+        assert_eq!(
+            check_throttle(3, 3, Some(oldest), now()),
+            Err(SignupRefusal::Throttled { retry_after: Duration::minutes(10) })
+        );
+        assert!(check_throttle(0, 30, Some(oldest), now()).is_err());
+    }
+
+    #[test]
+    fn a_code_confirms_once_before_it_expires_and_wrong_codes_run_out() {
+        let pending = PendingSignup { attempts: 0, expires_at: now() + CODE_LIFETIME, confirmed: false };
+        assert_eq!(pending.confirm(true, now()), Ok(()));
+        assert_eq!(pending.confirm(false, now()), Err(ConfirmationRefusal::WrongCode { remaining: 4 }));
+        let last = PendingSignup { attempts: 4, ..pending.clone() };
+        assert_eq!(last.confirm(false, now()), Err(ConfirmationRefusal::TooManyAttempts));
+        let spent = PendingSignup { attempts: 5, ..pending.clone() };
+        assert_eq!(spent.confirm(true, now()), Err(ConfirmationRefusal::TooManyAttempts));
+        assert_eq!(pending.confirm(true, now() + CODE_LIFETIME), Err(ConfirmationRefusal::Expired));
+        let done = PendingSignup { confirmed: true, ..pending };
+        assert_eq!(done.confirm(true, now()), Err(ConfirmationRefusal::AlreadyConfirmed));
+    }
+
+    #[test]
+    fn the_unmanaged_tenant_slug_comes_from_the_domain() {
+        assert_eq!(unmanaged_slug("example.org", None), "example-org");
+        assert_eq!(unmanaged_slug("example.org", Some("x7k2")), "example-org-x7k2");
+        assert_eq!(unmanaged_slug("42.fr", None), "d-42-fr");
+        let long = format!("{}.fr", "a".repeat(60));
+        assert!(unmanaged_slug(&long, Some("x7k2")).len() <= 40);
+    }
+}

@@ -1,0 +1,12 @@
+DROP TABLE takeovers;
+DROP TABLE signups;
+DROP TABLE domain_registrations;
+DROP TABLE registry_names;
+DROP INDEX tenant_domains_one_default;
+ALTER TABLE tenant_domains DROP COLUMN is_default;
+ALTER TABLE tenant_domains DROP COLUMN verified_at;
+ALTER TABLE tenant_domains DROP COLUMN verification_code;
+ALTER TABLE tenant_domains DROP COLUMN origin;
+DROP INDEX tenants_unmanaged_email_domain;
+ALTER TABLE tenants DROP COLUMN email_domain;
+ALTER TABLE tenants DROP COLUMN managed;

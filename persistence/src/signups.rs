@@ -1,0 +1,90 @@
+//! Sign-ups waiting for their confirmation code, and the counts that throttle them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::connection::DbConnection;
+use crate::error::StoreResult;
+use crate::schema::signups;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = signups)]
+pub struct SignupRow {
+    pub id: String,
+    pub email: String,
+    pub email_domain: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub code_digest: String,
+    pub attempts: i32,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = signups)]
+pub struct NewSignup<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub email_domain: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub code_digest: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, signup: &NewSignup<'_>) -> StoreResult<()> {
+    diesel::insert_into(signups::table).values(signup).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<SignupRow>> {
+    Ok(signups::table.find(id).select(SignupRow::as_select()).first(conn).optional()?)
+}
+
+/// Sign-ups since `since` for the address and for its domain, and the oldest of them.
+pub fn recent(
+    conn: &mut DbConnection,
+    email: &str,
+    email_domain: &str,
+    since: NaiveDateTime,
+) -> StoreResult<(i64, i64, Option<NaiveDateTime>)> {
+    let for_address: i64 = signups::table
+        .filter(signups::email.eq(email))
+        .filter(signups::created_at.ge(since))
+        .count()
+        .get_result(conn)?;
+    let for_domain: i64 = signups::table
+        .filter(signups::email_domain.eq(email_domain))
+        .filter(signups::created_at.ge(since))
+        .count()
+        .get_result(conn)?;
+    let oldest: Option<NaiveDateTime> = signups::table
+        .filter(signups::email_domain.eq(email_domain))
+        .filter(signups::created_at.ge(since))
+        .select(diesel::dsl::min(signups::created_at))
+        .first(conn)?;
+    Ok((for_address, for_domain, oldest))
+}
+
+/// Counts one wrong code.
+pub fn count_attempt(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
+    diesel::update(signups::table.find(id)).set(signups::attempts.eq(signups::attempts + 1)).execute(conn)?;
+    Ok(())
+}
+
+/// Records the confirmation, once. False when it was confirmed already.
+pub fn mark_confirmed(conn: &mut DbConnection, id: &str, user_id: &str, now: NaiveDateTime) -> StoreResult<bool> {
+    let changed = diesel::update(signups::table.find(id).filter(signups::confirmed_at.is_null()))
+        .set((signups::confirmed_at.eq(Some(now)), signups::user_id.eq(Some(user_id))))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Forgets sign-ups that can no longer be confirmed nor count for throttling.
+pub fn purge_expired(conn: &mut DbConnection, before: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(signups::table.filter(signups::expires_at.lt(before))).execute(conn)?)
+}
