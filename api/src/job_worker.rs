@@ -11,7 +11,7 @@ use tenantry_persistence::{delegation, idempotency};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
 use crate::clock;
-use crate::services::provisioning;
+use crate::services::{provisioning, registrations};
 use crate::unit_of_work::{Actor, Context, Tx};
 
 /// How long a claimed job is left alone before another worker may take it.
@@ -25,13 +25,38 @@ pub async fn run(pool: DbPool, context: Arc<Context>, period: Duration) {
 fn perform(tx: &mut Tx<'_>, job: &JobRow) -> Result<(), StoreError> {
     match job.kind.as_str() {
         jobs::PROVISION_SUBSCRIPTION => provisioning::provision(tx, &job.subject_id),
+        jobs::REGISTER_DOMAIN => registrations::complete(tx, &job.subject_id),
         other => Err(StoreError::Corrupt(format!("unknown job kind `{other}`"))),
     }
 }
 
+/// What a job's subject becomes when the job is given up: a registration fails and frees its
+/// seat. Provisioning stays `provisioning`, for an operator to look at.
+fn abandon(tx: &mut Tx<'_>, job: &JobRow, error: &str) -> Result<(), StoreError> {
+    match job.kind.as_str() {
+        jobs::REGISTER_DOMAIN => registrations::give_up(tx, &job.subject_id, error),
+        _ => Ok(()),
+    }
+}
+
+/// The audit log's name for a job acting on its own.
+fn actor_for(job: &JobRow) -> Actor {
+    let name = match job.kind.as_str() {
+        jobs::REGISTER_DOMAIN => "Domain registry",
+        _ => "Provisioning",
+    };
+    Actor::job(name, format!("job:{}", job.subject_id))
+}
+
 /// After a failed attempt (the claim counted it): another attempt after a pause, or, past the
 /// last allowed one, the job given up for good.
-fn settle_failure(conn: &mut DbConnection, job: &JobRow, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+fn settle_failure(
+    conn: &mut DbConnection,
+    context: &Context,
+    job: &JobRow,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let attempts = job.attempts + 1;
     match retry::after_failure(attempts) {
         AfterFailure::RetryIn(pause) => {
@@ -40,7 +65,11 @@ fn settle_failure(conn: &mut DbConnection, job: &JobRow, error: &str, now: DateT
         }
         AfterFailure::GiveUp => {
             log::error!("job {} ({}) failed for good after {attempts} attempts: {error}", job.id, job.kind);
-            jobs::mark_given_up(conn, &job.id, error, time::to_db(now))
+            let actor = actor_for(job);
+            conn.write(|conn| {
+                abandon(&mut Tx::new(conn, &actor, context), job, error)?;
+                jobs::mark_given_up(conn, &job.id, error, time::to_db(now))
+            })
         }
     }
 }
@@ -70,7 +99,7 @@ pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
         if !jobs::claim(&mut conn, &job, lease)? {
             continue;
         }
-        let actor = Actor::job("Provisioning", format!("job:{}", job.subject_id));
+        let actor = actor_for(&job);
         let outcome = conn.write(|conn| -> Result<(), StoreError> {
             let mut tx = Tx::new(conn, &actor, context);
             perform(&mut tx, &job)?;
@@ -79,7 +108,7 @@ pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
         });
         match outcome {
             Ok(()) => done += 1,
-            Err(error) => settle_failure(&mut conn, &job, &error.to_string(), clock::now())?,
+            Err(error) => settle_failure(&mut conn, context, &job, &error.to_string(), clock::now())?,
         }
     }
     Ok(done)
@@ -101,14 +130,15 @@ mod tests {
         jobs::enqueue(&mut conn, "job-1", "nothing_knows_this", "subject", time::to_db(now), time::to_db(now)).unwrap();
         let job = jobs::due(&mut conn, time::to_db(now), 10).unwrap().remove(0);
 
-        settle_failure(&mut conn, &job, "first failure", now).unwrap();
+        let context = Context { catalogue: Default::default(), public_url: String::new() };
+        settle_failure(&mut conn, &context, &job, "first failure", now).unwrap();
         assert_eq!(jobs::count_pending(&mut conn).unwrap(), 1, "tried again later");
         assert!(jobs::due(&mut conn, time::to_db(now), 10).unwrap().is_empty(), "not before the pause");
         let later = now + chrono::Duration::seconds(11);
         assert_eq!(jobs::due(&mut conn, time::to_db(later), 10).unwrap().len(), 1);
 
         let last = JobRow { attempts: retry::MAX_ATTEMPTS - 1, ..job };
-        settle_failure(&mut conn, &last, "last failure", later).unwrap();
+        settle_failure(&mut conn, &context, &last, "last failure", later).unwrap();
         assert_eq!(jobs::count_pending(&mut conn).unwrap(), 0);
         assert_eq!(jobs::count_failed(&mut conn).unwrap(), 1);
         let much_later = later + chrono::Duration::days(1);

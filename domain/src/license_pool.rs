@@ -95,7 +95,7 @@ pub enum PoolError {
     DeactivationBelowAssigned { requested: i64, active: i64, assigned: i64 },
     #[error("the plan allows at most {limit} seats per subscription; {purchased} are purchased")]
     SeatLimit { limit: i64, purchased: i64 },
-    #[error("{assigned} licences are still assigned; remove them before terminating")]
+    #[error("{assigned} seats are still in use (licences given to people, or domains registered with a Registrar resource); free them before terminating")]
     StillAssigned { assigned: i64 },
     #[error("a delta of zero changes nothing")]
     ZeroDelta,

@@ -13,6 +13,7 @@ use tenantry_domain::{AdminRole, RoleSet};
 use tenantry_tests::client::Call;
 use tenantry_tests::people::{self, Person, Tenant, CHOSEN_PASSWORD};
 use tenantry_tests::pools::{active_subscription, active_subscription_with, assign, quick_member};
+use tenantry_tests::registrations::{register, registrant, wait_for_status};
 use tenantry_tests::{mail, Backend, TestApp};
 
 use crate::Case;
@@ -268,6 +269,15 @@ const ROUTES: &[Route] = &[
         rule: Rule::Tenant(Action::ManageDomains),
     },
     Route { method: "GET", path: "/v1/tenants/{tid}/domains/{name}/dns-check", rule: Rule::Tenant(Action::ReadTenant) },
+    // Buying domains.
+    Route { method: "GET", path: "/v1/domain-availability", rule: Rule::SignedIn },
+    Route { method: "GET", path: "/v1/tenants/{tid}/domain-registrations", rule: Rule::Tenant(Action::ReadTenant) },
+    Route { method: "POST", path: "/v1/tenants/{tid}/domain-registrations", rule: Rule::Tenant(Action::ManageDomains) },
+    Route {
+        method: "GET",
+        path: "/v1/tenants/{tid}/domain-registrations/{drid}",
+        rule: Rule::Tenant(Action::ReadTenant),
+    },
 ];
 
 fn the_route_table_covers_every_published_operation(backend: Backend) {
@@ -293,6 +303,9 @@ fn valid_body(route: &Route, tenant: &Tenant, unique: &str) -> Option<Value> {
         ("POST", "/v1/partners") => Some(json!({"name": format!("Made partner {unique}")})),
         ("POST", "/v1/tenants/{tid}/service-requests") => Some(request_body(tenant, unique)),
         ("POST", "/v1/tenants/{tid}/domains") => Some(json!({"name": format!("access-{unique}.fr")})),
+        ("POST", "/v1/tenants/{tid}/domain-registrations") => {
+            Some(json!({"name": format!("access-{}-{unique}.fr", tenant.slug), "registrant": registrant()}))
+        }
         ("PATCH", "/v1/tenants/{tid}/service-requests/{srid}") => Some(json!({})),
         ("POST", "/v1/tenants/{tid}/service-requests/{srid}/notes") => Some(json!({"body": format!("Note {unique}")})),
         ("POST", "/v1/incidents") => Some(incident_body(&[tenant.id.as_str()], unique)),
@@ -339,13 +352,15 @@ fn message_body(tenants: &[&str], unique: &str) -> Value {
         "body": "Something changes.", "tenant_ids": tenants})
 }
 
-/// What the support routes of a tenant act on: a service request of the tenant, an incident
-/// concerning it alone and a message posted to it alone.
+/// What the support and domain routes of a tenant act on: a service request of the tenant, an
+/// incident concerning it alone, a message posted to it alone, and a domain registration (its
+/// Registrar resource has seats left for permitted registrations).
 #[derive(Clone)]
 struct SupportIds {
     srid: String,
     iid: String,
     mid: String,
+    drid: String,
 }
 
 fn support_ids(app: &TestApp, tenant: &Tenant, operator: &str) -> SupportIds {
@@ -359,7 +374,19 @@ fn support_ids(app: &TestApp, tenant: &Tenant, operator: &str) -> SupportIds {
     let reply = app.client.post("/v1/messages", operator, &message_body(&[tenant.id.as_str()], &tenant.slug));
     reply.assert_status(201);
     let mid = reply.json()["id"].as_str().unwrap().to_owned();
-    SupportIds { srid, iid, mid }
+    active_subscription(app, tenant, "registrar", 100);
+    let reply = register(app, tenant, &format!("fixture-{}.fr", tenant.slug));
+    reply.assert_status(202);
+    let drid = reply.json()["id"].as_str().unwrap().to_owned();
+    // Settled before anyone compares the tenant before and after: active, its admin told.
+    wait_for_status(app, tenant, &drid, "active");
+    let told = |m: &String| m.contains(&format!("Your domain fixture-{}.fr is active", tenant.slug));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !mail::to(&app.storage.mail_dir(), &tenant.global_admin.contact_email).iter().any(told) {
+        assert!(std::time::Instant::now() < deadline, "the fixture registration's mail never came");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    SupportIds { srid, iid, mid, drid }
 }
 
 /// The ids a route's path is filled with.
@@ -380,14 +407,15 @@ struct Ids<'a> {
     srid: &'a str,
     iid: &'a str,
     mid: &'a str,
-    /// A domain of the tenant.
+    /// A domain of the tenant, and a registration.
     name: &'a str,
+    drid: &'a str,
 }
 
 impl<'a> Ids<'a> {
     /// The same ids, with a tenant's service request, incident and message.
     fn with_support(self, support: &'a SupportIds) -> Self {
-        Ids { srid: &support.srid, iid: &support.iid, mid: &support.mid, ..self }
+        Ids { srid: &support.srid, iid: &support.iid, mid: &support.mid, drid: &support.drid, ..self }
     }
 }
 
@@ -406,6 +434,7 @@ fn call(app: &TestApp, route: &Route, token: &str, ids: &Ids<'_>, body: Option<V
         .replace("{srid}", ids.srid)
         .replace("{iid}", ids.iid)
         .replace("{mid}", ids.mid)
+        .replace("{drid}", ids.drid)
         .replace("{name}", if ids.name.is_empty() { "no-such-domain.fr" } else { ids.name });
     let mut request = Call::new(route.method, &path).token(token);
     if let Some(body) = body {
@@ -511,6 +540,9 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
             }
             if route.path.contains("{name}") {
                 mixes.push(Ids { name: &b.domain, ..ours });
+            }
+            if route.path.contains("{drid}") {
+                mixes.push(Ids { drid: &b_support.drid, ..ours });
             }
             if route.path.contains("{srid}") {
                 strict.push(Ids { srid: &b_support.srid, ..ours });

@@ -44,7 +44,7 @@ fn bad_requests_are_problems_and_change_nothing(backend: Backend) {
         ("malformed JSON", Call::new("POST", &users).token(&admin).raw("application/json", "{\"display_name\": "), 400, "malformed_body"),
         ("not JSON at all", Call::new("POST", &users).token(&admin).raw("application/json", "hello"), 400, "malformed_body"),
         ("unknown field", Call::new("POST", &users).token(&admin).json(&json!({"display_name": "A", "sign_in": format!("a@{}", tenant.domain), "password": "a long and unusual passphrase", "is_root": true})), 400, "invalid_body"),
-        ("missing field", Call::new("POST", &users).token(&admin).json(&json!({"display_name": "A"})), 400, "invalid_body"),
+        ("missing field", Call::new("POST", &users).token(&admin).json(&json!({"sign_in": format!("nameless@{}", tenant.domain)})), 400, "invalid_body"),
         ("wrong type", Call::new("POST", &users).token(&admin).json(&json!({"display_name": 42, "sign_in": "a@b.fr"})), 400, "invalid_body"),
         ("array instead of object", Call::new("POST", &users).token(&admin).json(&json!([1, 2])), 400, "invalid_body"),
         ("wrong content type", Call::new("POST", &users).token(&admin).raw("text/plain", good_user(&format!("t@{}", tenant.domain)).to_string()), 415, "unsupported_media_type"),

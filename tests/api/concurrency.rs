@@ -1,10 +1,9 @@
 //! Concurrent requests never oversell seats, never deactivate below what is assigned, and an
 //! idempotent order runs once however many times it is sent.
 
-use std::sync::{Arc, Barrier};
-
 use serde_json::json;
 use tenantry_tests::client::Call;
+use tenantry_tests::concurrent::{all_at_once, count_status};
 use tenantry_tests::people;
 use tenantry_tests::pools::{self, active_subscription, assign, quick_member};
 use tenantry_tests::{Backend, Reply, TestApp};
@@ -18,31 +17,6 @@ pub fn cases() -> Vec<Case> {
         a_replayed_order_creates_one_subscription,
         concurrent_replays_of_one_order_execute_once,
     ]
-}
-
-/// Runs `requests` all at once (released together by a barrier) and returns the replies.
-fn all_at_once<F>(count: usize, request: F) -> Vec<Reply>
-where
-    F: Fn(usize) -> Reply + Sync,
-{
-    let barrier = Arc::new(Barrier::new(count));
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..count)
-            .map(|n| {
-                let barrier = barrier.clone();
-                let request = &request;
-                scope.spawn(move || {
-                    barrier.wait();
-                    request(n)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a request thread")).collect()
-    })
-}
-
-fn count_status(replies: &[Reply], status: u16) -> usize {
-    replies.iter().filter(|r| r.status == status).count()
 }
 
 fn two_hundred_concurrent_assignments_take_exactly_the_fifty_free_seats(backend: Backend) {

@@ -20,6 +20,7 @@ mod durability;
 mod partners;
 mod plan_change;
 mod pools;
+mod registrations;
 mod service_health;
 mod service_requests;
 mod sign_in;
@@ -51,6 +52,7 @@ fn cases() -> Vec<Case> {
         service_health::cases(),
         service_requests::cases(),
         domains::cases(),
+        registrations::cases(),
     ]
     .into_iter()
     .flatten()

@@ -7,12 +7,14 @@
 pub mod app;
 pub mod backend;
 pub mod client;
+pub mod concurrent;
 pub mod dns;
 pub mod health;
 pub mod mail;
 pub mod partners;
 pub mod people;
 pub mod pools;
+pub mod registrations;
 pub mod support;
 
 pub use app::TestApp;

@@ -12,6 +12,7 @@ pub mod me;
 pub mod message_centre;
 pub mod partners;
 pub mod plans;
+pub mod registrations;
 pub mod relationships;
 pub mod resource;
 pub mod service_health;
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     service_health::configure(cfg);
     message_centre::configure(cfg);
     domains::configure(cfg);
+    registrations::configure(cfg);
 }
 
 impl From<NotFound> for ApiError {

@@ -160,3 +160,54 @@ pub fn service_request_changed(to: &Recipient<'_>, title: &str, id: &str, what: 
     );
     message(to, &format!("Service request \"{title}\" {what}"), body)
 }
+
+/// A bought domain is active: sent to the tenant's global admins (seed 000 §13).
+pub fn domain_active(to: &Recipient<'_>, domain: &str, public_url: &str) -> Message {
+    let body = format!(
+        "Hello {name},\n\n\
+         The domain {domain} is registered for your organisation and verified: you can now give \
+         your people mailboxes in it.\n\n{url}\n",
+        name = to.display_name,
+        url = public_url,
+    );
+    message(to, &format!("Your domain {domain} is active"), body)
+}
+
+/// The confirmation code of a self-service sign-up (seed 001).
+pub fn signup_code(to: &str, display_name: &str, code: &str, signup_id: &str, public_url: &str) -> Message {
+    let body = format!(
+        "Hello {display_name},\n\n\
+         To finish signing up with {to}, confirm with this code within 24 hours:\n\n\
+         Confirmation code: {code}\n\n\
+         Or send it to {public_url}/v1/signups/{signup_id}/confirm\n\n\
+         If you did not sign up, ignore this message: nothing happens without the code.\n",
+    );
+    Message { to: to.to_owned(), subject: "Confirm your sign-up".to_owned(), body }
+}
+
+/// A sign-up for an address that already has an account: only its owner learns it.
+pub fn signup_account_exists(to: &str, public_url: &str) -> Message {
+    let body = format!(
+        "Hello,\n\n\
+         Someone, probably you, tried to sign up with {to}, which already has an account.\n\
+         Sign in at {public_url}; if you forgot your password, ask your administrator to reset it.\n\n\
+         If it was not you, nothing changed.\n",
+    );
+    Message { to: to.to_owned(), subject: "You already have an account".to_owned(), body }
+}
+
+/// Everyone who signed up learns that their organisation is managed now (seed 001).
+pub fn takeover_completed(to: &Recipient<'_>, domain: &str, admin: &str, plan_name: &str, public_url: &str) -> Message {
+    let body = format!(
+        "Hello {name},\n\n\
+         {admin} is now the administrator of your organisation ({domain}) and bought {plan_name} \
+         for everyone who signed up: you hold a {plan_name} licence from now on.\n\
+         Your account and your settings are unchanged.\n\n\
+         Sign-in address: {sign_in}\n\
+         Sign in at: {url}\n",
+        name = to.display_name,
+        sign_in = to.sign_in,
+        url = public_url,
+    );
+    message(to, &format!("Your organisation {domain} is now managed"), body)
+}

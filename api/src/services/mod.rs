@@ -14,6 +14,7 @@ pub mod partners;
 pub mod plan_change;
 pub mod provisioning;
 pub mod recent_users;
+pub mod registrations;
 pub mod service_health;
 pub mod service_requests;
 pub mod sign_in;

@@ -16,8 +16,8 @@ use tenantry_domain::order::{self, OrderError};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::plan::Plan;
 use tenantry_domain::AdminRole;
-use tenantry_persistence::jobs;
 use tenantry_persistence::subscriptions::{self, Holder, NewSubscription, SubscriptionRow};
+use tenantry_persistence::{jobs, registrations};
 use tenantry_persistence::{time, users, DbConnection, StoreError};
 
 use super::lookup::{require_tenant, NotFound};
@@ -46,9 +46,10 @@ pub enum SubscriptionError {
     GlobalAdminRequired,
     #[error(transparent)]
     Pool(#[from] PoolError),
-    /// Termination refused while people hold its licences; they are named.
+    /// Termination refused while people hold its licences, or domains its Registrar seats; they
+    /// are named.
     #[error("{error}")]
-    HeldBy { error: PoolError, holders: Vec<Holder> },
+    HeldBy { error: PoolError, holders: Vec<Holder>, domains: Vec<HeldDomain> },
     #[error("the subscription changed at the same time; try again")]
     LostRace,
     #[error(transparent)]
@@ -330,13 +331,28 @@ pub async fn set_suspended(
         .await
 }
 
-/// A refused termination, with the people still holding licences named.
+/// A domain holding a seat of a Registrar resource.
+#[derive(Debug)]
+pub struct HeldDomain {
+    pub registration_id: String,
+    pub name: String,
+}
+
+/// A refused termination, with the people still holding licences, and the domains still
+/// holding Registrar seats, named.
 fn refused_termination(tx: &mut Tx<'_>, id: &str, error: PoolError) -> SubscriptionError {
     if !matches!(error, PoolError::StillAssigned { .. }) {
         return error.into();
     }
-    match subscriptions::holders(tx.conn(), id) {
-        Ok(holders) => SubscriptionError::HeldBy { error, holders },
+    let named = subscriptions::holders(tx.conn(), id).and_then(|holders| {
+        let domains = registrations::holding_seats_of(tx.conn(), id)?
+            .into_iter()
+            .map(|(registration_id, name)| HeldDomain { registration_id, name })
+            .collect();
+        Ok((holders, domains))
+    });
+    match named {
+        Ok((holders, domains)) => SubscriptionError::HeldBy { error, holders, domains },
         Err(store) => store.into(),
     }
 }

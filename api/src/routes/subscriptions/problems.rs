@@ -61,12 +61,16 @@ impl From<SubscriptionError> for ApiError {
             }
             SubscriptionError::GlobalAdminRequired => ApiError::new(ErrorCode::GlobalAdminRequired, detail),
             SubscriptionError::Pool(refusal) => pool_problem(refusal),
-            SubscriptionError::HeldBy { error, holders } => {
+            SubscriptionError::HeldBy { error, holders, domains } => {
                 let holders: Vec<serde_json::Value> = holders
                     .iter()
                     .map(|h| serde_json::json!({"user_id": h.user_id, "sign_in": h.sign_in, "display_name": h.display_name}))
                     .collect();
-                pool_problem(error).with_context(serde_json::json!({"holders": holders}))
+                let domains: Vec<serde_json::Value> = domains
+                    .iter()
+                    .map(|d| serde_json::json!({"registration_id": d.registration_id, "name": d.name}))
+                    .collect();
+                pool_problem(error).with_context(serde_json::json!({"holders": holders, "domains": domains}))
             }
             SubscriptionError::LostRace => ApiError::new(ErrorCode::ConcurrentUpdate, detail),
             SubscriptionError::Stale(stale) => stale.into(),
