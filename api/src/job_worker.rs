@@ -130,7 +130,8 @@ mod tests {
         jobs::enqueue(&mut conn, "job-1", "nothing_knows_this", "subject", time::to_db(now), time::to_db(now)).unwrap();
         let job = jobs::due(&mut conn, time::to_db(now), 10).unwrap().remove(0);
 
-        let context = Context { catalogue: Default::default(), public_url: String::new() };
+        let platform_domain = tenantry_domain::DomainName::parse("tenantry.test").unwrap();
+        let context = Context { catalogue: Default::default(), public_url: String::new(), platform_domain };
         settle_failure(&mut conn, &context, &job, "first failure", now).unwrap();
         assert_eq!(jobs::count_pending(&mut conn).unwrap(), 1, "tried again later");
         assert!(jobs::due(&mut conn, time::to_db(now), 10).unwrap().is_empty(), "not before the pause");

@@ -100,7 +100,11 @@ impl Application {
             .local_addr()
             .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?
             .port();
-        let context = Arc::new(Context { catalogue, public_url: config.public_url.clone() });
+        let context = Arc::new(Context {
+            catalogue,
+            public_url: config.public_url.clone(),
+            platform_domain: config.platform_domain.clone(),
+        });
         let state = web::Data::new(AppState {
             pool,
             keys,

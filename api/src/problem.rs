@@ -76,6 +76,7 @@ pub enum ErrorCode {
     TooManySignups,
     ConfirmationFailed,
     TakeoverRefused,
+    TooFewLicences,
 
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -144,6 +145,7 @@ impl ErrorCode {
             | DomainNotForSale
             | SignupRefused
             | ConfirmationFailed
+            | TooFewLicences
             | ZeroDelta => StatusCode::UNPROCESSABLE_ENTITY,
             TooManySignInAttempts | TooManySignups => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,

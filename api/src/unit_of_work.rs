@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::catalogue::Catalogue;
+use tenantry_domain::DomainName;
 use tenantry_persistence::audit::{self, NewAuditEvent};
 use tenantry_persistence::outbox::{self, NewOutboxMessage};
 use tenantry_persistence::{time, DbConnection, StoreResult};
@@ -34,10 +35,12 @@ impl Actor {
     }
 }
 
-/// What every unit of work may consult: the catalogue, and where links in messages point.
+/// What every unit of work may consult: the catalogue, where links in messages point, and the
+/// platform's own domain (under which tenants get their initial domain).
 pub struct Context {
     pub catalogue: Catalogue,
     pub public_url: String,
+    pub platform_domain: DomainName,
 }
 
 /// A message to a person, composed by `services::messages` and queued in the outbox.
@@ -102,6 +105,10 @@ impl<'a> Tx<'a> {
 
     pub fn public_url(&self) -> &'a str {
         &self.context.public_url
+    }
+
+    pub fn platform_domain(&self) -> &'a DomainName {
+        &self.context.platform_domain
     }
 
     /// Records what this unit of work did, in the same transaction as the change.

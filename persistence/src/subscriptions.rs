@@ -140,6 +140,25 @@ pub fn take_seat(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Store
     Ok(changed == 1)
 }
 
+/// A free pool grows with the people who join it: one more seat, bought, active and taken at
+/// once (the free Meetings tier has no seats to buy).
+pub fn grow_free_pool(conn: &mut DbConnection, id: &str, seat_limit: i64, now: NaiveDateTime) -> StoreResult<bool> {
+    let changed = diesel::update(
+        subscriptions::table
+            .find(id)
+            .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
+            .filter(subscriptions::purchased.lt(seat_limit)),
+    )
+    .set((
+        subscriptions::purchased.eq(subscriptions::purchased + 1i64),
+        subscriptions::active.eq(subscriptions::active + 1i64),
+        subscriptions::assigned.eq(subscriptions::assigned + 1i64),
+        bump(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Gives one seat back.
 pub fn release_seat(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> StoreResult<bool> {
     let changed = diesel::update(subscriptions::table.find(id).filter(subscriptions::assigned.gt(0i64)))

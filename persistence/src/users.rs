@@ -110,6 +110,15 @@ pub fn list_in_tenant(
     Ok(query.order(users::id.asc()).limit(limit).load(conn)?)
 }
 
+/// Every member of a tenant, oldest first: for changes that concern them all (a takeover).
+pub fn all_in_tenant(conn: &mut DbConnection, tenant_id: &str) -> StoreResult<Vec<UserRow>> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
 /// The editable profile fields; `None` leaves a field as it is.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = users)]

@@ -278,6 +278,13 @@ const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tid}/domain-registrations/{drid}",
         rule: Rule::Tenant(Action::ReadTenant),
     },
+    // Self-service sign-up (public) and takeover (whoever signed up; refused for anyone else).
+    Route { method: "POST", path: "/v1/signups", rule: Rule::Public },
+    Route { method: "POST", path: "/v1/signups/{suid}/confirm", rule: Rule::Public },
+    Route { method: "POST", path: "/v1/takeovers", rule: Rule::SignedIn },
+    Route { method: "GET", path: "/v1/takeovers/{toid}", rule: Rule::SignedIn },
+    Route { method: "POST", path: "/v1/takeovers/{toid}/verify", rule: Rule::SignedIn },
+    Route { method: "POST", path: "/v1/takeovers/{toid}/complete", rule: Rule::SignedIn },
 ];
 
 fn the_route_table_covers_every_published_operation(backend: Backend) {

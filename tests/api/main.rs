@@ -24,6 +24,7 @@ mod registrations;
 mod service_health;
 mod service_requests;
 mod sign_in;
+mod signups;
 mod tokens;
 mod users_flow;
 
@@ -53,6 +54,7 @@ fn cases() -> Vec<Case> {
         service_requests::cases(),
         domains::cases(),
         registrations::cases(),
+        signups::cases(),
     ]
     .into_iter()
     .flatten()

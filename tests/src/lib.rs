@@ -15,6 +15,7 @@ pub mod partners;
 pub mod people;
 pub mod pools;
 pub mod registrations;
+pub mod signups;
 pub mod support;
 
 pub use app::TestApp;

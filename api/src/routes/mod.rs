@@ -17,6 +17,7 @@ pub mod relationships;
 pub mod resource;
 pub mod service_health;
 pub mod service_requests;
+pub mod signups;
 pub mod subscriptions;
 pub mod tenants;
 pub mod users;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     message_centre::configure(cfg);
     domains::configure(cfg);
     registrations::configure(cfg);
+    signups::configure(cfg);
 }
 
 impl From<NotFound> for ApiError {

@@ -18,6 +18,8 @@ pub mod registrations;
 pub mod service_health;
 pub mod service_requests;
 pub mod sign_in;
+pub mod signups;
 pub mod subscriptions;
+pub mod takeovers;
 pub mod tenants;
 pub mod users;

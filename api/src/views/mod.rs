@@ -29,6 +29,7 @@ pub mod plan;
 pub mod plan_change;
 pub mod service_health;
 pub mod service_request;
+pub mod signup;
 pub mod subscription;
 pub mod tenant;
 pub mod user;

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tenantry_domain::catalogue::Catalogue;
+use tenantry_domain::free_meetings::{self, FREE_MEETINGS_PLAN};
 use tenantry_domain::licence::Licence;
 use tenantry_domain::{AdminRole, RoleSet};
 use tenantry_persistence::users::UserRow;
@@ -81,6 +82,14 @@ pub struct UserLicense {
     /// What the licence brings.
     pub services: Vec<String>,
     pub assigned_at: DateTime<Utc>,
+    /// For the free Meetings tier only: the most participants a meeting may have today (10
+    /// during the first 60 days after sign-up, 3 afterwards).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 10)]
+    pub meeting_participant_limit: Option<u32>,
+    /// For the free Meetings tier only: when the limit drops to 3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_drops_at: Option<DateTime<Utc>>,
 }
 
 impl UserLicense {
@@ -92,6 +101,11 @@ impl UserLicense {
             plan_name: plan.name.clone(),
             services: plan.services.iter().map(|s| s.as_str().to_owned()).collect(),
             assigned_at: licence.assigned_at,
+            // The free licence is given at sign-up, so its date is the sign-up date.
+            meeting_participant_limit: (plan.code == FREE_MEETINGS_PLAN)
+                .then(|| free_meetings::participant_limit(licence.assigned_at, crate::clock::now())),
+            limit_drops_at: (plan.code == FREE_MEETINGS_PLAN)
+                .then(|| free_meetings::limit_drops_at(licence.assigned_at)),
         })
     }
 }

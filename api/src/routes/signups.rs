@@ -1,0 +1,257 @@
+//! Self-service sign-up and admin takeover (seed 001).
+
+use actix_web::http::header;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use tenantry_domain::signup::SignupRefusal;
+use tenantry_domain::takeover::TakeoverRefusal;
+use tenantry_domain::user::DisplayName;
+use tenantry_domain::{EmailAddress, Password};
+use utoipa::ToSchema;
+
+use super::resource::resource;
+use crate::caller::Caller;
+use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::request_id::RequestId;
+use crate::services::signups::{self, SignupError, SignupInput};
+use crate::services::takeovers::{self, Purchase, TakeoverError};
+use crate::state::AppState;
+use crate::unit_of_work::Actor;
+use crate::validation::FieldCheck;
+use crate::views::signup::{SignupAccepted, SignupConfirmed, Takeover, TakeoverCompleted};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/signups", "POST").route(web::post().to(sign_up)))
+        .service(resource("/v1/signups/{suid}/confirm", "POST").route(web::post().to(confirm_sign_up)))
+        .service(resource("/v1/takeovers", "POST").route(web::post().to(start_takeover)))
+        .service(resource("/v1/takeovers/{toid}", "GET").route(web::get().to(get_takeover)))
+        .service(resource("/v1/takeovers/{toid}/verify", "POST").route(web::post().to(verify_takeover)))
+        .service(resource("/v1/takeovers/{toid}/complete", "POST").route(web::post().to(complete_takeover)));
+}
+
+impl From<SignupError> for ApiError {
+    fn from(error: SignupError) -> Self {
+        let detail = error.to_string();
+        match error {
+            SignupError::NotFound(missing) => missing.into(),
+            SignupError::Refused(refusal) => match refusal {
+                SignupRefusal::PersonalAddress(_) | SignupRefusal::PlatformDomain(_) => {
+                    ApiError::new(ErrorCode::SignupRefused, detail)
+                }
+                SignupRefusal::ManagedDomain(_) => ApiError::new(ErrorCode::DomainManagedByTenant, detail),
+                SignupRefusal::Throttled { .. } => ApiError::too_many_signups(signups::retry_after_seconds(&refusal)),
+            },
+            SignupError::Confirmation(_) => ApiError::new(ErrorCode::ConfirmationFailed, detail),
+            SignupError::AccountExists => ApiError::new(ErrorCode::SignInTaken, detail),
+            SignupError::Hashing(failure) => failure.into(),
+            SignupError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<TakeoverError> for ApiError {
+    fn from(error: TakeoverError) -> Self {
+        let detail = error.to_string();
+        match error {
+            TakeoverError::NotFound(missing) => missing.into(),
+            TakeoverError::Refused(refusal) => match refusal {
+                TakeoverRefusal::TooFewLicences { people, seats } => ApiError::new(ErrorCode::TooFewLicences, detail)
+                    .with_context(serde_json::json!({"people": people, "seats": seats})),
+                TakeoverRefusal::PlanNotOffered(_) => ApiError::new(ErrorCode::PlanNotOrderable, detail),
+                TakeoverRefusal::NotSignedUp | TakeoverRefusal::Completed | TakeoverRefusal::NotVerified => {
+                    ApiError::new(ErrorCode::TakeoverRefused, detail)
+                }
+            },
+            TakeoverError::Domain(domain) => domain.into(),
+            TakeoverError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// Who acts for a request nobody is signed in to: the person signing up.
+fn self_service(req: &HttpRequest) -> Actor {
+    let request_id = req.extensions().get::<RequestId>().map_or_else(String::new, |id| id.0.clone());
+    Actor::job("Self-service sign-up", request_id)
+}
+
+/// A person signing up with their work address.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "rob@example.org", "display_name": "Rob Martin", "password": "a long and unusual passphrase"}))]
+pub struct SignupRequest {
+    /// A work address: people are grouped by its domain.
+    #[schema(max_length = 254)]
+    pub email: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub display_name: String,
+    /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 128)]
+    pub password: String,
+}
+
+/// Signs up with a work address (public); a confirmation code is mailed to it.
+///
+/// The answer is the same whether or not the address already has an account. Throttled per address and per email domain. Refused for personal mail domains and for domains a managed tenant has verified (ask its admin).
+#[utoipa::path(post, path = "/v1/signups", tag = "domains", operation_id = "sign_up",
+    request_body = SignupRequest,
+    responses(
+        (status = 202, description = "Recorded; the code is on its way", body = SignupAccepted),
+        (status = 409, description = "The email domain belongs to a managed tenant (`domain_managed_by_tenant`): ask its admin",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A personal or platform address (`signup_refused`), or invalid fields (`validation_failed`)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-ups for the address or its domain (`too_many_signups`)",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+    security(()))]
+pub async fn sign_up(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<SignupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut check = FieldCheck::default();
+    let email = check.check("email", EmailAddress::parse(&body.email));
+    let display_name = check.check("display_name", DisplayName::parse(&body.display_name));
+    let local = email.as_ref().map(|e| e.local_part().to_owned());
+    let password = check.check("password", Password::parse(&body.password, local.as_deref()));
+    let input =
+        check.finish(|| Some(SignupInput { email: email?, display_name: display_name?, password: password? }))?;
+    let accepted = signups::sign_up(&state, self_service(&req), input).await?;
+    Ok(HttpResponse::Accepted().json(accepted))
+}
+
+/// The code from the confirmation mail.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "40817263"}))]
+pub struct ConfirmRequest {
+    #[schema(min_length = 1, max_length = 32)]
+    pub code: String,
+}
+
+/// Confirms a sign-up with the mailed code (public): the account is created.
+///
+/// The person joins the unmanaged tenant of their email domain (created with the first sign-up) with the free Meetings tier: 10 participants per meeting for 60 days, 3 afterwards. Then sign in with `POST /v1/auth/token`.
+#[utoipa::path(post, path = "/v1/signups/{suid}/confirm", tag = "domains", operation_id = "confirm_sign_up",
+    params(("suid" = String, Path, description = "Sign-up id")),
+    request_body = ConfirmRequest,
+    responses(
+        (status = 201, description = "The account", body = SignupConfirmed),
+        (status = 409, description = "The domain became managed (`domain_managed_by_tenant`) or the address got an account meanwhile (`sign_in_taken`)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong, expired or used-up code (`confirmation_failed`)",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(()))]
+pub async fn confirm_sign_up(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    suid: web::Path<String>,
+    body: web::Json<ConfirmRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if body.code.trim().is_empty() || body.code.chars().count() > 32 {
+        return Err(ApiError::invalid_field("code", "the code from the mail: 1 to 32 characters"));
+    }
+    let confirmed =
+        signups::confirm(&state, self_service(&req), suid.into_inner(), body.code.trim().to_owned()).await?;
+    Ok(HttpResponse::Created().json(confirmed))
+}
+
+/// Starts taking over one's organisation (someone who signed up): the answer gives the TXT record to publish.
+///
+/// Starting again returns the takeover already started. Then `POST .../verify`, then `POST .../complete`.
+#[utoipa::path(post, path = "/v1/takeovers", tag = "domains", operation_id = "start_takeover",
+    responses(
+        (status = 201, description = "Started", body = Takeover, headers(("Location" = String, description = "The takeover"))),
+        (status = 200, description = "The takeover already started", body = Takeover),
+        (status = 409, description = "Only people who signed up on their own can take their organisation over (`takeover_refused`)",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn start_takeover(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let (takeover, created) = takeovers::start(&state, &caller).await?;
+    if created {
+        Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/v1/takeovers/{}", takeover.id)))
+            .json(takeover))
+    } else {
+        Ok(HttpResponse::Ok().json(takeover))
+    }
+}
+
+/// Reads one's takeover.
+///
+/// Only the person who started it sees it.
+#[utoipa::path(get, path = "/v1/takeovers/{toid}", tag = "domains", operation_id = "get_takeover",
+    params(("toid" = String, Path, description = "Takeover id")),
+    responses((status = 200, description = "The takeover", body = Takeover)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn get_takeover(
+    state: web::Data<AppState>,
+    caller: Caller,
+    toid: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(takeovers::get(&state, &caller, toid.into_inner()).await?))
+}
+
+/// Proves the email domain by looking the TXT record up in DNS.
+///
+/// Can be repeated until completion.
+#[utoipa::path(post, path = "/v1/takeovers/{toid}/verify", tag = "domains", operation_id = "verify_takeover",
+    params(("toid" = String, Path, description = "Takeover id")),
+    responses(
+        (status = 200, description = "Verified", body = Takeover),
+        (status = 409, description = "Completed already (`takeover_refused`), or the domain is another tenant's (`domain_held_elsewhere`)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The TXT record is absent or wrong (`verification_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "DNS did not answer (`dns_unavailable`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn verify_takeover(
+    state: web::Data<AppState>,
+    caller: Caller,
+    toid: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(takeovers::verify(&state, &caller, toid.into_inner()).await?))
+}
+
+/// The plan bought and how many licences.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"plan": "business_essentials", "seats": 2}))]
+pub struct CompleteTakeoverRequest {
+    /// `business_essentials` or `business_premium`.
+    #[schema(max_length = 64)]
+    pub plan: String,
+    /// At least one per person who signed up.
+    #[serde(deserialize_with = "crate::validation::whole_number")]
+    #[schema(value_type = i64, minimum = 1, maximum = 300)]
+    pub seats: i64,
+}
+
+/// Completes the takeover by buying licences for everyone who signed up, in one step.
+///
+/// The tenant becomes managed, the caller its global admin, every person holds a licence of the plan (active at once) and keeps their account and settings, and each is told by mail.
+#[utoipa::path(post, path = "/v1/takeovers/{toid}/complete", tag = "domains", operation_id = "complete_takeover",
+    params(("toid" = String, Path, description = "Takeover id")),
+    request_body = CompleteTakeoverRequest,
+    responses(
+        (status = 200, description = "Completed", body = TakeoverCompleted),
+        (status = 409, description = "Not verified yet, or completed already (`takeover_refused`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fewer licences than people (`too_few_licences`), or a plan a takeover does not buy (`plan_not_orderable`)",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn complete_takeover(
+    state: web::Data<AppState>,
+    caller: Caller,
+    toid: web::Path<String>,
+    body: web::Json<CompleteTakeoverRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if !(1..=300).contains(&body.seats) {
+        return Err(ApiError::invalid_field("seats", "between 1 and 300"));
+    }
+    let purchase = Purchase { plan_code: body.plan.trim().to_owned(), seats: body.seats };
+    Ok(HttpResponse::Ok().json(takeovers::complete(&state, &caller, toid.into_inner(), purchase).await?))
+}

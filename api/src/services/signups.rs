@@ -1,0 +1,255 @@
+//! Self-service sign-up (seed 001): a person with a work address asks, confirms the code mailed
+//! to them, and joins the unmanaged tenant of their email domain with the free Meetings tier.
+//!
+//! The answer to a sign-up is the same whether or not the address already has an account; only
+//! the mail to the address differs. Throttling counts sign-ups in the database, so every
+//! process sees the same counts.
+
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::free_meetings::FREE_MEETINGS_PLAN;
+use tenantry_domain::license_pool::SubscriptionStatus;
+use tenantry_domain::signup::{self, ConfirmationRefusal, PendingSignup, SignupRefusal};
+use tenantry_domain::user::{DisplayName, UserKind};
+use tenantry_domain::{EmailAddress, Password};
+use tenantry_persistence::signups::{self, NewSignup, SignupRow};
+use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription};
+use tenantry_persistence::tenants::{self, NewTenant, TenantRow};
+use tenantry_persistence::users::{self, NewUser};
+use tenantry_persistence::{domains, time, StoreError};
+
+use super::lookup::NotFound;
+use super::messages;
+use crate::auth::hashing::HashingError;
+use crate::auth::secrets;
+use crate::ids::new_id;
+use crate::state::AppState;
+use crate::unit_of_work::{Actor, Subject, Tx};
+use crate::views::signup::{SignupAccepted, SignupConfirmed};
+
+/// Why a sign-up or its confirmation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SignupError {
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    #[error(transparent)]
+    Refused(#[from] SignupRefusal),
+    #[error(transparent)]
+    Confirmation(#[from] ConfirmationRefusal),
+    #[error("an account with this address was created meanwhile; sign in")]
+    AccountExists,
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct SignupInput {
+    pub email: EmailAddress,
+    pub display_name: DisplayName,
+    pub password: Password,
+}
+
+/// Refuses an email domain that a managed tenant has verified: its people are created by that
+/// tenant's admins.
+fn check_not_managed(tx: &mut Tx<'_>, email_domain: &str) -> Result<(), SignupError> {
+    match domains::verified_holder(tx.conn(), email_domain)? {
+        Some((_, true)) => Err(SignupRefusal::ManagedDomain(email_domain.to_owned()).into()),
+        _ => Ok(()),
+    }
+}
+
+/// Records a sign-up and mails its code (or, for an address that has an account, says so to
+/// that address only).
+pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Result<SignupAccepted, SignupError> {
+    signup::check_work_address(&input.email, state.config.platform_domain.as_str())?;
+    let hash = state.hasher.hash(input.password.expose().to_owned()).await?;
+    state
+        .transact(actor, move |tx| {
+            let email = input.email.to_string();
+            let email_domain = input.email.domain().to_string();
+            check_not_managed(tx, &email_domain)?;
+            let since = time::to_db(tx.now() - signup::THROTTLE_WINDOW);
+            let (for_address, for_domain, oldest) = signups::recent(tx.conn(), &email, &email_domain, since)?;
+            signup::check_throttle(for_address, for_domain, oldest.map(time::from_db), tx.now())?;
+
+            let id = new_id();
+            let code = secrets::new_confirmation_code();
+            let has_account = users::find_by_sign_in(tx.conn(), &email)?.is_some();
+            // For an existing account the code is never sent: the sign-up cannot be confirmed.
+            let stored_code = if has_account { secrets::new_verification_code() } else { code.clone() };
+            let expires_at = tx.now() + signup::CODE_LIFETIME;
+            let row = NewSignup {
+                id: &id,
+                email: &email,
+                email_domain: &email_domain,
+                display_name: input.display_name.as_str(),
+                password_hash: &hash,
+                code_digest: &secrets::digest(&stored_code),
+                created_at: tx.stamp(),
+                expires_at: time::to_db(expires_at),
+            };
+            signups::insert(tx.conn(), &row)?;
+            let message = if has_account {
+                messages::signup_account_exists(&email, tx.public_url())
+            } else {
+                messages::signup_code(&email, input.display_name.as_str(), &code, &id, tx.public_url())
+            };
+            tx.send(message)?;
+            Ok(SignupAccepted::new(id, email, expires_at))
+        })
+        .await
+}
+
+/// What a confirmation attempt came to: a wrong code is counted (and committed) before the
+/// refusal is answered.
+enum Outcome {
+    Confirmed(SignupConfirmed),
+    Refused(ConfirmationRefusal),
+}
+
+/// Confirms a sign-up with its code: the person's account in the unmanaged tenant of their email
+/// domain (created with the first sign-up), with a free Meetings licence.
+pub async fn confirm(state: &AppState, actor: Actor, id: String, code: String) -> Result<SignupConfirmed, SignupError> {
+    let outcome = state
+        .transact(actor, move |tx| {
+            let row = signups::find(tx.conn(), &id)?.ok_or(NotFound("sign-up"))?;
+            let pending = PendingSignup {
+                attempts: row.attempts,
+                expires_at: time::from_db(row.expires_at),
+                confirmed: row.confirmed_at.is_some(),
+            };
+            if let Err(refusal) = pending.confirm(secrets::matches(&code, &row.code_digest), tx.now()) {
+                if matches!(refusal, ConfirmationRefusal::WrongCode { .. } | ConfirmationRefusal::TooManyAttempts) {
+                    signups::count_attempt(tx.conn(), &row.id)?;
+                }
+                return Ok::<_, SignupError>(Outcome::Refused(refusal));
+            }
+            check_not_managed(tx, &row.email_domain)?;
+            Ok(Outcome::Confirmed(join_unmanaged_tenant(tx, &row)?))
+        })
+        .await?;
+    match outcome {
+        Outcome::Confirmed(confirmed) => Ok(confirmed),
+        Outcome::Refused(refusal) => Err(refusal.into()),
+    }
+}
+
+/// The person joins the tenant of their email domain with a free Meetings licence.
+fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfirmed, SignupError> {
+    let tenant = match tenants::unmanaged_for(tx.conn(), &row.email_domain)? {
+        Some(tenant) => tenant,
+        None => create_unmanaged_tenant(tx, &row.email_domain)?,
+    };
+    // Serialises joiners of one tenant, so its free pool counts each of them once.
+    tenants::lock(tx.conn(), &tenant.id)?;
+    let user_id = new_id();
+    let stamp = tx.stamp();
+    let person = NewUser {
+        id: &user_id,
+        tenant_id: Some(&tenant.id),
+        kind: UserKind::Member.as_str(),
+        sign_in: &row.email,
+        display_name: &row.display_name,
+        contact_email: Some(&row.email),
+        password_hash: &row.password_hash,
+        must_change_password: false,
+        created_at: stamp,
+        updated_at: stamp,
+        partner_id: None,
+        partner_role: None,
+    };
+    users::insert(tx.conn(), &person).map_err(|e| match e {
+        StoreError::UniqueViolation { .. } => SignupError::AccountExists,
+        other => other.into(),
+    })?;
+    let free_pool = free_pool_of(tx, &tenant.id)?;
+    let seat_limit = tx.catalogue().plan(FREE_MEETINGS_PLAN).map_or(10_000, |plan| plan.seat_limit);
+    if !subscriptions::grow_free_pool(tx.conn(), &free_pool, seat_limit, stamp)? {
+        return Err(
+            StoreError::Corrupt(format!("the free Meetings pool of {} is full or not active", tenant.id)).into()
+        );
+    }
+    let licence = NewAssignment {
+        subscription_id: &free_pool,
+        user_id: &user_id,
+        tenant_id: &tenant.id,
+        plan_code: FREE_MEETINGS_PLAN,
+        assigned_at: stamp,
+    };
+    subscriptions::insert_assignment(tx.conn(), &licence)?;
+    signups::mark_confirmed(tx.conn(), &row.id, &user_id, stamp)?;
+    tx.audit(
+        AuditAction::PersonSignedUp,
+        Subject::in_tenant(&tenant.id, &user_id),
+        serde_json::json!({"sign_in": row.email, "email_domain": row.email_domain}),
+    )?;
+    Ok(SignupConfirmed::new(user_id, tenant.id, row.email.clone(), tx.now()))
+}
+
+/// The tenant of people who signed up with `email_domain`, made on the first confirmation. Its
+/// slug comes from the domain (with a random suffix if taken); its name is the domain.
+fn create_unmanaged_tenant(tx: &mut Tx<'_>, email_domain: &str) -> Result<TenantRow, SignupError> {
+    let mut slug = signup::unmanaged_slug(email_domain, None);
+    if tenants::slug_taken(tx.conn(), &slug)? {
+        let suffix: String = secrets::new_verification_code().chars().take(6).collect();
+        slug = signup::unmanaged_slug(email_domain, Some(&suffix));
+    }
+    let initial_domain = tx
+        .platform_domain()
+        .with_subdomain(&slug)
+        .map_err(|e| StoreError::Corrupt(format!("initial domain for {slug}: {e}")))?;
+    let id = new_id();
+    let stamp = tx.stamp();
+    let tenant = NewTenant {
+        id: &id,
+        name: email_domain,
+        slug: &slug,
+        initial_domain: initial_domain.as_str(),
+        created_at: stamp,
+        updated_at: stamp,
+        managed: false,
+        email_domain: Some(email_domain),
+    };
+    tenants::insert(tx.conn(), &tenant, &new_id()).map_err(|e| match e {
+        // Another first sign-up of the same domain created it at the same moment.
+        StoreError::UniqueViolation { constraint } => StoreError::LostRace(constraint),
+        other => other,
+    })?;
+    let free_pool = NewSubscription {
+        id: &new_id(),
+        tenant_id: &id,
+        plan_code: FREE_MEETINGS_PLAN,
+        status: SubscriptionStatus::Active.as_str(),
+        purchased: 0,
+        active: 0,
+        assigned: 0,
+        activate_on_provisioning: 0,
+        created_at: stamp,
+        updated_at: stamp,
+        activated_at: Some(stamp),
+    };
+    subscriptions::insert(tx.conn(), &free_pool)?;
+    tx.audit(
+        AuditAction::TenantCreated,
+        Subject::in_tenant(&id, &id),
+        serde_json::json!({"name": email_domain, "slug": slug, "managed": false}),
+    )?;
+    tenants::find(tx.conn(), &id)?.ok_or_else(|| StoreError::Corrupt("a tenant just made is missing".to_owned()).into())
+}
+
+/// The tenant's free Meetings pool.
+fn free_pool_of(tx: &mut Tx<'_>, tenant_id: &str) -> Result<String, StoreError> {
+    subscriptions::active_of_plan(tx.conn(), tenant_id, FREE_MEETINGS_PLAN)?
+        .into_iter()
+        .next()
+        .map(|row| row.id)
+        .ok_or_else(|| StoreError::Corrupt(format!("unmanaged tenant {tenant_id} has no free Meetings pool")))
+}
+
+/// How long until the oldest counted sign-up leaves the throttle window, for `Retry-After`.
+pub fn retry_after_seconds(refusal: &SignupRefusal) -> u64 {
+    match refusal {
+        SignupRefusal::Throttled { retry_after } => u64::try_from(retry_after.num_seconds()).unwrap_or(1),
+        _ => 0,
+    }
+}

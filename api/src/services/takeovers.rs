@@ -1,0 +1,255 @@
+//! Admin takeover (seed 001): someone who signed up proves their email domain in DNS, then buys
+//! Business Essentials or Business Premium with a licence for everyone who signed up. Completion
+//! is one transaction: the tenant managed, the taker its global admin, every person licensed
+//! (active at once) and told, their accounts and settings kept.
+
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::custom_domain::DomainOrigin;
+use tenantry_domain::free_meetings::FREE_MEETINGS_PLAN;
+use tenantry_domain::license_pool::SubscriptionStatus;
+use tenantry_domain::takeover::{TakeoverRefusal, TakeoverStatus};
+use tenantry_domain::{AdminRole, RoleSet};
+use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription};
+use tenantry_persistence::takeovers::{self, NewTakeover, TakeoverRow};
+use tenantry_persistence::tenants::{self, TenantRow};
+use tenantry_persistence::{domains as domain_rows, users, StoreError};
+
+use super::domains::{self, DomainError};
+use super::lookup::NotFound;
+use super::messages::{self, Recipient};
+use crate::auth::secrets;
+use crate::caller::SignedIn;
+use crate::ids::new_id;
+use crate::state::AppState;
+use crate::unit_of_work::{Subject, Tx};
+use crate::views::signup::{Takeover, TakeoverCompleted};
+use crate::views::subscription::Subscription;
+use crate::views::tenant::Tenant;
+
+/// Why a takeover step did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TakeoverError {
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    #[error(transparent)]
+    Refused(#[from] TakeoverRefusal),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The unmanaged tenant the caller signed up into; refused for anyone else.
+fn signed_up_tenant(tx: &mut Tx<'_>, caller_tenant: Option<&str>) -> Result<TenantRow, TakeoverError> {
+    let tenant = match caller_tenant {
+        Some(id) => tenants::find(tx.conn(), id)?,
+        None => None,
+    };
+    tenant.filter(|t| !t.managed && t.email_domain.is_some()).ok_or(TakeoverRefusal::NotSignedUp.into())
+}
+
+/// Starts a takeover of the caller's email domain, or returns the one they started (and the
+/// answer says which: `true` when created).
+pub async fn start(state: &AppState, caller: &SignedIn) -> Result<(Takeover, bool), TakeoverError> {
+    let (user_id, tenant_id) = (caller.user_id.clone(), caller.tenant_id.clone());
+    if caller.partner.is_some() || caller.is_operator {
+        return Err(TakeoverRefusal::NotSignedUp.into());
+    }
+    state
+        .transact(caller.into(), move |tx| {
+            let tenant = signed_up_tenant(tx, tenant_id.as_deref())?;
+            if let Some(open) = takeovers::open_of(tx.conn(), &user_id)? {
+                return Ok((Takeover::from(&open), false));
+            }
+            let domain = tenant.email_domain.clone().unwrap_or_default();
+            let id = new_id();
+            let code = secrets::new_verification_code();
+            let stamp = tx.stamp();
+            let row = NewTakeover {
+                id: &id,
+                tenant_id: &tenant.id,
+                user_id: &user_id,
+                domain: &domain,
+                verification_code: &code,
+                status: TakeoverStatus::Started.as_str(),
+                created_at: stamp,
+                updated_at: stamp,
+            };
+            takeovers::insert(tx.conn(), &row)?;
+            tx.audit(
+                AuditAction::TakeoverStarted,
+                Subject::in_tenant(&tenant.id, &id),
+                serde_json::json!({"domain": domain}),
+            )?;
+            Ok((Takeover::from(&find(tx, &user_id, &id)?), true))
+        })
+        .await
+}
+
+fn find(tx: &mut Tx<'_>, user_id: &str, id: &str) -> Result<TakeoverRow, TakeoverError> {
+    Ok(takeovers::find_of(tx.conn(), user_id, id)?.ok_or(NotFound("takeover"))?)
+}
+
+/// The caller's takeover.
+pub async fn get(state: &AppState, caller: &SignedIn, id: String) -> Result<Takeover, TakeoverError> {
+    let user_id = caller.user_id.clone();
+    state
+        .read(move |conn, _| {
+            let row = takeovers::find_of(conn, &user_id, &id)?.ok_or(NotFound("takeover"))?;
+            Ok(Takeover::from(&row))
+        })
+        .await
+}
+
+/// Looks the TXT record up in DNS: found, the domain is proven and the takeover may complete.
+pub async fn verify(state: &AppState, caller: &SignedIn, id: String) -> Result<Takeover, TakeoverError> {
+    let (user_id, lookup) = (caller.user_id.clone(), id.clone());
+    let row = state
+        .read(move |conn, _| {
+            takeovers::find_of(conn, &user_id, &lookup)?.ok_or(TakeoverError::NotFound(NotFound("takeover")))
+        })
+        .await?;
+    row.status.check_verification()?;
+    domains::prove(state, &row.domain, &row.verification_code).await?;
+    let user_id = caller.user_id.clone();
+    state
+        .transact(caller.into(), move |tx| {
+            let row = find(tx, &user_id, &id)?;
+            row.status.check_verification()?;
+            if domain_rows::verified_holder(tx.conn(), &row.domain)?.is_some_and(|(holder, _)| holder != row.tenant_id)
+            {
+                return Err(DomainError::HeldElsewhere(row.domain.clone()).into());
+            }
+            let stamp = tx.stamp();
+            takeovers::mark_verified(tx.conn(), &row.id, stamp)?;
+            tx.audit(
+                AuditAction::TakeoverVerified,
+                Subject::in_tenant(&row.tenant_id, &row.id),
+                serde_json::json!({"domain": row.domain}),
+            )?;
+            Ok(Takeover::from(&find(tx, &user_id, &id)?))
+        })
+        .await
+}
+
+pub struct Purchase {
+    pub plan_code: String,
+    pub seats: i64,
+}
+
+/// Completes a verified takeover by buying licences for everyone who signed up, in one
+/// transaction.
+pub async fn complete(
+    state: &AppState,
+    caller: &SignedIn,
+    id: String,
+    purchase: Purchase,
+) -> Result<TakeoverCompleted, TakeoverError> {
+    let user_id = caller.user_id.clone();
+    state
+        .transact(caller.into(), move |tx| {
+            let row = find(tx, &user_id, &id)?;
+            // Two takers of one tenant queue here; the second finds it managed.
+            tenants::lock(tx.conn(), &row.tenant_id)?;
+            let tenant = tenants::find(tx.conn(), &row.tenant_id)?.ok_or(NotFound("tenant"))?;
+            if tenant.managed {
+                return Err(TakeoverRefusal::Completed.into());
+            }
+            let people = users::all_in_tenant(tx.conn(), &tenant.id)?;
+            let head_count = i64::try_from(people.len()).unwrap_or(i64::MAX);
+            row.status.check_completion(&purchase.plan_code, purchase.seats, head_count)?;
+            if domain_rows::verified_holder(tx.conn(), &row.domain)?.is_some_and(|(holder, _)| holder != tenant.id) {
+                return Err(DomainError::HeldElsewhere(row.domain.clone()).into());
+            }
+            let plan =
+                tx.catalogue().plan(&purchase.plan_code).map_err(|e| StoreError::Corrupt(e.to_string()))?.clone();
+            let stamp = tx.stamp();
+
+            // The licences: a pool of the plan, active at once, one seat taken per person.
+            let subscription_id = new_id();
+            let pool = NewSubscription {
+                id: &subscription_id,
+                tenant_id: &tenant.id,
+                plan_code: &plan.code,
+                status: SubscriptionStatus::Active.as_str(),
+                purchased: purchase.seats,
+                active: purchase.seats,
+                assigned: 0,
+                activate_on_provisioning: purchase.seats,
+                created_at: stamp,
+                updated_at: stamp,
+                activated_at: Some(stamp),
+            };
+            subscriptions::insert(tx.conn(), &pool)?;
+            for person in &people {
+                if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
+                    return Err(StoreError::Corrupt(
+                        "a takeover pool ran out of the seats it was sized for".to_owned(),
+                    )
+                    .into());
+                }
+                let licence = NewAssignment {
+                    subscription_id: &subscription_id,
+                    user_id: &person.id,
+                    tenant_id: &tenant.id,
+                    plan_code: &plan.code,
+                    assigned_at: stamp,
+                };
+                subscriptions::insert_assignment(tx.conn(), &licence)?;
+            }
+            end_free_tier(tx, &tenant.id)?;
+
+            // The organisation: managed, its domain proven and the default, the taker its admin.
+            tenants::mark_managed(tx.conn(), &tenant.id, stamp)?;
+            domains::add_verified(tx, &tenant.id, &row.domain, DomainOrigin::Takeover)?;
+            if let Some(domain) = domain_rows::find(tx.conn(), &tenant.id, &row.domain)? {
+                domain_rows::make_default(tx.conn(), &tenant.id, &domain.id)?;
+            }
+            users::replace_roles(tx.conn(), &tenant.id, &user_id, &RoleSet::new([AdminRole::GlobalAdmin]))?;
+            if !takeovers::mark_completed(tx.conn(), &row.id, stamp)? {
+                return Err(TakeoverRefusal::NotVerified.into());
+            }
+            let taker = people.iter().find(|p| p.id == user_id).map_or("", |p| p.display_name.as_str()).to_owned();
+            for person in &people {
+                if let Some(contact) = person.contact_email.as_deref() {
+                    let to = Recipient {
+                        contact_email: contact,
+                        display_name: &person.display_name,
+                        sign_in: &person.sign_in,
+                    };
+                    tx.send(messages::takeover_completed(&to, &row.domain, &taker, &plan.name, tx.public_url()))?;
+                }
+            }
+            tx.audit(
+                AuditAction::TakeoverCompleted,
+                Subject::in_tenant(&tenant.id, &row.id),
+                serde_json::json!({"domain": row.domain, "plan": plan.code, "seats": purchase.seats,
+                    "subscription_id": subscription_id, "people": people.len(), "global_admin": user_id}),
+            )?;
+
+            let tenant = tenants::find(tx.conn(), &tenant.id)?.ok_or(NotFound("tenant"))?;
+            let verified = tenants::verified_domains(tx.conn(), &tenant.id)?;
+            let bought = subscriptions::find(tx.conn(), &subscription_id)?.ok_or(NotFound("subscription"))?;
+            Ok(TakeoverCompleted {
+                takeover: Takeover::from(&find(tx, &user_id, &id)?),
+                tenant: Tenant::new(&tenant, verified),
+                subscription: Subscription::new(&bought, &plan),
+                licensed_people: people.len(),
+            })
+        })
+        .await
+}
+
+/// The free Meetings tier ends with the takeover: its licences are taken back (the plan bought
+/// includes meetings) and its pool terminated.
+fn end_free_tier(tx: &mut Tx<'_>, tenant_id: &str) -> Result<(), StoreError> {
+    let stamp = tx.stamp();
+    for pool in subscriptions::active_of_plan(tx.conn(), tenant_id, FREE_MEETINGS_PLAN)? {
+        for holder in subscriptions::holders(tx.conn(), &pool.id)? {
+            subscriptions::delete_assignment(tx.conn(), &pool.id, &holder.user_id)?;
+            subscriptions::release_seat(tx.conn(), &pool.id, stamp)?;
+        }
+        subscriptions::terminate(tx.conn(), &pool.id, stamp, subscriptions::VersionGuard::ANY)?;
+    }
+    Ok(())
+}
