@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tenantry_domain::retry::{self, AfterFailure};
 use tenantry_persistence::jobs::{self, JobRow};
-use tenantry_persistence::{delegation, idempotency};
+use tenantry_persistence::{delegation, idempotency, signups};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
 use crate::clock;
@@ -86,6 +86,9 @@ pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
         &mut conn,
         time::to_db(now - chrono::Duration::hours(IDEMPOTENCY_KEY_LIFETIME_HOURS)),
     )?;
+    // Sign-ups that can no longer be confirmed keep nothing of strangers (their expiry is well
+    // past the throttle's window).
+    signups::purge_expired(&mut conn, time::to_db(now))?;
     // Every use of a relationship checks its end date anyway; this keeps the stored status
     // (and the customer's audit log) true for relationships nobody uses.
     let actor = Actor::job("Relationship expiry", "job:relationship-expiry".to_owned());

@@ -66,22 +66,26 @@ pub fn check_work_address(address: &EmailAddress, platform_domain: &str) -> Resu
     Ok(())
 }
 
-/// Refuses a sign-up when the address or its domain has had too many within the window; the
-/// counts include sign-ups since `now - THROTTLE_WINDOW`, and `oldest_counted` is the oldest of
-/// them for the limit that is reached.
-pub fn check_throttle(
-    for_address: i64,
-    for_domain: i64,
-    oldest_counted: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<(), SignupRefusal> {
-    if for_address < MAX_PER_ADDRESS && for_domain < MAX_PER_DOMAIN {
-        return Ok(());
+/// The sign-ups counted within the window (since `now - THROTTLE_WINDOW`) for one key (an
+/// address or an email domain), and when the oldest of them was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    pub count: i64,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// Refuses a sign-up when the address or its domain has had too many within the window, with
+/// the wait until the limit reached frees up (the longer one when both are).
+pub fn check_throttle(for_address: Counted, for_domain: Counted, now: DateTime<Utc>) -> Result<(), SignupRefusal> {
+    let wait = |counted: Counted, limit: i64| {
+        (counted.count >= limit).then(|| {
+            counted.oldest.map_or(THROTTLE_WINDOW, |oldest| (oldest + THROTTLE_WINDOW - now).max(Duration::seconds(1)))
+        })
+    };
+    match (wait(for_address, MAX_PER_ADDRESS), wait(for_domain, MAX_PER_DOMAIN)) {
+        (None, None) => Ok(()),
+        (a, d) => Err(SignupRefusal::Throttled { retry_after: a.max(d).unwrap_or(THROTTLE_WINDOW) }),
     }
-    let retry_after = oldest_counted
-        .map(|oldest| (oldest + THROTTLE_WINDOW - now).max(Duration::seconds(1)))
-        .unwrap_or(THROTTLE_WINDOW);
-    Err(SignupRefusal::Throttled { retry_after })
 }
 
 /// A pending sign-up as confirmation reads it.
@@ -133,12 +137,16 @@ impl PendingSignup {
 /// The unmanaged tenant's slug for an email domain: `example-org` for `example.org`, cut to fit
 /// and made unique by the caller with `suffix` when taken.
 pub fn unmanaged_slug(email_domain: &str, suffix: Option<&str>) -> String {
-    let base: String = email_domain
-        .chars()
-        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
-        .collect::<String>()
-        .trim_matches('-')
-        .to_owned();
+    // Runs of hyphens collapse to one: `xn--bcher-kva.fr` must not give a label holding `--`,
+    // which IDNA reserves for its own encodings.
+    let mut base = String::new();
+    for c in email_domain.chars() {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' };
+        if !(c == '-' && base.ends_with('-')) {
+            base.push(c);
+        }
+    }
+    let base = base.trim_matches('-').to_owned();
     let base = if base.starts_with(|c: char| c.is_ascii_lowercase()) { base } else { format!("d-{base}") };
     let room = 40 - suffix.map_or(0, |s| s.len() + 1);
     let mut slug: String = base.chars().take(room).collect::<String>().trim_end_matches('-').to_owned();
@@ -177,13 +185,17 @@ mod tests {
 
     #[test]
     fn sign_ups_are_throttled_per_address_and_per_domain() {
-        assert_eq!(check_throttle(2, 29, None, now()), Ok(()));
-        let oldest = now() - Duration::minutes(50);
+        let counted = |count, minutes_ago: i64| Counted { count, oldest: Some(now() - Duration::minutes(minutes_ago)) };
+        assert_eq!(check_throttle(counted(2, 10), counted(29, 50), now()), Ok(()));
+        // The address's own oldest sign-up decides its wait, not another address of the domain's.
         assert_eq!(
-            check_throttle(3, 3, Some(oldest), now()),
+            check_throttle(counted(3, 1), counted(4, 50), now()),
+            Err(SignupRefusal::Throttled { retry_after: Duration::minutes(59) })
+        );
+        assert_eq!(
+            check_throttle(counted(0, 0), counted(30, 50), now()),
             Err(SignupRefusal::Throttled { retry_after: Duration::minutes(10) })
         );
-        assert!(check_throttle(0, 30, Some(oldest), now()).is_err());
     }
 
     #[test]
@@ -205,6 +217,11 @@ mod tests {
         assert_eq!(unmanaged_slug("example.org", None), "example-org");
         assert_eq!(unmanaged_slug("example.org", Some("x7k2")), "example-org-x7k2");
         assert_eq!(unmanaged_slug("42.fr", None), "d-42-fr");
+        // An internationalised domain's ASCII form makes a slug that is a valid label.
+        let idn = unmanaged_slug("xn--bcher-kva.fr", None);
+        assert_eq!(idn, "xn-bcher-kva-fr");
+        let platform = crate::DomainName::parse("tenantry.test").unwrap();
+        assert!(platform.with_subdomain(&idn).is_ok());
         let long = format!("{}.fr", "a".repeat(60));
         assert!(unmanaged_slug(&long, Some("x7k2")).len() <= 40);
     }

@@ -45,13 +45,21 @@ pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<SignupRow>>
     Ok(signups::table.find(id).select(SignupRow::as_select()).first(conn).optional()?)
 }
 
-/// Sign-ups since `since` for the address and for its domain, and the oldest of them.
+/// Sign-ups since `since` for an address and for its email domain, with the oldest of each.
+#[derive(Debug, Clone, Copy)]
+pub struct RecentSignups {
+    pub for_address: i64,
+    pub oldest_for_address: Option<NaiveDateTime>,
+    pub for_domain: i64,
+    pub oldest_for_domain: Option<NaiveDateTime>,
+}
+
 pub fn recent(
     conn: &mut DbConnection,
     email: &str,
     email_domain: &str,
     since: NaiveDateTime,
-) -> StoreResult<(i64, i64, Option<NaiveDateTime>)> {
+) -> StoreResult<RecentSignups> {
     let for_address: i64 = signups::table
         .filter(signups::email.eq(email))
         .filter(signups::created_at.ge(since))
@@ -62,12 +70,24 @@ pub fn recent(
         .filter(signups::created_at.ge(since))
         .count()
         .get_result(conn)?;
-    let oldest: Option<NaiveDateTime> = signups::table
+    let oldest_for_address: Option<NaiveDateTime> = signups::table
+        .filter(signups::email.eq(email))
+        .filter(signups::created_at.ge(since))
+        .select(diesel::dsl::min(signups::created_at))
+        .first(conn)?;
+    let oldest_for_domain: Option<NaiveDateTime> = signups::table
         .filter(signups::email_domain.eq(email_domain))
         .filter(signups::created_at.ge(since))
         .select(diesel::dsl::min(signups::created_at))
         .first(conn)?;
-    Ok((for_address, for_domain, oldest))
+    Ok(RecentSignups { for_address, oldest_for_address, for_domain, oldest_for_domain })
+}
+
+/// Takes the sign-up's row lock until commit, so that guesses at its code queue and each one is
+/// counted against the attempts left (a no-op update locks the row on PostgreSQL; SQLite's
+/// writes are serialised already).
+pub fn lock(conn: &mut DbConnection, id: &str) -> StoreResult<bool> {
+    Ok(diesel::update(signups::table.find(id)).set(signups::id.eq(signups::id)).execute(conn)? == 1)
 }
 
 /// Counts one wrong code.

@@ -141,12 +141,12 @@ pub fn take_seat(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Store
 }
 
 /// A free pool grows with the people who join it: one more seat, bought, active and taken at
-/// once (the free Meetings tier has no seats to buy).
+/// once (the free Meetings tier has no seats to buy), even while an operator has it suspended.
 pub fn grow_free_pool(conn: &mut DbConnection, id: &str, seat_limit: i64, now: NaiveDateTime) -> StoreResult<bool> {
     let changed = diesel::update(
         subscriptions::table
             .find(id)
-            .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
+            .filter(subscriptions::status.ne(SubscriptionStatus::Terminated.as_str()))
             .filter(subscriptions::purchased.lt(seat_limit)),
     )
     .set((

@@ -113,6 +113,10 @@ fn a_registration_pending_at_a_stop_becomes_active_after_restart(backend: Backen
     let reply = register(&app, &tenant, "restart-buy.fr");
     reply.assert_status(202);
     let id = reply.json()["id"].as_str().unwrap().to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let still =
+        app.client.get(&format!("/v1/tenants/{}/domain-registrations/{id}", tenant.id), &tenant.global_admin.token);
+    assert_eq!(still.json()["status"], "pending", "not registered before the stop");
     let storage = app.stop();
 
     let app = TestApp::spawn_on(storage, &[]);

@@ -6,7 +6,8 @@
 
 use serde_json::{json, Value};
 use tenantry_tests::client::Call;
-use tenantry_tests::people::CHOSEN_PASSWORD;
+use tenantry_tests::concurrent::{all_at_once, count_status};
+use tenantry_tests::people::{self, CHOSEN_PASSWORD};
 use tenantry_tests::signups::{code_from_mail, confirm, sign_up, sign_up_and_confirm, SignedUp};
 use tenantry_tests::{mail, Backend, TestApp};
 
@@ -16,6 +17,9 @@ pub fn cases() -> Vec<Case> {
     cases![
         people_of_one_domain_sign_up_into_one_unmanaged_tenant_without_admin_rights,
         a_takeover_proves_the_domain_and_licenses_everyone_in_one_step,
+        an_internationalised_email_domain_signs_up_too,
+        first_sign_ups_of_a_domain_at_once_share_one_tenant,
+        a_burst_of_guesses_gets_five_tries_in_all,
         the_answer_never_tells_whether_an_address_has_an_account,
         sign_ups_are_refused_for_personal_addresses_and_throttled,
     ]
@@ -38,9 +42,9 @@ fn people_of_one_domain_sign_up_into_one_unmanaged_tenant_without_admin_rights(b
     let tenant = app.client.get(&format!("/v1/tenants/{}", rob.tenant_id), &operator).json();
     assert_eq!(tenant["managed"], false);
     assert_eq!(tenant["email_domain"], "example.org");
-    let people = app.client.get(&format!("/v1/tenants/{}/users", rob.tenant_id), &operator).json();
+    let listed = app.client.get(&format!("/v1/tenants/{}/users", rob.tenant_id), &operator).json();
     let sign_ins: Vec<&str> =
-        people["items"].as_array().unwrap().iter().map(|p| p["sign_in"].as_str().unwrap()).collect();
+        listed["items"].as_array().unwrap().iter().map(|p| p["sign_in"].as_str().unwrap()).collect();
     assert_eq!(sign_ins, ["rob@example.org", "sara@example.org"]);
 
     // Only the free Meetings tier, with today's limit of 10 participants stated.
@@ -72,9 +76,14 @@ fn people_of_one_domain_sign_up_into_one_unmanaged_tenant_without_admin_rights(b
         }
         app.client.send(call).assert_problem(403, "forbidden");
     }
-    app.client
-        .put(&format!("{base}/users/{}/roles", rob.user_id), &operator, &json!({"roles": ["global_admin"]}))
-        .assert_problem(403, "forbidden");
+    // The domain is theirs to take over: no managed tenant may claim it meanwhile.
+    let managed = people::tenant_with_admin(&app, "claimer");
+    let claim = app.client.post(
+        &format!("/v1/tenants/{}/domains", managed.id),
+        &managed.global_admin.token,
+        &json!({"name": "example.org"}),
+    );
+    claim.assert_problem(409, "domain_held_elsewhere");
 
     // A wrong code is counted; the right one cannot be used twice.
     let carl = sign_up(&app, "carl@example.org", "Carl");
@@ -178,6 +187,20 @@ fn a_takeover_proves_the_domain_and_licenses_everyone_in_one_step(backend: Backe
     assert!(third.json()["detail"].as_str().unwrap().contains("ask its administrator"));
 }
 
+fn an_internationalised_email_domain_signs_up_too(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let accepted = sign_up(&app, "anna@Bücher-Signup.fr", "Anna");
+    accepted.assert_status(202);
+    assert_eq!(accepted.json()["email"], "anna@xn--bcher-signup-dlb.fr", "kept in the ASCII form mail uses");
+    let code = code_from_mail(&app, "anna@xn--bcher-signup-dlb.fr", 1);
+    let confirmed = confirm(&app, accepted.json()["id"].as_str().unwrap(), &code);
+    confirmed.assert_status(201);
+    let tenant_id = confirmed.json()["tenant_id"].as_str().unwrap().to_owned();
+    let tenant = app.client.get(&format!("/v1/tenants/{tenant_id}"), &app.operator_token()).json();
+    assert_eq!(tenant["email_domain"], "xn--bcher-signup-dlb.fr");
+    assert_eq!(tenant["managed"], false);
+}
+
 fn the_answer_never_tells_whether_an_address_has_an_account(backend: Backend) {
     let app = TestApp::spawn(backend);
     sign_up_and_confirm(&app, "rob@known.example", "Rob");
@@ -185,19 +208,21 @@ fn the_answer_never_tells_whether_an_address_has_an_account(backend: Backend) {
     let fresh = sign_up(&app, "new@known.example", "Someone");
     again.assert_status(202);
     fresh.assert_status(202);
+    // The same answer but for the id, the address and the time: nothing tells them apart.
     let shape = |reply: &tenantry_tests::Reply| {
-        let mut keys: Vec<String> = reply.json().as_object().unwrap().keys().cloned().collect();
-        keys.sort();
-        (keys, reply.json()["status"].clone())
+        let mut body = reply.json();
+        let (id, email) = (body["id"].as_str().unwrap().to_owned(), body["email"].as_str().unwrap().to_owned());
+        body["next_step"] = json!(body["next_step"].as_str().unwrap().replace(&id, "ID").replace(&email, "EMAIL"));
+        for varying in ["id", "email", "expires_at"] {
+            body[varying] = Value::Null;
+        }
+        (reply.status, body)
     };
     assert_eq!(shape(&again), shape(&fresh), "the same answer");
     // Only the owner of the address learns it, by mail, and no code is sent to them.
     let messages = mail::wait_for(&app.storage.mail_dir(), "rob@known.example", 2);
     assert!(messages[1].contains("already has an account"));
     assert!(mail::field(&messages[1], "Confirmation code").is_none());
-    let id = again.json()["id"].as_str().unwrap().to_owned();
-    let first_code = mail::field(&messages[0], "Confirmation code").unwrap();
-    confirm(&app, &id, &first_code).assert_problem(422, "confirmation_failed");
 }
 
 fn sign_ups_are_refused_for_personal_addresses_and_throttled(backend: Backend) {
@@ -218,4 +243,40 @@ fn sign_ups_are_refused_for_personal_addresses_and_throttled(backend: Backend) {
     assert!((1..=3600).contains(&wait), "{wait}");
     // Another address of the domain is still welcome.
     sign_up(&app, "calm@throttle.example", "Calm").assert_status(202);
+}
+
+fn first_sign_ups_of_a_domain_at_once_share_one_tenant(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let people: Vec<(String, String)> = (0..6)
+        .map(|n| {
+            let email = format!("p{n}@race.example");
+            let accepted = sign_up(&app, &email, &format!("Person {n}"));
+            accepted.assert_status(202);
+            (accepted.json()["id"].as_str().unwrap().to_owned(), code_from_mail(&app, &email, 1))
+        })
+        .collect();
+    let replies = all_at_once(people.len(), |n| confirm(&app, &people[n].0, &people[n].1));
+    assert_eq!(count_status(&replies, 201), 6, "{:?}", replies.iter().find(|r| r.status != 201));
+    let tenants: std::collections::BTreeSet<String> =
+        replies.iter().map(|r| r.json()["tenant_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(tenants.len(), 1, "one tenant for the domain");
+    let tenant_id = tenants.into_iter().next().unwrap();
+    let operator = app.operator_token();
+    let pools = app.client.get(&format!("/v1/tenants/{tenant_id}/subscriptions"), &operator).json();
+    assert_eq!(pools["items"].as_array().unwrap().len(), 1);
+    assert_eq!(pools["items"][0]["assigned_seats"], 6, "each counted once in the free pool");
+}
+
+fn a_burst_of_guesses_gets_five_tries_in_all(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let accepted = sign_up(&app, "target@guess.example", "Target");
+    let id = accepted.json()["id"].as_str().unwrap().to_owned();
+    let replies = all_at_once(20, |n| confirm(&app, &id, &format!("{:08}", n + 1)));
+    assert!(replies.iter().all(|r| r.status == 422), "{:?}", replies.iter().find(|r| r.status != 422));
+    let wrong = replies.iter().filter(|r| r.json()["detail"].as_str().unwrap().contains("attempt(s) left")).count();
+    assert_eq!(wrong, 4, "four wrong codes are told how many tries are left, then the sign-up is spent");
+    let code = code_from_mail(&app, "target@guess.example", 1);
+    let too_late = confirm(&app, &id, &code);
+    too_late.assert_problem(422, "confirmation_failed");
+    assert!(too_late.json()["detail"].as_str().unwrap().contains("too many wrong codes"));
 }

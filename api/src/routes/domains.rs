@@ -69,10 +69,12 @@ pub struct AddDomainRequest {
     pub name: String,
 }
 
-/// A domain name from the path: the problem names what is wrong with it.
+/// A domain name from the path. One that is not a domain name is no domain of the tenant: 404,
+/// with what is wrong with it.
 pub fn domain_in_path(raw: &str) -> Result<DomainName, ApiError> {
-    DomainName::parse(raw)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidPath, format!("`{raw}` is not a domain name: {e}")))
+    DomainName::parse(raw).map_err(|e| {
+        ApiError::new(ErrorCode::NotFound, format!("domain not found: `{raw}` is not a domain name ({e})"))
+    })
 }
 
 /// Adds a custom domain to the tenant, unverified (cloud managers, global admins, full partners).

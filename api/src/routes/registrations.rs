@@ -1,8 +1,7 @@
 //! Buying domains: availability with alternatives, registrations and their progress.
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
 use tenantry_domain::registration::{Registrant, OFFERED_EXTENSIONS};
 use tenantry_domain::DomainName;
 use utoipa::{IntoParams, ToSchema};
@@ -10,8 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::partners::PageQuery;
 use super::resource::resource;
 use crate::caller::Caller;
+use crate::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::registrations::{self as service, RegistrationError, RegistrationInput};
+use crate::services::subscriptions::Idempotent;
 use crate::state::AppState;
 use crate::validation::FieldCheck;
 use crate::views::domain::{DomainAvailability, DomainRegistration, DomainRegistrationPage};
@@ -40,6 +41,8 @@ impl From<RegistrationError> for ApiError {
             RegistrationError::Taken { alternatives, .. } => ApiError::new(ErrorCode::DomainTaken, detail)
                 .with_context(serde_json::json!({ "alternatives": alternatives })),
             RegistrationError::NoRegistrarSeat(_) => ApiError::new(ErrorCode::RegistrarSeatRequired, detail),
+            RegistrationError::KeyReused(reused) => reused.into(),
+            RegistrationError::Render(failure) => ApiError::internal(failure),
             RegistrationError::Store(store) => store.into(),
         }
     }
@@ -75,7 +78,7 @@ pub async fn domain_availability(
 }
 
 /// The registrant's administrative data, as registries ask for it.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrantRequest {
     #[schema(min_length = 1, max_length = 200, example = "Contoso SARL")]
@@ -99,7 +102,7 @@ pub struct RegistrantRequest {
 }
 
 /// A domain to buy with a Registrar resource.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "contoso-paris.fr", "registrant": {"organisation": "Contoso SARL",
     "contact_name": "Camille Martin", "email": "camille@example.com", "phone": "+33123456789",
@@ -118,24 +121,28 @@ pub struct RegisterDomainRequest {
 ///
 /// When the registry has it, the status turns `active` and the domain is a verified domain of the tenant; if it fails, the seat is free again. Follow it with `GET .../domain-registrations/{drid}`.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/domain-registrations", tag = "domains", operation_id = "register_domain",
-    params(("tid" = String, Path, description = "Tenant id")),
+    params(("tid" = String, Path, description = "Tenant id"), IdempotencyHeader),
     request_body = RegisterDomainRequest,
     responses(
         (status = 202, description = "Asked for; `pending`", body = DomainRegistration,
             headers(("Location" = String, description = "The registration"))),
         (status = 409, description = "The name is taken (`domain_taken`, with free `alternatives`), or no Registrar seat is free (`registrar_seat_required`)",
             body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a name a registry sells here (`domain_not_for_sale`), or invalid data (`validation_failed`)",
+        (status = 422, description = "Not a name a registry sells here (`domain_not_for_sale`), invalid data (`validation_failed`), or an Idempotency-Key reused with another body",
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn register_domain(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     tid: web::Path<String>,
+    key: IdempotencyKey,
     body: web::Json<RegisterDomainRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let fingerprint = fingerprint("POST", req.path(), &serde_json::to_value(&body).map_err(ApiError::internal)?);
+    let request = Idempotent { key, fingerprint };
     let mut check = FieldCheck::default();
     let name = check.check("name", DomainName::parse(&body.name));
     let r = body.registrant;
@@ -162,11 +169,7 @@ pub async fn register_domain(
     let input = check.finish(|| {
         Some(RegistrationInput { name: name?, registrant: registrant?, subscription_id: body.subscription_id })
     })?;
-    let tenant_id = tid.into_inner();
-    let registered = service::register(&state, &caller, tenant_id.clone(), input).await?;
-    Ok(HttpResponse::Accepted()
-        .insert_header((header::LOCATION, format!("/v1/tenants/{tenant_id}/domain-registrations/{}", registered.id)))
-        .json(registered))
+    Ok(service::register(&state, &caller, tid.into_inner(), input, request).await?.into_response())
 }
 
 /// Lists the tenant's domain registrations, oldest first.

@@ -11,9 +11,11 @@ use utoipa::ToSchema;
 
 use super::resource::resource;
 use crate::caller::Caller;
+use crate::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::request_id::RequestId;
 use crate::services::signups::{self, SignupError, SignupInput};
+use crate::services::subscriptions::Idempotent;
 use crate::services::takeovers::{self, Purchase, TakeoverError};
 use crate::state::AppState;
 use crate::unit_of_work::Actor;
@@ -63,6 +65,8 @@ impl From<TakeoverError> for ApiError {
                 }
             },
             TakeoverError::Domain(domain) => domain.into(),
+            TakeoverError::KeyReused(reused) => reused.into(),
+            TakeoverError::Render(failure) => ApiError::internal(failure),
             TakeoverError::Store(store) => store.into(),
         }
     }
@@ -137,7 +141,8 @@ pub struct ConfirmRequest {
     params(("suid" = String, Path, description = "Sign-up id")),
     request_body = ConfirmRequest,
     responses(
-        (status = 201, description = "The account", body = SignupConfirmed),
+        (status = 201, description = "The account", body = SignupConfirmed,
+            headers(("Location" = String, description = "The person, readable by them once signed in"))),
         (status = 409, description = "The domain became managed (`domain_managed_by_tenant`) or the address got an account meanwhile (`sign_in_taken`)",
             body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong, expired or used-up code (`confirmation_failed`)",
@@ -155,7 +160,8 @@ pub async fn confirm_sign_up(
     }
     let confirmed =
         signups::confirm(&state, self_service(&req), suid.into_inner(), body.code.trim().to_owned()).await?;
-    Ok(HttpResponse::Created().json(confirmed))
+    let person = format!("/v1/tenants/{}/users/{}", confirmed.tenant_id, confirmed.user_id);
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, person)).json(confirmed))
 }
 
 /// Starts taking over one's organisation (someone who signed up): the answer gives the TXT record to publish.
@@ -234,24 +240,29 @@ pub struct CompleteTakeoverRequest {
 ///
 /// The tenant becomes managed, the caller its global admin, every person holds a licence of the plan (active at once) and keeps their account and settings, and each is told by mail.
 #[utoipa::path(post, path = "/v1/takeovers/{toid}/complete", tag = "domains", operation_id = "complete_takeover",
-    params(("toid" = String, Path, description = "Takeover id")),
+    params(("toid" = String, Path, description = "Takeover id"), IdempotencyHeader),
     request_body = CompleteTakeoverRequest,
     responses(
         (status = 200, description = "Completed", body = TakeoverCompleted),
-        (status = 409, description = "Not verified yet, or completed already (`takeover_refused`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fewer licences than people (`too_few_licences`), or a plan a takeover does not buy (`plan_not_orderable`)",
+        (status = 409, description = "Not verified yet, or completed already (`takeover_refused`); the domain is another tenant's (`domain_held_elsewhere`)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fewer licences than people (`too_few_licences`), a plan a takeover does not buy (`plan_not_orderable`), or an Idempotency-Key reused with another body",
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn complete_takeover(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     toid: web::Path<String>,
+    key: IdempotencyKey,
     body: web::Json<CompleteTakeoverRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if !(1..=300).contains(&body.seats) {
         return Err(ApiError::invalid_field("seats", "between 1 and 300"));
     }
+    let fingerprint = fingerprint("POST", req.path(), &serde_json::json!({"plan": body.plan, "seats": body.seats}));
+    let request = Idempotent { key, fingerprint };
     let purchase = Purchase { plan_code: body.plan.trim().to_owned(), seats: body.seats };
-    Ok(HttpResponse::Ok().json(takeovers::complete(&state, &caller, toid.into_inner(), purchase).await?))
+    Ok(takeovers::complete(&state, &caller, toid.into_inner(), purchase, request).await?.into_response())
 }

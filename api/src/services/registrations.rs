@@ -18,12 +18,15 @@ use tenantry_persistence::{domains as domain_rows, jobs, registry, tenants, time
 use super::lookup::{require_tenant, NotFound};
 use super::messages::{self, Recipient};
 use crate::caller::{AccessDenied, SignedIn};
+use crate::idempotency::{self, KeyReused, Replayable};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
+use crate::services::subscriptions::Idempotent;
 use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};
 use crate::views::domain::{DomainAvailability, DomainRegistration};
 use crate::views::Page;
+use actix_web::http::StatusCode;
 
 /// Why a registration use case did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +41,10 @@ pub enum RegistrationError {
     Taken { name: String, alternatives: Vec<String> },
     #[error("{0}")]
     NoRegistrarSeat(String),
+    #[error(transparent)]
+    KeyReused(#[from] KeyReused),
+    #[error("cannot render the response: {0}")]
+    Render(#[from] serde_json::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -138,58 +145,63 @@ pub async fn register(
     caller: &SignedIn,
     tenant_id: String,
     input: RegistrationInput,
-) -> Result<DomainRegistration, RegistrationError> {
+    request: Idempotent,
+) -> Result<Replayable, RegistrationError> {
     caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
     registration::check_for_sale(&input.name)?;
     let registrant = serde_json::to_string(&input.registrant)
         .map_err(|e| StoreError::Corrupt(format!("cannot store the registrant: {e}")))?;
     let delay = chrono::Duration::milliseconds(state.config.provisioning_delay_millis);
-    state
-        .transact(caller.into(), move |tx| {
-            require_tenant::<RegistrationError>(tx.conn(), &tenant_id)?;
-            let name = input.name.to_string();
-            let available = availability_of(tx.conn(), &input.name)?;
-            if !available.available {
-                return Err(RegistrationError::Taken { name, alternatives: available.alternatives });
-            }
-            let registrar = registrar_for(tx, &tenant_id, input.subscription_id.as_deref())?;
-            let stamp = tx.stamp();
-            if !subscriptions::take_seat(tx.conn(), &registrar.id, stamp)? {
-                let why = if registrar.status == SubscriptionStatus::Active {
-                    "every seat of the Registrar resource holds a domain: activate or buy a seat first"
-                } else {
-                    "the Registrar resource is not active"
-                };
-                return Err(RegistrationError::NoRegistrarSeat(why.to_owned()));
-            }
-            let id = new_id();
-            let row = NewRegistration {
-                id: &id,
-                tenant_id: &tenant_id,
-                subscription_id: &registrar.id,
-                name: &name,
-                status: RegistrationStatus::Pending.as_str(),
-                registrant: &registrant,
-                created_at: stamp,
-                updated_at: stamp,
+    idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
+        require_tenant::<RegistrationError>(tx.conn(), &tenant_id)?;
+        let name = input.name.to_string();
+        let available = availability_of(tx.conn(), &input.name)?;
+        if !available.available {
+            return Err(RegistrationError::Taken { name, alternatives: available.alternatives });
+        }
+        let registrar = registrar_for(tx, &tenant_id, input.subscription_id.as_deref())?;
+        let stamp = tx.stamp();
+        if !subscriptions::take_seat(tx.conn(), &registrar.id, stamp)? {
+            let why = if registrar.status == SubscriptionStatus::Active {
+                "every seat of the Registrar resource holds a domain: activate or buy a seat first"
+            } else {
+                "the Registrar resource is not active"
             };
-            registrations::insert(tx.conn(), &row).map_err(|e| match e {
-                // Someone asked for the same name at the same moment and won.
-                StoreError::UniqueViolation { .. } => {
-                    RegistrationError::Taken { name: name.clone(), alternatives: vec![] }
-                }
-                other => other.into(),
-            })?;
-            let run_at = time::to_db(tx.now() + delay);
-            jobs::enqueue(tx.conn(), &new_id(), jobs::REGISTER_DOMAIN, &id, stamp, run_at)?;
-            tx.audit(
-                AuditAction::DomainRegistrationRequested,
-                Subject::in_tenant(&tenant_id, &id),
-                serde_json::json!({"name": name, "subscription_id": registrar.id}),
-            )?;
-            view(tx.conn(), &tenant_id, &id)
+            return Err(RegistrationError::NoRegistrarSeat(why.to_owned()));
+        }
+        let id = new_id();
+        let row = NewRegistration {
+            id: &id,
+            tenant_id: &tenant_id,
+            subscription_id: &registrar.id,
+            name: &name,
+            status: RegistrationStatus::Pending.as_str(),
+            registrant: &registrant,
+            created_at: stamp,
+            updated_at: stamp,
+        };
+        registrations::insert(tx.conn(), &row).map_err(|e| match e {
+            // Someone asked for the same name at the same moment and won.
+            StoreError::UniqueViolation { .. } => RegistrationError::Taken { name: name.clone(), alternatives: vec![] },
+            other => other.into(),
+        })?;
+        let run_at = time::to_db(tx.now() + delay);
+        jobs::enqueue(tx.conn(), &new_id(), jobs::REGISTER_DOMAIN, &id, stamp, run_at)?;
+        tx.audit(
+            AuditAction::DomainRegistrationRequested,
+            Subject::in_tenant(&tenant_id, &id),
+            serde_json::json!({"name": name, "subscription_id": registrar.id}),
+        )?;
+        let registered = view(tx.conn(), &tenant_id, &id)?;
+        Ok(Replayable {
+            status: StatusCode::ACCEPTED,
+            body: serde_json::to_value(&registered)?,
+            location: Some(format!("/v1/tenants/{tenant_id}/domain-registrations/{id}")),
+            etag: None,
+            replayed: false,
         })
-        .await
+    })
+    .await
 }
 
 fn view(conn: &mut DbConnection, tenant_id: &str, id: &str) -> Result<DomainRegistration, RegistrationError> {
@@ -274,7 +286,11 @@ pub fn fail(tx: &mut Tx<'_>, row: &RegistrationRow, why: &str) -> Result<(), Sto
 /// After the job's last attempt failed: the registration fails with the job's error.
 pub fn give_up(tx: &mut Tx<'_>, registration_id: &str, error: &str) -> Result<(), StoreError> {
     match registrations::find(tx.conn(), registration_id)? {
-        Some(row) => fail(tx, &row, &format!("the registry could not be reached: {error}")),
+        Some(row) => {
+            // The job's error stays in the log and on the job; the client reads a sentence.
+            log::warn!("registration {registration_id} given up: {error}");
+            fail(tx, &row, "the registry could not be reached after every attempt; ask again later")
+        }
         None => Ok(()),
     }
 }

@@ -5,17 +5,20 @@
 //! the mail to the address differs. Throttling counts sign-ups in the database, so every
 //! process sees the same counts.
 
+use chrono::{DateTime, Utc};
 use tenantry_domain::audit::AuditAction;
+use tenantry_domain::custom_domain::DomainOrigin;
 use tenantry_domain::free_meetings::FREE_MEETINGS_PLAN;
 use tenantry_domain::license_pool::SubscriptionStatus;
-use tenantry_domain::signup::{self, ConfirmationRefusal, PendingSignup, SignupRefusal};
+use tenantry_domain::signup::{self, ConfirmationRefusal, Counted, PendingSignup, SignupRefusal};
 use tenantry_domain::user::{DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password};
+use tenantry_persistence::domains::{self, NewDomain};
 use tenantry_persistence::signups::{self, NewSignup, SignupRow};
 use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription};
 use tenantry_persistence::tenants::{self, NewTenant, TenantRow};
 use tenantry_persistence::users::{self, NewUser};
-use tenantry_persistence::{domains, time, StoreError};
+use tenantry_persistence::{time, DbConnection, StoreError};
 
 use super::lookup::NotFound;
 use super::messages;
@@ -51,26 +54,43 @@ pub struct SignupInput {
 
 /// Refuses an email domain that a managed tenant has verified: its people are created by that
 /// tenant's admins.
-fn check_not_managed(tx: &mut Tx<'_>, email_domain: &str) -> Result<(), SignupError> {
-    match domains::verified_holder(tx.conn(), email_domain)? {
+fn check_not_managed(conn: &mut DbConnection, email_domain: &str) -> Result<(), SignupError> {
+    match domains::verified_holder(conn, email_domain)? {
         Some((_, true)) => Err(SignupRefusal::ManagedDomain(email_domain.to_owned()).into()),
         _ => Ok(()),
     }
+}
+
+/// Refuses a sign-up the throttle does not admit now.
+fn check_throttle(conn: &mut DbConnection, address: &EmailAddress, now: DateTime<Utc>) -> Result<(), SignupError> {
+    let since = time::to_db(now - signup::THROTTLE_WINDOW);
+    let recent = signups::recent(conn, &address.to_string(), address.domain().as_str(), since)?;
+    let for_address = Counted { count: recent.for_address, oldest: recent.oldest_for_address.map(time::from_db) };
+    let for_domain = Counted { count: recent.for_domain, oldest: recent.oldest_for_domain.map(time::from_db) };
+    Ok(signup::check_throttle(for_address, for_domain, now)?)
 }
 
 /// Records a sign-up and mails its code (or, for an address that has an account, says so to
 /// that address only).
 pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Result<SignupAccepted, SignupError> {
     signup::check_work_address(&input.email, state.config.platform_domain.as_str())?;
+    // Refused and throttled sign-ups are answered before any password is hashed: the hashing
+    // threads are shared with sign-ins. Checked again below, in the transaction that records it.
+    let address = input.email.clone();
+    state
+        .read(move |conn, _| {
+            check_not_managed(conn, address.domain().as_str())?;
+            check_throttle(conn, &address, crate::clock::now())
+        })
+        .await?;
     let hash = state.hasher.hash(input.password.expose().to_owned()).await?;
     state
         .transact(actor, move |tx| {
             let email = input.email.to_string();
             let email_domain = input.email.domain().to_string();
-            check_not_managed(tx, &email_domain)?;
-            let since = time::to_db(tx.now() - signup::THROTTLE_WINDOW);
-            let (for_address, for_domain, oldest) = signups::recent(tx.conn(), &email, &email_domain, since)?;
-            signup::check_throttle(for_address, for_domain, oldest.map(time::from_db), tx.now())?;
+            check_not_managed(tx.conn(), &email_domain)?;
+            let now = tx.now();
+            check_throttle(tx.conn(), &input.email, now)?;
 
             let id = new_id();
             let code = secrets::new_confirmation_code();
@@ -110,8 +130,25 @@ enum Outcome {
 /// Confirms a sign-up with its code: the person's account in the unmanaged tenant of their email
 /// domain (created with the first sign-up), with a free Meetings licence.
 pub async fn confirm(state: &AppState, actor: Actor, id: String, code: String) -> Result<SignupConfirmed, SignupError> {
+    match confirm_once(state, actor.clone(), id.clone(), code.clone()).await {
+        // Two first sign-ups of a domain at once: one created its tenant; the other joins it now.
+        Err(SignupError::Store(StoreError::LostRace(_))) => confirm_once(state, actor, id, code).await,
+        other => other,
+    }
+}
+
+async fn confirm_once(
+    state: &AppState,
+    actor: Actor,
+    id: String,
+    code: String,
+) -> Result<SignupConfirmed, SignupError> {
     let outcome = state
         .transact(actor, move |tx| {
+            // Guesses at one sign-up's code queue here, so each is counted against those left.
+            if !signups::lock(tx.conn(), &id)? {
+                return Err(NotFound("sign-up").into());
+            }
             let row = signups::find(tx.conn(), &id)?.ok_or(NotFound("sign-up"))?;
             let pending = PendingSignup {
                 attempts: row.attempts,
@@ -124,7 +161,7 @@ pub async fn confirm(state: &AppState, actor: Actor, id: String, code: String) -
                 }
                 return Ok::<_, SignupError>(Outcome::Refused(refusal));
             }
-            check_not_managed(tx, &row.email_domain)?;
+            check_not_managed(tx.conn(), &row.email_domain)?;
             Ok(Outcome::Confirmed(join_unmanaged_tenant(tx, &row)?))
         })
         .await?;
@@ -140,8 +177,12 @@ fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfi
         Some(tenant) => tenant,
         None => create_unmanaged_tenant(tx, &row.email_domain)?,
     };
-    // Serialises joiners of one tenant, so its free pool counts each of them once.
+    // Serialises joiners of one tenant, so its free pool counts each of them once; a takeover
+    // completed while this waited makes the domain the managed tenant's.
     tenants::lock(tx.conn(), &tenant.id)?;
+    if tenants::find(tx.conn(), &tenant.id)?.is_none_or(|fresh| fresh.managed) {
+        return Err(SignupRefusal::ManagedDomain(row.email_domain.clone()).into());
+    }
     let user_id = new_id();
     let stamp = tx.stamp();
     let person = NewUser {
@@ -166,7 +207,7 @@ fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfi
     let seat_limit = tx.catalogue().plan(FREE_MEETINGS_PLAN).map_or(10_000, |plan| plan.seat_limit);
     if !subscriptions::grow_free_pool(tx.conn(), &free_pool, seat_limit, stamp)? {
         return Err(
-            StoreError::Corrupt(format!("the free Meetings pool of {} is full or not active", tenant.id)).into()
+            StoreError::Corrupt(format!("the free Meetings pool of {} is full or terminated", tenant.id)).into()
         );
     }
     let licence = NewAssignment {
@@ -215,6 +256,18 @@ fn create_unmanaged_tenant(tx: &mut Tx<'_>, email_domain: &str) -> Result<Tenant
         StoreError::UniqueViolation { constraint } => StoreError::LostRace(constraint),
         other => other,
     })?;
+    // The tenant claims its email domain until a takeover proves it: a tenant verifying the
+    // same name at the same moment and this claim exclude each other.
+    let claim_id = new_id();
+    let claim = NewDomain {
+        verified: false,
+        verified_at: None,
+        ..NewDomain::verified(&claim_id, &id, email_domain, DomainOrigin::Takeover, stamp)
+    };
+    domains::insert(tx.conn(), &claim).map_err(|e| match e {
+        StoreError::UniqueViolation { .. } => SignupRefusal::ManagedDomain(email_domain.to_owned()).into(),
+        other => SignupError::from(other),
+    })?;
     let free_pool = NewSubscription {
         id: &new_id(),
         tenant_id: &id,
@@ -237,11 +290,11 @@ fn create_unmanaged_tenant(tx: &mut Tx<'_>, email_domain: &str) -> Result<Tenant
     tenants::find(tx.conn(), &id)?.ok_or_else(|| StoreError::Corrupt("a tenant just made is missing".to_owned()).into())
 }
 
-/// The tenant's free Meetings pool.
+/// The tenant's free Meetings pool (suspended or not).
 fn free_pool_of(tx: &mut Tx<'_>, tenant_id: &str) -> Result<String, StoreError> {
-    subscriptions::active_of_plan(tx.conn(), tenant_id, FREE_MEETINGS_PLAN)?
+    subscriptions::live_in_tenant(tx.conn(), tenant_id)?
         .into_iter()
-        .next()
+        .find(|row| row.plan_code == FREE_MEETINGS_PLAN)
         .map(|row| row.id)
         .ok_or_else(|| StoreError::Corrupt(format!("unmanaged tenant {tenant_id} has no free Meetings pool")))
 }

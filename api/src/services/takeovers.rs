@@ -19,12 +19,15 @@ use super::lookup::NotFound;
 use super::messages::{self, Recipient};
 use crate::auth::secrets;
 use crate::caller::SignedIn;
+use crate::idempotency::{self, KeyReused, Replayable};
 use crate::ids::new_id;
+use crate::services::subscriptions::Idempotent;
 use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};
 use crate::views::signup::{Takeover, TakeoverCompleted};
 use crate::views::subscription::Subscription;
 use crate::views::tenant::Tenant;
+use actix_web::http::StatusCode;
 
 /// Why a takeover step did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,10 @@ pub enum TakeoverError {
     Refused(#[from] TakeoverRefusal),
     #[error(transparent)]
     Domain(#[from] DomainError),
+    #[error(transparent)]
+    KeyReused(#[from] KeyReused),
+    #[error("cannot render the response: {0}")]
+    Render(#[from] serde_json::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -58,6 +65,8 @@ pub async fn start(state: &AppState, caller: &SignedIn) -> Result<(Takeover, boo
     state
         .transact(caller.into(), move |tx| {
             let tenant = signed_up_tenant(tx, tenant_id.as_deref())?;
+            // One open takeover per person, even when they ask twice at once.
+            tenants::lock(tx.conn(), &tenant.id)?;
             if let Some(open) = takeovers::open_of(tx.conn(), &user_id)? {
                 return Ok((Takeover::from(&open), false));
             }
@@ -144,107 +153,111 @@ pub async fn complete(
     caller: &SignedIn,
     id: String,
     purchase: Purchase,
-) -> Result<TakeoverCompleted, TakeoverError> {
+    request: Idempotent,
+) -> Result<Replayable, TakeoverError> {
     let user_id = caller.user_id.clone();
-    state
-        .transact(caller.into(), move |tx| {
-            let row = find(tx, &user_id, &id)?;
-            // Two takers of one tenant queue here; the second finds it managed.
-            tenants::lock(tx.conn(), &row.tenant_id)?;
-            let tenant = tenants::find(tx.conn(), &row.tenant_id)?.ok_or(NotFound("tenant"))?;
-            if tenant.managed {
-                return Err(TakeoverRefusal::Completed.into());
-            }
-            let people = users::all_in_tenant(tx.conn(), &tenant.id)?;
-            let head_count = i64::try_from(people.len()).unwrap_or(i64::MAX);
-            row.status.check_completion(&purchase.plan_code, purchase.seats, head_count)?;
-            if domain_rows::verified_holder(tx.conn(), &row.domain)?.is_some_and(|(holder, _)| holder != tenant.id) {
-                return Err(DomainError::HeldElsewhere(row.domain.clone()).into());
-            }
-            let plan =
-                tx.catalogue().plan(&purchase.plan_code).map_err(|e| StoreError::Corrupt(e.to_string()))?.clone();
-            let stamp = tx.stamp();
+    idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
+        let row = find(tx, &user_id, &id)?;
+        // Two takers of one tenant queue here; the second finds it managed.
+        tenants::lock(tx.conn(), &row.tenant_id)?;
+        let tenant = tenants::find(tx.conn(), &row.tenant_id)?.ok_or(NotFound("tenant"))?;
+        if tenant.managed {
+            return Err(TakeoverRefusal::Completed.into());
+        }
+        let people = users::all_in_tenant(tx.conn(), &tenant.id)?;
+        let head_count = i64::try_from(people.len()).unwrap_or(i64::MAX);
+        row.status.check_completion(&purchase.plan_code, purchase.seats, head_count)?;
+        if domain_rows::verified_holder(tx.conn(), &row.domain)?.is_some_and(|(holder, _)| holder != tenant.id) {
+            return Err(DomainError::HeldElsewhere(row.domain.clone()).into());
+        }
+        let plan = tx.catalogue().plan(&purchase.plan_code).map_err(|e| StoreError::Corrupt(e.to_string()))?.clone();
+        let stamp = tx.stamp();
 
-            // The licences: a pool of the plan, active at once, one seat taken per person.
-            let subscription_id = new_id();
-            let pool = NewSubscription {
-                id: &subscription_id,
+        // The licences: a pool of the plan, active at once, one seat taken per person.
+        let subscription_id = new_id();
+        let pool = NewSubscription {
+            id: &subscription_id,
+            tenant_id: &tenant.id,
+            plan_code: &plan.code,
+            status: SubscriptionStatus::Active.as_str(),
+            purchased: purchase.seats,
+            active: purchase.seats,
+            assigned: 0,
+            activate_on_provisioning: purchase.seats,
+            created_at: stamp,
+            updated_at: stamp,
+            activated_at: Some(stamp),
+        };
+        subscriptions::insert(tx.conn(), &pool)?;
+        for person in &people {
+            if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
+                return Err(
+                    StoreError::Corrupt("a takeover pool ran out of the seats it was sized for".to_owned()).into()
+                );
+            }
+            let licence = NewAssignment {
+                subscription_id: &subscription_id,
+                user_id: &person.id,
                 tenant_id: &tenant.id,
                 plan_code: &plan.code,
-                status: SubscriptionStatus::Active.as_str(),
-                purchased: purchase.seats,
-                active: purchase.seats,
-                assigned: 0,
-                activate_on_provisioning: purchase.seats,
-                created_at: stamp,
-                updated_at: stamp,
-                activated_at: Some(stamp),
+                assigned_at: stamp,
             };
-            subscriptions::insert(tx.conn(), &pool)?;
-            for person in &people {
-                if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
-                    return Err(StoreError::Corrupt(
-                        "a takeover pool ran out of the seats it was sized for".to_owned(),
-                    )
-                    .into());
-                }
-                let licence = NewAssignment {
-                    subscription_id: &subscription_id,
-                    user_id: &person.id,
-                    tenant_id: &tenant.id,
-                    plan_code: &plan.code,
-                    assigned_at: stamp,
-                };
-                subscriptions::insert_assignment(tx.conn(), &licence)?;
-            }
-            end_free_tier(tx, &tenant.id)?;
+            subscriptions::insert_assignment(tx.conn(), &licence)?;
+        }
+        end_free_tier(tx, &tenant.id)?;
 
-            // The organisation: managed, its domain proven and the default, the taker its admin.
-            tenants::mark_managed(tx.conn(), &tenant.id, stamp)?;
-            domains::add_verified(tx, &tenant.id, &row.domain, DomainOrigin::Takeover)?;
-            if let Some(domain) = domain_rows::find(tx.conn(), &tenant.id, &row.domain)? {
-                domain_rows::make_default(tx.conn(), &tenant.id, &domain.id)?;
+        // The organisation: managed, its domain proven and the default, the taker its admin.
+        tenants::mark_managed(tx.conn(), &tenant.id, stamp)?;
+        domains::add_verified(tx, &tenant.id, &row.domain, DomainOrigin::Takeover)?;
+        if let Some(domain) = domain_rows::find(tx.conn(), &tenant.id, &row.domain)? {
+            domain_rows::make_default(tx.conn(), &tenant.id, &domain.id)?;
+        }
+        users::replace_roles(tx.conn(), &tenant.id, &user_id, &RoleSet::new([AdminRole::GlobalAdmin]))?;
+        if !takeovers::mark_completed(tx.conn(), &row.id, stamp)? {
+            return Err(TakeoverRefusal::NotVerified.into());
+        }
+        let taker = people.iter().find(|p| p.id == user_id).map_or("", |p| p.display_name.as_str()).to_owned();
+        for person in &people {
+            if let Some(contact) = person.contact_email.as_deref() {
+                let to =
+                    Recipient { contact_email: contact, display_name: &person.display_name, sign_in: &person.sign_in };
+                tx.send(messages::takeover_completed(&to, &row.domain, &taker, &plan.name, tx.public_url()))?;
             }
-            users::replace_roles(tx.conn(), &tenant.id, &user_id, &RoleSet::new([AdminRole::GlobalAdmin]))?;
-            if !takeovers::mark_completed(tx.conn(), &row.id, stamp)? {
-                return Err(TakeoverRefusal::NotVerified.into());
-            }
-            let taker = people.iter().find(|p| p.id == user_id).map_or("", |p| p.display_name.as_str()).to_owned();
-            for person in &people {
-                if let Some(contact) = person.contact_email.as_deref() {
-                    let to = Recipient {
-                        contact_email: contact,
-                        display_name: &person.display_name,
-                        sign_in: &person.sign_in,
-                    };
-                    tx.send(messages::takeover_completed(&to, &row.domain, &taker, &plan.name, tx.public_url()))?;
-                }
-            }
-            tx.audit(
-                AuditAction::TakeoverCompleted,
-                Subject::in_tenant(&tenant.id, &row.id),
-                serde_json::json!({"domain": row.domain, "plan": plan.code, "seats": purchase.seats,
+        }
+        tx.audit(
+            AuditAction::TakeoverCompleted,
+            Subject::in_tenant(&tenant.id, &row.id),
+            serde_json::json!({"domain": row.domain, "plan": plan.code, "seats": purchase.seats,
                     "subscription_id": subscription_id, "people": people.len(), "global_admin": user_id}),
-            )?;
+        )?;
 
-            let tenant = tenants::find(tx.conn(), &tenant.id)?.ok_or(NotFound("tenant"))?;
-            let verified = tenants::verified_domains(tx.conn(), &tenant.id)?;
-            let bought = subscriptions::find(tx.conn(), &subscription_id)?.ok_or(NotFound("subscription"))?;
-            Ok(TakeoverCompleted {
-                takeover: Takeover::from(&find(tx, &user_id, &id)?),
-                tenant: Tenant::new(&tenant, verified),
-                subscription: Subscription::new(&bought, &plan),
-                licensed_people: people.len(),
-            })
+        let tenant = tenants::find(tx.conn(), &tenant.id)?.ok_or(NotFound("tenant"))?;
+        let verified = tenants::verified_domains(tx.conn(), &tenant.id)?;
+        let bought = subscriptions::find(tx.conn(), &subscription_id)?.ok_or(NotFound("subscription"))?;
+        let completed = TakeoverCompleted {
+            takeover: Takeover::from(&find(tx, &user_id, &id)?),
+            tenant: Tenant::new(&tenant, verified),
+            subscription: Subscription::new(&bought, &plan),
+            licensed_people: people.len(),
+        };
+        Ok(Replayable {
+            status: StatusCode::OK,
+            body: serde_json::to_value(&completed)?,
+            location: None,
+            etag: None,
+            replayed: false,
         })
-        .await
+    })
+    .await
 }
 
 /// The free Meetings tier ends with the takeover: its licences are taken back (the plan bought
 /// includes meetings) and its pool terminated.
 fn end_free_tier(tx: &mut Tx<'_>, tenant_id: &str) -> Result<(), StoreError> {
     let stamp = tx.stamp();
-    for pool in subscriptions::active_of_plan(tx.conn(), tenant_id, FREE_MEETINGS_PLAN)? {
+    let free_pools =
+        subscriptions::live_in_tenant(tx.conn(), tenant_id)?.into_iter().filter(|p| p.plan_code == FREE_MEETINGS_PLAN);
+    for pool in free_pools {
         for holder in subscriptions::holders(tx.conn(), &pool.id)? {
             subscriptions::delete_assignment(tx.conn(), &pool.id, &holder.user_id)?;
             subscriptions::release_seat(tx.conn(), &pool.id, stamp)?;

@@ -18,7 +18,7 @@ use super::user::Role;
     "sign_in": "ada@contoso.tenantry.test", "contact_email": "ada@example.com", "roles": ["global_admin"],
     "must_change_password": false, "tenant": {"id": "019a5f3e-6b00-7a00-8000-000000000001", "name": "Contoso SARL",
     "slug": "contoso", "initial_domain": "contoso.tenantry.test", "verified_domains": ["contoso.tenantry.test"],
-    "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}, "partner": null, "partner_role": null}))]
+    "managed": true, "email_domain": null, "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}, "partner": null, "partner_role": null}))]
 pub struct Me {
     /// `operator` (platform staff), `member` (a person in a customer tenant) or `partner` (a
     /// partner admin or agent).

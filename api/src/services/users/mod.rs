@@ -96,7 +96,8 @@ pub async fn create(
     let hash = state.hasher.hash(secret).await?;
     state
         .transact(caller.into(), move |tx| {
-            require_tenant::<UserError>(tx.conn(), &tenant_id)?;
+            // Serialised with a domain being removed: its check counts the addresses in it.
+            lock_tenant(tx.conn(), &tenant_id)?;
             let address = match &input.sign_in {
                 NewSignIn::Address(address) => address.clone(),
                 NewSignIn::UserName(name) => at_default_domain(tx.conn(), &tenant_id, name)?,
@@ -245,6 +246,8 @@ pub async fn update(
             }
             if_match.check(current.row.version)?;
             if let Some(sign_in) = &changes.sign_in {
+                // Serialised with a domain being removed, as on creation.
+                lock_tenant(tx.conn(), &tenant_id)?;
                 check_sign_in_domain(tx.conn(), &tenant_id, sign_in)?;
             }
             if matches!(changes.contact_email, Some(None)) {

@@ -2,6 +2,7 @@ DROP TABLE takeovers;
 DROP TABLE signups;
 DROP TABLE domain_registrations;
 DROP TABLE registry_names;
+DROP INDEX tenant_domains_claimed_name;
 DROP INDEX tenant_domains_one_default;
 ALTER TABLE tenant_domains DROP COLUMN is_default;
 ALTER TABLE tenant_domains DROP COLUMN verified_at;

@@ -16,6 +16,10 @@ ALTER TABLE tenant_domains ADD COLUMN verified_at TIMESTAMP;
 ALTER TABLE tenant_domains ADD COLUMN is_default BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE tenant_domains SET origin = 'initial', verified_at = created_at, is_default = TRUE WHERE is_initial;
 CREATE UNIQUE INDEX tenant_domains_one_default ON tenant_domains (tenant_id) WHERE is_default;
+-- An unmanaged tenant claims its email domain (an unverified row of origin `takeover`) until its
+-- takeover proves it. A claim and a verified row of the same name exclude each other, so a
+-- first sign-up and another tenant's verification racing cannot both win.
+CREATE UNIQUE INDEX tenant_domains_claimed_name ON tenant_domains (name) WHERE verified OR origin = 'takeover';
 
 -- The embedded registry: every name registered with it, by Tenantry's customers or anyone else.
 CREATE TABLE registry_names (
