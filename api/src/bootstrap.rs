@@ -70,6 +70,8 @@ pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<FirstOpe
                 updated_at: now,
                 partner_id: None,
                 partner_role: None,
+                // Printed once on the console, not mailed: it works until the operator changes it.
+                temporary_password_expires_at: None,
             },
         )?;
         Ok(true)

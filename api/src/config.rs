@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use tenantry_domain::delivery::RetryPolicy;
 use tenantry_domain::DomainName;
 
 use crate::dns::Nameserver;
@@ -34,6 +35,46 @@ pub struct Config {
     /// Where domain verification and the DNS check look records up; the system's resolver
     /// configuration when empty.
     pub dns_servers: Vec<Nameserver>,
+    /// Where the outbox delivers: an SMTP server when `TENANTRY_SMTP_HOST` is set, `.eml` files
+    /// in `<data dir>/mail/` otherwise.
+    pub smtp: Option<SmtpSettings>,
+    /// The outbox's retry schedule for transient failures.
+    pub mail_retry: RetryPolicy,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No TLS at all: a relay on the same host or a test server only.
+    None,
+}
+
+/// The SMTP server the outbox delivers to.
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub timeout_seconds: u64,
+}
+
+/// The password never appears in a log or a panic message.
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "[set]"))
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +146,17 @@ impl Config {
                 .transpose()
                 .map_err(|problem| ConfigError { variable: "TENANTRY_DNS_SERVERS", problem })?
                 .unwrap_or_default(),
+            smtp: smtp_settings(&get, &lookup)?,
+            mail_retry: RetryPolicy {
+                first_pause: chrono::Duration::milliseconds(parse_in(
+                    "TENANTRY_MAIL_RETRY_FIRST_MS",
+                    get("TENANTRY_MAIL_RETRY_FIRST_MS"),
+                    10_000,
+                    10..=3_600_000,
+                )?),
+                longest_pause: RetryPolicy::standard().longest_pause,
+                max_attempts: parse_in("TENANTRY_MAIL_MAX_ATTEMPTS", get("TENANTRY_MAIL_MAX_ATTEMPTS"), 12, 1..=100)?,
+            },
             mail_from: get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),
             public_url,
@@ -118,6 +170,38 @@ impl Config {
     pub fn keys_dir(&self) -> PathBuf {
         self.data_dir.join("keys")
     }
+}
+
+/// The SMTP server, when `TENANTRY_SMTP_HOST` names one.
+fn smtp_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<SmtpSettings>, ConfigError> {
+    let Some(host) = get("TENANTRY_SMTP_HOST") else { return Ok(None) };
+    let security = match get("TENANTRY_SMTP_SECURITY").as_deref().unwrap_or("starttls") {
+        "starttls" => SmtpSecurity::StartTls,
+        "tls" => SmtpSecurity::Tls,
+        "none" => SmtpSecurity::None,
+        other => {
+            return Err(ConfigError {
+                variable: "TENANTRY_SMTP_SECURITY",
+                problem: format!("`{other}` is not one of starttls, tls, none"),
+            })
+        }
+    };
+    let default_port = match security {
+        SmtpSecurity::StartTls => 587,
+        SmtpSecurity::Tls => 465,
+        SmtpSecurity::None => 25,
+    };
+    Ok(Some(SmtpSettings {
+        host,
+        port: parse_in("TENANTRY_SMTP_PORT", get("TENANTRY_SMTP_PORT"), default_port, 1..=65535)?,
+        security,
+        username: get("TENANTRY_SMTP_USERNAME"),
+        password: lookup("TENANTRY_SMTP_PASSWORD").filter(|v| !v.is_empty()),
+        timeout_seconds: parse_in("TENANTRY_SMTP_TIMEOUT_SECONDS", get("TENANTRY_SMTP_TIMEOUT_SECONDS"), 10, 1..=300)?,
+    }))
 }
 
 fn parse<T: std::str::FromStr>(variable: &'static str, value: Option<String>, default: &str) -> Result<T, ConfigError>
@@ -183,6 +267,29 @@ mod tests {
         assert!(config(&[]).unwrap().hashing_threads >= 1);
         assert_eq!(config(&[("TENANTRY_HASHING_THREADS", "3")]).unwrap().hashing_threads, 3);
         assert_eq!(config(&[("TENANTRY_HASHING_THREADS", "0")]).unwrap_err().variable, "TENANTRY_HASHING_THREADS");
+    }
+
+    #[test]
+    fn smtp_is_off_by_default_and_read_with_its_security() {
+        assert!(config(&[]).unwrap().smtp.is_none(), "the .eml drop by default");
+        let smtp =
+            config(&[("TENANTRY_SMTP_HOST", "smtp.example"), ("TENANTRY_SMTP_SECURITY", "tls")]).unwrap().smtp.unwrap();
+        assert_eq!((smtp.port, smtp.security), (465, SmtpSecurity::Tls));
+        let plain = config(&[
+            ("TENANTRY_SMTP_HOST", "127.0.0.1"),
+            ("TENANTRY_SMTP_SECURITY", "none"),
+            ("TENANTRY_SMTP_PORT", "2525"),
+            ("TENANTRY_SMTP_PASSWORD", "hunter2-hunter2"),
+        ])
+        .unwrap()
+        .smtp
+        .unwrap();
+        assert_eq!(plain.port, 2525);
+        assert!(!format!("{plain:?}").contains("hunter2"), "the password stays out of Debug");
+        assert_eq!(
+            config(&[("TENANTRY_SMTP_HOST", "x"), ("TENANTRY_SMTP_SECURITY", "ssl")]).unwrap_err().variable,
+            "TENANTRY_SMTP_SECURITY"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod etag;
 pub mod idempotency;
 pub mod ids;
 pub mod job_worker;
+pub mod mail_transport;
 pub mod mail_worker;
 pub mod metrics;
 pub mod openapi;
@@ -55,6 +56,8 @@ pub enum StartError {
     Keys(#[from] auth::keys::KeyError),
     #[error(transparent)]
     Bootstrap(#[from] bootstrap::BootstrapError),
+    #[error("cannot set up mail delivery: {0}")]
+    Mail(String),
     #[error("cannot listen on {address}: {source}")]
     Listen { address: String, source: std::io::Error },
     #[error("cannot prepare password hashing: {0}")]
@@ -71,6 +74,7 @@ pub struct Application {
     /// True when this start created the first signing key.
     pub created_signing_key: bool,
     workers: usize,
+    outbox: mail_worker::Outbox,
 }
 
 impl Application {
@@ -83,6 +87,9 @@ impl Application {
             Database::Postgres(_) => config.db_pool_size,
         };
         let pool = database.open_pool(pool_size)?;
+        let transport =
+            mail_transport::MailTransport::new(config.smtp.as_ref(), config.mail_dir()).map_err(StartError::Mail)?;
+        let outbox = mail_worker::Outbox { transport, from: config.mail_from.clone(), retry: config.mail_retry };
         let (keys, created_signing_key) = SigningKeys::load_or_create(&config.keys_dir())?;
         let first_operator = bootstrap::ensure_operator(&pool, &config)?;
         let catalogue = {
@@ -115,7 +122,7 @@ impl Application {
             context,
         });
         let server = serve(state.clone(), web::Data::new(Metrics::default()), listener, workers)?;
-        Ok(Self { server, port, state, first_operator, created_signing_key, workers })
+        Ok(Self { server, port, state, first_operator, created_signing_key, workers, outbox })
     }
 
     pub fn port(&self) -> u16 {
@@ -133,9 +140,8 @@ impl Application {
     /// Serves until the server is stopped, delivering the outbox alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let config = &self.state.config;
-        let drop = mail_worker::MailDrop { dir: config.mail_dir(), from: config.mail_from.clone() };
         let poll = Duration::from_millis(config.outbox_poll_millis);
-        let mail = actix_web::rt::spawn(mail_worker::run(self.state.pool.clone(), drop, poll));
+        let mail = actix_web::rt::spawn(mail_worker::run(self.state.pool.clone(), self.outbox, poll));
         let job_poll = Duration::from_millis(config.job_poll_millis);
         let jobs = actix_web::rt::spawn(job_worker::run(self.state.pool.clone(), self.state.context.clone(), job_poll));
         let outcome = self.server.await;

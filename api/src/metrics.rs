@@ -32,13 +32,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of everything observed so far, plus live gauges.
-    pub fn render(
-        &self,
-        pool_size: u32,
-        pool_idle: u32,
-        outbox_pending: Option<i64>,
-        jobs_failed: Option<i64>,
-    ) -> String {
+    pub fn render(&self, pool_size: u32, pool_idle: u32, backlog: &Backlog) -> String {
         let mut out = String::new();
         out.push_str("# HELP tenantry_http_requests_total HTTP requests served, by route pattern and status.\n");
         out.push_str("# TYPE tenantry_http_requests_total counter\n");
@@ -63,12 +57,17 @@ impl Metrics {
         out.push_str("# TYPE tenantry_db_pool_connections gauge\n");
         let _ = writeln!(out, "tenantry_db_pool_connections{{state=\"idle\"}} {pool_idle}");
         let _ = writeln!(out, "tenantry_db_pool_connections{{state=\"open\"}} {pool_size}");
-        if let Some(pending) = outbox_pending {
+        if let Some(pending) = backlog.outbox_pending {
             out.push_str("# HELP tenantry_outbox_pending Messages to people not yet delivered.\n");
             out.push_str("# TYPE tenantry_outbox_pending gauge\n");
             let _ = writeln!(out, "tenantry_outbox_pending {pending}");
         }
-        if let Some(failed) = jobs_failed {
+        if let Some(failed) = backlog.outbox_failed {
+            out.push_str("# HELP tenantry_outbox_failed Messages refused for good or out of attempts, until an operator retries them.\n");
+            out.push_str("# TYPE tenantry_outbox_failed gauge\n");
+            let _ = writeln!(out, "tenantry_outbox_failed {failed}");
+        }
+        if let Some(failed) = backlog.jobs_failed {
             out.push_str("# HELP tenantry_jobs_failed Background jobs given up after their last allowed attempt.\n");
             out.push_str("# TYPE tenantry_jobs_failed gauge\n");
             let _ = writeln!(out, "tenantry_jobs_failed {failed}");
@@ -95,4 +94,13 @@ pub async fn observe(
         metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
     }
     Ok(response)
+}
+
+/// Work waiting or given up, read from the database when `/metrics` is asked; a figure that
+/// could not be read is left out.
+#[derive(Debug, Default)]
+pub struct Backlog {
+    pub outbox_pending: Option<i64>,
+    pub outbox_failed: Option<i64>,
+    pub jobs_failed: Option<i64>,
 }

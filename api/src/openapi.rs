@@ -124,6 +124,8 @@ use crate::routes;
         routes::signups::get_takeover,
         routes::signups::verify_takeover,
         routes::signups::complete_takeover,
+        routes::outbox::list_outbox,
+        routes::outbox::retry_message,
     ),
     components(schemas(crate::problem::Problem, crate::problem::ErrorCode, crate::problem::FieldError)),
     modifiers(&SecuritySchemes, &StandardErrors),

@@ -77,6 +77,7 @@ pub enum ErrorCode {
     ConfirmationFailed,
     TakeoverRefused,
     TooFewLicences,
+    TemporaryPasswordExpired,
 
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -92,8 +93,14 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         use ErrorCode::*;
         match self {
-            InvalidBody | MalformedBody | InvalidPath | InvalidQuery | InvalidHeader | UnsupportedGrantType
-            | InvalidGrant => StatusCode::BAD_REQUEST,
+            InvalidBody
+            | MalformedBody
+            | InvalidPath
+            | InvalidQuery
+            | InvalidHeader
+            | UnsupportedGrantType
+            | InvalidGrant
+            | TemporaryPasswordExpired => StatusCode::BAD_REQUEST,
             Unauthenticated | InvalidToken | InvalidClient => StatusCode::UNAUTHORIZED,
             Forbidden | PasswordChangeRequired => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
@@ -369,7 +376,7 @@ impl ApiError {
     fn oauth_error(&self) -> &'static str {
         match self.code {
             ErrorCode::InvalidClient => "invalid_client",
-            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::InvalidGrant | ErrorCode::TemporaryPasswordExpired => "invalid_grant",
             ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             ErrorCode::TooManySignInAttempts | ErrorCode::ServiceUnavailable => "temporarily_unavailable",
             ErrorCode::InternalError => "server_error",

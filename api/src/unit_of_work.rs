@@ -47,7 +47,21 @@ pub struct Context {
 pub struct Message {
     pub to: String,
     pub subject: String,
+    /// The plain-text part.
     pub body: String,
+    /// The HTML alternative, when there is one.
+    pub html: Option<String>,
+    /// The language it is written in (`fr`, `en`), sent as `Content-Language`.
+    pub language: String,
+    /// It carries a temporary password or a code: the stored copy is redacted once delivered.
+    pub carries_secret: bool,
+}
+
+impl Message {
+    /// The same message, marked as carrying a secret.
+    pub fn carrying_secret(self) -> Self {
+        Self { carries_secret: true, ..self }
+    }
 }
 
 /// What an audit event is about: the tenant (none for platform changes) and the target's id.
@@ -93,6 +107,11 @@ impl<'a> Tx<'a> {
     /// [`Tx::now`] as stored.
     pub fn stamp(&self) -> NaiveDateTime {
         time::to_db(self.now)
+    }
+
+    /// Until when a temporary password issued by this unit of work works, as stored.
+    pub fn temporary_password_until(&self) -> NaiveDateTime {
+        time::to_db(tenantry_domain::temporary_password::valid_until(self.now))
     }
 
     pub fn actor(&self) -> &Actor {
@@ -146,6 +165,9 @@ impl<'a> Tx<'a> {
                 body: &message.body,
                 created_at: self.stamp(),
                 next_attempt_at: self.stamp(),
+                html_body: message.html.as_deref(),
+                language: &message.language,
+                carries_secret: message.carries_secret,
             },
         )
     }

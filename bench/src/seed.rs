@@ -151,6 +151,7 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
                                 updated_at: at,
                                 partner_id: None,
                                 partner_role: None,
+                                temporary_password_expires_at: None,
                             },
                         )?;
                         if u == 0 {

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod catalogue;
 pub mod custom_domain;
+pub mod delivery;
 pub mod dns_check;
 pub mod domain_name;
 pub mod email;
@@ -31,6 +32,7 @@ pub mod service_request;
 pub mod sign_in_throttle;
 pub mod signup;
 pub mod takeover;
+pub mod temporary_password;
 pub mod tenant;
 pub mod user;
 pub mod workload;

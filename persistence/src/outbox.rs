@@ -21,6 +21,23 @@ pub struct OutboxMessageRow {
     pub attempts: i32,
     pub delivered_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+    pub html_body: Option<String>,
+    pub language: String,
+    /// The body holds a temporary password: it is redacted once delivered.
+    pub carries_secret: bool,
+    /// Set when delivery was given up: refused for good, or every attempt failed.
+    pub failed_at: Option<NaiveDateTime>,
+}
+
+/// What a message's body becomes once delivered, when it carried a secret.
+pub const REDACTED: &str = "[redacted after delivery: this message carried a temporary password]";
+
+/// Where a message stands, for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
 }
 
 #[derive(Debug, Insertable)]
@@ -32,6 +49,9 @@ pub struct NewOutboxMessage<'a> {
     pub body: &'a str,
     pub created_at: NaiveDateTime,
     pub next_attempt_at: NaiveDateTime,
+    pub html_body: Option<&'a str>,
+    pub language: &'a str,
+    pub carries_secret: bool,
 }
 
 pub fn enqueue(conn: &mut DbConnection, message: &NewOutboxMessage<'_>) -> StoreResult<()> {
@@ -43,6 +63,7 @@ pub fn enqueue(conn: &mut DbConnection, message: &NewOutboxMessage<'_>) -> Store
 pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> StoreResult<Vec<OutboxMessageRow>> {
     Ok(outbox_messages::table
         .filter(outbox_messages::delivered_at.is_null())
+        .filter(outbox_messages::failed_at.is_null())
         .filter(outbox_messages::next_attempt_at.le(now))
         .order(outbox_messages::next_attempt_at.asc())
         .limit(limit)
@@ -57,6 +78,7 @@ pub fn claim(conn: &mut DbConnection, message: &OutboxMessageRow, lease_until: N
         outbox_messages::table
             .find(&message.id)
             .filter(outbox_messages::delivered_at.is_null())
+            .filter(outbox_messages::failed_at.is_null())
             .filter(outbox_messages::next_attempt_at.eq(message.next_attempt_at)),
     )
     .set((
@@ -67,20 +89,81 @@ pub fn claim(conn: &mut DbConnection, message: &OutboxMessageRow, lease_until: N
     Ok(claimed == 1)
 }
 
+/// The server accepted the message. A secret it carried is not kept past this point.
 pub fn mark_delivered(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> StoreResult<()> {
     diesel::update(outbox_messages::table.find(id))
         .set((outbox_messages::delivered_at.eq(now), outbox_messages::last_error.eq(None::<String>)))
         .execute(conn)?;
+    diesel::update(outbox_messages::table.find(id).filter(outbox_messages::carries_secret.eq(true)))
+        .set((outbox_messages::body.eq(REDACTED), outbox_messages::html_body.eq(None::<String>)))
+        .execute(conn)?;
     Ok(())
 }
 
-pub fn mark_failed(conn: &mut DbConnection, id: &str, error: &str, retry_at: NaiveDateTime) -> StoreResult<()> {
+/// A transient failure: tried again at `retry_at`.
+pub fn schedule_retry(conn: &mut DbConnection, id: &str, error: &str, retry_at: NaiveDateTime) -> StoreResult<()> {
     diesel::update(outbox_messages::table.find(id))
         .set((outbox_messages::last_error.eq(error), outbox_messages::next_attempt_at.eq(retry_at)))
         .execute(conn)?;
     Ok(())
 }
 
+/// Refused for good, or out of attempts: no more tries until an operator asks for one.
+pub fn mark_failed(conn: &mut DbConnection, id: &str, error: &str, now: NaiveDateTime) -> StoreResult<()> {
+    diesel::update(outbox_messages::table.find(id))
+        .set((outbox_messages::last_error.eq(error), outbox_messages::failed_at.eq(Some(now))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An operator asks for a failed message to be tried again, now and with every attempt anew.
+/// False when it is not failed (any more).
+pub fn retry_failed(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> StoreResult<bool> {
+    let changed = diesel::update(outbox_messages::table.find(id).filter(outbox_messages::failed_at.is_not_null()))
+        .set((
+            outbox_messages::failed_at.eq(None::<NaiveDateTime>),
+            outbox_messages::attempts.eq(0),
+            outbox_messages::next_attempt_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<OutboxMessageRow>> {
+    Ok(outbox_messages::table.find(id).select(OutboxMessageRow::as_select()).first(conn).optional()?)
+}
+
+/// One page of messages in creation order (ids are UUIDv7), optionally of one status.
+pub fn list(
+    conn: &mut DbConnection,
+    status: Option<DeliveryStatus>,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<OutboxMessageRow>> {
+    let mut query = outbox_messages::table.select(OutboxMessageRow::as_select()).into_boxed();
+    query = match status {
+        None => query,
+        Some(DeliveryStatus::Delivered) => query.filter(outbox_messages::delivered_at.is_not_null()),
+        Some(DeliveryStatus::Failed) => query.filter(outbox_messages::failed_at.is_not_null()),
+        Some(DeliveryStatus::Pending) => {
+            query.filter(outbox_messages::delivered_at.is_null()).filter(outbox_messages::failed_at.is_null())
+        }
+    };
+    if let Some(after) = after {
+        query = query.filter(outbox_messages::id.gt(after.to_owned()));
+    }
+    Ok(query.order(outbox_messages::id.asc()).limit(limit).load(conn)?)
+}
+
+pub fn count_failed(conn: &mut DbConnection) -> StoreResult<i64> {
+    Ok(outbox_messages::table.filter(outbox_messages::failed_at.is_not_null()).count().get_result(conn)?)
+}
+
+/// Messages still to deliver (failed ones not counted).
 pub fn count_undelivered(conn: &mut DbConnection) -> StoreResult<i64> {
-    Ok(outbox_messages::table.filter(outbox_messages::delivered_at.is_null()).count().get_result(conn)?)
+    Ok(outbox_messages::table
+        .filter(outbox_messages::delivered_at.is_null())
+        .filter(outbox_messages::failed_at.is_null())
+        .count()
+        .get_result(conn)?)
 }

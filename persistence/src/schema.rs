@@ -45,6 +45,7 @@ diesel::table! {
         version -> BigInt,
         partner_id -> Nullable<Text>,
         partner_role -> Nullable<Text>,
+        temporary_password_expires_at -> Nullable<Timestamp>,
     }
 }
 
@@ -67,6 +68,10 @@ diesel::table! {
         attempts -> Integer,
         delivered_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        html_body -> Nullable<Text>,
+        language -> Text,
+        carries_secret -> Bool,
+        failed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -32,6 +32,8 @@ pub struct UserRow {
     pub version: i64,
     pub partner_id: Option<String>,
     pub partner_role: Option<String>,
+    /// Until when a temporary password works; `None` for a chosen one.
+    pub temporary_password_expires_at: Option<NaiveDateTime>,
 }
 
 impl UserRow {
@@ -59,6 +61,7 @@ pub struct NewUser<'a> {
     pub updated_at: NaiveDateTime,
     pub partner_id: Option<&'a str>,
     pub partner_role: Option<&'a str>,
+    pub temporary_password_expires_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> StoreResult<()> {
@@ -150,18 +153,20 @@ pub fn touch(conn: &mut DbConnection, id: &str, expected_version: i64, now: Naiv
     Ok(changed == 1)
 }
 
-/// False when the person no longer exists.
+/// Sets a chosen password (`temporary_until` is `None`), or a temporary one that must be changed
+/// at first sign-in and works until `temporary_until`. False when the person no longer exists.
 pub fn set_password(
     conn: &mut DbConnection,
     id: &str,
     password_hash: &str,
-    must_change_password: bool,
+    temporary_until: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> StoreResult<bool> {
     let changed = diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(password_hash),
-            users::must_change_password.eq(must_change_password),
+            users::must_change_password.eq(temporary_until.is_some()),
+            users::temporary_password_expires_at.eq(temporary_until),
             users::updated_at.eq(now),
             users::version.eq(users::version + 1),
         ))

@@ -11,6 +11,7 @@ use tenantry_domain::partner::{self as partner_rules, DelegatedAccess, PartnerAc
 use tenantry_domain::permissions::{self, Action, Position, Target};
 use tenantry_domain::{AdminRole, RoleSet};
 use tenantry_tests::client::Call;
+use tenantry_tests::outbox::failed_message;
 use tenantry_tests::people::{self, Person, Tenant, CHOSEN_PASSWORD};
 use tenantry_tests::pools::{active_subscription, active_subscription_with, assign, quick_member};
 use tenantry_tests::registrations::{register, registrant, wait_for_status};
@@ -285,6 +286,9 @@ const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/v1/takeovers/{toid}", rule: Rule::SignedIn },
     Route { method: "POST", path: "/v1/takeovers/{toid}/verify", rule: Rule::SignedIn },
     Route { method: "POST", path: "/v1/takeovers/{toid}/complete", rule: Rule::SignedIn },
+    // The outbox, for operators.
+    Route { method: "GET", path: "/v1/outbox", rule: Rule::Operator },
+    Route { method: "POST", path: "/v1/outbox/{msgid}/retry", rule: Rule::Operator },
 ];
 
 fn the_route_table_covers_every_published_operation(backend: Backend) {
@@ -417,6 +421,8 @@ struct Ids<'a> {
     /// A domain of the tenant, and a registration.
     name: &'a str,
     drid: &'a str,
+    /// A message of the outbox.
+    msgid: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -442,6 +448,7 @@ fn call(app: &TestApp, route: &Route, token: &str, ids: &Ids<'_>, body: Option<V
         .replace("{iid}", ids.iid)
         .replace("{mid}", ids.mid)
         .replace("{drid}", ids.drid)
+        .replace("{msgid}", if ids.msgid.is_empty() { "no-such-message" } else { ids.msgid })
         .replace("{name}", if ids.name.is_empty() { "no-such-domain.fr" } else { ids.name });
     let mut request = Call::new(route.method, &path).token(token);
     if let Some(body) = body {
@@ -764,6 +771,12 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
             for (target, target_roles) in targets {
                 let body = valid_body(route, &tenant, &format!("{checked}"));
                 let name = domain_for(&app, &tenant, route, &label);
+                // A failed message of its own for each retry.
+                let msgid = if route.path.contains("{msgid}") {
+                    failed_message(&app.storage, &format!("{label}@failed.example"))
+                } else {
+                    String::new()
+                };
                 let ids = Ids {
                     tid: &tenant.id,
                     uid: &target,
@@ -771,6 +784,7 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
                     rid: &rid,
                     token: &offer_token,
                     name: &name,
+                    msgid: &msgid,
                     ..Ids::default()
                 }
                 .with_support(&support);

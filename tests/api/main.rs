@@ -15,6 +15,7 @@ mod access;
 mod bad_input;
 mod concurrency;
 mod contract;
+mod delivery;
 mod domains;
 mod durability;
 mod partners;
@@ -55,6 +56,7 @@ fn cases() -> Vec<Case> {
         domains::cases(),
         registrations::cases(),
         signups::cases(),
+        delivery::cases(),
     ]
     .into_iter()
     .flatten()

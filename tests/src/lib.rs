@@ -11,11 +11,13 @@ pub mod concurrent;
 pub mod dns;
 pub mod health;
 pub mod mail;
+pub mod outbox;
 pub mod partners;
 pub mod people;
 pub mod pools;
 pub mod registrations;
 pub mod signups;
+pub mod smtp;
 pub mod support;
 
 pub use app::TestApp;

@@ -17,6 +17,7 @@ impl From<SignInError> for ApiError {
         match error {
             SignInError::WrongCredentials => ApiError::new(ErrorCode::InvalidGrant, detail),
             SignInError::InvalidClient => ApiError::new(ErrorCode::InvalidClient, detail),
+            SignInError::TemporaryPasswordExpired => ApiError::new(ErrorCode::TemporaryPasswordExpired, detail),
             SignInError::Throttled(throttled) => throttled.into(),
             SignInError::Hashing(failure) => failure.into(),
             SignInError::Token(failure) => ApiError::internal(failure),
@@ -82,7 +83,7 @@ pub struct TokenResponse {
     )),
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 400, description = "Wrong sign-in address or password (`invalid_grant`), an unsupported grant type, or a malformed request",
+        (status = 400, description = "Wrong sign-in address or password (`invalid_grant`), a temporary password past its 72 hours (`temporary_password_expired`, `error: invalid_grant`), an unsupported grant type, or a malformed request",
             body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong client id or secret, or a disabled client (`invalid_client`)",
             body = crate::problem::Problem, content_type = "application/problem+json",

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::resource::resource;
-use crate::metrics::Metrics;
+use crate::metrics::{Backlog, Metrics};
 use crate::problem::{ApiError, ErrorCode};
 use crate::services::operations;
 use crate::state::AppState;
@@ -80,7 +80,11 @@ pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) ->
             None
         }
     };
-    let failed = operations::failed_jobs(&state).await.ok();
-    let body = metrics.render(pool_state.connections, pool_state.idle_connections, pending, failed);
+    let backlog = Backlog {
+        outbox_pending: pending,
+        outbox_failed: operations::failed_messages(&state).await.ok(),
+        jobs_failed: operations::failed_jobs(&state).await.ok(),
+    };
+    let body = metrics.render(pool_state.connections, pool_state.idle_connections, &backlog);
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

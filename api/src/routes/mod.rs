@@ -10,6 +10,7 @@ pub mod health;
 pub mod licences;
 pub mod me;
 pub mod message_centre;
+pub mod outbox;
 pub mod partners;
 pub mod plans;
 pub mod registrations;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     domains::configure(cfg);
     registrations::configure(cfg);
     signups::configure(cfg);
+    outbox::configure(cfg);
 }
 
 impl From<NotFound> for ApiError {

@@ -99,7 +99,7 @@ pub async fn change_password(
         .transact(caller.into(), move |tx| {
             let stamp = tx.stamp();
             // Deleted meanwhile: nothing to change, and nothing to record.
-            if !users::set_password(tx.conn(), &user.id, &new_hash, false, stamp)? {
+            if !users::set_password(tx.conn(), &user.id, &new_hash, None, stamp)? {
                 return Err(NotFound("user").into());
             }
             let subject = Subject { tenant_id: user.tenant_id.as_deref(), target_id: &user.id };

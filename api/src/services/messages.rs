@@ -14,7 +14,18 @@ pub struct Recipient<'a> {
 }
 
 fn message(to: &Recipient<'_>, subject: &str, body: String) -> Message {
-    Message { to: to.contact_email.to_owned(), subject: subject.to_owned(), body }
+    to_address(to.contact_email, subject, body)
+}
+
+fn to_address(to: &str, subject: &str, body: String) -> Message {
+    Message {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        body,
+        html: None,
+        language: "en".to_owned(),
+        carries_secret: false,
+    }
 }
 
 fn role_names(roles: &RoleSet) -> String {
@@ -40,7 +51,7 @@ pub fn account_created(to: &Recipient<'_>, temporary_password: &str, roles: &Rol
         sign_in = to.sign_in,
         url = public_url,
     );
-    message(to, "Your Tenantry sign-in details", body)
+    message(to, "Your Tenantry sign-in details", body).carrying_secret()
 }
 
 /// An existing person was designated administrator.
@@ -73,7 +84,7 @@ pub fn password_reset(to: &Recipient<'_>, temporary_password: &str, public_url: 
         sign_in = to.sign_in,
         url = public_url,
     );
-    message(to, "Your Tenantry password was reset", body)
+    message(to, "Your Tenantry password was reset", body).carrying_secret()
 }
 
 /// The service is ready: sent to each global admin when a subscription's provisioning ends.
@@ -113,7 +124,7 @@ pub fn partner_account_created(
         sign_in = to.sign_in,
         url = public_url,
     );
-    message(to, "Your Tenantry partner sign-in details", body)
+    message(to, "Your Tenantry partner sign-in details", body).carrying_secret()
 }
 
 fn access_words(access: DelegatedAccess) -> &'static str {
@@ -182,7 +193,7 @@ pub fn signup_code(to: &str, display_name: &str, code: &str, signup_id: &str, pu
          Or send it to {public_url}/v1/signups/{signup_id}/confirm\n\n\
          If you did not sign up, ignore this message: nothing happens without the code.\n",
     );
-    Message { to: to.to_owned(), subject: "Confirm your sign-up".to_owned(), body }
+    to_address(to, "Confirm your sign-up", body).carrying_secret()
 }
 
 /// A sign-up for an address that already has an account: only its owner learns it.
@@ -193,7 +204,7 @@ pub fn signup_account_exists(to: &str, public_url: &str) -> Message {
          Sign in at {public_url}; if you forgot your password, ask your administrator to reset it.\n\n\
          If it was not you, nothing changed.\n",
     );
-    Message { to: to.to_owned(), subject: "You already have an account".to_owned(), body }
+    to_address(to, "You already have an account", body)
 }
 
 /// Everyone who signed up learns that their organisation is managed now (seed 001).

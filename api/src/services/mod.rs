@@ -10,6 +10,7 @@ pub mod me;
 pub mod message_centre;
 pub mod messages;
 pub mod operations;
+pub mod outbox;
 pub mod partners;
 pub mod plan_change;
 pub mod provisioning;

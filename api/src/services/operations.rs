@@ -15,6 +15,11 @@ pub async fn outbox_backlog(state: &AppState) -> Result<i64, StoreError> {
     state.read(|conn, _| outbox::count_undelivered(conn)).await
 }
 
+/// Messages given up: refused for good or out of attempts, until an operator retries them.
+pub async fn failed_messages(state: &AppState) -> Result<i64, StoreError> {
+    state.read(|conn, _| outbox::count_failed(conn)).await
+}
+
 /// Background jobs given up for good after their last allowed attempt: for an operator to look at.
 pub async fn failed_jobs(state: &AppState) -> Result<i64, StoreError> {
     state.read(|conn, _| jobs::count_failed(conn)).await

@@ -1,5 +1,6 @@
 //! Signing in with a password: the OAuth 2.0 password grant.
 
+use tenantry_domain::temporary_password;
 use tenantry_persistence::{api_clients, time, users, StoreError};
 
 use crate::auth::hashing::HashingError;
@@ -18,6 +19,11 @@ pub enum SignInError {
     /// An unknown client, a wrong or rotated-out secret, or a disabled client: one answer.
     #[error("the client id or secret is wrong, or the client is disabled")]
     InvalidClient,
+    /// The right temporary password, but too late: a new reset is needed.
+    #[error(
+        "this temporary password has expired (they work for 72 hours); ask your administrator for a new password reset"
+    )]
+    TemporaryPasswordExpired,
     #[error(transparent)]
     Throttled(#[from] Throttled),
     #[error(transparent)]
@@ -59,6 +65,10 @@ pub async fn with_password(
         return Err(SignInError::WrongCredentials);
     };
     attempt.succeeded();
+    let expires_at = user.temporary_password_expires_at.map(time::from_db);
+    if temporary_password::has_expired(user.must_change_password, expires_at, now) {
+        return Err(SignInError::TemporaryPasswordExpired);
+    }
     let settings = state.token_settings();
     let subject = TokenSubject {
         sub: &user.id,

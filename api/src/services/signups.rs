@@ -198,6 +198,7 @@ fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfi
         updated_at: stamp,
         partner_id: None,
         partner_role: None,
+        temporary_password_expires_at: None,
     };
     users::insert(tx.conn(), &person).map_err(|e| match e {
         StoreError::UniqueViolation { .. } => SignupError::AccountExists,

@@ -106,6 +106,7 @@ pub async fn create(
                 updated_at: tx.stamp(),
                 partner_id: None,
                 partner_role: None,
+                temporary_password_expires_at: Some(tx.temporary_password_until()),
             };
             users::insert(tx.conn(), &manager).map_err(SignInTaken::or_store::<TenantError>(&sign_in))?;
             let roles = RoleSet::new([AdminRole::CloudManager]);

@@ -24,6 +24,7 @@ pub mod audit;
 pub mod domain;
 pub mod me;
 pub mod message_centre;
+pub mod outbox;
 pub mod partner;
 pub mod plan;
 pub mod plan_change;

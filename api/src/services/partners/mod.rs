@@ -159,6 +159,7 @@ pub async fn create_person(
                 updated_at: now,
                 partner_id: Some(&partner_id),
                 partner_role: Some(input.role.as_str()),
+                temporary_password_expires_at: temporary.is_some().then(|| tx.temporary_password_until()),
             };
             users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<PartnerError>(&sign_in))?;
             if let (Some(contact), Some(temporary)) = (contact.as_deref(), temporary.as_deref()) {

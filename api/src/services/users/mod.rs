@@ -119,6 +119,7 @@ pub async fn create(
                 updated_at: tx.stamp(),
                 partner_id: None,
                 partner_role: None,
+                temporary_password_expires_at: temporary.is_some().then(|| tx.temporary_password_until()),
             };
             users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<UserError>(&sign_in))?;
             users::replace_roles(tx.conn(), &tenant_id, &id, &input.roles)?;

@@ -39,8 +39,8 @@ pub async fn reset_password(
             let sent_to = EmailAddress::parse(contact)
                 .map_err(|e| StoreError::Corrupt(format!("user {user_id}: contact email: {e}")))?
                 .masked();
-            let stamp = tx.stamp();
-            if !users::set_password(tx.conn(), &user_id, &hash, true, stamp)? {
+            let (stamp, until) = (tx.stamp(), tx.temporary_password_until());
+            if !users::set_password(tx.conn(), &user_id, &hash, Some(until), stamp)? {
                 return Err(NotFound("user").into());
             }
             if let Some(to) = target.recipient() {

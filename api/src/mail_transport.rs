@@ -1,0 +1,143 @@
+//! Where the outbox's messages go: an SMTP server (lettre), or, with no SMTP configured, `.eml`
+//! files in `<data dir>/mail/` that any mail client opens, so `cargo run` needs nothing.
+//!
+//! A transport says how an attempt ended: accepted, worth another try (a 4xx, no connection, a
+//! timeout), or refused for good (a 5xx). It never decides when to try again.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{SmtpTransport, Transport};
+use tenantry_domain::delivery::Attempt;
+use tenantry_persistence::outbox::OutboxMessageRow;
+use tenantry_persistence::time;
+
+use crate::config::{SmtpSecurity, SmtpSettings};
+
+pub enum MailTransport {
+    Smtp { transport: SmtpTransport, host: String },
+    Drop { dir: PathBuf },
+}
+
+impl MailTransport {
+    /// The SMTP server when one is configured, the `.eml` folder otherwise.
+    pub fn new(smtp: Option<&SmtpSettings>, mail_dir: PathBuf) -> Result<Self, String> {
+        let Some(settings) = smtp else { return Ok(MailTransport::Drop { dir: mail_dir }) };
+        let builder = match settings.security {
+            SmtpSecurity::StartTls => SmtpTransport::starttls_relay(&settings.host),
+            SmtpSecurity::Tls => SmtpTransport::relay(&settings.host),
+            SmtpSecurity::None => Ok(SmtpTransport::builder_dangerous(&settings.host)),
+        }
+        .map_err(|e| format!("SMTP server {}: {e}", settings.host))?;
+        let mut builder = builder.port(settings.port).timeout(Some(Duration::from_secs(settings.timeout_seconds)));
+        if let (Some(username), Some(password)) = (&settings.username, &settings.password) {
+            builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
+        }
+        Ok(MailTransport::Smtp { transport: builder.build(), host: settings.host.clone() })
+    }
+
+    /// One delivery attempt of `message`, sent as `from`.
+    pub fn deliver(&self, from: &str, message: &OutboxMessageRow) -> Attempt {
+        match self {
+            MailTransport::Drop { dir } => match write_eml(dir, from, message) {
+                Ok(()) => Attempt::Accepted,
+                Err(error) => Attempt::Transient(format!("cannot write to {}: {error}", dir.display())),
+            },
+            MailTransport::Smtp { transport, host } => {
+                let email = match compose(from, message) {
+                    Ok(email) => email,
+                    // An address or header no server would take: trying again changes nothing.
+                    Err(problem) => return Attempt::Permanent(problem),
+                };
+                match transport.send(&email) {
+                    Ok(_) => Attempt::Accepted,
+                    Err(error) if error.is_permanent() => Attempt::Permanent(format!("{host} refused it: {error}")),
+                    Err(error) => Attempt::Transient(format!("{host}: {error}")),
+                }
+            }
+        }
+    }
+}
+
+/// `Content-Language` (RFC 3282), which lettre does not name: the language the message is in.
+#[derive(Clone)]
+struct ContentLanguage(String);
+
+impl Header for ContentLanguage {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Content-Language")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// The message as mail: a plain-text part and, when there is one, an HTML alternative.
+fn compose(from: &str, message: &OutboxMessageRow) -> Result<lettre::Message, String> {
+    let from: Mailbox = from.parse().map_err(|e| format!("sender `{from}`: {e}"))?;
+    let to: Mailbox = message.recipient.parse().map_err(|e| format!("recipient `{}`: {e}", message.recipient))?;
+    let builder = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(message.subject.clone())
+        .message_id(Some(format!("<{}@tenantry>", message.id)))
+        .header(ContentLanguage(message.language.clone()));
+    let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(message.body.clone());
+    let built = match &message.html_body {
+        Some(html) => builder.multipart(
+            MultiPart::alternative()
+                .singlepart(text)
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
+        ),
+        None => builder.singlepart(text),
+    };
+    built.map_err(|e| format!("cannot build the message: {e}"))
+}
+
+/// Writes the message to a temporary file and renames it into place, so that a reader of the
+/// folder never sees half a message. The file is named by the message id, so a message
+/// delivered twice (a crash between writing and marking) is one file.
+fn write_eml(dir: &Path, from: &str, message: &OutboxMessageRow) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let created = time::from_db(message.created_at);
+    let boundary = format!("tenantry-{}", message.id);
+    let text = message.body.replace('\n', "\r\n");
+    let (content_type, body) = match &message.html_body {
+        Some(html) => (
+            format!("multipart/alternative; boundary=\"{boundary}\""),
+            format!(
+                "--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n\
+                 --{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{html}\r\n\
+                 --{boundary}--\r\n",
+                html = html.replace('\n', "\r\n"),
+            ),
+        ),
+        None => ("text/plain; charset=utf-8".to_owned(), text),
+    };
+    let content = format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}@tenantry>\r\n\
+         Content-Language: {language}\r\nMIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{body}",
+        to = message.recipient,
+        subject = message.subject,
+        date = created.to_rfc2822(),
+        id = message.id,
+        language = message.language,
+    );
+    let name = format!("{}-{}.eml", created.format("%Y%m%dT%H%M%S"), message.id);
+    let partial = dir.join(format!(".{name}.partial"));
+    let mut file = fs::File::create(&partial)?;
+    file.write_all(content.as_bytes())?;
+    file.sync_all()?;
+    fs::rename(&partial, dir.join(name))
+}
