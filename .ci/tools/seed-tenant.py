@@ -23,7 +23,7 @@ def temporary_password(contact):
         for path in sorted(glob.glob(f"{DATA_DIR}/mail/*.eml")):
             text = open(path, encoding="utf-8", newline="").read()
             if f"To: {contact}\r\n" in text:
-                match = re.search(r"Temporary password: (\S+)", text)
+                match = re.search(r"(?:Temporary password|Mot de passe temporaire): (\S+)", text)
                 if match:
                     return match.group(1)
         time.sleep(0.2)

@@ -25,6 +25,7 @@ pub mod request_id;
 pub mod routes;
 pub mod services;
 pub mod state;
+pub mod templates;
 pub mod unit_of_work;
 pub mod validation;
 pub mod views;

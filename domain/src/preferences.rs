@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::language::Language;
+
 /// How often a person's devices synchronise with the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum SyncFrequency {
@@ -20,4 +22,15 @@ pub enum SyncFrequency {
 pub struct Preferences {
     #[serde(default)]
     pub sync_frequency: SyncFrequency,
+    /// The language of the messages the person receives.
+    #[serde(default)]
+    pub language: Language,
+}
+
+impl Preferences {
+    /// Reads stored preferences; unreadable ones (which only a bug could write) give the
+    /// defaults rather than keep a person from receiving mail.
+    pub fn read(stored: &str) -> Self {
+        serde_json::from_str(stored).unwrap_or_default()
+    }
 }

@@ -426,6 +426,7 @@ diesel::table! {
         expires_at -> Timestamp,
         confirmed_at -> Nullable<Timestamp>,
         user_id -> Nullable<Text>,
+        language -> Text,
     }
 }
 

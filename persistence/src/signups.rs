@@ -21,6 +21,7 @@ pub struct SignupRow {
     pub expires_at: NaiveDateTime,
     pub confirmed_at: Option<NaiveDateTime>,
     pub user_id: Option<String>,
+    pub language: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -34,6 +35,7 @@ pub struct NewSignup<'a> {
     pub code_digest: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub language: &'a str,
 }
 
 pub fn insert(conn: &mut DbConnection, signup: &NewSignup<'_>) -> StoreResult<()> {

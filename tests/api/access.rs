@@ -391,7 +391,7 @@ fn support_ids(app: &TestApp, tenant: &Tenant, operator: &str) -> SupportIds {
     let drid = reply.json()["id"].as_str().unwrap().to_owned();
     // Settled before anyone compares the tenant before and after: active, its admin told.
     wait_for_status(app, tenant, &drid, "active");
-    let told = |m: &String| m.contains(&format!("Your domain fixture-{}.fr is active", tenant.slug));
+    let told = |m: &String| m.contains(&format!("Votre domaine fixture-{}.fr est actif", tenant.slug));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while !mail::to(&app.storage.mail_dir(), &tenant.global_admin.contact_email).iter().any(told) {
         assert!(std::time::Instant::now() < deadline, "the fixture registration's mail never came");

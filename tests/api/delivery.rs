@@ -10,7 +10,7 @@ use tenantry_tests::app::Storage;
 use tenantry_tests::outbox::{self, stored_bodies};
 use tenantry_tests::people::{self, CHOSEN_PASSWORD};
 use tenantry_tests::smtp::{Mode, SmtpSink};
-use tenantry_tests::{Backend, TestApp};
+use tenantry_tests::{mail, Backend, TestApp};
 
 use crate::Case;
 
@@ -21,6 +21,7 @@ pub fn cases() -> Vec<Case> {
         refused_messages_fail_and_an_operators_retry_delivers_them,
         two_processes_deliver_five_hundred_messages_once_each,
         an_expired_temporary_password_says_to_ask_for_a_new_reset,
+        each_person_reads_their_own_language_in_both_parts,
     ]
 }
 
@@ -78,14 +79,7 @@ fn a_new_password_is_delivered_once_signs_in_once_and_is_not_kept(backend: Backe
     assert!(message.mail_from.starts_with("no-reply@"), "{}", message.mail_from);
     assert!(message.subject().is_some());
     let text = message.text().expect("a plain-text part");
-    let temporary = text
-        .lines()
-        .find_map(|line| {
-            line.split_once(": ")
-                .filter(|(label, _)| label.trim().ends_with("password"))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .expect("the temporary password is in the message");
+    let temporary = mail::field(&text, "Temporary password").expect("the temporary password is in the message");
     assert!(text.contains(&sign_in), "the sign-in address is in the message");
 
     // Delivered: the stored copy no longer holds the password.
@@ -213,4 +207,59 @@ fn an_expired_temporary_password_says_to_ask_for_a_new_reset(backend: Backend) {
     expired.assert_problem(400, "temporary_password_expired");
     assert_eq!(expired.json()["error"], "invalid_grant");
     assert!(expired.json()["detail"].as_str().unwrap().contains("ask your administrator for a new password reset"));
+}
+
+fn each_person_reads_their_own_language_in_both_parts(backend: Backend) {
+    let sink = SmtpSink::start();
+    let app = spawn_smtp(Storage::new(backend), sink.port());
+    let (tenant_id, sign_in, contact) = create_tenant(&app, "smtp-language");
+
+    // Someone who never chose reads French, the market's language, in both parts.
+    let french = sink.wait_for(1, WAIT).remove(0);
+    assert_eq!(french.header("Content-Language").as_deref(), Some("fr"));
+    assert_eq!(french.subject().as_deref(), Some("Vos identifiants Tenantry"));
+    let text = french.text().expect("a plain-text part");
+    assert!(text.starts_with("Bonjour Manager of smtp-language,"), "{text}");
+    let html = french.html().expect("an HTML part");
+    assert!(html.contains("<html lang=\"fr\">") && html.contains("<p>Bonjour Manager of smtp-language,</p>"), "{html}");
+    let temporary = mail::field(&text, "Temporary password").expect("Mot de passe temporaire");
+    assert_eq!(mail::field(&text, "Sign-in address").as_deref(), Some(sign_in.as_str()));
+    let first = app.client.token(&sign_in, &temporary);
+    let change = json!({"current_password": temporary, "new_password": CHOSEN_PASSWORD, "new_password_confirmation": CHOSEN_PASSWORD});
+    app.client.post("/v1/me/password", &first, &change).assert_status(204);
+    let manager = app.client.token(&sign_in, CHOSEN_PASSWORD);
+
+    // Ana chooses English; a later save without a language keeps it.
+    let users = format!("/v1/tenants/{tenant_id}/users");
+    let ana = app.client.post(
+        &users,
+        &manager,
+        &json!({"display_name": "Ana Smith", "user_name": "ana", "contact_email": "ana@example.com",
+            "roles": ["password_admin"], "password": CHOSEN_PASSWORD}),
+    );
+    ana.assert_status(201);
+    let ana_id = ana.json()["id"].as_str().unwrap().to_owned();
+    let ana_sign_in = ana.json()["sign_in"].as_str().unwrap().to_owned();
+    let ana_token = app.client.token(&ana_sign_in, CHOSEN_PASSWORD);
+    let saved = app.client.put("/v1/me/preferences", &ana_token, &json!({"sync_frequency": "30m", "language": "en"}));
+    assert_eq!(saved.json(), json!({"sync_frequency": "30m", "language": "en"}));
+    app.client.put("/v1/me/preferences", &ana_token, &json!({"sync_frequency": "manual"})).assert_status(200);
+    assert_eq!(app.client.get("/v1/me/preferences", &ana_token).json()["language"], "en");
+    app.client
+        .put("/v1/me/preferences", &ana_token, &json!({"sync_frequency": "manual", "language": "de"}))
+        .assert_status(400);
+
+    app.client.post(&format!("{users}/{ana_id}/password-reset"), &manager, &json!({})).assert_status(202);
+    // Designated while she had not chosen (French), then reset after choosing English.
+    let english = sink.wait_for(3, WAIT).remove(2);
+    assert_eq!(english.rcpt_to, vec!["ana@example.com".to_owned()]);
+    assert_eq!(english.header("Content-Language").as_deref(), Some("en"));
+    assert_eq!(english.subject().as_deref(), Some("Your Tenantry password was reset"));
+    let text = english.text().expect("a plain-text part");
+    assert!(text.starts_with("Hello Ana Smith,"), "{text}");
+    assert!(english.html().expect("an HTML part").contains("<html lang=\"en\">"));
+    let reset = mail::field(&text, "Temporary password").expect("the new temporary password");
+    let once = app.client.token(&ana_sign_in, &reset);
+    app.client.get(&users, &once).assert_problem(403, "password_change_required");
+    assert_ne!(contact, "ana@example.com");
 }

@@ -140,7 +140,7 @@ fn a_limited_agent_resets_passwords_and_nothing_more(backend: Backend) {
     assert!(relationship["ended_by"].is_null(), "{relationship}");
     for admin in [&partner.admin, &second_admin] {
         let told = mail::wait_for(&app.storage.mail_dir(), &admin.contact_email, 1);
-        assert!(told[0].contains("contoso SARL accepted your delegated administration offer"), "{}", told[0]);
+        assert!(told[0].contains("contoso SARL a accepté votre offre d'administration déléguée"), "{}", told[0]);
     }
 
     // Without an assignment the agent cannot reach the customer yet.

@@ -97,7 +97,7 @@ fn a_pool_lives_from_order_to_termination(backend: Backend) {
     assert_eq!((live["active_seats"].as_i64(), live["available_seats"].as_i64()), (Some(5), Some(5)));
     assert!(live["activated_at"].is_string());
     let welcome = mail::wait_for(&app.storage.mail_dir(), &tenant.global_admin.contact_email, 2);
-    assert!(welcome[1].contains("Subject: Welcome to your service"), "{}", welcome[1]);
+    assert_eq!(mail::subject(&welcome[1]).as_deref(), Some("Bienvenue dans votre service"), "{}", welcome[1]);
     assert!(welcome[1].contains("business_premium"));
 
     // Activation: + and -, within purchased and above assigned.

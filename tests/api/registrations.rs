@@ -78,7 +78,7 @@ fn a_registration_holds_a_seat_and_becomes_a_verified_domain(backend: Backend) {
     assert_eq!(again.json()["available"], false);
     register(&app, &tenant, "buyer-shop.fr").assert_problem(409, "domain_taken");
     let told = mail::wait_for(&app.storage.mail_dir(), &tenant.global_admin.contact_email, 3);
-    assert!(told.iter().any(|m| m.contains("Your domain buyer-shop.fr is active")), "the global admin is told");
+    assert!(told.iter().any(|m| m.contains("Votre domaine buyer-shop.fr est actif")), "the global admin is told");
 
     // Listed; the Registrar resource cannot end while the domain holds its seat, and says which.
     let list = app.client.get(&format!("/v1/tenants/{}/domain-registrations", tenant.id), &tenant.global_admin.token);

@@ -28,7 +28,14 @@ pub fn cases() -> Vec<Case> {
 type Filter = (&'static str, fn(&Value) -> bool);
 
 /// The phrases the messages about a request use for each change.
-const PHRASES: [&str; 5] = ["in progress", "waiting on customer", "resolved", "closed", "re-graded"];
+/// (In French, the language of people who chose none, as the templates word them.)
+const PHRASES: [(&str, &str); 5] = [
+    ("in progress", "en cours"),
+    ("waiting on customer", "en attente du client"),
+    ("resolved", "résolue"),
+    ("closed", "clôturée"),
+    ("re-graded", "reclassée"),
+];
 
 /// Asserts that each recipient received, about the request titled `title`, exactly one message
 /// per change named in `changes` (in any order), and nothing else.
@@ -42,7 +49,8 @@ fn assert_told(app: &TestApp, recipients: &[&str], title: &str, changes: &[&str]
             .map(|subject| {
                 PHRASES
                     .into_iter()
-                    .find(|phrase| subject.contains(phrase))
+                    .find(|(_, french)| subject.contains(french))
+                    .map(|(english, _)| english)
                     .unwrap_or_else(|| panic!("a message of no known change to {recipient}: {subject}"))
             })
             .collect();

@@ -163,7 +163,7 @@ fn a_takeover_proves_the_domain_and_licenses_everyone_in_one_step(backend: Backe
         assert_eq!(plans, ["business_essentials"], "{}", person.email);
         let told = mail::wait_for(&app.storage.mail_dir(), &person.email, 2);
         assert!(
-            told.iter().any(|m| m.contains("Your organisation example.org is now managed")),
+            told.iter().any(|m| m.contains("Votre organisation example.org est désormais administrée")),
             "{} told",
             person.email
         );
@@ -221,7 +221,7 @@ fn the_answer_never_tells_whether_an_address_has_an_account(backend: Backend) {
     assert_eq!(shape(&again), shape(&fresh), "the same answer");
     // Only the owner of the address learns it, by mail, and no code is sent to them.
     let messages = mail::wait_for(&app.storage.mail_dir(), "rob@known.example", 2);
-    assert!(messages[1].contains("already has an account"));
+    assert!(messages[1].contains("a déjà un compte"), "in French, the default: {}", messages[1]);
     assert!(mail::field(&messages[1], "Confirmation code").is_none());
 }
 

@@ -43,9 +43,9 @@ fn operator_creates_a_tenant_whose_admins_manage_users(backend: Backend) {
     assert_eq!(created["must_change_password"], true);
     assert!(reply.header("location").unwrap().ends_with(created["id"].as_str().unwrap()));
     let messages = mail::wait_for(&app.storage.mail_dir(), "ada@example.com", 1);
-    assert!(messages[0].contains(&format!("Sign-in address: {admin_sign_in}")), "{}", messages[0]);
+    assert_eq!(mail::field(&messages[0], "Sign-in address"), Some(admin_sign_in.clone()), "{}", messages[0]);
     assert!(messages[0].contains("global_admin"));
-    assert!(messages[0].contains("Subject: Your Tenantry sign-in details"));
+    assert_eq!(mail::subject(&messages[0]).as_deref(), Some("Vos identifiants Tenantry"), "French unless chosen");
     let admin = people::activate(&app, &admin_sign_in, "ada@example.com", 1);
 
     // The cloud manager may designate admins but not manage plain users.
@@ -368,12 +368,15 @@ fn preferences_are_kept_per_person(backend: Backend) {
     let app = TestApp::spawn(backend);
     let tenant = people::tenant_with_admin(&app, "prefs");
     let admin = &tenant.global_admin.token;
-    assert_eq!(app.client.get("/v1/me/preferences", admin).json(), json!({"sync_frequency": "15m"}));
+    assert_eq!(app.client.get("/v1/me/preferences", admin).json(), json!({"sync_frequency": "15m", "language": "fr"}));
     app.client.put("/v1/me/preferences", admin, &json!({"sync_frequency": "manual"})).assert_status(200);
-    assert_eq!(app.client.get("/v1/me/preferences", admin).json(), json!({"sync_frequency": "manual"}));
+    assert_eq!(
+        app.client.get("/v1/me/preferences", admin).json(),
+        json!({"sync_frequency": "manual", "language": "fr"})
+    );
     assert_eq!(
         app.client.get("/v1/me/preferences", &tenant.cloud_manager.token).json(),
-        json!({"sync_frequency": "15m"})
+        json!({"sync_frequency": "15m", "language": "fr"})
     );
     app.client.put("/v1/me/preferences", admin, &json!({"sync_frequency": "5m"})).assert_problem(400, "invalid_body");
 }

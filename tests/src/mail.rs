@@ -36,7 +36,29 @@ pub fn wait_for(mail_dir: &Path, recipient: &str, count: usize) -> Vec<String> {
     }
 }
 
-/// The value of a `Label: value` line in a message body.
+/// The labels of the messages' `Label: value` lines, in English and in French (the templates'
+/// wording, `api/templates/`).
+const LABELS: [(&str, &str); 4] = [
+    ("Temporary password", "Mot de passe temporaire"),
+    ("Sign-in address", "Adresse de connexion"),
+    ("Confirmation code", "Code de confirmation"),
+    ("Reference", "Référence"),
+];
+
+/// The value of a `Label: value` line in a message body, the label given in English and found
+/// in either language.
 pub fn field(message: &str, label: &str) -> Option<String> {
-    message.lines().find_map(|line| line.strip_prefix(&format!("{label}: "))).map(|v| v.trim().to_owned())
+    let french = LABELS.iter().find(|(english, _)| *english == label).map(|(_, french)| *french);
+    message
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(&format!("{label}: "))
+                .or_else(|| french.and_then(|french| line.strip_prefix(&format!("{french}: "))))
+        })
+        .map(|v| v.trim().to_owned())
+}
+
+/// The subject of a message as written to the mail drop.
+pub fn subject(message: &str) -> Option<String> {
+    message.lines().find_map(|line| line.strip_prefix("Subject: ")).map(str::to_owned)
 }

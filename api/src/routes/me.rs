@@ -119,7 +119,7 @@ async fn caller_local_part(state: &AppState, caller: &SignedIn) -> Result<String
 
 /// Reads one's own preferences.
 ///
-/// Defaults apply to settings never set (`sync_frequency`: `15m`).
+/// Defaults apply to settings never set (`sync_frequency`: `15m`, `language`: `fr`).
 #[utoipa::path(get, path = "/v1/me/preferences", tag = "me", operation_id = "get_my_preferences",
     responses((status = 200, description = "The preferences", body = Preferences)),
     security(("bearer" = []), ("oauth2" = [])))]
@@ -130,7 +130,7 @@ pub async fn get_my_preferences(state: web::Data<AppState>, caller: SignedIn) ->
 
 /// Replaces one's own preferences.
 ///
-/// Send the complete set; `sync_frequency` is `15m`, `30m` or `manual`.
+/// `sync_frequency` is `15m`, `30m` or `manual`; `language` (`fr` or `en`) is the language of the messages one receives, kept as it is when left out.
 #[utoipa::path(put, path = "/v1/me/preferences", tag = "me", operation_id = "put_my_preferences",
     request_body = Preferences,
     responses((status = 200, description = "Saved", body = Preferences)),
@@ -140,7 +140,8 @@ pub async fn put_my_preferences(
     caller: Caller,
     body: web::Json<Preferences>,
 ) -> Result<HttpResponse, ApiError> {
-    let saved = service::set_preferences(&state, &caller, body.into_inner().into()).await?;
+    let sent = body.into_inner();
+    let saved = service::set_preferences(&state, &caller, move |current| sent.applied_to(current)).await?;
     Ok(HttpResponse::Ok().json(Preferences::from(saved)))
 }
 

@@ -20,6 +20,7 @@ use crate::services::takeovers::{self, Purchase, TakeoverError};
 use crate::state::AppState;
 use crate::unit_of_work::Actor;
 use crate::validation::FieldCheck;
+use crate::views::me::LanguageName;
 use crate::views::signup::{SignupAccepted, SignupConfirmed, Takeover, TakeoverCompleted};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -91,6 +92,8 @@ pub struct SignupRequest {
     /// At least 12 characters.
     #[schema(min_length = 12, max_length = 128)]
     pub password: String,
+    /// The language of the confirmation and of later messages: `fr` (the default) or `en`.
+    pub language: Option<LanguageName>,
 }
 
 /// Signs up with a work address (public); a confirmation code is mailed to it.
@@ -119,8 +122,14 @@ pub async fn sign_up(
     let display_name = check.check("display_name", DisplayName::parse(&body.display_name));
     let local = email.as_ref().map(|e| e.local_part().to_owned());
     let password = check.check("password", Password::parse(&body.password, local.as_deref()));
-    let input =
-        check.finish(|| Some(SignupInput { email: email?, display_name: display_name?, password: password? }))?;
+    let input = check.finish(|| {
+        Some(SignupInput {
+            email: email?,
+            display_name: display_name?,
+            password: password?,
+            language: body.language.map(Into::into).unwrap_or_default(),
+        })
+    })?;
     let accepted = signups::sign_up(&state, self_service(&req), input).await?;
     Ok(HttpResponse::Accepted().json(accepted))
 }

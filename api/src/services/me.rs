@@ -124,20 +124,23 @@ pub async fn preferences(state: &AppState, caller: &SignedIn) -> Result<Preferen
         .await
 }
 
+/// Saves one's preferences as `change` makes them from the stored ones.
 pub async fn set_preferences(
     state: &AppState,
     caller: &SignedIn,
-    preferences: Preferences,
+    change: impl FnOnce(Preferences) -> Preferences + Send + 'static,
 ) -> Result<Preferences, MeError> {
     if caller.is_api_client() {
         return Err(MeError::NotAPerson);
     }
     let user_id = caller.user_id.clone();
     let tenant_id = caller.tenant_id.clone();
-    let json = serde_json::to_value(&preferences)
-        .map_err(|e| StoreError::Corrupt(format!("preferences cannot be written: {e}")))?;
     state
         .transact(caller.into(), move |tx| {
+            let current = Preferences::read(&own_row(tx.conn(), &user_id)?.preferences);
+            let preferences = change(current);
+            let json = serde_json::to_value(&preferences)
+                .map_err(|e| StoreError::Corrupt(format!("preferences cannot be written: {e}")))?;
             let stamp = tx.stamp();
             if !users::set_preferences(tx.conn(), &user_id, &json.to_string(), stamp)? {
                 return Err(NotFound("user").into());

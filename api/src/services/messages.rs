@@ -1,29 +1,51 @@
-//! The messages people receive, composed here; a use case queues them with `Tx::send`, in the
-//! transaction of the change that causes them. The worker in `mail_worker` delivers them.
+//! The messages people receive, rendered from the templates (`api/templates/`) in the
+//! recipient's language; a use case queues them with `Tx::send`, in the transaction of the
+//! change that causes them. The worker in `mail_worker` delivers them.
 
+use tenantry_domain::language::Language;
 use tenantry_domain::partner::{DelegatedAccess, PartnerRole};
+use tenantry_domain::preferences::Preferences;
 use tenantry_domain::RoleSet;
+use tenantry_persistence::users::UserRow;
 
+use crate::templates::{self, phrase, Template};
 use crate::unit_of_work::Message;
 
-/// Who a message goes to and what they sign in with.
+/// Who a message goes to, what they sign in with, and the language they read.
 pub struct Recipient<'a> {
     pub contact_email: &'a str,
     pub display_name: &'a str,
     pub sign_in: &'a str,
+    pub language: Language,
 }
 
-fn message(to: &Recipient<'_>, subject: &str, body: String) -> Message {
-    to_address(to.contact_email, subject, body)
+impl<'a> Recipient<'a> {
+    /// A person with a contact address, in the language of their preferences.
+    pub fn of(person: &'a UserRow) -> Option<Self> {
+        Some(Self {
+            contact_email: person.contact_email.as_deref()?,
+            display_name: &person.display_name,
+            sign_in: &person.sign_in,
+            language: Preferences::read(&person.preferences).language,
+        })
+    }
 }
 
-fn to_address(to: &str, subject: &str, body: String) -> Message {
+/// `template` rendered for `to` with `values` (their name and sign-in address are added).
+fn message(to: &Recipient<'_>, template: Template, values: &[(&str, &str)]) -> Message {
+    let mut all: Vec<(&str, &str)> = vec![("name", to.display_name), ("sign_in", to.sign_in)];
+    all.extend_from_slice(values);
+    to_address(to.contact_email, to.language, template, &all)
+}
+
+fn to_address(to: &str, language: Language, template: Template, values: &[(&str, &str)]) -> Message {
+    let rendered = templates::render(template, language, values);
     Message {
         to: to.to_owned(),
-        subject: subject.to_owned(),
-        body,
-        html: None,
-        language: "en".to_owned(),
+        subject: rendered.subject,
+        body: rendered.text,
+        html: Some(rendered.html),
+        language: language.as_str().to_owned(),
         carries_secret: false,
     }
 }
@@ -35,71 +57,29 @@ fn role_names(roles: &RoleSet) -> String {
 /// A new account's sign-in details, with the temporary password to change at first sign-in.
 pub fn account_created(to: &Recipient<'_>, temporary_password: &str, roles: &RoleSet, public_url: &str) -> Message {
     let role_line = if roles.is_admin() {
-        format!("You have been designated administrator ({}).\n", role_names(roles))
+        phrase(to.language, "designated_admin", &[("roles", &role_names(roles))])
     } else {
         String::new()
     };
-    let body = format!(
-        "Hello {name},\n\n\
-         An account was created for you on Tenantry.\n{role_line}\n\
-         Sign-in address: {sign_in}\n\
-         Temporary password: {temporary_password}\n\
-         Sign in at: {url}\n\n\
-         You will be asked to choose a new password when you first sign in.\n\
-         Administrator roles do not use a licence.\n",
-        name = to.display_name,
-        sign_in = to.sign_in,
-        url = public_url,
-    );
-    message(to, "Your Tenantry sign-in details", body).carrying_secret()
+    let values = [("temporary_password", temporary_password), ("role_line", role_line.as_str()), ("url", public_url)];
+    message(to, Template::AccountCreated, &values).carrying_secret()
 }
 
 /// An existing person was designated administrator.
 pub fn roles_designated(to: &Recipient<'_>, roles: &RoleSet, public_url: &str) -> Message {
-    let body = format!(
-        "Hello {name},\n\n\
-         You have been designated administrator ({roles}) on Tenantry.\n\n\
-         Sign-in address: {sign_in}\n\
-         Sign in at: {url} with your usual password.\n\
-         Administrator roles do not use a licence.\n",
-        name = to.display_name,
-        roles = role_names(roles),
-        sign_in = to.sign_in,
-        url = public_url,
-    );
-    message(to, "You are now a Tenantry administrator", body)
+    message(to, Template::RolesDesignated, &[("roles", &role_names(roles)), ("url", public_url)])
 }
 
 /// A password reset by an administrator: a temporary password to change at next sign-in.
 pub fn password_reset(to: &Recipient<'_>, temporary_password: &str, public_url: &str) -> Message {
-    let body = format!(
-        "Hello {name},\n\n\
-         An administrator reset your Tenantry password.\n\n\
-         Sign-in address: {sign_in}\n\
-         Temporary password: {temporary_password}\n\
-         Sign in at: {url}\n\n\
-         You will be asked to choose a new password when you sign in.\n\
-         If you did not expect this, contact your administrator.\n",
-        name = to.display_name,
-        sign_in = to.sign_in,
-        url = public_url,
-    );
-    message(to, "Your Tenantry password was reset", body).carrying_secret()
+    message(to, Template::PasswordReset, &[("temporary_password", temporary_password), ("url", public_url)])
+        .carrying_secret()
 }
 
 /// The service is ready: sent to each global admin when a subscription's provisioning ends.
 pub fn welcome_to_service(to: &Recipient<'_>, plan_code: &str, active_seats: i64, public_url: &str) -> Message {
-    let body = format!(
-        "Hello {name},\n\n\
-         Welcome to your {plan_code} service: it is ready.\n\
-         {active_seats} licences are active and can be given to your users.\n\n\
-         Sign-in address: {sign_in}\n\
-         Sign in at: {url}\n",
-        name = to.display_name,
-        sign_in = to.sign_in,
-        url = public_url,
-    );
-    message(to, "Welcome to your service", body)
+    let seats = active_seats.to_string();
+    message(to, Template::WelcomeToService, &[("plan", plan_code), ("seats", &seats), ("url", public_url)])
 }
 
 /// A partner admin or agent's account, with the temporary password to change at first sign-in.
@@ -110,115 +90,83 @@ pub fn partner_account_created(
     public_url: &str,
 ) -> Message {
     let role = match role {
-        PartnerRole::Admin => "partner administrator",
-        PartnerRole::Agent => "partner agent",
+        PartnerRole::Admin => phrase(to.language, "partner_admin", &[]),
+        PartnerRole::Agent => phrase(to.language, "partner_agent", &[]),
     };
-    let body = format!(
-        "Hello {name},\n\n\
-         An account was created for you on Tenantry as {role}.\n\n\
-         Sign-in address: {sign_in}\n\
-         Temporary password: {temporary_password}\n\
-         Sign in at: {url}\n\n\
-         You will be asked to choose a new password when you first sign in.\n",
-        name = to.display_name,
-        sign_in = to.sign_in,
-        url = public_url,
-    );
-    message(to, "Your Tenantry partner sign-in details", body).carrying_secret()
-}
-
-fn access_words(access: DelegatedAccess) -> &'static str {
-    match access {
-        DelegatedAccess::Full => "full administration (the rights of a global administrator)",
-        DelegatedAccess::Limited => "limited administration (the rights of a password administrator)",
-    }
+    let values = [("temporary_password", temporary_password), ("role", role.as_str()), ("url", public_url)];
+    message(to, Template::PartnerAccountCreated, &values).carrying_secret()
 }
 
 /// A partner's admins learn that a customer accepted their offer (seed 003).
 pub fn relationship_accepted(to: &Recipient<'_>, customer: &str, access: DelegatedAccess, public_url: &str) -> Message {
-    let body = format!(
-        "Hello {name},\n\n\
-         {customer} accepted your delegated administration offer: you now have {access} for it.\n\
-         Give your agents access to it in the partner portal: {url}\n",
-        name = to.display_name,
-        access = access_words(access),
-        url = public_url,
-    );
-    message(to, &format!("{customer} accepted your delegated administration offer"), body)
+    let access = match access {
+        DelegatedAccess::Full => phrase(to.language, "access_full", &[]),
+        DelegatedAccess::Limited => phrase(to.language, "access_limited", &[]),
+    };
+    message(to, Template::RelationshipAccepted, &[("customer", customer), ("access", &access), ("url", public_url)])
 }
 
 /// The other side learns that a relationship ended.
 pub fn relationship_ended(to: &Recipient<'_>, customer: &str, partner: &str, public_url: &str) -> Message {
-    let body = format!(
-        "Hello {name},\n\n\
-         The delegated administration relationship between {customer} and {partner} has ended.\n\
-         {partner} can no longer act for {customer}.\n\n{url}\n",
-        name = to.display_name,
-        url = public_url,
-    );
-    message(to, "A delegated administration relationship ended", body)
+    message(to, Template::RelationshipEnded, &[("customer", customer), ("partner", partner), ("url", public_url)])
+}
+
+/// What happened to a service request.
+#[derive(Debug, Clone, Copy)]
+pub enum WhatChanged<'a> {
+    /// Its status moved to this one (`in_progress`, `resolved`, ...).
+    Status(&'a str),
+    /// Support re-graded it to this severity.
+    Regraded(&'a str),
 }
 
 /// A service request changed: its status, or its severity.
-pub fn service_request_changed(to: &Recipient<'_>, title: &str, id: &str, what: &str, public_url: &str) -> Message {
-    let body = format!(
-        "Hello {name},\n\n\
-         Your service request \"{title}\" {what}.\n\n\
-         Reference: {id}\n\
-         Follow it at: {url}\n",
-        name = to.display_name,
-        url = public_url,
-    );
-    message(to, &format!("Service request \"{title}\" {what}"), body)
+pub fn service_request_changed(
+    to: &Recipient<'_>,
+    title: &str,
+    id: &str,
+    change: WhatChanged<'_>,
+    public_url: &str,
+) -> Message {
+    let change = match change {
+        WhatChanged::Status(status) => phrase(to.language, &format!("status_{status}"), &[]),
+        WhatChanged::Regraded(severity) => phrase(to.language, "regraded", &[("severity", severity)]),
+    };
+    message(
+        to,
+        Template::ServiceRequestChanged,
+        &[("title", title), ("id", id), ("change", &change), ("url", public_url)],
+    )
 }
 
 /// A bought domain is active: sent to the tenant's global admins (seed 000 §13).
 pub fn domain_active(to: &Recipient<'_>, domain: &str, public_url: &str) -> Message {
-    let body = format!(
-        "Hello {name},\n\n\
-         The domain {domain} is registered for your organisation and verified: you can now give \
-         your people mailboxes in it.\n\n{url}\n",
-        name = to.display_name,
-        url = public_url,
-    );
-    message(to, &format!("Your domain {domain} is active"), body)
+    message(to, Template::DomainActive, &[("domain", domain), ("url", public_url)])
 }
 
 /// The confirmation code of a self-service sign-up (seed 001).
-pub fn signup_code(to: &str, display_name: &str, code: &str, signup_id: &str, public_url: &str) -> Message {
-    let body = format!(
-        "Hello {display_name},\n\n\
-         To finish signing up with {to}, confirm with this code within 24 hours:\n\n\
-         Confirmation code: {code}\n\n\
-         Or send it to {public_url}/v1/signups/{signup_id}/confirm\n\n\
-         If you did not sign up, ignore this message: nothing happens without the code.\n",
-    );
-    to_address(to, "Confirm your sign-up", body).carrying_secret()
+pub fn signup_code(
+    to: &str,
+    language: Language,
+    display_name: &str,
+    code: &str,
+    signup_id: &str,
+    public_url: &str,
+) -> Message {
+    let values = [("name", display_name), ("email", to), ("code", code), ("signup_id", signup_id), ("url", public_url)];
+    to_address(to, language, Template::SignupCode, &values).carrying_secret()
 }
 
 /// A sign-up for an address that already has an account: only its owner learns it.
-pub fn signup_account_exists(to: &str, public_url: &str) -> Message {
-    let body = format!(
-        "Hello,\n\n\
-         Someone, probably you, tried to sign up with {to}, which already has an account.\n\
-         Sign in at {public_url}; if you forgot your password, ask your administrator to reset it.\n\n\
-         If it was not you, nothing changed.\n",
-    );
-    to_address(to, "You already have an account", body)
+pub fn signup_account_exists(to: &str, language: Language, public_url: &str) -> Message {
+    to_address(to, language, Template::SignupAccountExists, &[("email", to), ("url", public_url)])
 }
 
 /// Everyone who signed up learns that their organisation is managed now (seed 001).
 pub fn takeover_completed(to: &Recipient<'_>, domain: &str, admin: &str, plan_name: &str, public_url: &str) -> Message {
-    let body = format!(
-        "Hello {name},\n\n\
-         {admin} is now the administrator of your organisation ({domain}) and bought {plan_name} \
-         for everyone who signed up: you hold a {plan_name} licence from now on.\n\
-         Your account and your settings are unchanged.\n\n\
-         Sign-in address: {sign_in}\n\
-         Sign in at: {url}\n",
-        name = to.display_name,
-        sign_in = to.sign_in,
-        url = public_url,
-    );
-    message(to, &format!("Your organisation {domain} is now managed"), body)
+    message(
+        to,
+        Template::TakeoverCompleted,
+        &[("domain", domain), ("admin", admin), ("plan", plan_name), ("url", public_url)],
+    )
 }

@@ -22,8 +22,7 @@ pub fn provision(tx: &mut Tx<'_>, subscription_id: &str) -> Result<(), StoreErro
     }
     let admins = users::with_role(tx.conn(), &row.tenant_id, AdminRole::GlobalAdmin)?;
     for admin in &admins {
-        if let Some(contact) = admin.contact_email.as_deref() {
-            let to = Recipient { contact_email: contact, display_name: &admin.display_name, sign_in: &admin.sign_in };
+        if let Some(to) = Recipient::of(admin) {
             tx.send(messages::welcome_to_service(&to, &row.plan_code, row.activate_on_provisioning, tx.public_url()))?;
         }
     }

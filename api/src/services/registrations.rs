@@ -255,8 +255,7 @@ pub fn complete(tx: &mut Tx<'_>, registration_id: &str) -> Result<(), StoreError
     registrations::complete(tx.conn(), &row.id, RegistrationStatus::Active, None, stamp)?;
     super::domains::add_verified(tx, &row.tenant_id, &row.name, DomainOrigin::Registered)?;
     for admin in users::with_role(tx.conn(), &row.tenant_id, AdminRole::GlobalAdmin)? {
-        if let Some(contact) = admin.contact_email.as_deref() {
-            let to = Recipient { contact_email: contact, display_name: &admin.display_name, sign_in: &admin.sign_in };
+        if let Some(to) = Recipient::of(&admin) {
             tx.send(messages::domain_active(&to, &row.name, tx.public_url()))?;
         }
     }

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::custom_domain::DomainOrigin;
 use tenantry_domain::free_meetings::FREE_MEETINGS_PLAN;
+use tenantry_domain::language::Language;
 use tenantry_domain::license_pool::SubscriptionStatus;
+use tenantry_domain::preferences::Preferences;
 use tenantry_domain::signup::{self, ConfirmationRefusal, Counted, PendingSignup, SignupRefusal};
 use tenantry_domain::user::{DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password};
@@ -50,6 +52,8 @@ pub struct SignupInput {
     pub email: EmailAddress,
     pub display_name: DisplayName,
     pub password: Password,
+    /// The language of their messages, this one included.
+    pub language: Language,
 }
 
 /// Refuses an email domain that a managed tenant has verified: its people are created by that
@@ -107,12 +111,13 @@ pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Resu
                 code_digest: &secrets::digest(&stored_code),
                 created_at: tx.stamp(),
                 expires_at: time::to_db(expires_at),
+                language: input.language.as_str(),
             };
             signups::insert(tx.conn(), &row)?;
             let message = if has_account {
-                messages::signup_account_exists(&email, tx.public_url())
+                messages::signup_account_exists(&email, input.language, tx.public_url())
             } else {
-                messages::signup_code(&email, input.display_name.as_str(), &code, &id, tx.public_url())
+                messages::signup_code(&email, input.language, input.display_name.as_str(), &code, &id, tx.public_url())
             };
             tx.send(message)?;
             Ok(SignupAccepted::new(id, email, expires_at))
@@ -204,6 +209,12 @@ fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfi
         StoreError::UniqueViolation { .. } => SignupError::AccountExists,
         other => other.into(),
     })?;
+    // They read their messages in the language they signed up in.
+    let language = row.language.parse::<Language>().unwrap_or_default();
+    let preferences = Preferences { language, ..Preferences::default() };
+    let preferences =
+        serde_json::to_string(&preferences).map_err(|e| StoreError::Corrupt(format!("preferences: {e}")))?;
+    users::set_preferences(tx.conn(), &user_id, &preferences, stamp)?;
     let free_pool = free_pool_of(tx, &tenant.id)?;
     let seat_limit = tx.catalogue().plan(FREE_MEETINGS_PLAN).map_or(10_000, |plan| plan.seat_limit);
     if !subscriptions::grow_free_pool(tx.conn(), &free_pool, seat_limit, stamp)? {

@@ -218,9 +218,7 @@ pub async fn complete(
         }
         let taker = people.iter().find(|p| p.id == user_id).map_or("", |p| p.display_name.as_str()).to_owned();
         for person in &people {
-            if let Some(contact) = person.contact_email.as_deref() {
-                let to =
-                    Recipient { contact_email: contact, display_name: &person.display_name, sign_in: &person.sign_in };
+            if let Some(to) = Recipient::of(person) {
                 tx.send(messages::takeover_completed(&to, &row.domain, &taker, &plan.name, tx.public_url()))?;
             }
         }

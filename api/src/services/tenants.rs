@@ -115,6 +115,8 @@ pub async fn create(
                 contact_email: &contact,
                 display_name: input.manager.display_name.as_str(),
                 sign_in: &sign_in,
+                // A new person has chosen no language yet: the market's.
+                language: Default::default(),
             };
             tx.send(messages::account_created(&recipient, &temporary, &roles, tx.public_url()))?;
             tx.audit(

@@ -1,6 +1,7 @@
 //! The signed-in person as they see themselves.
 
 use serde::{Deserialize, Serialize};
+use tenantry_domain::language::Language;
 use tenantry_domain::preferences::{Preferences as DomainPreferences, SyncFrequency as DomainSyncFrequency};
 use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
@@ -73,12 +74,42 @@ pub enum SyncFrequency {
     Manual,
 }
 
+/// The language of the messages a person receives.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum LanguageName {
+    #[serde(rename = "fr")]
+    French,
+    #[serde(rename = "en")]
+    English,
+}
+
+impl From<Language> for LanguageName {
+    fn from(language: Language) -> Self {
+        match language {
+            Language::French => LanguageName::French,
+            Language::English => LanguageName::English,
+        }
+    }
+}
+
+impl From<LanguageName> for Language {
+    fn from(language: LanguageName) -> Self {
+        match language {
+            LanguageName::French => Language::French,
+            LanguageName::English => Language::English,
+        }
+    }
+}
+
 /// The person's own settings.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"sync_frequency": "30m"}))]
+#[schema(example = json!({"sync_frequency": "30m", "language": "fr"}))]
 pub struct Preferences {
     pub sync_frequency: SyncFrequency,
+    /// The language of the messages one receives: `fr` (the default) or `en`. Optional when
+    /// saving: left out, it stays as it is.
+    pub language: Option<LanguageName>,
 }
 
 impl From<DomainPreferences> for Preferences {
@@ -88,17 +119,18 @@ impl From<DomainPreferences> for Preferences {
             DomainSyncFrequency::Every30Minutes => SyncFrequency::Every30Minutes,
             DomainSyncFrequency::Manual => SyncFrequency::Manual,
         };
-        Self { sync_frequency }
+        Self { sync_frequency, language: Some(p.language.into()) }
     }
 }
 
-impl From<Preferences> for DomainPreferences {
-    fn from(p: Preferences) -> Self {
-        let sync_frequency = match p.sync_frequency {
+/// Saved preferences: what was sent, with the language kept as it was when left out.
+impl Preferences {
+    pub fn applied_to(self, current: DomainPreferences) -> DomainPreferences {
+        let sync_frequency = match self.sync_frequency {
             SyncFrequency::Every15Minutes => DomainSyncFrequency::Every15Minutes,
             SyncFrequency::Every30Minutes => DomainSyncFrequency::Every30Minutes,
             SyncFrequency::Manual => DomainSyncFrequency::Manual,
         };
-        Self { sync_frequency }
+        DomainPreferences { sync_frequency, language: self.language.map_or(current.language, Language::from) }
     }
 }

@@ -163,8 +163,13 @@ pub async fn create_person(
             };
             users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<PartnerError>(&sign_in))?;
             if let (Some(contact), Some(temporary)) = (contact.as_deref(), temporary.as_deref()) {
-                let to =
-                    Recipient { contact_email: contact, display_name: input.display_name.as_str(), sign_in: &sign_in };
+                // A new person has chosen no language yet: the market's.
+                let to = Recipient {
+                    contact_email: contact,
+                    display_name: input.display_name.as_str(),
+                    sign_in: &sign_in,
+                    language: Default::default(),
+                };
                 tx.send(messages::partner_account_created(&to, temporary, input.role, tx.public_url()))?;
             }
             tx.audit(

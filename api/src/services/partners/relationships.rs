@@ -9,6 +9,8 @@ use tenantry_domain::AdminRole;
 use tenantry_persistence::delegation::{self, EndedBy, NewRelationship, RelationshipRow};
 use tenantry_persistence::{partners as partner_rows, tenants as tenant_rows, time, users, StoreError};
 
+use tenantry_domain::preferences::Preferences;
+
 use super::{require_partner, PartnerError};
 use crate::caller::SignedIn;
 use crate::delegation::record_expiry;
@@ -94,6 +96,7 @@ pub async fn accept(
                     contact_email: partner_mailbox(&admin),
                     display_name: &admin.display_name,
                     sign_in: &admin.sign_in,
+                    language: Preferences::read(&admin.preferences).language,
                 };
                 tx.send(messages::relationship_accepted(&to, &customer.name, offer.access, tx.public_url()))?;
             }
@@ -199,7 +202,12 @@ fn tell_the_other_side(
             None => person.contact_email.as_deref(),
         };
         if let Some(address) = address {
-            let to = Recipient { contact_email: address, display_name: &person.display_name, sign_in: &person.sign_in };
+            let to = Recipient {
+                contact_email: address,
+                display_name: &person.display_name,
+                sign_in: &person.sign_in,
+                language: Preferences::read(&person.preferences).language,
+            };
             tx.send(messages::relationship_ended(&to, &customer.name, partner_name, tx.public_url()))?;
         }
     }

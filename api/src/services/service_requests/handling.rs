@@ -1,7 +1,9 @@
 //! Working a request: status changes, re-grading, taking it, and telling the requester.
 
 use tenantry_domain::audit::AuditAction;
+use tenantry_domain::language::Language;
 use tenantry_domain::permissions::{Action, Target};
+use tenantry_domain::preferences::Preferences;
 use tenantry_domain::service_request::{self as rules, RequestStatus, Severity, Side};
 use tenantry_persistence::service_requests::{self as rows, RequestChanges, SubmissionRow};
 use tenantry_persistence::{time, users, StoreError};
@@ -9,7 +11,7 @@ use tenantry_persistence::{time, users, StoreError};
 use crate::caller::SignedIn;
 use crate::etag::{IfMatch, PreconditionFailed};
 use crate::services::lookup::NotFound;
-use crate::services::messages::{self, Recipient};
+use crate::services::messages::{self, Recipient, WhatChanged};
 use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};
 use crate::views::service_request::ServiceRequest;
@@ -105,8 +107,7 @@ pub async fn change(
                     subject(),
                     serde_json::json!({"from": current.status.as_str(), "to": to}),
                 )?;
-                let what = format!("is now {}", to.replace('_', " "));
-                tell_requester(tx, &submission, &id, &what)?;
+                tell_requester(tx, &submission, &id, WhatChanged::Status(to))?;
             }
             if let Some(severity) = regraded {
                 tx.audit(
@@ -114,8 +115,7 @@ pub async fn change(
                     subject(),
                     serde_json::json!({"from": current.severity.as_str(), "to": severity.as_str()}),
                 )?;
-                let what = format!("was re-graded to severity {} ({})", severity.as_str(), severity.meaning());
-                tell_requester(tx, &submission, &id, &what)?;
+                tell_requester(tx, &submission, &id, WhatChanged::Regraded(severity.as_str()))?;
             }
             if asked.take {
                 tx.audit(AuditAction::ServiceRequestTaken, subject(), serde_json::json!({"assignee": actor.name}))?;
@@ -131,17 +131,20 @@ pub(super) fn tell_requester(
     tx: &mut Tx<'_>,
     submission: &SubmissionRow,
     id: &str,
-    what: &str,
+    change: WhatChanged<'_>,
 ) -> Result<(), StoreError> {
     let mut addresses = vec![(submission.contact_email.clone(), submission.contact_name.clone())];
+    // The request's contact reads the language of the person who opened it.
+    let mut language = Language::default();
     if let Some(opener) = users::find(tx.conn(), &submission.opened_by_id)? {
+        language = Preferences::read(&opener.preferences).language;
         if let Some(own) = opener.contact_email.filter(|own| !own.eq_ignore_ascii_case(&submission.contact_email)) {
             addresses.push((own, opener.display_name));
         }
     }
     for (address, name) in addresses {
-        let to = Recipient { contact_email: &address, display_name: &name, sign_in: &address };
-        tx.send(messages::service_request_changed(&to, &submission.title, id, what, tx.public_url()))?;
+        let to = Recipient { contact_email: &address, display_name: &name, sign_in: &address, language };
+        tx.send(messages::service_request_changed(&to, &submission.title, id, change, tx.public_url()))?;
     }
     Ok(())
 }

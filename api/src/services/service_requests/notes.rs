@@ -1,6 +1,8 @@
 //! Notes on a request: append-only, from the customer's side, a partner or support.
 
 use tenantry_domain::audit::AuditAction;
+
+use crate::services::messages::WhatChanged;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::service_request::{RequestStatus, Side};
 use tenantry_persistence::service_requests::{self as rows, NewNote, RequestChanges};
@@ -81,7 +83,7 @@ pub async fn add_note(
                     Subject::in_tenant(&tenant_id, &id),
                     serde_json::json!({"from": current.status.as_str(), "to": RequestStatus::InProgress.as_str()}),
                 )?;
-                tell_requester(tx, &submission, &id, "is now in progress")?;
+                tell_requester(tx, &submission, &id, WhatChanged::Status("in_progress"))?;
             }
             let note =
                 rows::notes(tx.conn(), &id)?.into_iter().find(|note| note.id == note_id).ok_or(NotFound("note"))?;

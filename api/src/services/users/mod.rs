@@ -124,8 +124,13 @@ pub async fn create(
             users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<UserError>(&sign_in))?;
             users::replace_roles(tx.conn(), &tenant_id, &id, &input.roles)?;
             if let Some(contact) = contact.as_deref() {
-                let to =
-                    Recipient { contact_email: contact, display_name: input.display_name.as_str(), sign_in: &sign_in };
+                // A new person has chosen no language yet: the market's.
+                let to = Recipient {
+                    contact_email: contact,
+                    display_name: input.display_name.as_str(),
+                    sign_in: &sign_in,
+                    language: Default::default(),
+                };
                 let message = match temporary.as_deref() {
                     Some(temporary) => Some(messages::account_created(&to, temporary, &input.roles, tx.public_url())),
                     None if input.roles.is_admin() => {

@@ -81,11 +81,7 @@ impl Person {
     }
 
     pub fn recipient(&self) -> Option<Recipient<'_>> {
-        Some(Recipient {
-            contact_email: self.row.contact_email.as_deref()?,
-            display_name: &self.row.display_name,
-            sign_in: &self.row.sign_in,
-        })
+        Recipient::of(&self.row)
     }
 }
 

@@ -67,7 +67,9 @@ CREATE TABLE signups (
     created_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL,
     confirmed_at TIMESTAMP,
-    user_id TEXT
+    user_id TEXT,
+    -- The language the person signed up in: their messages' language from then on.
+    language TEXT NOT NULL DEFAULT 'fr'
 );
 CREATE INDEX signups_email ON signups (email, created_at);
 CREATE INDEX signups_email_domain ON signups (email_domain, created_at);
