@@ -40,6 +40,11 @@ pub struct Config {
     pub smtp: Option<SmtpSettings>,
     /// The outbox's retry schedule for transient failures.
     pub mail_retry: RetryPolicy,
+    /// Webhook deliveries' retry schedule.
+    pub webhook_retry: RetryPolicy,
+    /// Webhook endpoints on loopback or private addresses, and plain http, are allowed: for
+    /// tests and private deployments only (server-side request forgery otherwise).
+    pub webhooks_allow_private: bool,
 }
 
 /// How the SMTP connection is secured.
@@ -156,6 +161,31 @@ impl Config {
                 )?),
                 longest_pause: RetryPolicy::standard().longest_pause,
                 max_attempts: parse_in("TENANTRY_MAIL_MAX_ATTEMPTS", get("TENANTRY_MAIL_MAX_ATTEMPTS"), 12, 1..=100)?,
+            },
+            webhook_retry: RetryPolicy {
+                first_pause: chrono::Duration::milliseconds(parse_in(
+                    "TENANTRY_WEBHOOK_RETRY_FIRST_MS",
+                    get("TENANTRY_WEBHOOK_RETRY_FIRST_MS"),
+                    10_000,
+                    10..=3_600_000,
+                )?),
+                longest_pause: RetryPolicy::standard().longest_pause,
+                max_attempts: parse_in(
+                    "TENANTRY_WEBHOOK_MAX_ATTEMPTS",
+                    get("TENANTRY_WEBHOOK_MAX_ATTEMPTS"),
+                    12,
+                    1..=100,
+                )?,
+            },
+            webhooks_allow_private: match get("TENANTRY_WEBHOOKS_ALLOW_PRIVATE").as_deref() {
+                None | Some("false") | Some("0") => false,
+                Some("true") | Some("1") => true,
+                Some(other) => {
+                    return Err(ConfigError {
+                        variable: "TENANTRY_WEBHOOKS_ALLOW_PRIVATE",
+                        problem: format!("`{other}` is not true or false"),
+                    })
+                }
             },
             mail_from: get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),

@@ -29,6 +29,9 @@ pub mod templates;
 pub mod unit_of_work;
 pub mod validation;
 pub mod views;
+pub mod webhook_events;
+pub mod webhook_security;
+pub mod webhook_worker;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -143,10 +146,17 @@ impl Application {
         let config = &self.state.config;
         let poll = Duration::from_millis(config.outbox_poll_millis);
         let mail = actix_web::rt::spawn(mail_worker::run(self.state.pool.clone(), self.outbox, poll));
+        let hooks = webhook_worker::Webhooks::new(
+            self.state.context.clone(),
+            config.webhook_retry,
+            config.webhooks_allow_private,
+        );
+        let webhooks = actix_web::rt::spawn(webhook_worker::run(self.state.pool.clone(), hooks, poll));
         let job_poll = Duration::from_millis(config.job_poll_millis);
         let jobs = actix_web::rt::spawn(job_worker::run(self.state.pool.clone(), self.state.context.clone(), job_poll));
         let outcome = self.server.await;
         mail.abort();
+        webhooks.abort();
         jobs.abort();
         outcome
     }

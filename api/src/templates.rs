@@ -19,10 +19,11 @@ pub enum Template {
     SignupCode,
     SignupAccountExists,
     TakeoverCompleted,
+    WebhookDisabled,
 }
 
 impl Template {
-    pub const ALL: [Template; 12] = [
+    pub const ALL: [Template; 13] = [
         Template::AccountCreated,
         Template::RolesDesignated,
         Template::PasswordReset,
@@ -35,6 +36,7 @@ impl Template {
         Template::SignupCode,
         Template::SignupAccountExists,
         Template::TakeoverCompleted,
+        Template::WebhookDisabled,
     ];
 
     /// The template file's text in `language`.
@@ -62,6 +64,7 @@ impl Template {
             SignupCode => "signup_code",
             SignupAccountExists => "signup_account_exists",
             TakeoverCompleted => "takeover_completed",
+            WebhookDisabled => "webhook_disabled",
         }
     }
 }
@@ -134,7 +137,8 @@ mod tests {
     use super::*;
 
     /// Every placeholder any template uses, with a value.
-    const VALUES: [(&str, &str); 25] = [
+    const VALUES: [(&str, &str); 26] = [
+        ("endpoint", "https://hooks.example/tenantry"),
         ("name", "Ada <Lovelace>"),
         ("sign_in", "ada@contoso.fr"),
         ("temporary_password", "Tmp-Password-123"),

@@ -14,7 +14,7 @@ use tenantry_persistence::audit::{self, NewAuditEvent};
 use tenantry_persistence::outbox::{self, NewOutboxMessage};
 use tenantry_persistence::{time, DbConnection, StoreResult};
 
-use crate::{clock, ids};
+use crate::{clock, ids, webhook_events};
 
 /// The person (or job) behind a change, as the audit log names them.
 #[derive(Debug, Clone)]
@@ -130,8 +130,10 @@ impl<'a> Tx<'a> {
         &self.context.platform_domain
     }
 
-    /// Records what this unit of work did, in the same transaction as the change.
+    /// Records what this unit of work did, in the same transaction as the change, and queues
+    /// the webhook event it is for the endpoints that listen.
     pub fn audit(&mut self, action: AuditAction, subject: Subject<'_>, details: serde_json::Value) -> StoreResult<()> {
+        webhook_events::on_audit(self.conn, action, subject.tenant_id, subject.target_id, &details, self.stamp())?;
         let id = ids::new_id();
         let details = details.to_string();
         audit::record(

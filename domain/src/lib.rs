@@ -36,6 +36,7 @@ pub mod takeover;
 pub mod temporary_password;
 pub mod tenant;
 pub mod user;
+pub mod webhook;
 pub mod workload;
 
 pub use domain_name::DomainName;

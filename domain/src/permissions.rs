@@ -72,6 +72,9 @@ pub enum Action {
     ReadAuditLog,
     ManagePartnerRelationships,
     ChangeOwnPassword,
+    /// Register and remove the tenant's webhook endpoints (issue 10; not in the design's table):
+    /// the tenant's integrations, so its global admins', as its partner relationships are.
+    ManageWebhooks,
 }
 
 impl Action {
@@ -92,6 +95,7 @@ impl Action {
             Action::ReadAuditLog => "read the audit log",
             Action::ManagePartnerRelationships => "manage partner relationships",
             Action::ChangeOwnPassword => "change your own password",
+            Action::ManageWebhooks => "manage webhooks",
         }
     }
 }
@@ -110,7 +114,7 @@ pub enum Grant {
 use Grant::{No, OwnOnly as Own, PasswordAdminsOnly as PwOnly, Yes};
 
 /// Columns: cloud manager, global, billing, password, user, delegated full, delegated limited.
-pub const MATRIX: [(Action, [Grant; 7]); 13] = [
+pub const MATRIX: [(Action, [Grant; 7]); 14] = [
     (Action::ReadTenant, [Yes, Yes, Yes, Yes, Own, Yes, Yes]),
     (Action::ManageUsers, [No, Yes, No, No, No, Yes, No]),
     (Action::ResetPasswordOfUser, [Yes, Yes, No, Yes, No, Yes, Yes]),
@@ -124,6 +128,7 @@ pub const MATRIX: [(Action, [Grant; 7]); 13] = [
     (Action::ReadAuditLog, [Yes, Yes, No, No, No, Yes, No]),
     (Action::ManagePartnerRelationships, [No, Yes, No, No, No, No, No]),
     (Action::ChangeOwnPassword, [Yes, Yes, Yes, Yes, Yes, Yes, Yes]),
+    (Action::ManageWebhooks, [No, Yes, No, No, No, No, No]),
 ];
 
 /// The cell for one position and action.
@@ -180,7 +185,7 @@ mod tests {
 
     /// The design's table, transcribed independently of `MATRIX` as text, so that a typo in
     /// either is caught: ✓ yes, . no, o own only, p password admins only.
-    const DESIGN_TABLE: [(&str, &str); 13] = [
+    const DESIGN_TABLE: [(&str, &str); 14] = [
         ("read tenant, users, licences", "✓✓✓✓o✓✓"),
         ("create / edit / delete users", ".✓...✓."),
         ("reset password of a non-admin user", "✓✓.✓.✓✓"),
@@ -194,6 +199,8 @@ mod tests {
         ("read audit log", "✓✓...✓."),
         ("accept / end partner relationships", ".✓....."),
         ("change own password", "✓✓✓✓✓✓✓"),
+        // Added with issue 10: as relationships, the customer's global admins only.
+        ("register and remove webhooks", ".✓....."),
     ];
 
     #[test]

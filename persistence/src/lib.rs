@@ -31,6 +31,7 @@ pub mod tenants;
 pub mod time;
 pub mod users;
 pub mod version_guard;
+pub mod webhooks;
 
 pub use connection::{Database, DbConnection, DbPool};
 pub use error::{StoreError, StoreResult};

@@ -445,6 +445,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        partner_id -> Nullable<Text>,
+        tenant_id -> Nullable<Text>,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        pool_low_below -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        failing_since -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        attempts -> Integer,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 diesel::joinable!(subscriptions -> plans (plan_code));
 diesel::joinable!(licence_assignments -> subscriptions (subscription_id));
@@ -498,8 +531,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     registry_names,
     domain_registrations,
     signups,
-    takeovers
+    takeovers,
+    webhook_endpoints,
+    webhook_deliveries
 );
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(domain_registrations -> tenants (tenant_id));
 diesel::joinable!(takeovers -> tenants (tenant_id));
 

@@ -289,6 +289,27 @@ const ROUTES: &[Route] = &[
     // The outbox, for operators.
     Route { method: "GET", path: "/v1/outbox", rule: Rule::Operator },
     Route { method: "POST", path: "/v1/outbox/{msgid}/retry", rule: Rule::Operator },
+    // Webhooks: a partner's admins for their integrations, a tenant's global admins for theirs.
+    Route { method: "GET", path: "/v1/partners/{pid}/webhooks", rule: Rule::Partner(PartnerAction::ManageApiClients) },
+    Route { method: "POST", path: "/v1/partners/{pid}/webhooks", rule: Rule::Partner(PartnerAction::ManageApiClients) },
+    Route {
+        method: "DELETE",
+        path: "/v1/partners/{pid}/webhooks/{whid}",
+        rule: Rule::Partner(PartnerAction::ManageApiClients),
+    },
+    Route {
+        method: "GET",
+        path: "/v1/partners/{pid}/webhooks/{whid}/deliveries",
+        rule: Rule::Partner(PartnerAction::ManageApiClients),
+    },
+    Route { method: "GET", path: "/v1/tenants/{tid}/webhooks", rule: Rule::Tenant(Action::ManageWebhooks) },
+    Route { method: "POST", path: "/v1/tenants/{tid}/webhooks", rule: Rule::Tenant(Action::ManageWebhooks) },
+    Route { method: "DELETE", path: "/v1/tenants/{tid}/webhooks/{whid}", rule: Rule::Tenant(Action::ManageWebhooks) },
+    Route {
+        method: "GET",
+        path: "/v1/tenants/{tid}/webhooks/{whid}/deliveries",
+        rule: Rule::Tenant(Action::ManageWebhooks),
+    },
 ];
 
 fn the_route_table_covers_every_published_operation(backend: Backend) {
@@ -314,6 +335,7 @@ fn valid_body(route: &Route, tenant: &Tenant, unique: &str) -> Option<Value> {
         ("POST", "/v1/partners") => Some(json!({"name": format!("Made partner {unique}")})),
         ("POST", "/v1/tenants/{tid}/service-requests") => Some(request_body(tenant, unique)),
         ("POST", "/v1/tenants/{tid}/domains") => Some(json!({"name": format!("access-{unique}.fr")})),
+        ("POST", "/v1/tenants/{tid}/webhooks") => Some(webhook_body()),
         ("POST", "/v1/tenants/{tid}/domain-registrations") => {
             Some(json!({"name": format!("access-{}-{unique}.fr", tenant.slug), "registrant": registrant()}))
         }
@@ -372,6 +394,7 @@ struct SupportIds {
     iid: String,
     mid: String,
     drid: String,
+    whid: String,
 }
 
 fn support_ids(app: &TestApp, tenant: &Tenant, operator: &str) -> SupportIds {
@@ -397,7 +420,11 @@ fn support_ids(app: &TestApp, tenant: &Tenant, operator: &str) -> SupportIds {
         assert!(std::time::Instant::now() < deadline, "the fixture registration's mail never came");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    SupportIds { srid, iid, mid, drid }
+    let reply =
+        app.client.post(&format!("/v1/tenants/{}/webhooks", tenant.id), &tenant.global_admin.token, &webhook_body());
+    reply.assert_status(201);
+    let whid = reply.json()["id"].as_str().unwrap().to_owned();
+    SupportIds { srid, iid, mid, drid, whid }
 }
 
 /// The ids a route's path is filled with.
@@ -423,12 +450,21 @@ struct Ids<'a> {
     drid: &'a str,
     /// A message of the outbox.
     msgid: &'a str,
+    /// A webhook endpoint (of the tenant or the partner in the path).
+    whid: &'a str,
 }
 
 impl<'a> Ids<'a> {
     /// The same ids, with a tenant's service request, incident and message.
     fn with_support(self, support: &'a SupportIds) -> Self {
-        Ids { srid: &support.srid, iid: &support.iid, mid: &support.mid, drid: &support.drid, ..self }
+        Ids {
+            srid: &support.srid,
+            iid: &support.iid,
+            mid: &support.mid,
+            drid: &support.drid,
+            whid: &support.whid,
+            ..self
+        }
     }
 }
 
@@ -449,6 +485,7 @@ fn call(app: &TestApp, route: &Route, token: &str, ids: &Ids<'_>, body: Option<V
         .replace("{mid}", ids.mid)
         .replace("{drid}", ids.drid)
         .replace("{msgid}", if ids.msgid.is_empty() { "no-such-message" } else { ids.msgid })
+        .replace("{whid}", if ids.whid.is_empty() { "no-such-webhook" } else { ids.whid })
         .replace("{name}", if ids.name.is_empty() { "no-such-domain.fr" } else { ids.name });
     let mut request = Call::new(route.method, &path).token(token);
     if let Some(body) = body {
@@ -557,6 +594,9 @@ fn another_tenants_ids_are_not_found_and_nothing_changes(backend: Backend) {
             }
             if route.path.contains("{drid}") {
                 mixes.push(Ids { drid: &b_support.drid, ..ours });
+            }
+            if route.path.contains("{whid}") {
+                mixes.push(Ids { whid: &b_support.whid, ..ours });
             }
             if route.path.contains("{srid}") {
                 strict.push(Ids { srid: &b_support.srid, ..ours });
@@ -696,6 +736,21 @@ fn consumable_subscription(app: &TestApp, tenant: &Tenant, route: &Route, operat
     }
 }
 
+/// A valid endpoint (the test apps allow any address: the access tests send nothing to it).
+fn webhook_body() -> Value {
+    json!({"url": "https://hooks.example/tenantry", "events": ["licence.assigned"]})
+}
+
+/// The endpoint a route of `{whid}` acts on: a fresh one for a removal, the fixture otherwise.
+fn webhook_for(app: &TestApp, owner_path: &str, token: &str, route: &Route, fixture: &str) -> String {
+    if route.method == "DELETE" && route.path.ends_with("/webhooks/{whid}") {
+        let reply = app.client.post(owner_path, token, &webhook_body());
+        reply.assert_status(201);
+        return reply.json()["id"].as_str().unwrap().to_owned();
+    }
+    fixture.to_owned()
+}
+
 /// The domain a route of `{name}` acts on, so that a permitted call succeeds: a fresh one for a
 /// removal, a fresh one with its TXT record published for a verification, the initial domain
 /// otherwise.
@@ -788,6 +843,9 @@ fn every_tenant_route_follows_the_permission_matrix(backend: Backend) {
                     ..Ids::default()
                 }
                 .with_support(&support);
+                let webhooks = format!("/v1/tenants/{}/webhooks", tenant.id);
+                let whid = webhook_for(&app, &webhooks, &tenant.global_admin.token, route, &support.whid);
+                let ids = Ids { whid: &whid, ..ids };
                 let reply = call(&app, route, token, &ids, body);
                 let allowed = expected(route.rule, *caller, &target_roles);
                 if allowed {
@@ -959,6 +1017,9 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
                     ..Ids::default()
                 }
                 .with_support(&customer.support);
+                let webhooks = format!("/v1/tenants/{}/webhooks", tenant.id);
+                let whid = webhook_for(&app, &webhooks, &tenant.global_admin.token, route, &customer.support.whid);
+                let ids = Ids { whid: &whid, ..ids };
                 let reply = call(&app, route, &caller.token, &ids, body);
                 if expected(route.rule, who, &target_roles) {
                     assert!(
@@ -1177,11 +1238,18 @@ fn every_partner_route_follows_the_partner_table(backend: Backend) {
         ),
         ("a customer's global admin", &customer.global_admin.token, Who::Member(&[AdminRole::GlobalAdmin]), false),
     ];
+    let fixture =
+        app.client.post(&format!("/v1/partners/{}/webhooks", partner.id), &partner.admin.token, &webhook_body());
+    fixture.assert_status(201);
+    let partner_webhook = fixture.json()["id"].as_str().unwrap().to_owned();
     let mut checked = 0;
     for route in ROUTES.iter().filter(|r| r.path.starts_with("/v1/partners")) {
         // A client of its own for each route: disabling one ends what the next route could do.
         let target_client =
             if route.path.contains("{cid}") { api_client(&app, &partner, "target").0 } else { String::new() };
+        // An endpoint of its own for a removal; the partner's fixture otherwise.
+        let webhooks = format!("/v1/partners/{}/webhooks", partner.id);
+        let target_webhook = webhook_for(&app, &webhooks, &partner.admin.token, route, &partner_webhook);
         for (who, token, caller, inside) in &callers {
             let body = match (route.method, route.path) {
                 ("POST", "/v1/partners") => Some(json!({"name": format!("Made partner {checked}")})),
@@ -1192,6 +1260,7 @@ fn every_partner_route_follows_the_partner_table(backend: Backend) {
                 ("POST", "/v1/partners/{pid}/admin-offers") => Some(json!({"access": "limited"})),
                 ("POST", "/v1/partners/{pid}/api-clients") => Some(json!({"name": format!("made {checked}")})),
                 ("POST", path) if path.ends_with("/rotate-secret") => Some(json!({"overlap_seconds": 0})),
+                ("POST", "/v1/partners/{pid}/webhooks") => Some(webhook_body()),
                 _ => None,
             };
             let ids = Ids {
@@ -1199,6 +1268,7 @@ fn every_partner_route_follows_the_partner_table(backend: Backend) {
                 puid: &target_agent.id,
                 cid: &target_client,
                 oid: &target_offer,
+                whid: &target_webhook,
                 ..Ids::default()
             };
             let reply = call(&app, route, token, &ids, body);

@@ -28,7 +28,7 @@ pub fn cases() -> Vec<Case> {
 const WAIT: Duration = Duration::from_secs(15);
 
 /// Settings that deliver to an SMTP server on loopback at `port`, retrying quickly.
-fn smtp_settings(port: u16) -> Vec<(&'static str, String)> {
+fn smtp_settings(port: u16, max_attempts: u32) -> Vec<(&'static str, String)> {
     vec![
         ("TENANTRY_SMTP_HOST", "127.0.0.1".to_owned()),
         ("TENANTRY_SMTP_SECURITY", "none".to_owned()),
@@ -36,12 +36,17 @@ fn smtp_settings(port: u16) -> Vec<(&'static str, String)> {
         ("TENANTRY_SMTP_USERNAME", "tenantry".to_owned()),
         ("TENANTRY_SMTP_PASSWORD", "smtp secret for tests".to_owned()),
         ("TENANTRY_MAIL_RETRY_FIRST_MS", "100".to_owned()),
-        ("TENANTRY_MAIL_MAX_ATTEMPTS", "4".to_owned()),
+        ("TENANTRY_MAIL_MAX_ATTEMPTS", max_attempts.to_string()),
     ]
 }
 
 fn spawn_smtp(storage: std::sync::Arc<Storage>, port: u16) -> TestApp {
-    let settings = smtp_settings(port);
+    spawn_smtp_trying(storage, port, 4)
+}
+
+/// The same, trying each message `max_attempts` times.
+fn spawn_smtp_trying(storage: std::sync::Arc<Storage>, port: u16, max_attempts: u32) -> TestApp {
+    let settings = smtp_settings(port, max_attempts);
     let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     TestApp::spawn_on(storage, &pairs)
 }
@@ -105,9 +110,10 @@ fn a_new_password_is_delivered_once_signs_in_once_and_is_not_kept(backend: Backe
 
 fn messages_wait_while_the_server_is_down_and_survive_a_restart(backend: Backend) {
     let port = SmtpSink::free_port();
-    let app = spawn_smtp(Storage::new(backend), port);
+    let app = spawn_smtp_trying(Storage::new(backend), port, 30);
     let (_, _, contact) = create_tenant(&app, "smtp-down");
-    // Nobody listens: the message stays queued, tried again and again.
+    // Nobody listens: the message stays queued, tried again and again (enough attempts to
+    // outlast the outage).
     let pending = wait_for_status(&app, &contact, "pending");
     std::thread::sleep(Duration::from_millis(300));
     let pending_again = wait_for_status(&app, &contact, "pending");
@@ -116,7 +122,7 @@ fn messages_wait_while_the_server_is_down_and_survive_a_restart(backend: Backend
     let storage = app.stop();
 
     // The service restarts, then the server comes back: the message arrives, once.
-    let app = spawn_smtp(storage, port);
+    let app = spawn_smtp_trying(storage, port, 30);
     let sink = SmtpSink::start_on(port);
     let received = sink.wait_for(1, WAIT);
     assert_eq!(received[0].rcpt_to, vec![contact.clone()]);

@@ -28,6 +28,7 @@ mod sign_in;
 mod signups;
 mod tokens;
 mod users_flow;
+mod webhooks;
 
 use libtest_mimic::{Arguments, Trial};
 use tenantry_tests::backend::{self, Backend};
@@ -57,6 +58,7 @@ fn cases() -> Vec<Case> {
         registrations::cases(),
         signups::cases(),
         delivery::cases(),
+        webhooks::cases(),
     ]
     .into_iter()
     .flatten()

@@ -81,6 +81,8 @@ impl TestApp {
             ("TENANTRY_PROVISIONING_DELAY_MS".into(), "0".into()),
             ("TENANTRY_JOB_POLL_MS".into(), "20".into()),
             ("TENANTRY_DB_POOL_SIZE".into(), "8".into()),
+            // Test receivers listen on loopback; the SSRF test turns this off.
+            ("TENANTRY_WEBHOOKS_ALLOW_PRIVATE".into(), "true".into()),
         ];
         for (key, value) in settings {
             values.retain(|(k, _)| k != key);

@@ -19,6 +19,7 @@ pub mod registrations;
 pub mod signups;
 pub mod smtp;
 pub mod support;
+pub mod webhook_receiver;
 
 pub use app::TestApp;
 pub use backend::Backend;

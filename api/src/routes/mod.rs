@@ -22,6 +22,7 @@ pub mod signups;
 pub mod subscriptions;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     registrations::configure(cfg);
     signups::configure(cfg);
     outbox::configure(cfg);
+    webhooks::configure(cfg);
 }
 
 impl From<NotFound> for ApiError {

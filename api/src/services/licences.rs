@@ -13,6 +13,7 @@ use crate::caller::{AccessDenied, SignedIn};
 use crate::state::AppState;
 use crate::unit_of_work::Subject;
 use crate::views::user::UserLicense;
+use crate::webhook_events;
 
 /// Why a licence was not given or taken back.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +67,7 @@ pub async fn assign(
             licence::check_assignment(plan, &held_by(tx.conn(), &user_id)?).map_err(refused)?;
             row.pool().assign()?;
             let stamp = tx.stamp();
+            let free_before = row.active - row.assigned;
             if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
                 let fresh = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
                 return Err(match fresh.pool().assign() {
@@ -88,6 +90,17 @@ pub async fn assign(
                 }
                 other => other.into(),
             })?;
+            // Read again: racing assignments each see the pool as their own took it.
+            let after = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
+            let free_after = after.active - after.assigned;
+            webhook_events::on_seats_taken(
+                tx.conn(),
+                &tenant_id,
+                &subscription_id,
+                free_before.max(free_after + 1),
+                free_after,
+                stamp,
+            )?;
             tx.audit(
                 AuditAction::LicenceAssigned,
                 Subject::in_tenant(&tenant_id, &user_id),

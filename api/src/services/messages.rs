@@ -170,3 +170,8 @@ pub fn takeover_completed(to: &Recipient<'_>, domain: &str, admin: &str, plan_na
         &[("domain", domain), ("admin", admin), ("plan", plan_name), ("url", public_url)],
     )
 }
+
+/// A webhook endpoint that failed every delivery for days was switched off.
+pub fn webhook_disabled(to: &Recipient<'_>, endpoint_url: &str, public_url: &str) -> Message {
+    message(to, Template::WebhookDisabled, &[("endpoint", endpoint_url), ("url", public_url)])
+}

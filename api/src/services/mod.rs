@@ -24,3 +24,4 @@ pub mod subscriptions;
 pub mod takeovers;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;

@@ -34,6 +34,7 @@ pub mod signup;
 pub mod subscription;
 pub mod tenant;
 pub mod user;
+pub mod webhook;
 
 /// A view of a mutable resource, with the version its `ETag` names.
 pub struct Versioned<T> {

@@ -1,0 +1,253 @@
+//! Webhook endpoints of partners and tenants, and their delivery logs.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use tenantry_domain::webhook::EventType;
+use utoipa::ToSchema;
+
+use super::partners::PageQuery;
+use super::resource::resource;
+use crate::caller::Caller;
+use crate::problem::{ApiError, Problem};
+use crate::services::webhooks::{self as service, NewWebhook, OwnerId, WebhookError};
+use crate::state::AppState;
+use crate::validation::FieldCheck;
+use crate::views::webhook::{WebhookDeliveryPage, WebhookEndpointPage, WebhookEndpointWithSecret};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/partners/{pid}/webhooks", "GET, POST")
+            .route(web::get().to(list_partner_webhooks))
+            .route(web::post().to(register_partner_webhook)),
+    )
+    .service(resource("/v1/partners/{pid}/webhooks/{whid}", "DELETE").route(web::delete().to(remove_partner_webhook)))
+    .service(
+        resource("/v1/partners/{pid}/webhooks/{whid}/deliveries", "GET")
+            .route(web::get().to(partner_webhook_deliveries)),
+    )
+    .service(
+        resource("/v1/tenants/{tid}/webhooks", "GET, POST")
+            .route(web::get().to(list_tenant_webhooks))
+            .route(web::post().to(register_tenant_webhook)),
+    )
+    .service(resource("/v1/tenants/{tid}/webhooks/{whid}", "DELETE").route(web::delete().to(remove_tenant_webhook)))
+    .service(
+        resource("/v1/tenants/{tid}/webhooks/{whid}/deliveries", "GET").route(web::get().to(tenant_webhook_deliveries)),
+    );
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(error: WebhookError) -> Self {
+        match error {
+            WebhookError::Access(denied) => denied.into(),
+            WebhookError::NotFound(missing) => missing.into(),
+            WebhookError::Endpoint(refusal) => ApiError::invalid_field("url", refusal),
+            WebhookError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// An endpoint to send events to.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://hooks.fabrikam.example/tenantry", "events": ["licence.assigned", "pool.low"], "pool_low_below": 5}))]
+pub struct RegisterWebhookRequest {
+    /// An `https://` address on the public internet.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub url: String,
+    /// Any of `subscription.provisioned`, `subscription.seats_changed`, `licence.assigned`,
+    /// `licence.removed`, `pool.low`, `relationship.accepted`, `relationship.ended`,
+    /// `service_request.updated`, `incident.published`, `domain.verified`.
+    #[schema(min_items = 1, max_items = 10)]
+    pub events: Vec<String>,
+    /// `pool.low` fires when a pool's free seats fall below this (default 5).
+    #[serde(default, deserialize_with = "crate::validation::optional_whole_number")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 10000)]
+    pub pool_low_below: Option<i64>,
+}
+
+fn parse(body: RegisterWebhookRequest) -> Result<NewWebhook, ApiError> {
+    let mut check = FieldCheck::default();
+    if body.url.chars().count() > 2000 || body.url.trim().is_empty() {
+        check.fail("url", "an https:// address of at most 2000 characters");
+    }
+    let mut events: Vec<EventType> = Vec::new();
+    for (n, raw) in body.events.iter().enumerate() {
+        match raw.parse::<EventType>() {
+            Ok(event) if !events.contains(&event) => events.push(event),
+            Ok(_) => {}
+            Err(e) => check.fail(&format!("events[{n}]"), e),
+        }
+    }
+    if body.events.is_empty() {
+        check.fail("events", "name at least one event");
+    }
+    let pool_low_below =
+        i32::try_from(body.pool_low_below.unwrap_or(5)).ok().filter(|below| (1..=10_000).contains(below));
+    if pool_low_below.is_none() {
+        check.fail("pool_low_below", "between 1 and 10000");
+    }
+    check.finish(|| Some(NewWebhook { url: body.url.trim().to_owned(), events, pool_low_below: pool_low_below? }))
+}
+
+fn created(location: String, endpoint: WebhookEndpointWithSecret) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
+        .json(endpoint)
+}
+
+/// Registers a webhook endpoint for the partner's integrations (partner admins); its secret is in this response only.
+///
+/// Events about the partner's customers are sent signed (Standard Webhooks), retried with back-off, and logged; an endpoint failing for three days is disabled and the partner's admins told.
+#[utoipa::path(post, path = "/v1/partners/{pid}/webhooks", tag = "partners", operation_id = "register_partner_webhook",
+    params(("pid" = String, Path, description = "Partner id")),
+    request_body = RegisterWebhookRequest,
+    responses(
+        (status = 201, description = "Registered; store the secret now", body = WebhookEndpointWithSecret,
+            headers(("Location" = String, description = "The endpoint"))),
+        (status = 422, description = "Not https, a private or loopback address, or an unknown event (`validation_failed`)",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn register_partner_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    pid: web::Path<String>,
+    body: web::Json<RegisterWebhookRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let input = parse(body.into_inner())?;
+    let pid = pid.into_inner();
+    let endpoint = service::register(&state, &caller, OwnerId::Partner(pid.clone()), input).await?;
+    Ok(created(format!("/v1/partners/{pid}/webhooks/{}", endpoint.endpoint.id), endpoint))
+}
+
+/// Lists the partner's webhook endpoints (partner admins).
+///
+/// Secrets are never shown again.
+#[utoipa::path(get, path = "/v1/partners/{pid}/webhooks", tag = "partners", operation_id = "list_partner_webhooks",
+    params(("pid" = String, Path, description = "Partner id"), PageQuery),
+    responses((status = 200, description = "A page of endpoints", body = WebhookEndpointPage)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn list_partner_webhooks(
+    state: web::Data<AppState>,
+    caller: Caller,
+    pid: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = service::list(&state, &caller, OwnerId::Partner(pid.into_inner()), query.page()?).await?;
+    Ok(HttpResponse::Ok().json(WebhookEndpointPage::from(page)))
+}
+
+/// Removes one of the partner's webhook endpoints and its delivery log (partner admins).
+///
+/// Events not yet delivered to it are dropped.
+#[utoipa::path(delete, path = "/v1/partners/{pid}/webhooks/{whid}", tag = "partners", operation_id = "remove_partner_webhook",
+    params(("pid" = String, Path, description = "Partner id"), ("whid" = String, Path, description = "Endpoint id")),
+    responses((status = 204, description = "Removed")),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn remove_partner_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (pid, whid) = path.into_inner();
+    service::remove(&state, &caller, OwnerId::Partner(pid), whid).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The delivery log of one of the partner's endpoints, newest first (partner admins).
+///
+/// Each delivery shows its attempts, the receiver's last status and why it failed.
+#[utoipa::path(get, path = "/v1/partners/{pid}/webhooks/{whid}/deliveries", tag = "partners", operation_id = "partner_webhook_deliveries",
+    params(("pid" = String, Path, description = "Partner id"), ("whid" = String, Path, description = "Endpoint id"), PageQuery),
+    responses((status = 200, description = "A page of deliveries", body = WebhookDeliveryPage)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn partner_webhook_deliveries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (pid, whid) = path.into_inner();
+    let page = service::deliveries(&state, &caller, OwnerId::Partner(pid), whid, query.page()?).await?;
+    Ok(HttpResponse::Ok().json(WebhookDeliveryPage::from(page)))
+}
+
+/// Registers a webhook endpoint for the tenant's integrations (global admins); its secret is in this response only.
+///
+/// Events about the tenant are sent signed (Standard Webhooks), retried with back-off, and logged; an endpoint failing for three days is disabled and the global admins told.
+#[utoipa::path(post, path = "/v1/tenants/{tid}/webhooks", tag = "tenants", operation_id = "register_tenant_webhook",
+    params(("tid" = String, Path, description = "Tenant id")),
+    request_body = RegisterWebhookRequest,
+    responses(
+        (status = 201, description = "Registered; store the secret now", body = WebhookEndpointWithSecret,
+            headers(("Location" = String, description = "The endpoint"))),
+        (status = 422, description = "Not https, a private or loopback address, or an unknown event (`validation_failed`)",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn register_tenant_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tid: web::Path<String>,
+    body: web::Json<RegisterWebhookRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let input = parse(body.into_inner())?;
+    let tid = tid.into_inner();
+    let endpoint = service::register(&state, &caller, OwnerId::Tenant(tid.clone()), input).await?;
+    Ok(created(format!("/v1/tenants/{tid}/webhooks/{}", endpoint.endpoint.id), endpoint))
+}
+
+/// Lists the tenant's webhook endpoints (global admins).
+///
+/// Secrets are never shown again.
+#[utoipa::path(get, path = "/v1/tenants/{tid}/webhooks", tag = "tenants", operation_id = "list_tenant_webhooks",
+    params(("tid" = String, Path, description = "Tenant id"), PageQuery),
+    responses((status = 200, description = "A page of endpoints", body = WebhookEndpointPage)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn list_tenant_webhooks(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tid: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = service::list(&state, &caller, OwnerId::Tenant(tid.into_inner()), query.page()?).await?;
+    Ok(HttpResponse::Ok().json(WebhookEndpointPage::from(page)))
+}
+
+/// Removes one of the tenant's webhook endpoints and its delivery log (global admins).
+///
+/// Events not yet delivered to it are dropped.
+#[utoipa::path(delete, path = "/v1/tenants/{tid}/webhooks/{whid}", tag = "tenants", operation_id = "remove_tenant_webhook",
+    params(("tid" = String, Path, description = "Tenant id"), ("whid" = String, Path, description = "Endpoint id")),
+    responses((status = 204, description = "Removed")),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn remove_tenant_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tid, whid) = path.into_inner();
+    service::remove(&state, &caller, OwnerId::Tenant(tid), whid).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The delivery log of one of the tenant's endpoints, newest first (global admins).
+///
+/// Each delivery shows its attempts, the receiver's last status and why it failed.
+#[utoipa::path(get, path = "/v1/tenants/{tid}/webhooks/{whid}/deliveries", tag = "tenants", operation_id = "tenant_webhook_deliveries",
+    params(("tid" = String, Path, description = "Tenant id"), ("whid" = String, Path, description = "Endpoint id"), PageQuery),
+    responses((status = 200, description = "A page of deliveries", body = WebhookDeliveryPage)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn tenant_webhook_deliveries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (tid, whid) = path.into_inner();
+    let page = service::deliveries(&state, &caller, OwnerId::Tenant(tid), whid, query.page()?).await?;
+    Ok(HttpResponse::Ok().json(WebhookDeliveryPage::from(page)))
+}

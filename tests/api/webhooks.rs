@@ -1,0 +1,136 @@
+//! Webhooks for integrations: a receiver on loopback (allowed by the test flag) gets a signed
+//! `licence.assigned` within seconds, verifies it with the shared secret, and gets it again after
+//! answering 500 once; the delivery log says so; `pool.low` fires once the pool runs low; an
+//! endpoint on 127.0.0.1 without the flag, or over plain http, is refused with problem+json.
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use tenantry_tests::app::Storage;
+use tenantry_tests::people;
+use tenantry_tests::pools::{active_subscription, assign, quick_member};
+use tenantry_tests::webhook_receiver::{Hook, WebhookReceiver};
+use tenantry_tests::{Backend, TestApp};
+
+use crate::Case;
+
+pub fn cases() -> Vec<Case> {
+    cases![
+        a_signed_licence_assigned_arrives_and_is_retried_after_a_500,
+        private_and_plain_http_endpoints_are_refused_without_the_flag,
+    ]
+}
+
+fn app_allowing_private(backend: Backend) -> TestApp {
+    TestApp::spawn_on(
+        Storage::new(backend),
+        &[("TENANTRY_WEBHOOKS_ALLOW_PRIVATE", "true"), ("TENANTRY_WEBHOOK_RETRY_FIRST_MS", "100")],
+    )
+}
+
+/// Verifies a delivery as a receiver would, with the secret alone (Standard Webhooks).
+fn verify(hook: &Hook, secret: &str) -> bool {
+    let (Some(id), Some(timestamp), Some(signature)) =
+        (hook.headers.get("webhook-id"), hook.headers.get("webhook-timestamp"), hook.headers.get("webhook-signature"))
+    else {
+        return false;
+    };
+    let key = STANDARD.decode(secret.trim_start_matches("whsec_")).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{timestamp}.{}", hook.body).as_bytes());
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    signature.split(' ').any(|candidate| candidate == expected)
+}
+
+fn a_signed_licence_assigned_arrives_and_is_retried_after_a_500(backend: Backend) {
+    let receiver = WebhookReceiver::start(&[500]);
+    let app = app_allowing_private(backend);
+    let tenant = people::tenant_with_admin(&app, "hooked");
+    let token = &tenant.global_admin.token;
+    let registered = app.client.post(
+        &format!("/v1/tenants/{}/webhooks", tenant.id),
+        token,
+        &json!({"url": receiver.url("/tenantry"), "events": ["licence.assigned", "pool.low"], "pool_low_below": 2}),
+    );
+    registered.assert_status(201);
+    let endpoint = registered.json();
+    let secret = endpoint["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let listed = app.client.get(&format!("/v1/tenants/{}/webhooks", tenant.id), token).json();
+    assert!(listed["items"][0].get("secret").is_none(), "the secret is shown once: {listed}");
+
+    let pool = active_subscription(&app, &tenant, "enterprise_e3", 3);
+    let sid = pool["id"].as_str().unwrap().to_owned();
+    let person = quick_member(&app, &tenant, "hooked-person");
+    assign(&app, &tenant, &person, &sid).assert_status(201);
+
+    // Answered 500 the first time, then delivered again: the same event, signed.
+    let hooks = receiver.wait_for(2, Duration::from_secs(10));
+    let (first, second) = (&hooks[0], &hooks[1]);
+    assert_eq!((first.answered, second.answered), (500, 200));
+    assert_eq!(first.headers.get("webhook-id"), second.headers.get("webhook-id"), "a retry is the same event");
+    for hook in [first, second] {
+        assert!(verify(hook, &secret), "the signature verifies with the shared secret: {hook:?}");
+        assert!(!verify(hook, "whsec_c29tZSBvdGhlciBzZWNyZXQ="), "and not with another");
+    }
+    let event: Value = serde_json::from_str(&second.body).unwrap();
+    assert_eq!(event["type"], "licence.assigned");
+    assert_eq!(event["data"]["tenant_id"], tenant.id.as_str());
+    assert_eq!(event["data"]["target_id"], person.as_str());
+    assert_eq!(event["data"]["details"]["subscription_id"], sid.as_str());
+
+    // The log shows the delivery and its two attempts.
+    let id = endpoint["id"].as_str().unwrap();
+    let log = app.client.get(&format!("/v1/tenants/{}/webhooks/{id}/deliveries", tenant.id), token).json();
+    let delivered = &log["items"][0];
+    assert_eq!(
+        (delivered["event_type"].as_str(), delivered["status"].as_str()),
+        (Some("licence.assigned"), Some("delivered"))
+    );
+    assert_eq!(delivered["attempts"], 2);
+
+    // Two seats free of three, then one: below 2, `pool.low` fires once.
+    let other = quick_member(&app, &tenant, "hooked-other");
+    assign(&app, &tenant, &other, &sid).assert_status(201);
+    let hooks = receiver.wait_for(4, Duration::from_secs(10));
+    let types: Vec<String> = hooks[2..]
+        .iter()
+        .map(|hook| serde_json::from_str::<Value>(&hook.body).unwrap()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(types.contains(&"pool.low".to_owned()) && types.contains(&"licence.assigned".to_owned()), "{types:?}");
+    // Another tenant's admin does not see these endpoints.
+    let stranger = people::tenant_with_admin(&app, "unhooked");
+    app.client
+        .get(&format!("/v1/tenants/{}/webhooks", tenant.id), &stranger.global_admin.token)
+        .assert_problem(404, "not_found");
+}
+
+fn private_and_plain_http_endpoints_are_refused_without_the_flag(backend: Backend) {
+    let app = TestApp::spawn_on(Storage::new(backend), &[("TENANTRY_WEBHOOKS_ALLOW_PRIVATE", "false")]);
+    let tenant = people::tenant_with_admin(&app, "ssrf");
+    let path = format!("/v1/tenants/{}/webhooks", tenant.id);
+    let token = &tenant.global_admin.token;
+    for url in [
+        "https://127.0.0.1:8443/hook",
+        "https://169.254.169.254/latest",
+        "https://[::1]/hook",
+        "http://hooks.example/hook",
+        "not a url",
+    ] {
+        let refused = app.client.post(&path, token, &json!({"url": url, "events": ["licence.assigned"]}));
+        refused.assert_problem(422, "validation_failed");
+        assert_eq!(refused.json()["errors"][0]["field"], "url", "{url}");
+    }
+    let unknown =
+        app.client.post(&path, token, &json!({"url": "https://hooks.example/x", "events": ["licence.stolen"]}));
+    unknown.assert_problem(422, "validation_failed");
+    assert_eq!(unknown.json()["errors"][0]["field"], "events[0]");
+    assert_eq!(app.client.get(&path, token).json()["items"], json!([]), "nothing registered");
+    // Only the global admin manages them.
+    let manager = &tenant.cloud_manager.token;
+    app.client.get(&path, manager).assert_problem(403, "forbidden");
+}
