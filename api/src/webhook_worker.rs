@@ -94,6 +94,12 @@ pub fn deliver_due(pool: &DbPool, hooks: &Webhooks) -> Result<usize, StoreError>
             continue;
         }
         let Some(endpoint) = webhooks::find_endpoint_by_id(&mut conn, &delivery.endpoint_id)? else { continue };
+        if endpoint.disabled_at.is_some() {
+            // Disabled while this waited: nothing more goes to it.
+            let stamp = time::to_db(crate::clock::now());
+            webhooks::mark_attempt_failed(&mut conn, &delivery, None, "the endpoint is disabled", None, stamp)?;
+            continue;
+        }
         match attempt(hooks, &endpoint, &delivery) {
             Outcome::Delivered(status) => {
                 webhooks::mark_delivered(&mut conn, &delivery, status, time::to_db(crate::clock::now()))?;

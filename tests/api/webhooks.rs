@@ -22,6 +22,7 @@ pub fn cases() -> Vec<Case> {
     cases![
         a_signed_licence_assigned_arrives_and_is_retried_after_a_500,
         private_and_plain_http_endpoints_are_refused_without_the_flag,
+        an_endpoint_failing_for_three_days_is_disabled_and_its_owners_told,
     ]
 }
 
@@ -133,4 +134,50 @@ fn private_and_plain_http_endpoints_are_refused_without_the_flag(backend: Backen
     // Only the global admin manages them.
     let manager = &tenant.cloud_manager.token;
     app.client.get(&path, manager).assert_problem(403, "forbidden");
+}
+
+fn an_endpoint_failing_for_three_days_is_disabled_and_its_owners_told(backend: Backend) {
+    use diesel::prelude::*;
+    use tenantry_persistence::schema::webhook_endpoints;
+
+    let receiver = WebhookReceiver::start(&[500; 50]);
+    let app = app_allowing_private(backend);
+    let tenant = people::tenant_with_admin(&app, "broken-hook");
+    let token = &tenant.global_admin.token;
+    let path = format!("/v1/tenants/{}/webhooks", tenant.id);
+    let registered =
+        app.client.post(&path, token, &json!({"url": receiver.url("/down"), "events": ["licence.assigned"]}));
+    let id = registered.json()["id"].as_str().unwrap().to_owned();
+    // It has failed every delivery since four days ago.
+    let mut conn = tenantry_tests::outbox::connect(&app.storage);
+    let since = tenantry_persistence::time::to_db(chrono::Utc::now() - chrono::Duration::days(4));
+    diesel::update(webhook_endpoints::table.find(&id))
+        .set(webhook_endpoints::failing_since.eq(Some(since)))
+        .execute(&mut conn)
+        .unwrap();
+    let pool = active_subscription(&app, &tenant, "enterprise_e3", 2);
+    let person = quick_member(&app, &tenant, "broken-hook-person");
+    assign(&app, &tenant, &person, pool["id"].as_str().unwrap()).assert_status(201);
+
+    receiver.wait_for(1, Duration::from_secs(10));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let listed = app.client.get(&path, token).json();
+        if listed["items"][0]["disabled_at"].is_string() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never disabled: {listed}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let told = tenantry_tests::mail::wait_for(&app.storage.mail_dir(), &tenant.global_admin.contact_email, 3);
+    assert!(
+        told.iter().any(|m| m.contains(&receiver.url("/down")) && m.contains("désactivé")),
+        "the global admin is told"
+    );
+    // Disabled, it hears of nothing more.
+    let heard = receiver.received().len();
+    let other = quick_member(&app, &tenant, "broken-hook-other");
+    assign(&app, &tenant, &other, pool["id"].as_str().unwrap()).assert_status(201);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(receiver.received().len(), heard);
 }
