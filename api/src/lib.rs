@@ -91,8 +91,8 @@ impl Application {
             Database::Postgres(_) => config.db_pool_size,
         };
         let pool = database.open_pool(pool_size)?;
-        let transport =
-            mail_transport::MailTransport::new(config.smtp.as_ref(), config.mail_dir()).map_err(StartError::Mail)?;
+        let transport = mail_transport::MailTransport::new(config.smtp.as_ref(), config.mail_dir(), &config.mail_from)
+            .map_err(StartError::Mail)?;
         let outbox = mail_worker::Outbox { transport, from: config.mail_from.clone(), retry: config.mail_retry };
         let (keys, created_signing_key) = SigningKeys::load_or_create(&config.keys_dir())?;
         let first_operator = bootstrap::ensure_operator(&pool, &config)?;

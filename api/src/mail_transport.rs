@@ -26,7 +26,9 @@ pub enum MailTransport {
 
 impl MailTransport {
     /// The SMTP server when one is configured, the `.eml` folder otherwise.
-    pub fn new(smtp: Option<&SmtpSettings>, mail_dir: PathBuf) -> Result<Self, String> {
+    pub fn new(smtp: Option<&SmtpSettings>, mail_dir: PathBuf, from: &str) -> Result<Self, String> {
+        // A sender no server would take would fail every message: refuse to start instead.
+        from.parse::<Mailbox>().map_err(|e| format!("TENANTRY_MAIL_FROM `{from}` is not an address: {e}"))?;
         let Some(settings) = smtp else { return Ok(MailTransport::Drop { dir: mail_dir }) };
         let builder = match settings.security {
             SmtpSecurity::StartTls => SmtpTransport::starttls_relay(&settings.host),

@@ -19,8 +19,8 @@ use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 use crate::mail_transport::MailTransport;
 
 /// How long a claimed message is left alone before another attempt may take it; longer than an
-/// SMTP exchange may last.
-const CLAIM_LEASE_SECONDS: i64 = 120;
+/// SMTP exchange may last (`TENANTRY_SMTP_TIMEOUT_SECONDS` is at most 300 per step, a few steps).
+const CLAIM_LEASE_SECONDS: i64 = 900;
 const BATCH: i64 = 50;
 
 pub struct Outbox {
@@ -43,7 +43,9 @@ pub fn deliver_due(pool: &DbPool, outbox: &Outbox) -> Result<usize, StoreError> 
     let due = outbox::due(&mut conn, time::to_db(now), BATCH)?;
     let mut delivered = 0;
     for message in due {
-        let lease = time::to_db(now + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
+        // Each lease runs from its own claim: a slow server must not let later messages of the
+        // batch go stale while they wait their turn.
+        let lease = time::to_db(crate::clock::now() + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
         if !outbox::claim(&mut conn, &message, lease)? {
             continue;
         }
@@ -67,7 +69,8 @@ fn settle(
     let attempts = message.attempts + 1;
     match attempt {
         Attempt::Accepted => {
-            outbox::mark_delivered(conn, &message.id, time::to_db(now))?;
+            // Delivered and redacted together, or neither.
+            conn.write(|conn| outbox::mark_delivered(conn, &message.id, time::to_db(now)))?;
             Ok(true)
         }
         Attempt::Permanent(error) => {

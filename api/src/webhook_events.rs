@@ -51,8 +51,10 @@ fn queue(
     Ok(())
 }
 
-/// Queues the event an audited change is, for every endpoint that listens: the tenant's own and
-/// its partners' for a change in a tenant, every partner's for a platform-wide one.
+/// Queues the event an audited change is, for every endpoint entitled to hear of it: for a
+/// change in a tenant, the tenant's own endpoints and those of the partners acting for it; for a
+/// relationship, the tenant's and that one partner's (even once it has ended, and never another
+/// partner's); for an incident, those of the tenants it concerns and of their partners.
 pub fn on_audit(
     conn: &mut DbConnection,
     action: AuditAction,
@@ -62,17 +64,45 @@ pub fn on_audit(
     now: NaiveDateTime,
 ) -> StoreResult<()> {
     let Some(event) = EventType::of(action) else { return Ok(()) };
-    let endpoints = match tenant_id {
-        Some(tenant) => webhooks::listening_to(conn, tenant, now)?,
-        None => webhooks::partner_endpoints(conn)?,
-    };
-    if endpoints.is_empty() {
-        return Ok(());
-    }
-    let event_id = format!("evt_{}", new_id());
     let at = tenantry_persistence::time::from_db(now).to_rfc3339();
-    let body = payload(&event_id, event, tenant_id, target_id, &at, details);
-    queue(conn, &endpoints, event, &body, &event_id, now)
+    let event_id = format!("evt_{}", new_id());
+    match (event, tenant_id) {
+        (EventType::RelationshipAccepted | EventType::RelationshipEnded, Some(tenant)) => {
+            let partner = details["partner_id"].as_str().unwrap_or_default();
+            let endpoints = webhooks::of_tenant_and_partner(conn, tenant, partner)?;
+            let body = payload(&event_id, event, Some(tenant), target_id, &at, details);
+            queue(conn, &endpoints, event, &body, &event_id, now)
+        }
+        (EventType::IncidentPublished, None) => {
+            let concerned: Vec<String> = if details["all_tenants"].as_bool() == Some(true) {
+                webhooks::tenants_with_endpoints(conn)?
+            } else {
+                details["tenant_ids"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| id.as_str().map(str::to_owned))
+                    .collect()
+            };
+            // One delivery per tenant concerned, each naming its tenant: a partner of two of
+            // them hears of each, and nobody learns of tenants that are not theirs.
+            let public = serde_json::json!({"title": details["title"], "health": details["health"], "workloads": details["workloads"]});
+            for tenant in &concerned {
+                let endpoints = webhooks::listening_to(conn, tenant, now)?;
+                let event_id = format!("evt_{}", new_id());
+                let body = payload(&event_id, event, Some(tenant), target_id, &at, &public);
+                queue(conn, &endpoints, event, &body, &event_id, now)?;
+            }
+            Ok(())
+        }
+        (_, Some(tenant)) => {
+            let endpoints = webhooks::listening_to(conn, tenant, now)?;
+            let body = payload(&event_id, event, Some(tenant), target_id, &at, details);
+            queue(conn, &endpoints, event, &body, &event_id, now)
+        }
+        // A platform change that concerns no tenant is nobody's integration's business.
+        (_, None) => Ok(()),
+    }
 }
 
 /// Queues `pool.low` for the endpoints whose threshold a change of free seats just crossed.

@@ -89,7 +89,8 @@ pub fn deliver_due(pool: &DbPool, hooks: &Webhooks) -> Result<usize, StoreError>
     let now = crate::clock::now();
     let mut delivered = 0;
     for delivery in webhooks::due(&mut conn, time::to_db(now), BATCH)? {
-        let lease = time::to_db(now + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
+        // From its own claim, so that slow receivers earlier in the batch cannot let it go stale.
+        let lease = time::to_db(crate::clock::now() + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
         if !webhooks::claim(&mut conn, &delivery, lease)? {
             continue;
         }
@@ -135,7 +136,9 @@ fn settle_failure(
     );
     webhooks::mark_attempt_failed(conn, delivery, status, error, retry_at, time::to_db(now))?;
     let failing_since = endpoint.failing_since.map(time::from_db).or(Some(now));
-    if webhook::should_disable(failing_since, now) {
+    // Days of failures, and this event failing too after a few tries: not one unlucky attempt
+    // after a quiet spell.
+    if webhook::should_disable(failing_since, now) && delivery.attempts + 1 >= 3 {
         let actor = Actor::job("Webhooks", format!("webhook:{}", endpoint.id));
         conn.write(|conn| -> Result<(), StoreError> {
             let mut tx = Tx::new(conn, &actor, &hooks.context);

@@ -110,13 +110,41 @@ pub fn listening_to(conn: &mut DbConnection, tenant_id: &str, now: NaiveDateTime
         .load(conn)?)
 }
 
-/// Every enabled partner endpoint, for platform-wide events.
-pub fn partner_endpoints(conn: &mut DbConnection) -> StoreResult<Vec<EndpointRow>> {
+/// The enabled endpoints of a tenant and of one partner, whatever their relationship's state.
+pub fn of_tenant_and_partner(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    partner_id: &str,
+) -> StoreResult<Vec<EndpointRow>> {
     Ok(webhook_endpoints::table
         .filter(webhook_endpoints::disabled_at.is_null())
-        .filter(webhook_endpoints::partner_id.is_not_null())
+        .filter(webhook_endpoints::tenant_id.eq(tenant_id).or(webhook_endpoints::partner_id.eq(partner_id)))
+        .order(webhook_endpoints::id.asc())
         .select(EndpointRow::as_select())
         .load(conn)?)
+}
+
+/// The tenants someone may hear of: those with endpoints of their own or with a partner that
+/// has endpoints, for events that concern every tenant.
+pub fn tenants_with_endpoints(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
+    let mut tenants: Vec<String> = webhook_endpoints::table
+        .filter(webhook_endpoints::disabled_at.is_null())
+        .filter(webhook_endpoints::tenant_id.is_not_null())
+        .select(webhook_endpoints::tenant_id.assume_not_null())
+        .load(conn)?;
+    let partners = webhook_endpoints::table
+        .filter(webhook_endpoints::disabled_at.is_null())
+        .select(webhook_endpoints::partner_id)
+        .filter(webhook_endpoints::partner_id.is_not_null());
+    let served: Vec<String> = partner_relationships::table
+        .filter(partner_relationships::status.eq("active"))
+        .filter(partner_relationships::partner_id.nullable().eq_any(partners))
+        .select(partner_relationships::tenant_id)
+        .load(conn)?;
+    tenants.extend(served);
+    tenants.sort();
+    tenants.dedup();
+    Ok(tenants)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

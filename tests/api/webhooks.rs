@@ -23,6 +23,7 @@ pub fn cases() -> Vec<Case> {
         a_signed_licence_assigned_arrives_and_is_retried_after_a_500,
         private_and_plain_http_endpoints_are_refused_without_the_flag,
         an_endpoint_failing_for_three_days_is_disabled_and_its_owners_told,
+        events_reach_only_the_tenant_and_the_partners_they_concern,
     ]
 }
 
@@ -103,6 +104,13 @@ fn a_signed_licence_assigned_arrives_and_is_retried_after_a_500(backend: Backend
         .map(|hook| serde_json::from_str::<Value>(&hook.body).unwrap()["type"].as_str().unwrap().to_owned())
         .collect();
     assert!(types.contains(&"pool.low".to_owned()) && types.contains(&"licence.assigned".to_owned()), "{types:?}");
+    let all_types: Vec<String> = receiver
+        .received()
+        .iter()
+        .filter(|hook| hook.answered == 200)
+        .map(|hook| serde_json::from_str::<Value>(&hook.body).unwrap()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(all_types.iter().filter(|t| *t == "pool.low").count(), 1, "pool.low once, on crossing: {all_types:?}");
     // Another tenant's admin does not see these endpoints.
     let stranger = people::tenant_with_admin(&app, "unhooked");
     app.client
@@ -180,4 +188,86 @@ fn an_endpoint_failing_for_three_days_is_disabled_and_its_owners_told(backend: B
     assign(&app, &tenant, &other, pool["id"].as_str().unwrap()).assert_status(201);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(receiver.received().len(), heard);
+}
+
+/// The types of the events a receiver got, in order.
+fn types_of(receiver: &WebhookReceiver) -> Vec<(String, String)> {
+    receiver
+        .received()
+        .iter()
+        .map(|hook| {
+            let event: Value = serde_json::from_str(&hook.body).unwrap();
+            (
+                event["type"].as_str().unwrap().to_owned(),
+                event["data"]["tenant_id"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn events_reach_only_the_tenant_and_the_partners_they_concern(backend: Backend) {
+    use tenantry_tests::health::{incident_body, publish, Audience};
+    use tenantry_tests::partners::{partner_with_admin, relationship};
+
+    let app = app_allowing_private(backend);
+    let customer = people::tenant_with_admin(&app, "routed-customer");
+    let elsewhere = people::tenant_with_admin(&app, "routed-elsewhere");
+    let ours = partner_with_admin(&app, "routed-ours");
+    let rival = partner_with_admin(&app, "routed-rival");
+    let (our_hooks, rival_hooks) = (WebhookReceiver::start(&[]), WebhookReceiver::start(&[]));
+    let events = json!(["relationship.accepted", "relationship.ended", "incident.published"]);
+    for (partner, receiver) in [(&ours, &our_hooks), (&rival, &rival_hooks)] {
+        app.client
+            .post(
+                &format!("/v1/partners/{}/webhooks", partner.id),
+                &partner.admin.token,
+                &json!({"url": receiver.url("/p"), "events": events}),
+            )
+            .assert_status(201);
+    }
+    relationship(&app, &rival, &customer, "limited");
+    rival_hooks.wait_for(1, Duration::from_secs(10));
+    let accepted = relationship(&app, &ours, &customer, "full");
+    our_hooks.wait_for(1, Duration::from_secs(10));
+
+    // An incident of another tenant reaches neither; one of the customer reaches both, naming it.
+    let operator = app.operator_token();
+    publish(
+        &app,
+        &operator,
+        &incident_body("incident", "Elsewhere down", "degraded", &["mail"], Audience::Tenants(&[&elsewhere.id])),
+    );
+    publish(
+        &app,
+        &operator,
+        &incident_body("incident", "Customer down", "degraded", &["mail"], Audience::Tenants(&[&customer.id])),
+    );
+    our_hooks.wait_for(2, Duration::from_secs(10));
+    rival_hooks.wait_for(2, Duration::from_secs(10));
+
+    // Our relationship ends: we hear of it although it is over; the rival hears of nothing of ours.
+    let rid = accepted["id"].as_str().unwrap();
+    app.client
+        .post(
+            &format!("/v1/tenants/{}/partner-relationships/{rid}/terminate", customer.id),
+            &customer.global_admin.token,
+            &json!({}),
+        )
+        .assert_status(200);
+    our_hooks.wait_for(3, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    let c = customer.id.clone();
+    assert_eq!(
+        types_of(&our_hooks),
+        vec![
+            ("relationship.accepted".to_owned(), c.clone()),
+            ("incident.published".to_owned(), c.clone()),
+            ("relationship.ended".to_owned(), c.clone()),
+        ]
+    );
+    assert_eq!(
+        types_of(&rival_hooks),
+        vec![("relationship.accepted".to_owned(), c.clone()), ("incident.published".to_owned(), c)],
+        "the rival hears of its own relationship and the customer's incident only"
+    );
 }

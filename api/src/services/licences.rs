@@ -67,7 +67,6 @@ pub async fn assign(
             licence::check_assignment(plan, &held_by(tx.conn(), &user_id)?).map_err(refused)?;
             row.pool().assign()?;
             let stamp = tx.stamp();
-            let free_before = row.active - row.assigned;
             if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
                 let fresh = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
                 return Err(match fresh.pool().assign() {
@@ -93,14 +92,8 @@ pub async fn assign(
             // Read again: racing assignments each see the pool as their own took it.
             let after = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
             let free_after = after.active - after.assigned;
-            webhook_events::on_seats_taken(
-                tx.conn(),
-                &tenant_id,
-                &subscription_id,
-                free_before.max(free_after + 1),
-                free_after,
-                stamp,
-            )?;
+            // This assignment took exactly one seat: the pool had one more free just before it.
+            webhook_events::on_seats_taken(tx.conn(), &tenant_id, &subscription_id, free_after + 1, free_after, stamp)?;
             tx.audit(
                 AuditAction::LicenceAssigned,
                 Subject::in_tenant(&tenant_id, &user_id),
