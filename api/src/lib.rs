@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod delegation;
 pub mod dns;
+pub mod error_code;
 pub mod etag;
 pub mod idempotency;
 pub mod ids;
