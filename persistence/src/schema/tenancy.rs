@@ -1,0 +1,87 @@
+//! Tenants, their domains, people and their roles, the audit log, idempotency keys.
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        name -> Text,
+        slug -> Text,
+        initial_domain -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+        managed -> Bool,
+        email_domain -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    tenant_domains (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        verified -> Bool,
+        is_initial -> Bool,
+        created_at -> Timestamp,
+        origin -> Text,
+        verification_code -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        is_default -> Bool,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        tenant_id -> Nullable<Text>,
+        kind -> Text,
+        sign_in -> Text,
+        display_name -> Text,
+        contact_email -> Nullable<Text>,
+        password_hash -> Text,
+        must_change_password -> Bool,
+        preferences -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+        partner_id -> Nullable<Text>,
+        partner_role -> Nullable<Text>,
+        temporary_password_expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, role) {
+        user_id -> Text,
+        tenant_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        tenant_id -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        actor_name -> Text,
+        partner_id -> Nullable<Text>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        request_id -> Text,
+        details -> Text,
+        occurred_at -> Timestamp,
+        partner_name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller_id, key) {
+        caller_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
