@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -12,9 +13,9 @@ use tenantry_domain::partner::{self as partner_rules, PartnerAction, PartnerRole
 use tenantry_domain::permissions::{self, Action, Position, Target};
 use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
-use tenantry_persistence::{api_clients, partners, time, users, DbConnection, StoreError};
+use tenantry_persistence::{api_clients, time, users, DbConnection, StoreError};
 
-use crate::auth::tokens;
+use crate::auth::tokens::{self, Claims, TokenError};
 use crate::clock;
 use crate::delegation::{self, Delegate, Delegation, Resolution};
 use crate::problem::{ApiError, ErrorCode};
@@ -203,12 +204,11 @@ impl FromRequest for SignedIn {
             let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
             let request_id = request_id.ok_or_else(|| ApiError::internal("the request has no request id"))?;
             let token = bearer?;
-            let claims = tokens::validate(&state.keys, &state.token_settings(), &token)
-                .map_err(|e| ApiError::unauthenticated(e.to_string()))?;
+            let claims = verified_claims(&state, &token).await?;
             let principal = if claims.client_id.as_deref() == Some(claims.sub.as_str()) {
-                Principal::ApiClient { id: claims.sub, credentials_version: claims.cv }
+                Principal::ApiClient { id: claims.sub.clone(), credentials_version: claims.cv }
             } else {
-                Principal::Person(claims.sub)
+                Principal::Person(claims.sub.clone())
             };
             let now = clock::now();
             let (mut signed_in, resolution) = state
@@ -251,16 +251,15 @@ fn load(
 ) -> Result<Option<(SignedIn, Resolution)>, StoreError> {
     let (signed_in, is_partner_admin) = match principal {
         Principal::Person(id) => {
-            let Some(user) = users::find(conn, &id)? else { return Ok(None) };
-            let roles = users::roles_of(conn, &user.id)?;
+            let Some((user, roles, partner_name)) = users::find_signed_in(conn, &id)? else { return Ok(None) };
             let partner_role = user.partner_role()?;
-            let partner = match (&user.partner_id, partner_role) {
-                (Some(partner_id), Some(role)) => {
+            let partner = match (&user.partner_id, partner_role, partner_name) {
+                (Some(partner_id), Some(role), Some(partner_name)) => {
                     let seat = match role {
                         PartnerRole::Admin => PartnerSeat::Admin,
                         PartnerRole::Agent => PartnerSeat::Agent,
                     };
-                    Some(partner_caller(conn, partner_id, seat)?)
+                    Some(PartnerCaller { partner_id: partner_id.clone(), partner_name, seat, delegation: None })
                 }
                 _ => None,
             };
@@ -279,7 +278,9 @@ fn load(
             (signed_in, is_partner_admin)
         }
         Principal::ApiClient { id, credentials_version } => {
-            let Some(client) = api_clients::find(conn, &id)?.filter(|client| client.disabled_at.is_none()) else {
+            let Some((client, partner_name)) =
+                api_clients::find_with_partner_name(conn, &id)?.filter(|(client, _)| client.disabled_at.is_none())
+            else {
                 return Ok(None);
             };
             // A token lives as long as the secret it was obtained with: the current one, or the
@@ -292,7 +293,12 @@ fn load(
             if !still_valid {
                 return Ok(None);
             }
-            let partner = partner_caller(conn, &client.partner_id, PartnerSeat::ApiClient)?;
+            let partner = PartnerCaller {
+                partner_id: client.partner_id.clone(),
+                partner_name,
+                seat: PartnerSeat::ApiClient,
+                delegation: None,
+            };
             let signed_in = SignedIn {
                 is_operator: false,
                 user_id: client.id,
@@ -316,10 +322,24 @@ fn load(
     Ok(Some((signed_in, resolution)))
 }
 
-fn partner_caller(conn: &mut DbConnection, partner_id: &str, seat: PartnerSeat) -> Result<PartnerCaller, StoreError> {
-    let partner = partners::find(conn, partner_id)?
-        .ok_or_else(|| StoreError::Corrupt(format!("partner {partner_id} of a caller does not exist")))?;
-    Ok(PartnerCaller { partner_id: partner.id, partner_name: partner.name, seat, delegation: None })
+/// The claims of a valid token: remembered from an earlier request, or verified now. A token
+/// naming a key this process does not know yet (another process rotated) reloads the keys once.
+async fn verified_claims(state: &web::Data<AppState>, token: &str) -> Result<Arc<Claims>, ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    if let Some(claims) = state.verified_tokens.get(token, now) {
+        return Ok(claims);
+    }
+    let settings = state.token_settings();
+    let claims = match tokens::validate(&state.keys.current(), &settings, token) {
+        Err(TokenError::UnknownKey) if state.keys.may_reload_for_unknown_kid() => {
+            state.reload_keys().await?;
+            tokens::validate(&state.keys.current(), &settings, token)
+        }
+        verified => verified,
+    };
+    let claims = Arc::new(claims.map_err(|e| ApiError::unauthenticated(e.to_string()))?);
+    state.verified_tokens.remember(token, claims.clone(), now);
+    Ok(claims)
 }
 
 impl FromRequest for Caller {

@@ -10,6 +10,7 @@ use tenantry_persistence::jobs::{self, JobRow};
 use tenantry_persistence::{delegation, idempotency, signups};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
+use crate::auth::throttle::SignInThrottle;
 use crate::clock;
 use crate::services::{provisioning, registrations};
 use crate::unit_of_work::{Actor, Context, Tx};
@@ -89,6 +90,7 @@ pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
     // Sign-ups that can no longer be confirmed keep nothing of strangers (their expiry is well
     // past the throttle's window).
     signups::purge_expired(&mut conn, time::to_db(now))?;
+    SignInThrottle::purge_stale(&mut conn, now)?;
     // Every use of a relationship checks its end date anyway; this keeps the stored status
     // (and the customer's audit log) true for relationships nobody uses.
     let actor = Actor::job("Relationship expiry", "job:relationship-expiry".to_owned());

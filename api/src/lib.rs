@@ -46,12 +46,19 @@ use actix_web::{web, App, HttpServer};
 use tenantry_persistence::Database;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
-use crate::auth::keys::SigningKeys;
+use crate::auth::keys::{KeyRing, KeysOrigin};
+use crate::auth::throttle::SignInThrottle;
+use crate::auth::verified_tokens::VerifiedTokens;
 use crate::bootstrap::FirstOperator;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::unit_of_work::Context;
+
+/// How many verified tokens each process remembers (a few megabytes at most).
+const VERIFIED_TOKENS_KEPT: usize = 20_000;
+/// How often each process reads the signing keys again, to pick up another process's rotation.
+const KEY_RELOAD_PERIOD: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -65,6 +72,8 @@ pub enum StartError {
     Mail(String),
     #[error("cannot listen on {address}: {source}")]
     Listen { address: String, source: std::io::Error },
+    #[error("cannot set up the metrics: {0}")]
+    Metrics(String),
     #[error("cannot prepare password hashing: {0}")]
     Hashing(String),
 }
@@ -76,8 +85,8 @@ pub struct Application {
     state: web::Data<AppState>,
     /// Present on the very first start only.
     pub first_operator: Option<FirstOperator>,
-    /// True when this start created the first signing key.
-    pub created_signing_key: bool,
+    /// Whether this start found, made or imported the signing keys.
+    pub keys_origin: KeysOrigin,
     workers: usize,
     outbox: mail_worker::Outbox,
 }
@@ -95,7 +104,10 @@ impl Application {
         let transport = mail_transport::MailTransport::new(config.smtp.as_ref(), config.mail_dir(), &config.mail_from)
             .map_err(StartError::Mail)?;
         let outbox = mail_worker::Outbox { transport, from: config.mail_from.clone(), retry: config.mail_retry };
-        let (keys, created_signing_key) = SigningKeys::load_or_create(&config.keys_dir())?;
+        let (keys, keys_origin) = {
+            let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
+            KeyRing::open(&mut conn, &config.keys_dir(), config.token_ttl_seconds, clock::now())?
+        };
         let first_operator = bootstrap::ensure_operator(&pool, &config)?;
         let catalogue = {
             let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
@@ -118,16 +130,18 @@ impl Application {
             platform_domain: config.platform_domain.clone(),
         });
         let state = web::Data::new(AppState {
+            throttle: SignInThrottle::new(pool.clone()),
             pool,
-            keys,
+            keys: Arc::new(keys),
+            verified_tokens: VerifiedTokens::new(VERIFIED_TOKENS_KEPT),
             config,
             hasher,
-            throttle: Default::default(),
             decoy_password_hash,
             context,
         });
-        let server = serve(state.clone(), web::Data::new(Metrics::default()), listener, workers)?;
-        Ok(Self { server, port, state, first_operator, created_signing_key, workers, outbox })
+        let metrics = Metrics::new().map_err(|e| StartError::Metrics(e.to_string()))?;
+        let server = serve(state.clone(), web::Data::new(metrics), listener, workers)?;
+        Ok(Self { server, port, state, first_operator, keys_origin, workers, outbox })
     }
 
     pub fn port(&self) -> u16 {
@@ -155,7 +169,14 @@ impl Application {
         let webhooks = actix_web::rt::spawn(webhook_worker::run(self.state.pool.clone(), hooks, poll));
         let job_poll = Duration::from_millis(config.job_poll_millis);
         let jobs = actix_web::rt::spawn(job_worker::run(self.state.pool.clone(), self.state.context.clone(), job_poll));
+        let keys = self.state.keys.clone();
+        let pool = self.state.pool.clone();
+        let key_reload = actix_web::rt::spawn(periodic::run_every(KEY_RELOAD_PERIOD, "signing keys", move || {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            keys.reload(&mut conn, clock::now()).map(|()| 0).map_err(|e| e.to_string())
+        }));
         let outcome = self.server.await;
+        key_reload.abort();
         mail.abort();
         webhooks.abort();
         jobs.abort();

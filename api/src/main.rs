@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use tenantry_api::auth::keys::KeysOrigin;
 use tenantry_api::config::Config;
 use tenantry_api::Application;
 
@@ -35,8 +36,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if app.created_signing_key {
-        log::info!("created a signing key in {}", config.keys_dir().display());
+    match app.keys_origin {
+        KeysOrigin::Stored => {}
+        KeysOrigin::Created => log::info!("created a first signing key in the database"),
+        KeysOrigin::Imported(count) => log::info!(
+            "imported {count} signing key(s) from {} into the database; the files are no longer read",
+            config.keys_dir().display()
+        ),
     }
     if let Some(operator) = &app.first_operator {
         print_first_run(&config, operator);

@@ -126,6 +126,7 @@ use crate::routes;
         routes::signups::complete_takeover,
         routes::outbox::list_outbox,
         routes::outbox::retry_message,
+        routes::signing_keys::rotate_signing_key,
         routes::webhooks::register_partner_webhook,
         routes::webhooks::list_partner_webhooks,
         routes::webhooks::remove_partner_webhook,

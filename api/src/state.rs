@@ -8,16 +8,20 @@ use tenantry_domain::catalogue::Catalogue;
 use tenantry_persistence::{DbConnection, DbPool, StoreError};
 
 use crate::auth::hashing::PasswordHasher;
-use crate::auth::keys::SigningKeys;
+use crate::auth::keys::{KeyError, KeyRing};
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::tokens::TokenSettings;
+use crate::auth::verified_tokens::VerifiedTokens;
 use crate::config::Config;
 use crate::dns::Dns;
 use crate::unit_of_work::{Actor, Context, Tx};
 
 pub struct AppState {
     pub pool: DbPool,
-    pub keys: SigningKeys,
+    /// The signing keys as this process last read them from the database.
+    pub keys: Arc<KeyRing>,
+    /// Tokens whose signature was checked already, until they expire.
+    pub verified_tokens: VerifiedTokens,
     pub config: Config,
     /// Every password hash and check goes through it: it bounds how many run at once.
     pub hasher: PasswordHasher,
@@ -45,6 +49,12 @@ impl AppState {
             audience: &self.config.token_audience,
             ttl_seconds: self.config.token_ttl_seconds,
         }
+    }
+
+    /// Reads the signing keys again (another process may have rotated them).
+    pub async fn reload_keys(&self) -> Result<(), KeyError> {
+        let keys = self.keys.clone();
+        self.read(move |conn, _| keys.reload(conn, crate::clock::now())).await
     }
 
     /// Runs reads off the async workers, in no particular transaction.

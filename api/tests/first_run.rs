@@ -106,7 +106,9 @@ fn first_run_prints_how_to_sign_in_once_and_a_restart_keeps_everything() {
     assert_eq!(me["kind"], "operator");
     assert_eq!(me["must_change_password"], true, "a printed password must be replaced");
     assert!(dir.path().join("data/tenantry.db").exists(), "the embedded database lives under ./data");
-    assert!(dir.path().join("data/keys").read_dir().unwrap().count() == 1, "one signing key under ./data/keys");
+    let (_, jwks) = get(&format!("{}/.well-known/jwks.json", first.base_url), None);
+    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(1), "one signing key, made on the first run");
+    assert!(!dir.path().join("data/keys").exists(), "keys live in the database, not in files");
     drop(first);
 
     let second = start(dir.path());
@@ -119,5 +121,30 @@ fn first_run_prints_how_to_sign_in_once_and_a_restart_keeps_everything() {
     assert_eq!(status, 200, "the same account, the same password");
     let (status, _) = get(&format!("{}/v1/me", second.base_url), Some(&token));
     assert_eq!(status, 200, "tokens from before the restart still verify: the key was kept");
-    assert!(dir.path().join("data/keys").read_dir().unwrap().count() == 1, "no second key");
+    let (_, jwks) = get(&format!("{}/.well-known/jwks.json", second.base_url), None);
+    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(1), "no second key");
+}
+
+#[test]
+fn key_files_of_an_earlier_version_are_imported_and_keep_verifying() {
+    use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+    use ed25519_dalek::pkcs8::EncodePrivateKey;
+
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("data/keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let kids = ["019a0000-0000-7000-8000-000000000001", "019a0000-0000-7000-8000-000000000002"];
+    for kid in kids {
+        let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+        std::fs::write(keys.join(format!("{kid}.pem")), key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    }
+    let running = start(dir.path());
+    let (_, jwks) = get(&format!("{}/.well-known/jwks.json", running.base_url), None);
+    let mut published: Vec<&str> = jwks["keys"].as_array().unwrap().iter().filter_map(|k| k["kid"].as_str()).collect();
+    published.sort_unstable();
+    assert_eq!(published, kids, "both files' keys verify");
+    let password = banner_value(&running.stdout, "password:").expect("a password is printed");
+    let (_, token) = sign_in(&running.base_url, "operator@tenantry.test", &password);
+    let header = jsonwebtoken::decode_header(token["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(kids[1]), "the newest file's key signs");
 }

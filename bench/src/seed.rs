@@ -7,7 +7,7 @@ use std::process::Command;
 
 use chrono::Utc;
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use tenantry_api::auth::keys::SigningKeys;
+use tenantry_api::auth::keys::KeyRing;
 use tenantry_api::auth::{passwords, tokens};
 use tenantry_api::config::Config;
 use tenantry_domain::license_pool::SubscriptionStatus;
@@ -78,7 +78,9 @@ pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result
     let store = Store::from_url(&database.url).map_err(|e| e.to_string())?;
     let mut conn = store.connect().map_err(|e| e.to_string())?;
     let hash = passwords::hash("bench member passphrase").map_err(|e| e.to_string())?;
-    let (keys, _) = SigningKeys::load_or_create(&config.keys_dir()).map_err(|e| e.to_string())?;
+    let (ring, _) = KeyRing::open(&mut conn, &config.keys_dir(), config.token_ttl_seconds, Utc::now())
+        .map_err(|e| e.to_string())?;
+    let keys = ring.current();
     let token_settings = tokens::TokenSettings {
         issuer: &config.token_issuer,
         audience: &config.token_audience,

@@ -60,10 +60,11 @@ pub enum AuditAction {
     TakeoverStarted,
     TakeoverVerified,
     TakeoverCompleted,
+    SigningKeyRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 51] = [
+    pub const ALL: [AuditAction; 52] = [
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
@@ -115,6 +116,7 @@ impl AuditAction {
         AuditAction::TakeoverStarted,
         AuditAction::TakeoverVerified,
         AuditAction::TakeoverCompleted,
+        AuditAction::SigningKeyRotated,
     ];
 
     /// The name written to the log: `noun.past_participle`.
@@ -171,6 +173,7 @@ impl AuditAction {
             AuditAction::TakeoverStarted => "takeover.started",
             AuditAction::TakeoverVerified => "takeover.verified",
             AuditAction::TakeoverCompleted => "takeover.completed",
+            AuditAction::SigningKeyRotated => "signing_key.rotated",
         }
     }
 
@@ -224,6 +227,7 @@ impl AuditAction {
             | AuditAction::DomainRegistrationFailed => "domain_registration",
             AuditAction::PersonSignedUp => "user",
             AuditAction::TakeoverStarted | AuditAction::TakeoverVerified | AuditAction::TakeoverCompleted => "takeover",
+            AuditAction::SigningKeyRotated => "signing_key",
         }
     }
 }

@@ -96,7 +96,12 @@ impl ThrottlePolicy {
 
     /// Whether a record can be dropped: outside the window and not locking anything.
     pub fn is_stale(&self, record: &FailureRecord, now: DateTime<Utc>) -> bool {
-        now - record.last_failure_at > self.window.max(self.lockout)
+        now - record.last_failure_at > self.forgotten_after()
+    }
+
+    /// How long after its last failure a record stops mattering.
+    pub fn forgotten_after(&self) -> Duration {
+        self.window.max(self.lockout)
     }
 }
 

@@ -1,9 +1,12 @@
 //! Choosing the backend, applying its migrations, and pooling connections.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
+};
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -12,6 +15,26 @@ use crate::error::{StoreError, StoreResult};
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Statements sent to the database by this process, on every connection.
+static STATEMENTS_SENT: AtomicU64 = AtomicU64::new(0);
+
+/// How many statements this process has sent to the database (each one round trip), for the
+/// metrics and the benchmark's count of round trips per request.
+pub fn statements_sent() -> u64 {
+    STATEMENTS_SENT.load(Ordering::Relaxed)
+}
+
+/// Counts every statement a connection starts, `BEGIN` and `COMMIT` included.
+struct CountStatements;
+
+impl Instrumentation for CountStatements {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            STATEMENTS_SENT.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
 
 /// One connection to either backend; queries are written once against it.
 #[derive(diesel::MultiConnection)]
@@ -56,7 +79,11 @@ impl Database {
     /// full sync so an acknowledged write survives a power cut.
     pub fn connect(&self) -> StoreResult<DbConnection> {
         match self {
-            Database::Postgres(url) => Ok(DbConnection::Postgresql(PgConnection::establish(url)?)),
+            Database::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.set_instrumentation(CountStatements);
+                Ok(DbConnection::Postgresql(conn))
+            }
             Database::Sqlite(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent).map_err(|e| {
@@ -64,6 +91,7 @@ impl Database {
                     })?;
                 }
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.set_instrumentation(CountStatements);
                 conn.batch_execute(
                     // The busy timeout first: switching to WAL may itself wait for a lock.
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \

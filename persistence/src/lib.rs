@@ -24,6 +24,8 @@ pub mod registrations;
 pub mod registry;
 pub mod schema;
 pub mod service_requests;
+pub mod sign_in_throttle;
+pub mod signing_keys;
 pub mod signups;
 pub mod subscriptions;
 pub mod takeovers;

@@ -10,7 +10,7 @@ use tenantry_domain::{AdminRole, RoleSet};
 
 use crate::connection::DbConnection;
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{lower, user_roles, users};
+use crate::schema::{lower, partners, user_roles, users};
 use crate::tenants::contains_pattern;
 use crate::version_guard::VersionGuard;
 
@@ -191,6 +191,26 @@ pub fn delete(conn: &mut DbConnection, id: &str, guard: VersionGuard) -> StoreRe
 
 fn parse_role(user_id: &str, role: &str) -> StoreResult<AdminRole> {
     role.parse().map_err(|e| StoreError::Corrupt(format!("user {user_id}: {e}")))
+}
+
+/// A person as authentication needs them, in one round trip: the person, their roles, and the
+/// name of their partner organisation if they belong to one. Read on every authenticated
+/// request, so that a removed role or a deleted account takes effect at once.
+pub fn find_signed_in(conn: &mut DbConnection, id: &str) -> StoreResult<Option<(UserRow, RoleSet, Option<String>)>> {
+    let rows: Vec<(UserRow, Option<String>, Option<String>)> = users::table
+        .left_join(user_roles::table)
+        .left_join(partners::table)
+        .filter(users::id.eq(id))
+        .select((UserRow::as_select(), user_roles::role.nullable(), partners::name.nullable()))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((user, first_role, partner_name)) = rows.next() else { return Ok(None) };
+    let roles = first_role
+        .into_iter()
+        .chain(rows.filter_map(|(_, role, _)| role))
+        .map(|name| parse_role(id, &name))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Some((user, RoleSet::new(roles), partner_name)))
 }
 
 pub fn roles_of(conn: &mut DbConnection, user_id: &str) -> StoreResult<RoleSet> {

@@ -289,6 +289,8 @@ const ROUTES: &[Route] = &[
     // The outbox, for operators.
     Route { method: "GET", path: "/v1/outbox", rule: Rule::Operator },
     Route { method: "POST", path: "/v1/outbox/{msgid}/retry", rule: Rule::Operator },
+    // Signing keys, for operators.
+    Route { method: "POST", path: "/v1/signing-keys", rule: Rule::Operator },
     // Webhooks: a partner's admins for their integrations, a tenant's global admins for theirs.
     Route { method: "GET", path: "/v1/partners/{pid}/webhooks", rule: Rule::Partner(PartnerAction::ManageApiClients) },
     Route { method: "POST", path: "/v1/partners/{pid}/webhooks", rule: Rule::Partner(PartnerAction::ManageApiClients) },

@@ -107,4 +107,19 @@ fn health_readiness_and_metrics_answer(backend: Backend) {
     );
     assert!(metrics.text.contains("route=\"/v1/me\",status=\"401\""));
     assert!(metrics.text.contains("tenantry_outbox_pending"));
+    // Latency as a histogram per route, for percentiles on a dashboard.
+    assert!(
+        metrics.text.contains("tenantry_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\"} 1"),
+        "{}",
+        metrics.text
+    );
+    assert!(metrics
+        .text
+        .contains("tenantry_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"10\"} 1"));
+    let statements = metrics
+        .text
+        .lines()
+        .find_map(|line| line.strip_prefix("tenantry_db_queries_total "))
+        .and_then(|value| value.parse::<u64>().ok());
+    assert!(statements.is_some_and(|n| n > 0), "the statements sent are counted: {}", metrics.text);
 }

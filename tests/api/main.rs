@@ -21,6 +21,7 @@ mod durability;
 mod partners;
 mod plan_change;
 mod pools;
+mod processes;
 mod registrations;
 mod service_health;
 mod service_requests;
@@ -59,6 +60,7 @@ fn cases() -> Vec<Case> {
         signups::cases(),
         delivery::cases(),
         webhooks::cases(),
+        processes::cases(),
     ]
     .into_iter()
     .flatten()

@@ -12,20 +12,19 @@ use tenantry_tests::{Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    cases![forged_or_stale_tokens_are_unauthorized, the_published_key_verifies_issued_tokens,]
+    cases![
+        forged_or_stale_tokens_are_unauthorized,
+        the_published_key_verifies_issued_tokens,
+        a_rotated_key_signs_new_tokens_and_the_old_one_still_verifies,
+    ]
 }
 
-/// The service's own signing key and its kid, read from its data folder.
+/// The service's signing key and its kid, read from its database.
 fn service_key(app: &TestApp) -> (String, SigningKey) {
-    let dir = app.data_dir().join("keys");
-    let path = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "pem"))
-        .unwrap();
-    let kid = path.file_stem().unwrap().to_string_lossy().into_owned();
-    let key = SigningKey::from_pkcs8_pem(&std::fs::read_to_string(path).unwrap()).unwrap();
-    (kid, key)
+    let mut conn = tenantry_tests::outbox::connect(&app.storage);
+    let keys = tenantry_persistence::signing_keys::all(&mut conn).unwrap();
+    let row = keys.iter().rev().find(|key| key.retired_at.is_none()).unwrap();
+    (row.kid.clone(), SigningKey::from_pkcs8_pem(&row.private_key).unwrap())
 }
 
 fn sign(key: &SigningKey, kid: &str, claims: &Value) -> String {
@@ -118,4 +117,41 @@ fn the_published_key_verifies_issued_tokens(backend: Backend) {
     validation.set_issuer(&[issuer(&app).as_str()]);
     let data = jsonwebtoken::decode::<Value>(&token, &decoding, &validation).unwrap();
     assert!(data.claims["exp"].as_i64().unwrap() > chrono::Utc::now().timestamp());
+}
+
+fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+}
+
+fn published_kids(app: &TestApp) -> Vec<String> {
+    let jwks = app.client.send(tenantry_tests::client::Call::new("GET", "/.well-known/jwks.json")).json();
+    jwks["keys"].as_array().unwrap().iter().map(|key| key["kid"].as_str().unwrap().to_owned()).collect()
+}
+
+fn a_rotated_key_signs_new_tokens_and_the_old_one_still_verifies(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let before = app.operator_token();
+    let old_kid = kid_of(&before);
+    let tenant = tenantry_tests::people::tenant_with_admin(&app, "rotation");
+    let refused = app.client.post("/v1/signing-keys", &tenant.global_admin.token, &json!({}));
+    refused.assert_problem(403, "forbidden");
+    assert_eq!(published_kids(&app), vec![old_kid.clone()], "a refused rotation changes nothing");
+
+    let rotated = app.client.post("/v1/signing-keys", &before, &json!({}));
+    rotated.assert_status(201);
+    let new_kid = rotated.json()["kid"].as_str().unwrap().to_owned();
+    assert_ne!(new_kid, old_kid);
+
+    let after = app.operator_token();
+    assert_eq!(kid_of(&after), new_kid, "new tokens are signed with the new key");
+    app.client.get("/v1/me", &after).assert_status(200);
+    app.client.get("/v1/me", &before).assert_status(200);
+    app.client.get("/v1/me", &tenant.global_admin.token).assert_status(200);
+    let mut kids = published_kids(&app);
+    kids.sort();
+    let mut expected = vec![old_kid, new_kid];
+    expected.sort();
+    assert_eq!(kids, expected, "both keys are published while the old one's tokens live");
+    let (signing_kid, _) = service_key(&app);
+    assert_eq!(signing_kid, kid_of(&after));
 }

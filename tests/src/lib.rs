@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod partners;
 pub mod people;
 pub mod pools;
+pub mod process;
 pub mod registrations;
 pub mod signups;
 pub mod smtp;

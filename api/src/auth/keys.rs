@@ -1,30 +1,63 @@
 //! The Ed25519 keys that sign access tokens.
 //!
-//! Keys live as PKCS#8 PEM files in `<data dir>/keys/`, one file per key, named by its `kid`
-//! (a UUIDv7, so names sort by age). The newest key signs; every key in the folder verifies and
-//! is published at `/.well-known/jwks.json`. To rotate: add a new key file (or delete them all
-//! and restart, which logs everyone out), and remove the old one after the token lifetime.
+//! Keys live in the database (`signing_keys`, PKCS#8 PEM), so that every process of the service
+//! signs and verifies with the same ones and nothing else needs sharing. The newest key that is
+//! not retired signs; every key kept verifies and is published at `/.well-known/jwks.json`. A
+//! rotation (`POST /v1/signing-keys`, operators only) adds a key and retires the others: they
+//! still verify until the tokens they signed have expired, then they are forgotten.
+//!
+//! Each process holds a snapshot ([`SigningKeys`]) in a [`KeyRing`]. It reloads it when a token
+//! names a key it does not know (another process rotated; at most once a second, so forged
+//! `kid`s cannot make it read the database on every request) and once a minute, which is how
+//! long another process may go on signing with a key just retired.
+//!
+//! Keys written as files in `<data dir>/keys/` by earlier versions are imported on the first
+//! start that finds the table empty, so tokens issued before the upgrade stay valid.
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::SigningKey;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Serialize;
+use tenantry_persistence::signing_keys::{self, SigningKeyRow};
+use tenantry_persistence::{time, DbConnection, StoreError};
 use utoipa::ToSchema;
+
+use crate::problem::ApiError;
+
+/// How long a retired key is kept beyond the token lifetime: the validation leeway and then some.
+const RETIRED_KEY_GRACE_SECONDS: i64 = 120;
+/// At most one reload for unknown `kid`s per this period.
+const UNKNOWN_KID_RELOAD_PERIOD: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot use the key folder {path}: {source}")]
+    #[error("cannot read the key folder {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("the key file {path} is not an Ed25519 PKCS#8 PEM key: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("the signing key {kid} is not an Ed25519 PKCS#8 PEM key: {message}")]
+    Invalid { kid: String, message: String },
+    #[error("no signing key is usable")]
+    NoKey,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<KeyError> for ApiError {
+    fn from(error: KeyError) -> Self {
+        match error {
+            KeyError::Store(error) => error.into(),
+            error => ApiError::internal(error),
+        }
+    }
 }
 
 struct VerifyingKey {
@@ -32,13 +65,13 @@ struct VerifyingKey {
     public_key: [u8; 32],
 }
 
+/// The keys as one process knows them at one moment: the one that signs, and all that verify.
 pub struct SigningKeys {
     signing_kid: String,
     encoding: EncodingKey,
     verifying: BTreeMap<String, VerifyingKey>,
 }
 
-/// A JSON Web Key Set (RFC 7517) holding the public keys that verify access tokens.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
     "kid": "019a0000-0000-7000-8000-000000000000", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}))]
@@ -65,32 +98,29 @@ pub struct Jwk {
 }
 
 impl SigningKeys {
-    /// Loads every key in `dir`, creating the folder and a first key when there is none.
-    /// Returns whether a key was created.
-    pub fn load_or_create(dir: &Path) -> Result<(Self, bool), KeyError> {
-        let io = |source| KeyError::Io { path: dir.to_owned(), source };
-        fs::create_dir_all(dir).map_err(io)?;
-        let mut created = false;
-        if pem_files(dir)?.is_empty() {
-            create_key(dir)?;
-            created = true;
-        }
+    /// The snapshot of `rows` (oldest first) still usable at `now`: retired keys whose tokens
+    /// have all expired are left out.
+    fn from_rows(rows: &[SigningKeyRow], token_ttl_seconds: i64, now: DateTime<Utc>) -> Result<Self, KeyError> {
+        let keep_after = now - chrono::Duration::seconds(token_ttl_seconds + RETIRED_KEY_GRACE_SECONDS);
         let mut verifying = BTreeMap::new();
-        let mut newest = None;
-        for path in pem_files(dir)? {
-            let kid = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let pem = fs::read_to_string(&path).map_err(|source| KeyError::Io { path: path.clone(), source })?;
-            let key = SigningKey::from_pkcs8_pem(&pem)
-                .map_err(|e| KeyError::Invalid { path: path.clone(), message: e.to_string() })?;
+        let mut signing = None;
+        for row in rows {
+            if row.retired_at.is_some_and(|at| time::from_db(at) < keep_after) {
+                continue;
+            }
+            let key = SigningKey::from_pkcs8_pem(&row.private_key)
+                .map_err(|e| KeyError::Invalid { kid: row.kid.clone(), message: e.to_string() })?;
             let public_key = key.verifying_key().to_bytes();
-            verifying.insert(kid.clone(), VerifyingKey { decoding: DecodingKey::from_ed_der(&public_key), public_key });
-            newest = Some((kid, key));
+            verifying
+                .insert(row.kid.clone(), VerifyingKey { decoding: DecodingKey::from_ed_der(&public_key), public_key });
+            if row.retired_at.is_none() {
+                signing = Some((row.kid.clone(), key));
+            }
         }
-        let (signing_kid, key) = newest
-            .ok_or_else(|| KeyError::Invalid { path: dir.to_owned(), message: "no key could be loaded".to_owned() })?;
-        let der = key.to_pkcs8_der().map_err(|e| KeyError::Invalid { path: dir.to_owned(), message: e.to_string() })?;
-        let keys = Self { signing_kid, encoding: EncodingKey::from_ed_der(der.as_bytes()), verifying };
-        Ok((keys, created))
+        let (signing_kid, key) = signing.ok_or(KeyError::NoKey)?;
+        let der =
+            key.to_pkcs8_der().map_err(|e| KeyError::Invalid { kid: signing_kid.clone(), message: e.to_string() })?;
+        Ok(Self { signing_kid, encoding: EncodingKey::from_ed_der(der.as_bytes()), verifying })
     }
 
     pub fn signing_kid(&self) -> &str {
@@ -123,35 +153,131 @@ impl SigningKeys {
     }
 }
 
-/// Key files sorted by name, which is by age.
-fn pem_files(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
-    let entries = fs::read_dir(dir).map_err(|source| KeyError::Io { path: dir.to_owned(), source })?;
+/// How the key ring found its keys on start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeysOrigin {
+    /// The database had them.
+    Stored,
+    /// None existed: a first key was made.
+    Created,
+    /// Imported from the key files of an earlier version.
+    Imported(usize),
+}
+
+/// This process's view of the signing keys, refreshed from the database.
+pub struct KeyRing {
+    current: RwLock<Arc<SigningKeys>>,
+    last_unknown_kid_reload: Mutex<Option<Instant>>,
+    token_ttl_seconds: i64,
+}
+
+impl KeyRing {
+    /// Loads the keys, importing the files of `legacy_dir` or making a first key when the
+    /// database holds none. Processes starting together may each make one: both are kept, and
+    /// the newest signs everywhere once they reload.
+    pub fn open(
+        conn: &mut DbConnection,
+        legacy_dir: &Path,
+        token_ttl_seconds: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(Self, KeysOrigin), KeyError> {
+        let origin = conn.write(|conn| -> Result<KeysOrigin, KeyError> {
+            if !signing_keys::all(conn)?.is_empty() {
+                return Ok(KeysOrigin::Stored);
+            }
+            let imported = legacy_key_files(legacy_dir, now)?;
+            for row in &imported {
+                signing_keys::insert(conn, row)?;
+            }
+            if imported.is_empty() {
+                signing_keys::insert(conn, &new_key(now)?)?;
+                return Ok(KeysOrigin::Created);
+            }
+            // The newest file signed: the older ones only verify from now on.
+            if let Some(newest) = imported.last() {
+                signing_keys::retire_all_but(conn, &newest.kid, time::to_db(now))?;
+            }
+            Ok(KeysOrigin::Imported(imported.len()))
+        })?;
+        let keys = SigningKeys::from_rows(&signing_keys::all(conn)?, token_ttl_seconds, now)?;
+        let ring =
+            Self { current: RwLock::new(Arc::new(keys)), last_unknown_kid_reload: Mutex::new(None), token_ttl_seconds };
+        Ok((ring, origin))
+    }
+
+    /// The keys as last loaded.
+    pub fn current(&self) -> Arc<SigningKeys> {
+        // A poisoned lock still holds a complete snapshot: replacing it is one assignment.
+        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Reloads the keys from the database.
+    pub fn reload(&self, conn: &mut DbConnection, now: DateTime<Utc>) -> Result<(), KeyError> {
+        let keys = SigningKeys::from_rows(&signing_keys::all(conn)?, self.token_ttl_seconds, now)?;
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
+        Ok(())
+    }
+
+    /// Whether a token naming an unknown key may trigger a reload now; counts it if so.
+    pub fn may_reload_for_unknown_kid(&self) -> bool {
+        let mut last = self.last_unknown_kid_reload.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < UNKNOWN_KID_RELOAD_PERIOD) {
+            return false;
+        }
+        *last = Some(now);
+        true
+    }
+}
+
+/// Adds a key that signs from now on, in every process, and retires the others (they verify
+/// until their tokens expire); forgets the keys whose tokens have all expired. Runs in the
+/// caller's transaction; reload the ring after commit. Returns the new key's id. Other
+/// processes switch when they next reload: within a minute, or at the first token they see
+/// signed with the new key.
+pub fn add_signing_key(
+    conn: &mut DbConnection,
+    token_ttl_seconds: i64,
+    now: DateTime<Utc>,
+) -> Result<String, KeyError> {
+    let row = new_key(now)?;
+    let forget_before = time::to_db(now - chrono::Duration::seconds(token_ttl_seconds + RETIRED_KEY_GRACE_SECONDS));
+    signing_keys::insert(conn, &row)?;
+    signing_keys::retire_all_but(conn, &row.kid, time::to_db(now))?;
+    signing_keys::forget_retired_before(conn, forget_before)?;
+    Ok(row.kid)
+}
+
+fn new_key(now: DateTime<Utc>) -> Result<SigningKeyRow, KeyError> {
+    let kid = crate::ids::new_id();
+    let key = SigningKey::generate(&mut rand::rngs::OsRng);
+    let pem =
+        key.to_pkcs8_pem(LineEnding::LF).map_err(|e| KeyError::Invalid { kid: kid.clone(), message: e.to_string() })?;
+    Ok(SigningKeyRow { kid, private_key: pem.to_string(), created_at: time::to_db(now), retired_at: None })
+}
+
+/// The PEM files an earlier version kept in `dir`, oldest first (names are UUIDv7 `kid`s).
+fn legacy_key_files(dir: &Path, now: DateTime<Utc>) -> Result<Vec<SigningKeyRow>, KeyError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(KeyError::Io { path: dir.to_owned(), source }),
+    };
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "pem"))
         .collect();
     files.sort();
-    Ok(files)
-}
-
-fn create_key(dir: &Path) -> Result<(), KeyError> {
-    let kid = crate::ids::new_id();
-    let path = dir.join(format!("{kid}.pem"));
-    let key = SigningKey::generate(&mut rand::rngs::OsRng);
-    let pem = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| KeyError::Invalid { path: path.clone(), message: e.to_string() })?;
-    let io = |source| KeyError::Io { path: path.clone(), source };
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    let mut rows = Vec::new();
+    for (order, path) in files.iter().enumerate() {
+        let kid = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let pem = fs::read_to_string(path).map_err(|source| KeyError::Io { path: path.clone(), source })?;
+        // Checked now, so that a damaged file stops the start rather than every later one.
+        SigningKey::from_pkcs8_pem(&pem).map_err(|e| KeyError::Invalid { kid: kid.clone(), message: e.to_string() })?;
+        // Created "now", a microsecond apart, so that their order survives.
+        let offset = chrono::Duration::microseconds(i64::try_from(order).unwrap_or(0));
+        rows.push(SigningKeyRow { kid, private_key: pem, created_at: time::to_db(now + offset), retired_at: None });
     }
-    let mut file = options.open(&path).map_err(io)?;
-    file.write_all(pem.as_bytes()).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    Ok(())
+    Ok(rows)
 }

@@ -7,3 +7,4 @@ pub mod passwords;
 pub mod secrets;
 pub mod throttle;
 pub mod tokens;
+pub mod verified_tokens;

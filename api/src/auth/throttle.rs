@@ -1,17 +1,22 @@
-//! Sign-in attempts counted in memory, per account and per client address, using the domain's
-//! throttle policy. Kept per process: with several replicas each throttles on its own, which
-//! still bounds guessing to a small multiple of the policy.
+//! Sign-in attempts counted in the database, per account and per client address, using the
+//! domain's throttle policy. Every process of the service reads and writes the same records, so
+//! failures spread over several processes are throttled as one.
 //!
 //! An attempt is counted from the moment it is admitted, not only once its password has been
 //! checked: a burst of attempts is refused before it is hashed (see `ThrottlePolicy::admit`).
-
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+//! An attempt a process started and never ended (it died mid-check) stops counting after
+//! `IN_FLIGHT_LEASE_SECONDS`.
 
 use chrono::{DateTime, Utc};
 use tenantry_domain::sign_in_throttle::{FailureRecord, ThrottlePolicy};
+use tenantry_persistence::sign_in_throttle::{self, Scope, ThrottleRow};
+use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
 use crate::problem::ApiError;
+
+/// How long an attempt counts as in flight without being ended: far longer than a password
+/// check, which the hasher answers or gives up within seconds.
+const IN_FLIGHT_LEASE_SECONDS: i64 = 60;
 
 /// Too many failed (or still running) sign-ins for an account or from an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -26,182 +31,197 @@ impl From<Throttled> for ApiError {
     }
 }
 
-/// What is known about one key (an account or an address).
-#[derive(Default)]
-struct Entry {
+/// One key's record as the domain reads it, with its attempts in flight at `now`.
+struct KeyState {
     record: Option<FailureRecord>,
     in_flight: u32,
 }
 
-impl Entry {
-    fn is_empty(&self) -> bool {
-        self.record.is_none() && self.in_flight == 0
-    }
-}
-
-struct Counter {
-    policy: ThrottlePolicy,
-    entries: Mutex<HashMap<String, Entry>>,
-}
-
-impl Counter {
-    fn new(policy: ThrottlePolicy) -> Self {
-        Self { policy, entries: Mutex::new(HashMap::new()) }
-    }
-
-    fn entries(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
-        // Every change under this lock is a single assignment, so a panic elsewhere while it was
-        // held cannot have left an entry half-updated: the map is still good to use.
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+impl KeyState {
+    fn read(row: &ThrottleRow, now: DateTime<Utc>) -> Self {
+        let record = match (u32::try_from(row.failures), row.first_failure_at, row.last_failure_at) {
+            (Ok(failures @ 1..), Some(first), Some(last)) => Some(FailureRecord {
+                failures,
+                first_failure_at: time::from_db(first),
+                last_failure_at: time::from_db(last),
+            }),
+            _ => None,
+        };
+        let lease_running = row.in_flight_until.is_some_and(|until| time::from_db(until) > now);
+        let in_flight = if lease_running { u32::try_from(row.in_flight).unwrap_or(0) } else { 0 };
+        Self { record, in_flight }
     }
 
-    /// Counts one more attempt in flight for `key`, or says how long to wait.
-    fn admit(&self, key: &str, now: DateTime<Utc>) -> Result<(), Throttled> {
-        let mut entries = self.entries();
-        if entries.len() > 100_000 {
-            entries
-                .retain(|_, entry| entry.in_flight > 0 || entry.record.is_some_and(|r| !self.policy.is_stale(&r, now)));
-        }
-        let entry = entries.entry(key.to_owned()).or_default();
-        self.policy
-            .admit(entry.record.as_ref(), entry.in_flight, now)
+    /// Counts one more attempt in flight, or says how long to wait.
+    fn admit(&mut self, policy: &ThrottlePolicy, now: DateTime<Utc>) -> Result<(), Throttled> {
+        policy
+            .admit(self.record.as_ref(), self.in_flight, now)
             .map_err(|wait| Throttled { retry_after_seconds: u64::try_from(wait.num_seconds()).unwrap_or(1).max(1) })?;
-        entry.in_flight = entry.in_flight.saturating_add(1);
+        self.in_flight = self.in_flight.saturating_add(1);
         Ok(())
     }
 
-    /// Ends one attempt in flight for `key`, first applying `outcome` to its record.
-    fn end(&self, key: &str, outcome: impl FnOnce(&ThrottlePolicy, &mut Option<FailureRecord>)) {
-        let mut entries = self.entries();
-        let Some(entry) = entries.get_mut(key) else { return };
-        entry.in_flight = entry.in_flight.saturating_sub(1);
-        outcome(&self.policy, &mut entry.record);
-        if entry.is_empty() {
-            entries.remove(key);
+    fn write(&self, now: DateTime<Utc>) -> ThrottleRow {
+        let lease = now + chrono::Duration::seconds(IN_FLIGHT_LEASE_SECONDS);
+        ThrottleRow {
+            failures: self.record.map_or(0, |r| i32::try_from(r.failures).unwrap_or(i32::MAX)),
+            first_failure_at: self.record.map(|r| time::to_db(r.first_failure_at)),
+            last_failure_at: self.record.map(|r| time::to_db(r.last_failure_at)),
+            in_flight: i32::try_from(self.in_flight).unwrap_or(i32::MAX),
+            in_flight_until: (self.in_flight > 0).then(|| time::to_db(lease)),
         }
     }
 }
 
 /// Throttles sign-in attempts (and checks of the current password) per account and per address.
 pub struct SignInThrottle {
-    accounts: Counter,
-    addresses: Counter,
-}
-
-impl Default for SignInThrottle {
-    fn default() -> Self {
-        Self {
-            accounts: Counter::new(ThrottlePolicy::per_account()),
-            addresses: Counter::new(ThrottlePolicy::per_address()),
-        }
-    }
+    pool: DbPool,
+    accounts: ThrottlePolicy,
+    addresses: ThrottlePolicy,
 }
 
 impl SignInThrottle {
-    /// Admits one attempt for `account` from `address`, counting it as in flight for both until
-    /// it ends; 429 while either key is locked out or has as many attempts going as it may fail.
-    pub fn begin(&self, account: &str, address: &str, now: DateTime<Utc>) -> Result<Attempt<'_>, Throttled> {
-        self.accounts.admit(account, now)?;
-        if let Err(refused) = self.addresses.admit(address, now) {
-            self.accounts.end(account, |_, _| {});
-            return Err(refused);
-        }
-        Ok(Attempt { throttle: self, account: account.to_owned(), address: address.to_owned(), ended: false })
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool, accounts: ThrottlePolicy::per_account(), addresses: ThrottlePolicy::per_address() }
     }
+
+    /// Admits one attempt for `account` from `address`, counting it as in flight for both until
+    /// it ends; `Ok(Err(Throttled))` (429) while either key is locked out or has as many
+    /// attempts going as it may fail. Both keys are decided in one transaction.
+    pub async fn begin(
+        &self,
+        account: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Attempt, Throttled>, StoreError> {
+        let pool = self.pool.clone();
+        let (accounts, addresses) = (self.accounts, self.addresses);
+        let (account, address) = (account.to_owned(), address.to_owned());
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            let admitted = conn.write(|conn| -> Result<Result<(), Throttled>, StoreError> {
+                // Both keys are locked and decided before either is counted: a refusal by one
+                // leaves the other as it was.
+                let mut for_account = KeyState::read(&sign_in_throttle::lock(conn, Scope::Account, &account)?, now);
+                let mut for_address = KeyState::read(&sign_in_throttle::lock(conn, Scope::Address, &address)?, now);
+                if let Err(refused) =
+                    for_account.admit(&accounts, now).and_then(|()| for_address.admit(&addresses, now))
+                {
+                    return Ok(Err(refused));
+                }
+                sign_in_throttle::save(conn, Scope::Account, &account, &for_account.write(now))?;
+                sign_in_throttle::save(conn, Scope::Address, &address, &for_address.write(now))?;
+                Ok(Ok(()))
+            })?;
+            Ok(admitted.map(|()| Attempt { pool, accounts, addresses, account, address, ended: false }))
+        })
+        .await
+        .map_err(|e| StoreError::Interrupted(e.to_string()))?
+    }
+
+    /// Forgets records that no longer lock or count anything.
+    pub fn purge_stale(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let window =
+            ThrottlePolicy::per_account().forgotten_after().max(ThrottlePolicy::per_address().forgotten_after());
+        sign_in_throttle::purge_stale(conn, time::to_db(now - window))
+    }
+}
+
+/// How an attempt ended, for one key's record.
+#[derive(Clone, Copy)]
+enum Outcome {
+    /// No password was checked: nothing is counted.
+    Abandoned,
+    Failed,
+    /// The account's failures are forgotten.
+    Cleared,
+}
+
+/// Ends one attempt in flight for the key, first applying `outcome` to its record.
+fn end(
+    conn: &mut DbConnection,
+    scope: Scope,
+    key: &str,
+    policy: &ThrottlePolicy,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut state = KeyState::read(&sign_in_throttle::lock(conn, scope, key)?, now);
+    state.in_flight = state.in_flight.saturating_sub(1);
+    match outcome {
+        Outcome::Abandoned => {}
+        Outcome::Failed => state.record = Some(policy.record_failure(state.record.as_ref(), now)),
+        Outcome::Cleared => state.record = None,
+    }
+    sign_in_throttle::save(conn, scope, key, &state.write(now))
 }
 
 /// One admitted attempt. End it with `failed` or `succeeded`; dropping it any other way (the
 /// hasher was busy, the database failed, the client went away) ends it without counting, since
 /// no password was checked.
-pub struct Attempt<'a> {
-    throttle: &'a SignInThrottle,
+pub struct Attempt {
+    pool: DbPool,
+    accounts: ThrottlePolicy,
+    addresses: ThrottlePolicy,
     account: String,
     address: String,
     ended: bool,
 }
 
-impl Attempt<'_> {
+impl Attempt {
     /// The password was wrong: a failure for the account and for the address.
-    pub fn failed(mut self, now: DateTime<Utc>) {
-        let fail = |policy: &ThrottlePolicy, record: &mut Option<FailureRecord>| {
-            *record = Some(policy.record_failure(record.as_ref(), now));
-        };
-        self.throttle.accounts.end(&self.account, fail);
-        self.throttle.addresses.end(&self.address, fail);
-        self.ended = true;
+    pub async fn failed(self, now: DateTime<Utc>) {
+        self.finish(Outcome::Failed, Outcome::Failed, now).await;
     }
 
     /// The password was right: the account's failures are forgotten. The address keeps its
     /// failures, so that one good account does not clear a guesser's record next to it.
-    pub fn succeeded(mut self) {
-        self.throttle.accounts.end(&self.account, |_, record| *record = None);
-        self.throttle.addresses.end(&self.address, |_, _| {});
-        self.ended = true;
+    pub async fn succeeded(self, now: DateTime<Utc>) {
+        self.finish(Outcome::Cleared, Outcome::Abandoned, now).await;
     }
 
-    /// No password was checked (the hasher was busy): nothing is counted.
-    pub fn abandoned(self) {
-        // Dropping does it.
+    async fn finish(mut self, for_account: Outcome, for_address: Outcome, now: DateTime<Utc>) {
+        self.ended = true;
+        let work = self.ending(for_account, for_address, now);
+        match actix_web::web::block(work).await {
+            Ok(Ok(())) => {}
+            // The attempt stays counted in flight until its lease runs out; a failure not
+            // recorded is one fewer towards a lock. Both are bounded; neither is worth refusing
+            // an answer already decided.
+            Ok(Err(error)) => log::warn!("could not record the end of a sign-in attempt: {error}"),
+            Err(error) => log::warn!("could not record the end of a sign-in attempt: {error}"),
+        }
+    }
+
+    fn ending(
+        &self,
+        for_account: Outcome,
+        for_address: Outcome,
+        now: DateTime<Utc>,
+    ) -> impl FnOnce() -> Result<(), StoreError> + Send + 'static {
+        let pool = self.pool.clone();
+        let (accounts, addresses) = (self.accounts, self.addresses);
+        let (account, address) = (self.account.clone(), self.address.clone());
+        move || {
+            let mut conn = pool.get()?;
+            conn.write(|conn| {
+                end(conn, Scope::Account, &account, &accounts, for_account, now)?;
+                end(conn, Scope::Address, &address, &addresses, for_address, now)
+            })
+        }
     }
 }
 
-impl Drop for Attempt<'_> {
+impl Drop for Attempt {
     fn drop(&mut self) {
         if !self.ended {
-            self.throttle.accounts.end(&self.account, |_, _| {});
-            self.throttle.addresses.end(&self.address, |_, _| {});
+            // Not awaited: ending an abandoned attempt only frees its place sooner than the lease.
+            let work = self.ending(Outcome::Abandoned, Outcome::Abandoned, crate::clock::now());
+            actix_web::rt::spawn(async move {
+                if let Ok(Err(error)) = actix_web::web::block(work).await {
+                    log::warn!("could not end an abandoned sign-in attempt: {error}");
+                }
+            });
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn now() -> DateTime<Utc> {
-        Utc::now()
-    }
-
-    #[test]
-    fn attempts_in_flight_are_refused_beyond_the_account_limit_and_freed_when_abandoned() {
-        let throttle = SignInThrottle::default();
-        let going: Vec<_> = (0..5).map(|_| throttle.begin("ann", "10.0.0.1", now()).unwrap()).collect();
-        assert!(throttle.begin("ann", "10.0.0.1", now()).is_err(), "a sixth attempt while five are going");
-        assert!(throttle.begin("bob", "10.0.0.1", now()).is_ok(), "another account is not held up");
-        drop(going);
-        let attempt = throttle.begin("ann", "10.0.0.1", now()).unwrap();
-        attempt.abandoned();
-        assert!(throttle.accounts.entries().is_empty() && throttle.addresses.entries().is_empty());
-    }
-
-    #[test]
-    fn failures_lock_and_a_success_clears_the_account_only() {
-        let throttle = SignInThrottle::default();
-        for _ in 0..4 {
-            throttle.begin("ann", "10.0.0.1", now()).unwrap().failed(now());
-        }
-        throttle.begin("ann", "10.0.0.1", now()).unwrap().succeeded();
-        for _ in 0..5 {
-            throttle.begin("ann", "10.0.0.1", now()).unwrap().failed(now());
-        }
-        assert!(throttle.begin("ann", "10.0.0.2", now()).is_err(), "five failures since the success lock it");
-        assert_eq!(throttle.addresses.entries()["10.0.0.1"].record.map(|r| r.failures), Some(9));
-    }
-
-    #[test]
-    fn an_address_is_refused_once_failures_and_attempts_in_flight_reach_fifty() {
-        let throttle = SignInThrottle::default();
-        for i in 0..20 {
-            throttle.begin(&format!("person{i}"), "10.0.0.9", now()).unwrap().failed(now());
-        }
-        let going: Vec<_> =
-            (20..50).map(|i| throttle.begin(&format!("person{i}"), "10.0.0.9", now()).unwrap()).collect();
-        assert!(throttle.begin("someone else", "10.0.0.9", now()).is_err());
-        assert!(
-            !throttle.accounts.entries().contains_key("someone else"),
-            "a refusal by address does not leave the account counted"
-        );
-        drop(going);
-        assert!(throttle.begin("someone else", "10.0.0.9", now()).is_ok());
     }
 }

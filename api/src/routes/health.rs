@@ -1,6 +1,6 @@
 //! Liveness, readiness and metrics, for orchestrators and monitoring.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -85,6 +85,8 @@ pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) ->
         outbox_failed: operations::failed_messages(&state).await.ok(),
         jobs_failed: operations::failed_jobs(&state).await.ok(),
     };
-    let body = metrics.render(pool_state.connections, pool_state.idle_connections, &backlog);
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
+    match metrics.render(pool_state.connections, pool_state.idle_connections, &backlog) {
+        Ok(body) => HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body),
+        Err(error) => ApiError::internal(format!("the metrics could not be rendered: {error}")).error_response(),
+    }
 }

@@ -18,6 +18,7 @@ pub mod relationships;
 pub mod resource;
 pub mod service_health;
 pub mod service_requests;
+pub mod signing_keys;
 pub mod signups;
 pub mod subscriptions;
 pub mod tenants;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     registrations::configure(cfg);
     signups::configure(cfg);
     outbox::configure(cfg);
+    signing_keys::configure(cfg);
     webhooks::configure(cfg);
 }
 

@@ -83,14 +83,15 @@ pub async fn change_password(
     let now = clock::now();
     let user_id = caller.user_id.clone();
     let user = state.read(move |conn, _| own_row(conn, &user_id)).await?;
-    let attempt = state.throttle.begin(&user.sign_in, client_address, now)?;
+    // The outer `?` is the database failing, the inner one the throttle refusing.
+    let attempt = state.throttle.begin(&user.sign_in, client_address, now).await??;
     let new_secret = new_password.expose().to_owned();
     let same = current_password == new_secret;
     if !state.hasher.verify(current_password, user.password_hash.clone()).await? {
-        attempt.failed(now);
+        attempt.failed(now).await;
         return Err(MeError::CurrentPasswordIncorrect);
     }
-    attempt.succeeded();
+    attempt.succeeded(now).await;
     if same {
         return Err(MeError::SamePassword);
     }

@@ -19,6 +19,7 @@ pub mod registrations;
 pub mod service_health;
 pub mod service_requests;
 pub mod sign_in;
+pub mod signing_keys;
 pub mod signups;
 pub mod subscriptions;
 pub mod takeovers;

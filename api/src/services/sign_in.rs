@@ -53,7 +53,8 @@ pub async fn with_password(
     let now = clock::now();
     // Counted from here, before any work, so a burst is refused before it is hashed. Any early
     // return below (database or hasher busy) drops the attempt uncounted.
-    let attempt = state.throttle.begin(&account, client_address, now)?;
+    // The outer `?` is the database failing, the inner one the throttle refusing.
+    let attempt = state.throttle.begin(&account, client_address, now).await??;
 
     let lookup = account.clone();
     let user = state.read(move |conn, _| users::find_by_sign_in(conn, &lookup)).await?;
@@ -61,10 +62,10 @@ pub async fn with_password(
     let matches = state.hasher.verify(password, stored_hash).await?;
 
     let Some(user) = user.filter(|_| matches) else {
-        attempt.failed(now);
+        attempt.failed(now).await;
         return Err(SignInError::WrongCredentials);
     };
-    attempt.succeeded();
+    attempt.succeeded(now).await;
     let expires_at = user.temporary_password_expires_at.map(time::from_db);
     if temporary_password::has_expired(user.must_change_password, expires_at, now) {
         return Err(SignInError::TemporaryPasswordExpired);
@@ -77,7 +78,7 @@ pub async fn with_password(
         is_client: false,
         credentials_version: None,
     };
-    let access_token = tokens::issue(&state.keys, &settings, &subject, now)?;
+    let access_token = tokens::issue(&state.keys.current(), &settings, &subject, now)?;
     Ok(IssuedToken { access_token, expires_in: settings.ttl_seconds })
 }
 
@@ -112,6 +113,6 @@ pub async fn with_client_credentials(
         is_client: true,
         credentials_version: Some(credentials_version),
     };
-    let access_token = tokens::issue(&state.keys, &settings, &subject, now)?;
+    let access_token = tokens::issue(&state.keys.current(), &settings, &subject, now)?;
     Ok(IssuedToken { access_token, expires_in: settings.ttl_seconds })
 }

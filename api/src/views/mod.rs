@@ -30,6 +30,7 @@ pub mod plan;
 pub mod plan_change;
 pub mod service_health;
 pub mod service_request;
+pub mod signing_key;
 pub mod signup;
 pub mod subscription;
 pub mod tenant;

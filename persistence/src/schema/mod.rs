@@ -20,6 +20,7 @@ diesel::joinable!(subscriptions -> plans (plan_code));
 diesel::joinable!(licence_assignments -> subscriptions (subscription_id));
 diesel::joinable!(licence_assignments -> users (user_id));
 diesel::joinable!(users -> tenants (tenant_id));
+diesel::joinable!(users -> partners (partner_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(audit_events -> tenants (tenant_id));
 diesel::joinable!(partner_relationships -> tenants (tenant_id));
@@ -70,7 +71,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     signups,
     takeovers,
     webhook_endpoints,
-    webhook_deliveries
+    webhook_deliveries,
+    sign_in_throttle,
+    signing_keys
 );
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(domain_registrations -> tenants (tenant_id));

@@ -1,4 +1,5 @@
-//! Tenants, their domains, people and their roles, the audit log, idempotency keys.
+//! Tenants, their domains, people and their roles, the audit log, idempotency keys, and what
+//! sign-in shares across processes (the throttle, the signing keys).
 
 diesel::table! {
     tenants (id) {
@@ -83,5 +84,26 @@ diesel::table! {
         body -> Text,
         location -> Nullable<Text>,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sign_in_throttle (scope, throttle_key) {
+        scope -> Text,
+        throttle_key -> Text,
+        failures -> Integer,
+        first_failure_at -> Nullable<Timestamp>,
+        last_failure_at -> Nullable<Timestamp>,
+        in_flight -> Integer,
+        in_flight_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        private_key -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE signing_keys;
+DROP TABLE sign_in_throttle;

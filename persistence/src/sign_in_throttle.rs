@@ -1,0 +1,80 @@
+//! The sign-in throttle's records, one per account and per client address, in the database so
+//! that every process of the service counts the same failures and the same attempts in flight.
+//! What the figures mean is the domain's `sign_in_throttle`; this module only keeps them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::connection::DbConnection;
+use crate::error::StoreResult;
+use crate::schema::sign_in_throttle;
+
+/// What a throttle key is: a sign-in name, or a client address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Account,
+    Address,
+}
+
+impl Scope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scope::Account => "account",
+            Scope::Address => "address",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = sign_in_throttle, treat_none_as_null = true)]
+pub struct ThrottleRow {
+    pub failures: i32,
+    pub first_failure_at: Option<NaiveDateTime>,
+    pub last_failure_at: Option<NaiveDateTime>,
+    pub in_flight: i32,
+    pub in_flight_until: Option<NaiveDateTime>,
+}
+
+/// Reads the key's record and holds its row lock until the transaction ends, creating an empty
+/// record first if there is none: concurrent attempts on one key, from any process, queue here.
+pub fn lock(conn: &mut DbConnection, scope: Scope, key: &str) -> StoreResult<ThrottleRow> {
+    let new_record = (sign_in_throttle::scope.eq(scope.as_str()), sign_in_throttle::throttle_key.eq(key));
+    // `ON CONFLICT DO NOTHING` is written per backend: diesel's multi-backend connection does
+    // not offer it, and without it two processes creating the same record would collide.
+    match conn {
+        DbConnection::Postgresql(pg) => {
+            diesel::insert_into(sign_in_throttle::table).values(new_record).on_conflict_do_nothing().execute(pg)?
+        }
+        DbConnection::Sqlite(lite) => {
+            diesel::insert_into(sign_in_throttle::table).values(new_record).on_conflict_do_nothing().execute(lite)?
+        }
+    };
+    let record = sign_in_throttle::table.find((scope.as_str(), key));
+    // A no-op update takes the row lock on PostgreSQL; SQLite's write transactions are
+    // serialised already.
+    diesel::update(record).set(sign_in_throttle::scope.eq(sign_in_throttle::scope)).execute(conn)?;
+    Ok(record.select(ThrottleRow::as_select()).first(conn)?)
+}
+
+/// Writes the key's record back (after `lock`, in the same transaction); a record with no
+/// failure and no attempt in flight is removed.
+pub fn save(conn: &mut DbConnection, scope: Scope, key: &str, row: &ThrottleRow) -> StoreResult<()> {
+    let target = sign_in_throttle::table.find((scope.as_str(), key));
+    if row.failures == 0 && row.in_flight == 0 {
+        diesel::delete(target).execute(conn)?;
+    } else {
+        diesel::update(target).set(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Forgets records with no attempt in flight whose last failure (if any) is before `before`:
+/// they no longer lock or count anything.
+pub fn purge_stale(conn: &mut DbConnection, before: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        sign_in_throttle::table
+            .filter(sign_in_throttle::in_flight.eq(0).or(sign_in_throttle::in_flight_until.lt(before)))
+            .filter(sign_in_throttle::last_failure_at.is_null().or(sign_in_throttle::last_failure_at.lt(before))),
+    )
+    .execute(conn)?)
+}
