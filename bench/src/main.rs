@@ -1,64 +1,76 @@
-//! `tenantry-bench`: a load harness, not a test.
+//! `tenantry-bench seed`: the benchmark's data set, written straight into a fresh database.
 //!
-//! It starts the service in this process on a random port over a fresh database (SQLite in a
-//! temporary folder, or a PostgreSQL database it creates and drops), seeds a realistic data set
-//! straight into the database, then drives three scenarios over HTTP at fixed concurrency for a
-//! fixed time each, and prints requests per second and p50/p99 latency. With PostgreSQL it also
-//! runs `pgbench -S` against the same server with the same number of clients: the ceiling the
-//! database itself sets.
+//! The load itself comes from outside the service's process (`bench/outside.py` drives the
+//! release binary with wrk), so that client and server are measured apart. This seeder only
+//! creates the database, migrates it, seeds it and describes what it made in `DIR/seed.json`. It
+//! issues no tokens: the script signs the seeded admins in over HTTP, as any client would.
 //!
 //! ```sh
-//! cargo run --release -p tenantry-bench -- --backend sqlite
-//! cargo run --release -p tenantry-bench -- --backend postgres --postgres-url postgres://postgres@127.0.0.1:5432/postgres
+//! tenantry-bench seed --backend sqlite --out /tmp/bench
+//! tenantry-bench seed --backend postgres --out /tmp/bench --postgres-url postgres://postgres@127.0.0.1:5432/postgres
+//! # options: --tenants N --users-per-tenant N --big-tenant N (repeatable)
 //! ```
 
-mod load;
 mod seed;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tenantry_api::config::Config;
-use tenantry_api::Application;
+use serde_json::json;
 
-/// What to run, from the command line.
+/// What to seed, from the command line.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub backend: String,
+    pub out: PathBuf,
     pub postgres_url: String,
     pub tenants: usize,
     pub users_per_tenant: usize,
-    pub concurrency: usize,
-    pub seconds: u64,
+    /// Extra tenants of this many people each, for the page-at-scale comparison.
+    pub big_tenants: Vec<usize>,
 }
 
+const USAGE: &str = "usage: tenantry-bench seed --backend sqlite|postgres --out DIR [--postgres-url URL] \
+                     [--tenants N] [--users-per-tenant N] [--big-tenant N]...";
+
 fn parse_args() -> Result<Settings, String> {
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() != Some("seed") {
+        return Err(USAGE.to_owned());
+    }
     let mut settings = Settings {
-        backend: "sqlite".to_owned(),
+        backend: String::new(),
+        out: PathBuf::new(),
         postgres_url: "postgres://postgres@127.0.0.1:5432/postgres".to_owned(),
         tenants: 1000,
         users_per_tenant: 100,
-        concurrency: 16,
-        seconds: 15,
+        big_tenants: Vec::new(),
     };
-    let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let number = || value.parse::<usize>().map_err(|e| format!("{flag} {value}: {e}"));
         match flag.as_str() {
             "--backend" => settings.backend = value.clone(),
+            "--out" => settings.out = PathBuf::from(&value),
             "--postgres-url" => settings.postgres_url = value.clone(),
             "--tenants" => settings.tenants = number()?,
             "--users-per-tenant" => settings.users_per_tenant = number()?,
-            "--concurrency" => settings.concurrency = number()?,
-            "--seconds" => settings.seconds = number()? as u64,
-            other => return Err(format!("unknown flag {other}")),
+            "--big-tenant" => settings.big_tenants.push(number()?),
+            other => return Err(format!("unknown flag {other}\n{USAGE}")),
         }
     }
     if settings.backend != "sqlite" && settings.backend != "postgres" {
-        return Err("--backend is sqlite or postgres".to_owned());
+        return Err(format!("--backend is sqlite or postgres\n{USAGE}"));
     }
-    if settings.users_per_tenant < 4 {
-        return Err("--users-per-tenant is at least 4".to_owned());
+    if settings.out.as_os_str().is_empty() {
+        return Err(format!("--out is required\n{USAGE}"));
+    }
+    if settings.tenants == 0 {
+        return Err("--tenants is at least 1".to_owned());
+    }
+    // An admin, a licensed member and an unlicensed one, at the least.
+    if settings.users_per_tenant < 4 || settings.big_tenants.iter().any(|&n| n < 4) {
+        return Err("--users-per-tenant and --big-tenant are at least 4".to_owned());
     }
     Ok(settings)
 }
@@ -80,69 +92,44 @@ fn main() -> ExitCode {
     }
 }
 
+fn describe(tenant: &seed::Seeded) -> serde_json::Value {
+    json!({
+        "tenant_id": tenant.id,
+        "people": tenant.people,
+        "subscription_id": tenant.subscription_id,
+        "admin_sign_in": tenant.admin_sign_in,
+        "admin_id": tenant.admin_id,
+        "password": seed::PASSWORD,
+        "unlicensed_user_ids": tenant.unlicensed,
+        "user_id": tenant.member_id,
+    })
+}
+
 fn run(settings: &Settings) -> Result<(), String> {
-    let data_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let database = seed::Database::create(settings, data_dir.path())?;
-    let values = [
-        ("TENANTRY_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
-        ("DATABASE_URL".to_owned(), database.url.clone()),
-        ("TENANTRY_DATA_DIR".to_owned(), data_dir.path().display().to_string()),
-        ("TENANTRY_BOOTSTRAP_EMAIL".to_owned(), "operator@tenantry.test".to_owned()),
-        ("TENANTRY_BOOTSTRAP_PASSWORD".to_owned(), "bench platform passphrase".to_owned()),
-        ("TENANTRY_DB_POOL_SIZE".to_owned(), settings.concurrency.max(8).to_string()),
-    ];
-    let config = Config::from_lookup(|name| values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-        .map_err(|e| e.to_string())?;
-
-    let (started, outcome) = std::sync::mpsc::channel();
-    let server_config = config.clone();
-    let server = std::thread::spawn(move || {
-        let system = actix_web::rt::System::new();
-        system.block_on(async move {
-            match Application::build(server_config, 2) {
-                Ok(app) => {
-                    let _ = started.send(Ok((app.port(), app.handle())));
-                    let _ = app.run_until_stopped().await;
-                }
-                Err(error) => {
-                    let _ = started.send(Err(error.to_string()));
-                }
-            }
-        });
+    std::fs::create_dir_all(&settings.out).map_err(|e| format!("{}: {e}", settings.out.display()))?;
+    let target = seed::create_database(settings)?;
+    eprintln!(
+        "seeding {} tenants x {} people on {} ...",
+        settings.tenants, settings.users_per_tenant, settings.backend
+    );
+    let started = std::time::Instant::now();
+    let (regular, big) = seed::seed(settings, &target)?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("seeded in {seconds:.1} s");
+    let first = regular.first().ok_or("no tenant was seeded")?;
+    let description = json!({
+        "backend": settings.backend,
+        "database_url": target.url,
+        "database_name": target.postgres_name,
+        "tenants": settings.tenants,
+        "users_per_tenant": settings.users_per_tenant,
+        "seed_seconds": seconds,
+        "tenant": describe(first),
+        "big_tenants": big.iter().map(describe).collect::<Vec<_>>(),
     });
-    let (port, handle) = outcome.recv().map_err(|e| e.to_string())??;
-    let base_url = format!("http://127.0.0.1:{port}");
-
-    eprintln!("seeding {} tenants x {} users on {} ...", settings.tenants, settings.users_per_tenant, settings.backend);
-    let started_seeding = std::time::Instant::now();
-    let data = seed::seed(settings, &database, &config)?;
-    eprintln!("seeded in {:.1} s", started_seeding.elapsed().as_secs_f64());
-
-    let results = load::run_all(settings, &base_url, &data);
-    println!();
-    println!("backend   scenario  concurrency  requests  non-2xx    req/s   p50 ms   p99 ms");
-    for result in &results {
-        println!(
-            "{:<9} {:<9} {:>11} {:>9} {:>8} {:>8.0} {:>8.2} {:>8.2}",
-            settings.backend,
-            result.name,
-            settings.concurrency,
-            result.requests,
-            result.failures,
-            result.per_second,
-            result.p50_ms,
-            result.p99_ms
-        );
-    }
-    if settings.backend == "postgres" {
-        match seed::pgbench(settings) {
-            Ok(line) => println!("postgres  pgbench -S  clients={}  {line}", settings.concurrency),
-            Err(error) => println!("postgres  pgbench -S  could not run: {error}"),
-        }
-    }
-
-    drop(handle.stop(false));
-    let _ = server.join();
-    database.drop_database();
+    let text = serde_json::to_string_pretty(&description).map_err(|e| e.to_string())?;
+    let path = settings.out.join("seed.json");
+    std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{}", path.display());
     Ok(())
 }

@@ -1,231 +1,281 @@
 //! The data set: tenants, each with a global admin, people, and an Enterprise E3 pool that half
-//! of them hold licences of. Written straight into the database in large transactions (signing
-//! up 100,000 people over HTTP would measure argon2, not the service).
+//! of them hold licences of. Written straight into the database with one `INSERT ... SELECT` per
+//! tenant and table (signing up 100,000 people over HTTP would measure argon2, not the service,
+//! and row-by-row inserts make a 1,000,000-person tenant take many minutes).
 
-use std::path::Path;
-use std::process::Command;
-
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use tenantry_api::auth::keys::KeyRing;
-use tenantry_api::auth::{passwords, tokens};
-use tenantry_api::config::Config;
 use tenantry_domain::license_pool::SubscriptionStatus;
-use tenantry_domain::user::UserKind;
 use tenantry_domain::{AdminRole, RoleSet};
-use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription};
+use tenantry_persistence::subscriptions::{self, NewSubscription};
 use tenantry_persistence::tenants::{self, NewTenant};
-use tenantry_persistence::users::{self, NewUser};
-use tenantry_persistence::{time, Database as Store};
+use tenantry_persistence::{time, users, Database as Store, DbConnection, StoreError};
 
 use crate::Settings;
 
-/// Where the bench keeps its data: a file, or a PostgreSQL database made for the run.
-pub struct Database {
+/// Every seeded person's password; the load script signs the admins in with it.
+pub const PASSWORD: &str = "bench member passphrase";
+const PLAN: &str = "enterprise_e3";
+
+/// Where the data lives: a file, or a PostgreSQL database made for the run (its name is kept so
+/// that the script can drop it).
+pub struct Target {
     pub url: String,
-    postgres: Option<(String, String)>,
+    pub postgres_name: Option<String>,
 }
 
-fn admin_url_for(admin: &str, database: &str) -> String {
-    match admin.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{database}"),
-        None => format!("{admin}/{database}"),
-    }
-}
-
-impl Database {
-    pub fn create(settings: &Settings, data_dir: &Path) -> Result<Self, String> {
-        if settings.backend == "sqlite" {
-            return Ok(Self { url: format!("sqlite://{}", data_dir.join("bench.db").display()), postgres: None });
-        }
-        let name = format!("tenantry_bench_{}", std::process::id());
-        let mut admin = PgConnection::establish(&settings.postgres_url).map_err(|e| e.to_string())?;
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).map_err(|e| e.to_string())?;
-        Ok(Self {
-            url: admin_url_for(&settings.postgres_url, &name),
-            postgres: Some((settings.postgres_url.clone(), name)),
-        })
-    }
-
-    pub fn drop_database(&self) {
-        if let Some((admin_url, name)) = &self.postgres {
-            if let Ok(mut admin) = PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
-            }
-        }
-    }
-}
-
-/// One seeded tenant, as the load scenarios use it.
-pub struct SeedTenant {
-    pub id: String,
-    pub subscription_id: String,
-    /// A token of the tenant's global admin.
-    pub token: String,
-    /// People holding no licence, for the assign-then-remove scenario.
-    pub unlicensed: Vec<String>,
-}
-
-pub struct SeedData {
-    pub tenants: Vec<SeedTenant>,
-}
-
-fn id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-pub fn seed(settings: &Settings, database: &Database, config: &Config) -> Result<SeedData, String> {
-    let store = Store::from_url(&database.url).map_err(|e| e.to_string())?;
-    let mut conn = store.connect().map_err(|e| e.to_string())?;
-    let hash = passwords::hash("bench member passphrase").map_err(|e| e.to_string())?;
-    let (ring, _) = KeyRing::open(&mut conn, &config.keys_dir(), config.token_ttl_seconds, Utc::now())
-        .map_err(|e| e.to_string())?;
-    let keys = ring.current();
-    let token_settings = tokens::TokenSettings {
-        issuer: &config.token_issuer,
-        audience: &config.token_audience,
-        ttl_seconds: config.token_ttl_seconds,
+/// `url` naming `database` instead of its own, keeping the host (or socket) and the query, so
+/// that the bench databases are reached exactly as the server given on the command line.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
     };
-    let now = Utc::now();
-    let at = time::to_db(now);
-    let users_per_tenant = settings.users_per_tenant;
-    let mut seeded = Vec::with_capacity(settings.tenants);
-    for chunk_start in (0..settings.tenants).step_by(50) {
-        let chunk_end = (chunk_start + 50).min(settings.tenants);
-        let chunk = conn
-            .write(|conn| -> Result<Vec<SeedTenant>, tenantry_persistence::StoreError> {
-                let mut made = Vec::new();
-                for t in chunk_start..chunk_end {
-                    let tenant_id = id();
-                    let slug = format!("bench-{t}");
-                    let domain = format!("{slug}.{}", config.platform_domain);
-                    tenants::insert(
-                        conn,
-                        &NewTenant {
-                            id: &tenant_id,
-                            name: &slug,
-                            slug: &slug,
-                            initial_domain: &domain,
-                            created_at: at,
-                            updated_at: at,
-                            managed: true,
-                            email_domain: None,
-                        },
-                        &id(),
-                    )?;
-                    let subscription_id = id();
-                    let seats = i64::try_from(users_per_tenant).unwrap_or(i64::MAX);
-                    subscriptions::insert(
-                        conn,
-                        &NewSubscription {
-                            id: &subscription_id,
-                            tenant_id: &tenant_id,
-                            plan_code: "enterprise_e3",
-                            status: SubscriptionStatus::Active.as_str(),
-                            purchased: seats,
-                            active: seats,
-                            assigned: 0,
-                            activate_on_provisioning: seats,
-                            created_at: at,
-                            updated_at: at,
-                            activated_at: Some(at),
-                        },
-                    )?;
-                    let mut admin_id = String::new();
-                    let mut unlicensed = Vec::new();
-                    let mut licensed = 0i64;
-                    for u in 0..users_per_tenant {
-                        let user_id = id();
-                        let sign_in = format!("user{u}@{domain}");
-                        let contact = format!("user{u}.{slug}@example.com");
-                        users::insert(
-                            conn,
-                            &NewUser {
-                                id: &user_id,
-                                tenant_id: Some(&tenant_id),
-                                kind: UserKind::Member.as_str(),
-                                sign_in: &sign_in,
-                                display_name: &format!("User {u} of {slug}"),
-                                contact_email: Some(&contact),
-                                password_hash: &hash,
-                                must_change_password: false,
-                                created_at: at,
-                                updated_at: at,
-                                partner_id: None,
-                                partner_role: None,
-                                temporary_password_expires_at: None,
-                            },
-                        )?;
-                        if u == 0 {
-                            users::replace_roles(conn, &tenant_id, &user_id, &RoleSet::new([AdminRole::GlobalAdmin]))?;
-                            admin_id = user_id;
-                        } else if u % 2 == 0 {
-                            subscriptions::insert_assignment(
-                                conn,
-                                &NewAssignment {
-                                    subscription_id: &subscription_id,
-                                    user_id: &user_id,
-                                    tenant_id: &tenant_id,
-                                    plan_code: "enterprise_e3",
-                                    assigned_at: at,
-                                },
-                            )?;
-                            licensed += 1;
-                        } else {
-                            unlicensed.push(user_id);
-                        }
-                    }
-                    for _ in 0..licensed {
-                        subscriptions::take_seat(conn, &subscription_id, at)?;
-                    }
-                    made.push(SeedTenant { id: tenant_id, subscription_id, token: admin_id, unlicensed });
-                }
-                Ok(made)
-            })
-            .map_err(|e| e.to_string())?;
-        seeded.extend(chunk);
-    }
-    for tenant in &mut seeded {
-        let admin_id = std::mem::take(&mut tenant.token);
-        tenant.token = tokens::issue(
-            &keys,
-            &token_settings,
-            &tokens::TokenSubject {
-                sub: &admin_id,
-                tenant_id: Some(&tenant.id),
-                partner_id: None,
-                is_client: false,
-                credentials_version: None,
-            },
-            now,
-        )
-        .map_err(|e| e.to_string())?;
-    }
-    Ok(SeedData { tenants: seeded })
+    let (scheme, rest) = base.split_once("://").unwrap_or(("postgres", base));
+    let authority = rest.split_once('/').map_or(rest, |(authority, _)| authority);
+    format!("{scheme}://{authority}/{database}{query}")
 }
 
-/// `pgbench -S` (select-only) on a scratch database of the same server, with the same clients.
-pub fn pgbench(settings: &Settings) -> Result<String, String> {
-    let name = format!("tenantry_pgbench_{}", std::process::id());
-    let url = admin_url_for(&settings.postgres_url, &name);
+pub fn create_database(settings: &Settings) -> Result<Target, String> {
+    if settings.backend == "sqlite" {
+        let path = std::path::absolute(settings.out.join("bench.db")).map_err(|e| e.to_string())?;
+        if path.exists() {
+            return Err(format!("{} exists already; seed into an empty folder", path.display()));
+        }
+        return Ok(Target { url: format!("sqlite://{}", path.display()), postgres_name: None });
+    }
+    let name = format!("tenantry_bench_{}", std::process::id());
     let mut admin = PgConnection::establish(&settings.postgres_url).map_err(|e| e.to_string())?;
     diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).map_err(|e| e.to_string())?;
-    let outcome = (|| {
-        let init = Command::new("pgbench").args(["-i", "-q", "-s", "10", &url]).output().map_err(|e| e.to_string())?;
-        if !init.status.success() {
-            return Err(String::from_utf8_lossy(&init.stderr).into_owned());
+    Ok(Target { url: with_database(&settings.postgres_url, &name), postgres_name: Some(name) })
+}
+
+/// One seeded tenant, as the load script uses it.
+pub struct Seeded {
+    pub id: String,
+    pub people: usize,
+    pub subscription_id: String,
+    pub admin_sign_in: String,
+    pub admin_id: String,
+    /// Members holding no licence, for the assign-then-remove scenario (one per client).
+    pub unlicensed: Vec<String>,
+    /// A member holding a licence.
+    pub member_id: String,
+}
+
+/// Person ids: UUIDv7-shaped text that sorts in creation order, as the service's own ids do. The
+/// millisecond of the run comes first, then a counter over every person of the run, so the bulk
+/// SQL can build them from a row number.
+struct PersonIds {
+    prefix: String,
+    next: i64,
+}
+
+impl PersonIds {
+    fn new() -> Self {
+        let ms = Utc::now().timestamp_millis();
+        Self { prefix: format!("{:08x}-{:04x}-7000-8000-", ms >> 16, ms & 0xffff), next: 0 }
+    }
+
+    fn id(&self, base: i64, index: i64) -> String {
+        format!("{}{:012x}", self.prefix, base + index)
+    }
+}
+
+/// People `0..count` of a tenant; person 0 is the global admin, even ones hold a licence.
+struct Bulk<'a> {
+    tenant_id: &'a str,
+    slug: &'a str,
+    domain: &'a str,
+    subscription_id: &'a str,
+    prefix: &'a str,
+    base: i64,
+    count: i64,
+    hash: &'a str,
+    at: NaiveDateTime,
+}
+
+const PG_PEOPLE: &str = "INSERT INTO users (id, tenant_id, kind, sign_in, display_name, contact_email, \
+    password_hash, must_change_password, created_at, updated_at) \
+    SELECT $1 || lpad(to_hex($2 + g), 12, '0'), $3, 'member', 'user' || g || '@' || $4, \
+    'User ' || g || ' of ' || $5, 'user' || g || '.' || $5 || '@example.com', $6, false, $7, $7 \
+    FROM generate_series(0, $8 - 1) AS g";
+const PG_LICENCES: &str = "INSERT INTO licence_assignments (subscription_id, user_id, tenant_id, plan_code, \
+    assigned_at) SELECT $1, $2 || lpad(to_hex($3 + g), 12, '0'), $4, $5, $6 FROM generate_series(2, $7 - 1, 2) AS g";
+// SQLite has no generate_series built in: a recursive CTE counts instead.
+const SQLITE_PEOPLE: &str = "WITH RECURSIVE seq(g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM seq WHERE g + 1 < ?8) \
+    INSERT INTO users (id, tenant_id, kind, sign_in, display_name, contact_email, password_hash, \
+    must_change_password, created_at, updated_at) \
+    SELECT ?1 || printf('%012x', ?2 + g), ?3, 'member', 'user' || g || '@' || ?4, 'User ' || g || ' of ' || ?5, \
+    'user' || g || '.' || ?5 || '@example.com', ?6, 0, ?7, ?7 FROM seq WHERE g < ?8";
+const SQLITE_LICENCES: &str = "WITH RECURSIVE seq(g) AS (SELECT 2 UNION ALL SELECT g + 2 FROM seq WHERE g + 2 < ?7) \
+    INSERT INTO licence_assignments (subscription_id, user_id, tenant_id, plan_code, assigned_at) \
+    SELECT ?1, ?2 || printf('%012x', ?3 + g), ?4, ?5, ?6 FROM seq WHERE g < ?7";
+
+fn insert_people(conn: &mut DbConnection, bulk: &Bulk<'_>) -> Result<(), StoreError> {
+    macro_rules! people {
+        ($sql:expr, $conn:expr) => {
+            diesel::sql_query($sql)
+                .bind::<Text, _>(bulk.prefix)
+                .bind::<BigInt, _>(bulk.base)
+                .bind::<Text, _>(bulk.tenant_id)
+                .bind::<Text, _>(bulk.domain)
+                .bind::<Text, _>(bulk.slug)
+                .bind::<Text, _>(bulk.hash)
+                .bind::<Timestamp, _>(bulk.at)
+                .bind::<BigInt, _>(bulk.count)
+                .execute($conn)
+        };
+    }
+    macro_rules! licences {
+        ($sql:expr, $conn:expr) => {
+            diesel::sql_query($sql)
+                .bind::<Text, _>(bulk.subscription_id)
+                .bind::<Text, _>(bulk.prefix)
+                .bind::<BigInt, _>(bulk.base)
+                .bind::<Text, _>(bulk.tenant_id)
+                .bind::<Text, _>(PLAN)
+                .bind::<Timestamp, _>(bulk.at)
+                .bind::<BigInt, _>(bulk.count)
+                .execute($conn)
+        };
+    }
+    match conn {
+        DbConnection::Postgresql(pg) => {
+            people!(PG_PEOPLE, pg)?;
+            licences!(PG_LICENCES, pg)?;
         }
-        let clients = settings.concurrency.to_string();
-        let seconds = settings.seconds.to_string();
-        let run = Command::new("pgbench")
-            .args(["-S", "-c", &clients, "-j", "2", "-T", &seconds, &url])
-            .output()
-            .map_err(|e| e.to_string())?;
-        let text = String::from_utf8_lossy(&run.stdout).into_owned();
-        let tps = text.lines().find(|l| l.starts_with("tps")).unwrap_or("no tps line").to_owned();
-        let latency = text.lines().find(|l| l.starts_with("latency average")).unwrap_or("").to_owned();
-        Ok(format!("{tps}; {latency}"))
-    })();
-    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
-    outcome
+        DbConnection::Sqlite(lite) => {
+            people!(SQLITE_PEOPLE, lite)?;
+            licences!(SQLITE_LICENCES, lite)?;
+        }
+    }
+    Ok(())
+}
+
+fn seed_tenant(
+    conn: &mut DbConnection,
+    ids: &mut PersonIds,
+    slug: &str,
+    people: usize,
+    hash: &str,
+) -> Result<Seeded, StoreError> {
+    let at = time::to_db(Utc::now());
+    let count = i64::try_from(people).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let base = ids.next;
+    ids.next += count;
+    let tenant_id = uuid::Uuid::now_v7().to_string();
+    let subscription_id = uuid::Uuid::now_v7().to_string();
+    let domain = format!("{slug}.{}", platform_domain());
+    conn.write(|conn| -> Result<(), StoreError> {
+        let tenant = NewTenant {
+            id: &tenant_id,
+            name: slug,
+            slug,
+            initial_domain: &domain,
+            created_at: at,
+            updated_at: at,
+            managed: true,
+            email_domain: None,
+        };
+        tenants::insert(conn, &tenant, &uuid::Uuid::now_v7().to_string())?;
+        subscriptions::insert(
+            conn,
+            &NewSubscription {
+                id: &subscription_id,
+                tenant_id: &tenant_id,
+                plan_code: PLAN,
+                status: SubscriptionStatus::Active.as_str(),
+                purchased: count,
+                active: count,
+                // People 2, 4, 6, ... below `count` hold one.
+                assigned: (count - 1).max(0) / 2,
+                activate_on_provisioning: count,
+                created_at: at,
+                updated_at: at,
+                activated_at: Some(at),
+            },
+        )?;
+        let bulk = Bulk {
+            tenant_id: &tenant_id,
+            slug,
+            domain: &domain,
+            subscription_id: &subscription_id,
+            prefix: &ids.prefix,
+            base,
+            count,
+            hash,
+            at,
+        };
+        insert_people(conn, &bulk)?;
+        users::replace_roles(conn, &tenant_id, &ids.id(base, 0), &RoleSet::new([AdminRole::GlobalAdmin]))
+    })?;
+    Ok(Seeded {
+        id: tenant_id,
+        people,
+        subscription_id,
+        admin_sign_in: format!("user0@{domain}"),
+        admin_id: ids.id(base, 0),
+        unlicensed: (1..count).step_by(2).take(64).map(|g| ids.id(base, g)).collect(),
+        member_id: ids.id(base, 2.min(count - 1)),
+    })
+}
+
+/// The domain the service puts tenants' sign-ins under; the same variable as the service's.
+fn platform_domain() -> String {
+    std::env::var("TENANTRY_PLATFORM_DOMAIN").unwrap_or_else(|_| "tenantry.test".to_owned())
+}
+
+/// Seeds the regular tenants, then each big one; answers them in that order. The big tenants come
+/// last on purpose: their people's ids sort after everyone else's, the worst case for a page query
+/// that walks the primary key in id order and filters by tenant.
+pub fn seed(settings: &Settings, target: &Target) -> Result<(Vec<Seeded>, Vec<Seeded>), String> {
+    let store = Store::from_url(&target.url).map_err(|e| e.to_string())?;
+    store.migrate().map_err(|e| e.to_string())?;
+    let mut conn = store.connect().map_err(|e| e.to_string())?;
+    let hash = tenantry_api::auth::passwords::hash(PASSWORD).map_err(|e| e.to_string())?;
+    let mut ids = PersonIds::new();
+    let mut regular = Vec::with_capacity(settings.tenants);
+    for t in 0..settings.tenants {
+        let tenant = seed_tenant(&mut conn, &mut ids, &format!("bench-{t}"), settings.users_per_tenant, &hash)
+            .map_err(|e| format!("seeding tenant {t}: {e}"))?;
+        regular.push(tenant);
+    }
+    let mut big = Vec::with_capacity(settings.big_tenants.len());
+    for (i, &people) in settings.big_tenants.iter().enumerate() {
+        let started = std::time::Instant::now();
+        let tenant = seed_tenant(&mut conn, &mut ids, &format!("bench-big-{i}"), people, &hash)
+            .map_err(|e| format!("seeding the big tenant of {people}: {e}"))?;
+        eprintln!("seeded a tenant of {people} people in {:.1} s", started.elapsed().as_secs_f64());
+        big.push(tenant);
+    }
+    // Fresh statistics, so the first requests are planned on the real row counts.
+    diesel::sql_query("ANALYZE").execute(&mut conn).map_err(|e| e.to_string())?;
+    Ok((regular, big))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_bench_database_is_reached_like_the_server() {
+        let cases = [
+            ("postgres://postgres@127.0.0.1:5432/postgres", "postgres://postgres@127.0.0.1:5432/b"),
+            ("postgres://u@h/postgres?sslmode=disable", "postgres://u@h/b?sslmode=disable"),
+            (
+                "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres",
+                "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/b",
+            ),
+            (
+                "postgres:///postgres?host=/var/run/postgresql&user=postgres",
+                "postgres:///b?host=/var/run/postgresql&user=postgres",
+            ),
+            ("postgres://h:5432", "postgres://h:5432/b"),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(with_database(given, "b"), expected);
+        }
+    }
 }

@@ -1,8 +1,10 @@
 //! Choosing the backend, applying its migrations, and pooling connections.
 
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{
     AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
@@ -25,14 +27,58 @@ pub fn statements_sent() -> u64 {
     STATEMENTS_SENT.load(Ordering::Relaxed)
 }
 
-/// Counts every statement a connection starts, `BEGIN` and `COMMIT` included.
-struct CountStatements;
+/// Counts every statement a connection starts, `BEGIN` and `COMMIT` included, and notes when
+/// the server is gone from under the connection.
+struct Watch {
+    lost: Arc<AtomicBool>,
+}
 
-impl Instrumentation for CountStatements {
+impl Instrumentation for Watch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            STATEMENTS_SENT.fetch_add(1, Ordering::Relaxed);
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                STATEMENTS_SENT.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::FinishQuery { error: Some(error), .. } => {
+                use diesel::result::{DatabaseErrorKind, Error};
+                if matches!(
+                    error,
+                    Error::DatabaseError(
+                        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                        _
+                    )
+                ) {
+                    self.lost.store(true, Ordering::Relaxed);
+                }
+            }
+            _ => {}
         }
+    }
+}
+
+/// A connection given back to the pool less than this long ago is handed out again without a
+/// ping: under load that saves a round trip per checkout (two per request), and a connection
+/// idle for longer, which may have outlived a database restart, is still checked.
+const TRUSTED_AFTER_USE: Duration = Duration::from_secs(1);
+
+/// A connection in the pool, with what the pool must know of it: whether its server went away
+/// (seen in the error of a statement) and when it was last given back.
+pub struct PoolConnection {
+    conn: DbConnection,
+    lost: Arc<AtomicBool>,
+    given_back_at: Option<Instant>,
+}
+
+impl Deref for PoolConnection {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for PoolConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
     }
 }
 
@@ -78,10 +124,14 @@ impl Database {
     /// block the writer, a busy timeout so writers queue instead of failing, foreign keys on, and
     /// full sync so an acknowledged write survives a power cut.
     pub fn connect(&self) -> StoreResult<DbConnection> {
+        self.establish(Arc::new(AtomicBool::new(false)))
+    }
+
+    fn establish(&self, lost: Arc<AtomicBool>) -> StoreResult<DbConnection> {
         match self {
             Database::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
-                conn.set_instrumentation(CountStatements);
+                conn.set_instrumentation(Watch { lost });
                 Ok(DbConnection::Postgresql(conn))
             }
             Database::Sqlite(path) => {
@@ -91,7 +141,7 @@ impl Database {
                     })?;
                 }
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-                conn.set_instrumentation(CountStatements);
+                conn.set_instrumentation(Watch { lost });
                 conn.batch_execute(
                     // The busy timeout first: switching to WAL may itself wait for a lock.
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
@@ -137,23 +187,29 @@ pub struct ConnectionManager {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = PoolConnection;
     type Error = StoreError;
 
-    fn connect(&self) -> StoreResult<DbConnection> {
-        self.database.connect()
+    fn connect(&self) -> StoreResult<PoolConnection> {
+        let lost = Arc::new(AtomicBool::new(false));
+        Ok(PoolConnection { conn: self.database.establish(lost.clone())?, lost, given_back_at: None })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> StoreResult<()> {
-        diesel::sql_query("SELECT 1").execute(conn)?;
+    fn is_valid(&self, conn: &mut PoolConnection) -> StoreResult<()> {
+        if conn.given_back_at.is_some_and(|at| at.elapsed() < TRUSTED_AFTER_USE) {
+            return Ok(());
+        }
+        diesel::sql_query("SELECT 1").execute(&mut conn.conn)?;
         Ok(())
     }
 
-    /// A connection given back inside a transaction (its user panicked midway) must not be
-    /// reused: the next user's work would run in that transaction and never commit.
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        let status = <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn);
-        std::thread::panicking() || !matches!(status.transaction_depth(), Ok(None))
+    /// A connection whose server went away is dropped. So is one given back inside a
+    /// transaction (its user panicked midway): the next user's work would run in that
+    /// transaction and never commit.
+    fn has_broken(&self, conn: &mut PoolConnection) -> bool {
+        conn.given_back_at = Some(Instant::now());
+        let status = <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(&mut conn.conn);
+        std::thread::panicking() || conn.lost.load(Ordering::Relaxed) || !matches!(status.transaction_depth(), Ok(None))
     }
 }
 

@@ -110,7 +110,10 @@ pub fn list_in_tenant(
     if let Some(after) = after {
         query = query.filter(users::id.gt(after.to_owned()));
     }
-    Ok(query.order(users::id.asc()).limit(limit).load(conn)?)
+    // Ordered by the whole (tenant_id, id) index although the tenant is fixed: ordered by id
+    // alone, PostgreSQL may walk the primary key and skip every other tenant's people to reach
+    // a large tenant created late (a page at 1,000,000 people took ten times longer).
+    Ok(query.order((users::tenant_id.asc(), users::id.asc())).limit(limit).load(conn)?)
 }
 
 /// Every member of a tenant, oldest first: for changes that concern them all (a takeover).

@@ -1,5 +1,5 @@
 //! What survives a restart: data, the signing key, the first operator (created once), and
-//! messages queued but not yet delivered.
+//! messages queued but not yet delivered; and the database's connections going away.
 
 use serde_json::json;
 use tenantry_tests::app::Storage;
@@ -13,6 +13,7 @@ pub fn cases() -> Vec<Case> {
         a_restart_keeps_data_keys_and_creates_no_second_operator,
         messages_queued_before_a_stop_are_delivered_after_restart,
         provisioning_left_pending_by_a_stop_finishes_after_restart,
+        connections_lost_while_idle_are_replaced_before_use,
     ]
 }
 
@@ -86,4 +87,30 @@ fn provisioning_left_pending_by_a_stop_finishes_after_restart(backend: Backend) 
         )
         .json();
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "the job ran once");
+}
+
+fn connections_lost_while_idle_are_replaced_before_use(backend: Backend) {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+
+    let app = TestApp::spawn(backend);
+    let token = app.operator_token();
+    for _ in 0..10 {
+        app.client.get("/v1/me", &token).assert_status(200);
+    }
+    if backend == Backend::Postgres {
+        // What a database restart or a failover does to every pooled connection.
+        let database = app.storage.database_url.rsplit('/').next().unwrap().to_owned();
+        let mut admin = PgConnection::establish(&tenantry_tests::backend::postgres_admin_url()).unwrap();
+        let killed = diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+        ))
+        .execute(&mut admin)
+        .unwrap();
+        assert!(killed > 0, "the service had connections open");
+    }
+    // Connections idle for a second are checked before they are handed out again.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    for _ in 0..20 {
+        app.client.get("/v1/me", &token).assert_status(200);
+    }
 }

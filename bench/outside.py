@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""The benchmark, from outside the service's process: wrk drives the release `tenantry` binary,
+which runs as its own process on a database `tenantry-bench seed` filled, and the service's CPU
+time and resident memory are read from /proc. With PostgreSQL, pgbench runs in the same run, on
+the same server, over the same connection form, with the same clients: the ceiling the database
+sets. Prints one markdown table for the README.
+
+usage: python3 bench/outside.py --backend sqlite|postgres [--postgres-url URL] [--seconds 15]
+       [--clients 16] [--tenants 1000] [--users-per-tenant 100] [--big-tenant N] [--scale-check]
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPERATOR = ("operator@tenantry.test", "bench platform passphrase")
+# One line from wrk's done(): requests, duration µs, statuses >= 400, socket errors, p50 µs, p99 µs;
+# then what the threads noted of failed answers, if they note any.
+DONE = """
+local noting = {}
+local previous_setup = setup
+setup = function(thread)
+  table.insert(noting, thread)
+  if previous_setup then previous_setup(thread) end
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %d %d %d %f %f\\n", summary.requests, summary.duration, e.status,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+  for _, thread in ipairs(noting) do
+    local failures = thread:get("failures")
+    if failures and failures ~= "" then io.write("FAILED " .. failures .. "\\n") end
+  end
+end
+"""
+
+
+def log(message):
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def run(args, **kwargs):
+    """The command's stdout; a failure stops the run, showing what the command said."""
+    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        sys.exit(f"bench: {shlex.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def with_database(url, database):
+    """`url` naming `database`, keeping its host or socket and its query (as the seeder does)."""
+    base, sep, query = url.partition("?")
+    scheme, _, rest = base.partition("://")
+    authority = rest.split("/", 1)[0]
+    return f"{scheme}://{authority}/{database}{sep}{query}"
+
+
+def psql(url, sql):
+    return run(["psql", url, "-Atqc", sql])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, token=None, form=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = urllib.parse.urlencode(form).encode() if form else None
+    if data:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read().decode()
+
+
+def sign_in(base, username, password):
+    form = {"grant_type": "password", "username": username, "password": password}
+    return json.loads(http("POST", f"{base}/v1/auth/token", form=form))["access_token"]
+
+
+class Process:
+    """The service's process as /proc shows it: CPU ticks and resident memory."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.clk_tck = os.sysconf("SC_CLK_TCK")
+        self.hwm_resettable = True
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.clk_tck  # utime, stime
+
+    def status_kib(self, key):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+        return 0
+
+    def reset_peak(self):
+        """Starts VmHWM over from the current resident size (clear_refs "5")."""
+        try:
+            with open(f"/proc/{self.pid}/clear_refs", "w") as f:
+                f.write("5")
+        except OSError as error:
+            if self.hwm_resettable:
+                log(f"cannot reset VmHWM ({error}): peaks are since start")
+            self.hwm_resettable = False
+
+
+def db_queries(base):
+    """The sum of the tenantry_db_queries_total counters, or None when /metrics has none."""
+    text = http("GET", f"{base}/metrics")
+    values = [float(line.rsplit(None, 1)[1]) for line in text.splitlines()
+              if line.startswith("tenantry_db_queries_total")]
+    return sum(values) if values else None
+
+
+def wrk(url, lua, threads, clients, seconds, work_dir, name):
+    script = os.path.join(work_dir, re.sub(r"\W", "_", name) + ".lua")
+    with open(script, "w") as f:
+        f.write(lua + DONE)
+    # wrk leaves answers slower than --timeout out of the latency figures (counting them as
+    # timeouts): 60 s keeps every answer in the percentiles.
+    args = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--timeout", "60s", "--latency", "-s", script, url]
+    wrk_process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A thread that stopped itself (a fixed request count) still leaves wrk sleeping for -d; once
+    # only its main thread is left, SIGINT makes it report at once, timed to that moment.
+    threads_seen = False
+    while wrk_process.poll() is None:
+        try:
+            tasks = len(os.listdir(f"/proc/{wrk_process.pid}/task"))
+        except FileNotFoundError:
+            break
+        threads_seen = threads_seen or tasks > 1
+        if threads_seen and tasks == 1:
+            wrk_process.send_signal(signal.SIGINT)
+            break
+        time.sleep(0.05)
+    out = wrk_process.communicate()[0]
+    if wrk_process.returncode != 0:
+        sys.exit(f"bench: {shlex.join(args)} failed ({wrk_process.returncode}):\n{out}")
+    with open(os.path.join(work_dir, "wrk.log"), "a") as f:
+        f.write(f"== {name}\n{out}\n")
+    line = next((l for l in out.splitlines() if l.startswith("BENCH ")), None)
+    if line is None:
+        sys.exit(f"bench: wrk printed no summary for {name}:\n{out}")
+    for failed in (l for l in out.splitlines() if l.startswith("FAILED ")):
+        log(f"{name}: {failed}")
+    requests, duration, status, socket_errors, p50, p99 = line.split()[1:]
+    return {"requests": int(requests), "seconds": int(duration) / 1e6, "non2xx": int(status) + int(socket_errors),
+            "p50": float(p50) / 1000, "p99": float(p99) / 1000}
+
+
+def header_lua(token, method="GET"):
+    return f'wrk.method = "{method}"\nwrk.headers["Authorization"] = "Bearer {token}"\n'
+
+
+def stop_after_lua(token, per_thread):
+    """A fixed number of responses per thread, so two pages are compared over equal counts."""
+    return header_lua(token) + f"local n = 0\nfunction response()\n  n = n + 1\n" \
+        f"  if n >= {per_thread} then wrk.thread:stop() end\nend\n"
+
+
+def assign_remove_lua(token, tenant, subscription, people):
+    """Each thread holds one connection and its own person: PUT, DELETE, PUT, ... in sequence. The
+    next request follows the last answer, not a count of request() calls: wrk may call request()
+    more than once before the first write (seen: a first DELETE answered 404)."""
+    ids = ", ".join(f'"{p}"' for p in people)
+    return f"""local ids = {{{ids}}}
+local next_index = 0
+function setup(thread)
+  thread:set("index", next_index)
+  next_index = next_index + 1
+end
+function init(args)
+  local path = "/v1/tenants/{tenant}/users/" .. ids[index + 1] .. "/licenses/{subscription}"
+  local headers = {{["Authorization"] = "Bearer {token}"}}
+  put = wrk.format("PUT", path, headers)
+  delete = wrk.format("DELETE", path, headers)
+  following = put
+end
+function request()
+  return following
+end
+-- Which answers failed, for the report: a few per thread, with the start of their bodies.
+failures = ""
+function response(status, headers, body)
+  if status >= 300 and #failures < 600 then
+    local method = following == put and "PUT" or "DELETE"
+    failures = failures .. string.format("%s %d %s; ", method, status, body:sub(1, 160))
+  end
+  if following == put then following = delete else following = put end
+end
+"""
+
+
+def measure(name, process, base, url, lua, threads, clients, seconds, work_dir):
+    process.reset_peak()
+    queries_before, cpu_before = db_queries(base), process.cpu_seconds()
+    result = wrk(url, lua, threads, clients, seconds, work_dir, name)
+    cpu = process.cpu_seconds() - cpu_before
+    queries_after = db_queries(base)
+    result["name"] = name
+    result["per_second"] = result["requests"] / result["seconds"] if result["seconds"] else 0.0
+    result["cpu_us"] = cpu * 1e6 / result["requests"] if result["requests"] else 0.0
+    result["cpu_share"] = cpu / result["seconds"] if result["seconds"] else 0.0
+    result["peak_mib"] = process.status_kib("VmHWM") / 1024
+    if queries_before is not None and queries_after is not None and result["requests"]:
+        result["queries"] = (queries_after - queries_before) / result["requests"]
+    log(f"{name}: {result['requests']} requests, {result['per_second']:.0f}/s, p50 {result['p50']:.2f} ms, "
+        f"p99 {result['p99']:.2f} ms, {result['cpu_us']:.0f} µs CPU/request, non-2xx {result['non2xx']}")
+    return result
+
+
+def pgbench(url, clients, seconds, select_only):
+    args = ["pgbench", "-c", str(clients), "-j", "2", "-T", str(seconds)] + (["-S"] if select_only else []) + [url]
+    out = run(args)
+    tps = re.search(r"^tps = ([\d.]+)", out, re.M)
+    latency = re.search(r"^latency average = ([\d.]+) ms", out, re.M)
+    if not tps or not latency:
+        sys.exit(f"bench: cannot read pgbench's output:\n{out}")
+    return {"tps": float(tps.group(1)), "latency": float(latency.group(1))}
+
+
+def machine():
+    with open("/proc/cpuinfo") as f:
+        model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+    with open("/proc/meminfo") as f:
+        memory = next((int(l.split()[1]) for l in f if l.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} CPUs ({model}), {memory / 1048576:.1f} GiB"
+
+
+def build():
+    log("building the release binaries ...")
+    run(["cargo", "build", "--release", "-p", "tenantry-api", "-p", "tenantry-bench"], cwd=ROOT)
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    return os.path.join(target, "release", "tenantry"), os.path.join(target, "release", "tenantry-bench")
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    log("installing wrk ...")
+    if subprocess.run(["apt-get", "install", "-y", "wrk"], capture_output=True).returncode != 0:
+        run(["apt-get", "update"])
+        run(["apt-get", "install", "-y", "wrk"])
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], required=True)
+    parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--users-per-tenant", type=int, default=100)
+    parser.add_argument("--big-tenant", type=int, help="also a tenant of N people, and its first page")
+    parser.add_argument("--scale-check", action="store_true",
+                        help="also tenants of 10,000 and 1,000,000 people: the same page on each over equal requests")
+    parser.add_argument("--scale-requests", type=int, default=4000, help="requests per page in the scale check")
+    parser.add_argument("--idle-seconds", type=int, default=10)
+    return parser.parse_args()
+
+
+def main():
+    options = parse_args()
+    started = time.monotonic()
+    command = "python3 " + shlex.join(["bench/outside.py"] + sys.argv[1:])
+    server_bin, seeder_bin = build()
+    ensure_wrk()
+    work_dir = tempfile.mkdtemp(prefix="tenantry-bench-")
+    postgres = options.backend == "postgres"
+    scratch = f"tenantry_pgbench_{os.getpid()}"
+    seed = server = None
+    succeeded = False
+    try:
+        big = ([options.big_tenant] if options.big_tenant else []) + ([10_000, 1_000_000] if options.scale_check else [])
+        seed_args = [seeder_bin, "seed", "--backend", options.backend, "--out", work_dir,
+                     "--postgres-url", options.postgres_url, "--tenants", str(options.tenants),
+                     "--users-per-tenant", str(options.users_per_tenant)]
+        for people in big:
+            seed_args += ["--big-tenant", str(people)]
+        log(f"seeding {options.tenants} tenants x {options.users_per_tenant} people, big tenants {big} ...")
+        seed_started = time.monotonic()
+        seeding = subprocess.run(seed_args, capture_output=True, text=True)
+        sys.stderr.write(seeding.stderr)
+        seed_path = os.path.join(work_dir, "seed.json")
+        if os.path.exists(seed_path):
+            with open(seed_path) as f:
+                seed = json.load(f)
+        if seeding.returncode != 0 or seed is None:
+            sys.exit(f"bench: seeding failed ({seeding.returncode})")
+        seed_seconds = time.monotonic() - seed_started
+        if postgres:
+            log("pgbench -i -s 10 on a scratch database ...")
+            psql(options.postgres_url, f"CREATE DATABASE {scratch}")
+            run(["pgbench", "-i", "-q", "-s", "10", with_database(options.postgres_url, scratch)])
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        data_dir = os.path.join(work_dir, "data")
+        env = dict(os.environ, DATABASE_URL=seed["database_url"], TENANTRY_DATA_DIR=data_dir,
+                   TENANTRY_LISTEN=f"127.0.0.1:{port}", TENANTRY_BOOTSTRAP_EMAIL=OPERATOR[0],
+                   TENANTRY_BOOTSTRAP_PASSWORD=OPERATOR[1], RUST_LOG="warn", TENANTRY_DB_POOL_SIZE="16")
+        server_log = open(os.path.join(work_dir, "server.log"), "w")
+        server = subprocess.Popen([server_bin], env=env, stdout=server_log, stderr=subprocess.STDOUT)
+        process = Process(server.pid)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http("GET", f"{base}/readyz")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"bench: the service did not become ready; see {work_dir}/server.log")
+                time.sleep(0.2)
+
+        tenant = seed["tenant"]
+        operator = sign_in(base, *OPERATOR)
+        admin = sign_in(base, tenant["admin_sign_in"], tenant["password"])
+        partner = run([sys.executable, os.path.join(ROOT, ".ci", "tools", "seed-partner.py"), base, operator,
+                       tenant["tenant_id"], admin])
+        agent = dict(line.split("=", 1) for line in partner.split())["AGENT_TOKEN"]
+        people = tenant["unlicensed_user_ids"]
+        if len(people) < options.clients:
+            sys.exit(f"bench: {options.clients} clients need as many unlicensed people; tenant 0 has {len(people)}")
+        startup_peak_mib = process.status_kib("VmHWM") / 1024
+
+        tid, sid = tenant["tenant_id"], tenant["subscription_id"]
+        read_url = f"{base}/v1/tenants/{tid}/subscriptions/{sid}"
+        c, s = options.clients, options.seconds
+        scenarios = [
+            ("read", read_url, header_lua(admin), 2, c),
+            ("page (50 people)", f"{base}/v1/tenants/{tid}/users?limit=50", header_lua(admin), 2, c),
+            ("assign+remove", f"{base}/", assign_remove_lua(admin, tid, sid, people[:c]), c, c),
+            ("agent read", read_url, header_lua(agent), 2, c),
+        ]
+        results = [measure(n, process, base, u, l, t, k, s, work_dir) for n, u, l, t, k in scenarios]
+        scale = []
+        for i, big_tenant in enumerate(seed["big_tenants"]):
+            token = sign_in(base, big_tenant["admin_sign_in"], big_tenant["password"])
+            url = f"{base}/v1/tenants/{big_tenant['tenant_id']}/users?limit=50"
+            label = f"page@{big_tenant['people']:,}"
+            if options.big_tenant and i == 0:
+                results.append(measure(label, process, base, url, header_lua(token), 2, c, s, work_dir))
+            else:
+                # Each thread stops itself after its share of the requests; the time is only a bound.
+                lua = stop_after_lua(token, max(1, options.scale_requests // 2))
+                scale.append(measure(f"{label}, {options.scale_requests:,} requests", process, base, url, lua, 2, c,
+                                     600, work_dir) | {"people": big_tenant["people"]})
+
+        log(f"idle for {options.idle_seconds} s ...")
+        process.reset_peak()
+        time.sleep(options.idle_seconds)
+        idle_mib = process.status_kib("VmRSS") / 1024
+        overall_peak = max([startup_peak_mib, process.status_kib("VmHWM") / 1024] + [r["peak_mib"] for r in results + scale])
+
+        pg = {}
+        if postgres:
+            scratch_url = with_database(options.postgres_url, scratch)
+            log("pgbench -S and TPC-B-like ...")
+            pg["select"] = pgbench(scratch_url, c, s, True)
+            pg["tpcb"] = pgbench(scratch_url, c, s, False)
+        report(options, seed, results, scale, pg, idle_mib, overall_peak, startup_peak_mib, process,
+               command, seed_seconds, time.monotonic() - started)
+        failed = [r["name"] for r in results + scale if r["non2xx"]]
+        if failed:
+            log(f"server log and wrk output are in {work_dir}")
+            sys.exit(f"FAIL: non-2xx responses in {', '.join(failed)}")
+        succeeded = True
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if postgres:
+            for name in [scratch] + ([seed["database_name"]] if seed and seed.get("database_name") else []):
+                subprocess.run(["psql", options.postgres_url, "-Atqc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                               capture_output=True)
+        # Kept after a failure, for its server log and wrk output.
+        if succeeded:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def report(options, seed, results, scale, pg, idle_mib, overall_peak, startup_peak_mib, process, command,
+           seed_seconds, total_seconds):
+    backend = "PostgreSQL" if options.backend == "postgres" else "SQLite"
+    tpcb = pg.get("tpcb", {}).get("tps")
+    select = pg.get("select", {}).get("tps")
+    print()
+    print("| backend | scenario | requests | non-2xx | req/s | p50 ms | p99 ms | CPU µs/req | service CPU "
+          "| peak RSS MiB | DB queries/req | vs pgbench |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results + scale:
+        reference = tpcb if r["name"] == "assign+remove" else select
+        ratio = f"{r['per_second'] / reference:.2f}x" if reference else "-"
+        queries = f"{r['queries']:.1f}" if "queries" in r else "-"
+        print(f"| {backend} | {r['name']} | {r['requests']:,} | {r['non2xx']} | {r['per_second']:,.0f} | "
+              f"{r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | {r['cpu_share'] * 100:.0f} % | "
+              f"{r['peak_mib']:.0f} | {queries} | {ratio} |")
+    if pg:
+        print(f"| PostgreSQL | `pgbench -S`, {options.clients} clients | | | {select:,.0f} tps | "
+              f"{pg['select']['latency']:.2f} avg | | | | | | 1x |")
+        print(f"| PostgreSQL | `pgbench` TPC-B-like, {options.clients} clients | | | {tpcb:,.0f} tps | "
+              f"{pg['tpcb']['latency']:.2f} avg | | | | | | 1x |")
+    print()
+    hwm = "" if process.hwm_resettable else " (VmHWM could not be reset: peaks are since start)"
+    print(f"Resident memory: {idle_mib:.0f} MiB idle {options.idle_seconds} s after the load; peak {overall_peak:.0f} MiB "
+          f"over the whole run (start-up and sign-ins: {startup_peak_mib:.0f} MiB){hwm}.")
+    if len(scale) == 2 and scale[0]["p50"]:
+        small, large = scale
+        print(f"Scale: the 50-person page, p50 at {large['people']:,} people / at {small['people']:,}: "
+              f"{large['p50']:.2f} / {small['p50']:.2f} ms = {large['p50'] / small['p50']:.2f}x "
+              f"({small['requests']:,} and {large['requests']:,} requests).")
+    print(f"Data: {seed['tenants']:,} tenants x {seed['users_per_tenant']} people"
+          + "".join(f" + one of {t['people']:,}" for t in seed["big_tenants"])
+          + f", seeded in {seed_seconds:.0f} s; {options.seconds} s per scenario at {options.clients} connections "
+          f"(wrk -t2, assign+remove -t{options.clients}); whole run {total_seconds:.0f} s.")
+    print("assign+remove counts its PUTs and DELETEs each as a request and compares with TPC-B-like; the reads "
+          "compare with `pgbench -S`. CPU µs/req: the service's user+system time over its requests.")
+    print(f"Machine: {machine()}; {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.")
+    print(f"Command: `{command}`")
+
+
+if __name__ == "__main__":
+    main()
