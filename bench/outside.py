@@ -178,20 +178,22 @@ def stop_after_lua(token, per_thread):
         f"  if n >= {per_thread} then wrk.thread:stop() end\nend\n"
 
 
-def assign_remove_lua(token, tenant, subscription, people):
-    """Each thread holds one connection and its own person: PUT, DELETE, PUT, ... in sequence. The
-    next request follows the last answer, not a count of request() calls: wrk may call request()
-    more than once before the first write (seen: a first DELETE answered 404)."""
-    ids = ", ".join(f'"{p}"' for p in people)
-    return f"""local ids = {{{ids}}}
+def assign_remove_lua(slots):
+    """Each thread holds one connection and one slot (a token, a tenant, its pool, a person): PUT,
+    DELETE, PUT, ... in sequence. The next request follows the last answer, not a count of
+    request() calls: wrk may call request() more than once before the first write (seen: a first
+    DELETE answered 404)."""
+    rows = ", ".join(f'{{"{t}", "{tenant}", "{sub}", "{person}"}}' for t, tenant, sub, person in slots)
+    return f"""local slots = {{{rows}}}
 local next_index = 0
 function setup(thread)
   thread:set("index", next_index)
   next_index = next_index + 1
 end
 function init(args)
-  local path = "/v1/tenants/{tenant}/users/" .. ids[index + 1] .. "/licenses/{subscription}"
-  local headers = {{["Authorization"] = "Bearer {token}"}}
+  local slot = slots[index + 1]
+  local path = "/v1/tenants/" .. slot[2] .. "/users/" .. slot[4] .. "/licenses/" .. slot[3]
+  local headers = {{["Authorization"] = "Bearer " .. slot[1]}}
   put = wrk.format("PUT", path, headers)
   delete = wrk.format("DELETE", path, headers)
   following = put
@@ -209,6 +211,19 @@ function response(status, headers, body)
   if following == put then following = delete else following = put end
 end
 """
+
+
+def spread_slots(base, seed, clients):
+    """One slot per client, each in a tenant of its own with its own admin and pool: writes spread
+    over pools as TPC-B spreads them over branches."""
+    tenants = seed["spread"]
+    if len(tenants) < clients:
+        sys.exit(f"bench: {clients} clients need as many tenants for the spread writes; seed.json has {len(tenants)}")
+    slots = []
+    for tenant in tenants[:clients]:
+        token = sign_in(base, tenant["admin_sign_in"], tenant["password"])
+        slots.append((token, tenant["tenant_id"], tenant["subscription_id"], tenant["unlicensed_user_ids"][0]))
+    return slots
 
 
 def measure(name, process, base, url, lua, threads, clients, seconds, work_dir):
@@ -275,6 +290,7 @@ def parse_args():
     parser.add_argument("--scale-check", action="store_true",
                         help="also tenants of 10,000 and 1,000,000 people: the same page on each over equal requests")
     parser.add_argument("--scale-requests", type=int, default=4000, help="requests per page in the scale check")
+    parser.add_argument("--scale-search-requests", type=int, default=64, help="requests per search in the scale check")
     parser.add_argument("--idle-seconds", type=int, default=10)
     return parser.parse_args()
 
@@ -348,23 +364,29 @@ def main():
         c, s = options.clients, options.seconds
         scenarios = [
             ("read", read_url, header_lua(admin), 2, c),
-            ("page (50 people)", f"{base}/v1/tenants/{tid}/users?limit=50", header_lua(admin), 2, c),
-            ("assign+remove", f"{base}/", assign_remove_lua(admin, tid, sid, people[:c]), c, c),
             ("agent read", read_url, header_lua(agent), 2, c),
+            ("page (50 people)", f"{base}/v1/tenants/{tid}/users?limit=50", header_lua(admin), 2, c),
+            ("assign+remove, one pool", f"{base}/", assign_remove_lua([(admin, tid, sid, p) for p in people[:c]]), c, c),
+            ("assign+remove, a pool per client", f"{base}/", assign_remove_lua(spread_slots(base, seed, c)), c, c),
         ]
         results = [measure(n, process, base, u, l, t, k, s, work_dir) for n, u, l, t, k in scenarios]
         scale = []
         for i, big_tenant in enumerate(seed["big_tenants"]):
             token = sign_in(base, big_tenant["admin_sign_in"], big_tenant["password"])
-            url = f"{base}/v1/tenants/{big_tenant['tenant_id']}/users?limit=50"
-            label = f"page@{big_tenant['people']:,}"
-            if options.big_tenant and i == 0:
-                results.append(measure(label, process, base, url, header_lua(token), 2, c, s, work_dir))
-            else:
+            users = f"{base}/v1/tenants/{big_tenant['tenant_id']}/users"
+            # A name search finding one person ("User 4242 of ..."), present in every big tenant.
+            pages = [("page", f"{users}?limit=50"), ("search", f"{users}?limit=50&q=User%204242%20of")]
+            for kind, url in pages:
+                label = f"{kind}@{big_tenant['people']:,}"
+                if options.big_tenant and i == 0:
+                    results.append(measure(label, process, base, url, header_lua(token), 2, c, s, work_dir))
+                    continue
                 # Each thread stops itself after its share of the requests; the time is only a bound.
-                lua = stop_after_lua(token, max(1, options.scale_requests // 2))
-                scale.append(measure(f"{label}, {options.scale_requests:,} requests", process, base, url, lua, 2, c,
-                                     600, work_dir) | {"people": big_tenant["people"]})
+                # A search reads the whole tenant (no index serves a substring): fewer requests.
+                count = options.scale_requests if kind == "page" else options.scale_search_requests
+                lua = stop_after_lua(token, max(1, count // 2))
+                scale.append(measure(f"{label}, {count:,} requests", process, base, url, lua, 2, c,
+                                     1200, work_dir) | {"people": big_tenant["people"], "kind": kind})
 
         log(f"idle for {options.idle_seconds} s ...")
         process.reset_peak()
@@ -408,7 +430,7 @@ def report(options, seed, results, scale, pg, idle_mib, overall_peak, startup_pe
           "| peak RSS MiB | DB queries/req | vs pgbench |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results + scale:
-        reference = tpcb if r["name"] == "assign+remove" else select
+        reference = tpcb if r["name"].startswith("assign+remove") else select
         ratio = f"{r['per_second'] / reference:.2f}x" if reference else "-"
         queries = f"{r['queries']:.1f}" if "queries" in r else "-"
         print(f"| {backend} | {r['name']} | {r['requests']:,} | {r['non2xx']} | {r['per_second']:,.0f} | "
@@ -423,11 +445,13 @@ def report(options, seed, results, scale, pg, idle_mib, overall_peak, startup_pe
     hwm = "" if process.hwm_resettable else " (VmHWM could not be reset: peaks are since start)"
     print(f"Resident memory: {idle_mib:.0f} MiB idle {options.idle_seconds} s after the load; peak {overall_peak:.0f} MiB "
           f"over the whole run (start-up and sign-ins: {startup_peak_mib:.0f} MiB){hwm}.")
-    if len(scale) == 2 and scale[0]["p50"]:
-        small, large = scale
-        print(f"Scale: the 50-person page, p50 at {large['people']:,} people / at {small['people']:,}: "
-              f"{large['p50']:.2f} / {small['p50']:.2f} ms = {large['p50'] / small['p50']:.2f}x "
-              f"({small['requests']:,} and {large['requests']:,} requests).")
+    for kind in ("page", "search"):
+        pair = [r for r in scale if r["kind"] == kind]
+        if len(pair) == 2 and pair[0]["p50"]:
+            small, large = pair
+            print(f"Scale: the 50-person {kind}, p50 at {large['people']:,} people / at {small['people']:,}: "
+                  f"{large['p50']:.2f} / {small['p50']:.2f} ms = {large['p50'] / small['p50']:.2f}x "
+                  f"({small['requests']:,} and {large['requests']:,} requests).")
     print(f"Data: {seed['tenants']:,} tenants x {seed['users_per_tenant']} people"
           + "".join(f" + one of {t['people']:,}" for t in seed["big_tenants"])
           + f", seeded in {seed_seconds:.0f} s; {options.seconds} s per scenario at {options.clients} connections "

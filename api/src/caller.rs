@@ -323,7 +323,7 @@ fn load(
 }
 
 /// The claims of a valid token: remembered from an earlier request, or verified now. A token
-/// naming a key this process does not know yet (another process rotated) reloads the keys once.
+/// naming a key this process does not know yet (another process rotated) waits for a reload.
 async fn verified_claims(state: &web::Data<AppState>, token: &str) -> Result<Arc<Claims>, ApiError> {
     let now = chrono::Utc::now().timestamp();
     if let Some(claims) = state.verified_tokens.get(token, now) {
@@ -331,8 +331,8 @@ async fn verified_claims(state: &web::Data<AppState>, token: &str) -> Result<Arc
     }
     let settings = state.token_settings();
     let claims = match tokens::validate(&state.keys.current(), &settings, token) {
-        Err(TokenError::UnknownKey) if state.keys.may_reload_for_unknown_kid() => {
-            state.reload_keys().await?;
+        Err(TokenError::UnknownKey) => {
+            state.reload_keys_for_unknown_kid().await?;
             tokens::validate(&state.keys.current(), &settings, token)
         }
         verified => verified,

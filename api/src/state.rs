@@ -57,6 +57,27 @@ impl AppState {
         self.read(move |conn, _| keys.reload(conn, crate::clock::now())).await
     }
 
+    /// Reloads the keys for a token naming a key this process does not know, unless a reload
+    /// started since the request asked. Requests queue here: one reload serves all who waited,
+    /// and reloads are at least a second apart, so a flood of forged `kid`s costs one read a
+    /// second (and waits), while a genuine new key is never refused.
+    pub async fn reload_keys_for_unknown_kid(&self) -> Result<(), KeyError> {
+        let asked_at = std::time::Instant::now();
+        let mut last_started = self.keys.unknown_kid_reloads.lock().await;
+        if last_started.is_some_and(|started| started >= asked_at) {
+            return Ok(());
+        }
+        if let Some(started) = *last_started {
+            let next = started + crate::auth::keys::UNKNOWN_KID_RELOAD_PERIOD;
+            let now = std::time::Instant::now();
+            if next > now {
+                actix_web::rt::time::sleep(next - now).await;
+            }
+        }
+        *last_started = Some(std::time::Instant::now());
+        self.reload_keys().await
+    }
+
     /// Runs reads off the async workers, in no particular transaction.
     pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where

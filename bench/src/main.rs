@@ -92,6 +92,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// How many tenants `seed.json` describes for the spread writes: one per client at most.
+const SPREAD_TENANTS: usize = 64;
+
 fn describe(tenant: &seed::Seeded) -> serde_json::Value {
     json!({
         "tenant_id": tenant.id,
@@ -125,6 +128,8 @@ fn run(settings: &Settings) -> Result<(), String> {
         "users_per_tenant": settings.users_per_tenant,
         "seed_seconds": seconds,
         "tenant": describe(first),
+        // Tenants with a pool each, for writes spread as TPC-B spreads them over branches.
+        "spread": regular.iter().take(SPREAD_TENANTS).map(describe).collect::<Vec<_>>(),
         "big_tenants": big.iter().map(describe).collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&description).map_err(|e| e.to_string())?;

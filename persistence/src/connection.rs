@@ -30,7 +30,16 @@ pub fn statements_sent() -> u64 {
 /// Counts every statement a connection starts, `BEGIN` and `COMMIT` included, and notes when
 /// the server is gone from under the connection.
 struct Watch {
-    lost: Arc<AtomicBool>,
+    health: Arc<Health>,
+}
+
+/// What a connection's statements have shown of it.
+#[derive(Default)]
+struct Health {
+    /// The server is gone: never reuse it.
+    lost: AtomicBool,
+    /// Its last statement failed: ping it before trusting it again.
+    last_failed: AtomicBool,
 }
 
 impl Instrumentation for Watch {
@@ -39,8 +48,12 @@ impl Instrumentation for Watch {
             InstrumentationEvent::StartQuery { .. } => {
                 STATEMENTS_SENT.fetch_add(1, Ordering::Relaxed);
             }
+            InstrumentationEvent::FinishQuery { error: None, .. } => {
+                self.health.last_failed.store(false, Ordering::Relaxed);
+            }
             InstrumentationEvent::FinishQuery { error: Some(error), .. } => {
                 use diesel::result::{DatabaseErrorKind, Error};
+                self.health.last_failed.store(true, Ordering::Relaxed);
                 if matches!(
                     error,
                     Error::DatabaseError(
@@ -48,7 +61,7 @@ impl Instrumentation for Watch {
                         _
                     )
                 ) {
-                    self.lost.store(true, Ordering::Relaxed);
+                    self.health.lost.store(true, Ordering::Relaxed);
                 }
             }
             _ => {}
@@ -65,7 +78,7 @@ const TRUSTED_AFTER_USE: Duration = Duration::from_secs(1);
 /// (seen in the error of a statement) and when it was last given back.
 pub struct PoolConnection {
     conn: DbConnection,
-    lost: Arc<AtomicBool>,
+    health: Arc<Health>,
     given_back_at: Option<Instant>,
 }
 
@@ -124,14 +137,14 @@ impl Database {
     /// block the writer, a busy timeout so writers queue instead of failing, foreign keys on, and
     /// full sync so an acknowledged write survives a power cut.
     pub fn connect(&self) -> StoreResult<DbConnection> {
-        self.establish(Arc::new(AtomicBool::new(false)))
+        self.establish(Arc::default())
     }
 
-    fn establish(&self, lost: Arc<AtomicBool>) -> StoreResult<DbConnection> {
+    fn establish(&self, health: Arc<Health>) -> StoreResult<DbConnection> {
         match self {
             Database::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
-                conn.set_instrumentation(Watch { lost });
+                conn.set_instrumentation(Watch { health: health.clone() });
                 Ok(DbConnection::Postgresql(conn))
             }
             Database::Sqlite(path) => {
@@ -141,7 +154,7 @@ impl Database {
                     })?;
                 }
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-                conn.set_instrumentation(Watch { lost });
+                conn.set_instrumentation(Watch { health: health.clone() });
                 conn.batch_execute(
                     // The busy timeout first: switching to WAL may itself wait for a lock.
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
@@ -191,12 +204,14 @@ impl ManageConnection for ConnectionManager {
     type Error = StoreError;
 
     fn connect(&self) -> StoreResult<PoolConnection> {
-        let lost = Arc::new(AtomicBool::new(false));
-        Ok(PoolConnection { conn: self.database.establish(lost.clone())?, lost, given_back_at: None })
+        let health = Arc::<Health>::default();
+        Ok(PoolConnection { conn: self.database.establish(health.clone())?, health, given_back_at: None })
     }
 
     fn is_valid(&self, conn: &mut PoolConnection) -> StoreResult<()> {
-        if conn.given_back_at.is_some_and(|at| at.elapsed() < TRUSTED_AFTER_USE) {
+        let recently_fine = conn.given_back_at.is_some_and(|at| at.elapsed() < TRUSTED_AFTER_USE)
+            && !conn.health.last_failed.load(Ordering::Relaxed);
+        if recently_fine {
             return Ok(());
         }
         diesel::sql_query("SELECT 1").execute(&mut conn.conn)?;
@@ -209,7 +224,9 @@ impl ManageConnection for ConnectionManager {
     fn has_broken(&self, conn: &mut PoolConnection) -> bool {
         conn.given_back_at = Some(Instant::now());
         let status = <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(&mut conn.conn);
-        std::thread::panicking() || conn.lost.load(Ordering::Relaxed) || !matches!(status.transaction_depth(), Ok(None))
+        std::thread::panicking()
+            || conn.health.lost.load(Ordering::Relaxed)
+            || !matches!(status.transaction_depth(), Ok(None))
     }
 }
 

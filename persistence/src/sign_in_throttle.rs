@@ -38,22 +38,31 @@ pub struct ThrottleRow {
 /// Reads the key's record and holds its row lock until the transaction ends, creating an empty
 /// record first if there is none: concurrent attempts on one key, from any process, queue here.
 pub fn lock(conn: &mut DbConnection, scope: Scope, key: &str) -> StoreResult<ThrottleRow> {
-    let new_record = (sign_in_throttle::scope.eq(scope.as_str()), sign_in_throttle::throttle_key.eq(key));
-    // `ON CONFLICT DO NOTHING` is written per backend: diesel's multi-backend connection does
-    // not offer it, and without it two processes creating the same record would collide.
-    match conn {
-        DbConnection::Postgresql(pg) => {
-            diesel::insert_into(sign_in_throttle::table).values(new_record).on_conflict_do_nothing().execute(pg)?
-        }
-        DbConnection::Sqlite(lite) => {
-            diesel::insert_into(sign_in_throttle::table).values(new_record).on_conflict_do_nothing().execute(lite)?
-        }
-    };
     let record = sign_in_throttle::table.find((scope.as_str(), key));
-    // A no-op update takes the row lock on PostgreSQL; SQLite's write transactions are
-    // serialised already.
-    diesel::update(record).set(sign_in_throttle::scope.eq(sign_in_throttle::scope)).execute(conn)?;
-    Ok(record.select(ThrottleRow::as_select()).first(conn)?)
+    // The record may be deleted (emptied by an attempt ending, or purged) between the insert and
+    // the lock: then insert it again. Each round either locks the row or sees it deleted by a
+    // transaction that has committed, so this ends at once in practice.
+    for _ in 0..5 {
+        let new_record = (sign_in_throttle::scope.eq(scope.as_str()), sign_in_throttle::throttle_key.eq(key));
+        // `ON CONFLICT DO NOTHING` is written per backend: diesel's multi-backend connection does
+        // not offer it, and without it two processes creating the same record would collide.
+        match conn {
+            DbConnection::Postgresql(pg) => {
+                diesel::insert_into(sign_in_throttle::table).values(new_record).on_conflict_do_nothing().execute(pg)?
+            }
+            DbConnection::Sqlite(lite) => diesel::insert_into(sign_in_throttle::table)
+                .values(new_record)
+                .on_conflict_do_nothing()
+                .execute(lite)?,
+        };
+        // A no-op update takes the row lock on PostgreSQL; SQLite's write transactions are
+        // serialised already.
+        let locked = diesel::update(record).set(sign_in_throttle::scope.eq(sign_in_throttle::scope)).execute(conn)?;
+        if locked == 1 {
+            return Ok(record.select(ThrottleRow::as_select()).first(conn)?);
+        }
+    }
+    Err(crate::error::StoreError::Corrupt(format!("the sign-in throttle record of {key} keeps disappearing")))
 }
 
 /// Writes the key's record back (after `lock`, in the same transaction); a record with no

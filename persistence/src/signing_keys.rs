@@ -8,7 +8,7 @@ use crate::connection::DbConnection;
 use crate::error::StoreResult;
 use crate::schema::signing_keys;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = signing_keys)]
 pub struct SigningKeyRow {
     pub kid: String,
@@ -16,6 +16,18 @@ pub struct SigningKeyRow {
     pub private_key: String,
     pub created_at: NaiveDateTime,
     pub retired_at: Option<NaiveDateTime>,
+}
+
+impl std::fmt::Debug for SigningKeyRow {
+    /// Without the private key: a debug print must never write it to a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRow")
+            .field("kid", &self.kid)
+            .field("private_key", &"***")
+            .field("created_at", &self.created_at)
+            .field("retired_at", &self.retired_at)
+            .finish()
+    }
 }
 
 /// Every key still kept, oldest first.

@@ -107,6 +107,12 @@ fn connections_lost_while_idle_are_replaced_before_use(backend: Backend) {
         .execute(&mut admin)
         .unwrap();
         assert!(killed > 0, "the service had connections open");
+        // Used at once: a connection found dead fails its request and is not reused, so at
+        // most one request per pooled connection (8 here) fails, then every one succeeds.
+        let statuses: Vec<u16> = (0..30).map(|_| app.client.get("/v1/me", &token).status).collect();
+        let failed = statuses.iter().filter(|&&status| status != 200).count();
+        assert!(failed <= 8, "{statuses:?}");
+        assert!(statuses[20..].iter().all(|&status| status == 200), "{statuses:?}");
     }
     // Connections idle for a second are checked before they are handed out again.
     std::thread::sleep(std::time::Duration::from_millis(1200));

@@ -122,8 +122,11 @@ fn two_processes_on_one_database_act_as_one_service(backend: Backend) {
     let to_helper = |messages: &[tenantry_tests::smtp::Received]| {
         messages.iter().filter(|m| m.rcpt_to.iter().any(|r| r == "helper@example.com")).count()
     };
-    // What the helper was sent before (word of their account) has gone out by now.
-    std::thread::sleep(Duration::from_millis(500));
+    // What the helper was sent before (word of their account, at creation) has gone out.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while to_helper(&sink.messages()) < 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let before = to_helper(&sink.messages());
     for n in 0..30 {
         let process = if n % 2 == 0 { &a } else { &b };
@@ -132,8 +135,12 @@ fn two_processes_on_one_database_act_as_one_service(backend: Backend) {
             .post(&format!("/v1/tenants/{tenant_id}/users/{helper_id}/password-reset"), &manager, &json!({}))
             .assert_status(202);
     }
-    // Both workers have polled many times over by now (every 50 ms): a duplicate would show.
-    std::thread::sleep(Duration::from_millis(1500));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while to_helper(&sink.messages()) < before + 30 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Both workers poll every 50 ms: a second delivery of any of them would show by now.
+    std::thread::sleep(Duration::from_millis(500));
     let audit = a.client.get(&format!("/v1/tenants/{tenant_id}/audit-events?limit=200"), &manager).json();
     let activations = audit["items"]
         .as_array()
@@ -142,6 +149,17 @@ fn two_processes_on_one_database_act_as_one_service(backend: Backend) {
         .filter(|event| event["action"] == "subscription.activated" && event["target_id"] == subscription_id.as_str())
         .count();
     assert_eq!(activations, 1, "the provisioning job ran once: {audit}");
+    let mut conn = tenantry_tests::outbox::connect(&storage);
+    let runs: Vec<(i32, bool)> = {
+        use diesel::prelude::*;
+        use tenantry_persistence::schema::jobs;
+        jobs::table
+            .filter(jobs::subject_id.eq(&subscription_id))
+            .select((jobs::attempts, jobs::done_at.is_not_null()))
+            .load(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(runs, vec![(1, true)], "one job, claimed and done once by one of the two processes");
     let messages = sink.messages();
     assert_eq!(to_helper(&messages), before + 30, "each reset's message sent once");
     let ids: HashSet<String> = messages.iter().filter_map(|m| m.header("Message-ID")).collect();

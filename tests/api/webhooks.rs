@@ -87,7 +87,14 @@ fn a_signed_licence_assigned_arrives_and_is_retried_after_a_500(backend: Backend
 
     // The log shows the delivery and its two attempts.
     let id = endpoint["id"].as_str().unwrap();
-    let log = app.client.get(&format!("/v1/tenants/{}/webhooks/{id}/deliveries", tenant.id), token).json();
+    // The receiver has answered; the worker records the outcome just after: wait for it.
+    let log_path = format!("/v1/tenants/{}/webhooks/{id}/deliveries", tenant.id);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut log = app.client.get(&log_path, token).json();
+    while log["items"][0]["status"] != "delivered" && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        log = app.client.get(&log_path, token).json();
+    }
     let delivered = &log["items"][0];
     assert_eq!(
         (delivered["event_type"].as_str(), delivered["status"].as_str()),

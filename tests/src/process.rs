@@ -26,11 +26,15 @@ impl Drop for ServiceProcess {
 }
 
 /// The `tenantry` binary of this build: `cargo test --workspace` builds it with the API's own
-/// tests, next to this test binary's `deps` folder.
+/// tests, next to this test binary's `deps` folder. (`cargo test -p tenantry-tests` alone does
+/// not rebuild it: then these tests run the binary of the last workspace build.)
 pub fn service_binary() -> PathBuf {
     let test_binary = std::env::current_exe().expect("the test binary's path");
     let profile_dir = test_binary.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
     let binary = profile_dir.join(format!("tenantry{}", std::env::consts::EXE_SUFFIX));
+    // Only its presence can be checked: the API library is built in several variants (with and
+    // without the tests' features), so no file tells reliably whether the binary is current.
+    // `cargo test --workspace` always builds it with everything else.
     assert!(
         binary.exists(),
         "{} is missing: run the tests with `cargo test --workspace` (or `cargo build -p tenantry-api` first)",

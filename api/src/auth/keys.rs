@@ -7,9 +7,9 @@
 //! still verify until the tokens they signed have expired, then they are forgotten.
 //!
 //! Each process holds a snapshot ([`SigningKeys`]) in a [`KeyRing`]. It reloads it when a token
-//! names a key it does not know (another process rotated; at most once a second, so forged
-//! `kid`s cannot make it read the database on every request) and once a minute, which is how
-//! long another process may go on signing with a key just retired.
+//! names a key it does not know (another process rotated: requests naming it wait for one reload,
+//! at most one a second, so forged `kid`s cannot make it read the database on every request) and
+//! once a minute, which is how long another process may go on signing with a key just retired.
 //!
 //! Keys written as files in `<data dir>/keys/` by earlier versions are imported on the first
 //! start that finds the table empty, so tokens issued before the upgrade stay valid.
@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,8 +36,8 @@ use crate::problem::ApiError;
 
 /// How long a retired key is kept beyond the token lifetime: the validation leeway and then some.
 const RETIRED_KEY_GRACE_SECONDS: i64 = 120;
-/// At most one reload for unknown `kid`s per this period.
-const UNKNOWN_KID_RELOAD_PERIOD: Duration = Duration::from_secs(1);
+/// At most one reload for unknown `kid`s per this period, whatever tokens are sent.
+pub const UNKNOWN_KID_RELOAD_PERIOD: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -167,7 +167,9 @@ pub enum KeysOrigin {
 /// This process's view of the signing keys, refreshed from the database.
 pub struct KeyRing {
     current: RwLock<Arc<SigningKeys>>,
-    last_unknown_kid_reload: Mutex<Option<Instant>>,
+    /// When the last reload for an unknown `kid` started; held while one runs, so that requests
+    /// naming a new key wait for it rather than each reading the database.
+    pub unknown_kid_reloads: tokio::sync::Mutex<Option<Instant>>,
     token_ttl_seconds: i64,
 }
 
@@ -200,8 +202,11 @@ impl KeyRing {
             Ok(KeysOrigin::Imported(imported.len()))
         })?;
         let keys = SigningKeys::from_rows(&signing_keys::all(conn)?, token_ttl_seconds, now)?;
-        let ring =
-            Self { current: RwLock::new(Arc::new(keys)), last_unknown_kid_reload: Mutex::new(None), token_ttl_seconds };
+        let ring = Self {
+            current: RwLock::new(Arc::new(keys)),
+            unknown_kid_reloads: tokio::sync::Mutex::new(None),
+            token_ttl_seconds,
+        };
         Ok((ring, origin))
     }
 
@@ -216,17 +221,6 @@ impl KeyRing {
         let keys = SigningKeys::from_rows(&signing_keys::all(conn)?, self.token_ttl_seconds, now)?;
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
         Ok(())
-    }
-
-    /// Whether a token naming an unknown key may trigger a reload now; counts it if so.
-    pub fn may_reload_for_unknown_kid(&self) -> bool {
-        let mut last = self.last_unknown_kid_reload.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
-        if last.is_some_and(|at| now.duration_since(at) < UNKNOWN_KID_RELOAD_PERIOD) {
-            return false;
-        }
-        *last = Some(now);
-        true
     }
 }
 

@@ -4,8 +4,11 @@
 //!
 //! An attempt is counted from the moment it is admitted, not only once its password has been
 //! checked: a burst of attempts is refused before it is hashed (see `ThrottlePolicy::admit`).
-//! An attempt a process started and never ended (it died mid-check) stops counting after
-//! `IN_FLIGHT_LEASE_SECONDS`.
+//! An attempt a process started and never ended (it died mid-check) stops counting once its key
+//! has seen no attempt begin or end for `IN_FLIGHT_LEASE_SECONDS`: the lease is kept per key,
+//! not per attempt, so on a key in constant use a lost attempt keeps one place taken longer.
+
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 use tenantry_domain::sign_in_throttle::{FailureRecord, ThrottlePolicy};
@@ -96,31 +99,46 @@ impl SignInThrottle {
     ) -> Result<Result<Attempt, Throttled>, StoreError> {
         let pool = self.pool.clone();
         let (accounts, addresses) = (self.accounts, self.addresses);
-        let (account, address) = (account.to_owned(), address.to_owned());
-        actix_web::web::block(move || {
+        let (for_account_key, for_address_key) = (account.to_owned(), address.to_owned());
+        let admitted = actix_web::web::block(move || {
             let mut conn = pool.get()?;
-            let admitted = conn.write(|conn| -> Result<Result<(), Throttled>, StoreError> {
+            conn.write(|conn| -> Result<Result<(), Throttled>, StoreError> {
                 // Both keys are locked and decided before either is counted: a refusal by one
                 // leaves the other as it was.
-                let mut for_account = KeyState::read(&sign_in_throttle::lock(conn, Scope::Account, &account)?, now);
-                let mut for_address = KeyState::read(&sign_in_throttle::lock(conn, Scope::Address, &address)?, now);
-                if let Err(refused) =
-                    for_account.admit(&accounts, now).and_then(|()| for_address.admit(&addresses, now))
-                {
+                let mut account = KeyState::read(&sign_in_throttle::lock(conn, Scope::Account, &for_account_key)?, now);
+                let mut address = KeyState::read(&sign_in_throttle::lock(conn, Scope::Address, &for_address_key)?, now);
+                if let Err(refused) = account.admit(&accounts, now).and_then(|()| address.admit(&addresses, now)) {
                     return Ok(Err(refused));
                 }
-                sign_in_throttle::save(conn, Scope::Account, &account, &for_account.write(now))?;
-                sign_in_throttle::save(conn, Scope::Address, &address, &for_address.write(now))?;
+                sign_in_throttle::save(conn, Scope::Account, &for_account_key, &account.write(now))?;
+                sign_in_throttle::save(conn, Scope::Address, &for_address_key, &address.write(now))?;
                 Ok(Ok(()))
-            })?;
-            Ok(admitted.map(|()| Attempt { pool, accounts, addresses, account, address, ended: false }))
+            })
         })
         .await
-        .map_err(|e| StoreError::Interrupted(e.to_string()))?
+        .map_err(|e| StoreError::Interrupted(e.to_string()))??;
+        // Made here, on the async side, so that dropping it (ending it uncounted) never happens on
+        // a blocking thread, should the request be dropped while the admission runs.
+        Ok(admitted.map(|()| Attempt {
+            pool: self.pool.clone(),
+            accounts,
+            addresses,
+            account: account.to_owned(),
+            address: address.to_owned(),
+            ended: false,
+        }))
     }
 
-    /// Forgets records that no longer lock or count anything.
+    /// Forgets records that no longer lock or count anything. Called by every job pass; runs at
+    /// most once a minute per process.
     pub fn purge_stale(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        static LAST_PURGE: AtomicI64 = AtomicI64::new(0);
+        let last = LAST_PURGE.load(Ordering::Relaxed);
+        if now.timestamp() - last < 60
+            || LAST_PURGE.compare_exchange(last, now.timestamp(), Ordering::Relaxed, Ordering::Relaxed).is_err()
+        {
+            return Ok(0);
+        }
         let window =
             ThrottlePolicy::per_account().forgotten_after().max(ThrottlePolicy::per_address().forgotten_after());
         sign_in_throttle::purge_stale(conn, time::to_db(now - window))

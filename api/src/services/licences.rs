@@ -60,20 +60,14 @@ pub async fn assign(
             let person = users::find_in_tenant(tx.conn(), &tenant_id, &user_id)?.ok_or(NotFound("user"))?;
             let row = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
             let plan = plan_of(tx.catalogue(), &row)?;
-            if let Some(existing) = subscriptions::assignment(tx.conn(), &subscription_id, &user_id)? {
-                return Ok(Given { licence: UserLicense::new(&existing.licence(), tx.catalogue())?, created: false });
+            let held = held_by(tx.conn(), &user_id)?;
+            if let Some(existing) = held.iter().find(|licence| licence.subscription_id == subscription_id) {
+                return Ok(Given { licence: UserLicense::new(existing, tx.catalogue())?, created: false });
             }
             let refused = |refusal| LicenceError::Refused { sign_in: person.sign_in.clone(), refusal };
-            licence::check_assignment(plan, &held_by(tx.conn(), &user_id)?).map_err(refused)?;
+            licence::check_assignment(plan, &held).map_err(refused)?;
             row.pool().assign()?;
             let stamp = tx.stamp();
-            if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
-                let fresh = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
-                return Err(match fresh.pool().assign() {
-                    Err(error) => error.into(),
-                    Ok(_) => LicenceError::LostRace,
-                });
-            }
             let assignment = NewAssignment {
                 subscription_id: &subscription_id,
                 user_id: &user_id,
@@ -89,19 +83,32 @@ pub async fn assign(
                 }
                 other => other.into(),
             })?;
-            // Read again: racing assignments each see the pool as their own took it.
-            let after = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
-            let free_after = after.active - after.assigned;
-            // This assignment took exactly one seat: the pool had one more free just before it.
-            webhook_events::on_seats_taken(tx.conn(), &tenant_id, &subscription_id, free_after + 1, free_after, stamp)?;
             tx.audit(
                 AuditAction::LicenceAssigned,
                 Subject::in_tenant(&tenant_id, &user_id),
                 serde_json::json!({"subscription_id": subscription_id, "plan": plan.code}),
             )?;
-            let created = subscriptions::assignment(tx.conn(), &subscription_id, &user_id)?
-                .ok_or_else(|| StoreError::Corrupt("a licence just given is missing".to_owned()))?;
-            Ok(Given { licence: UserLicense::new(&created.licence(), tx.catalogue())?, created: true })
+            // The seat is taken last: its conditional update locks the pool's row until commit,
+            // and every assignment to the pool queues on that lock, so as little as possible
+            // happens after it.
+            if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
+                let fresh = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
+                return Err(match fresh.pool().assign() {
+                    Err(error) => error.into(),
+                    Ok(_) => LicenceError::LostRace,
+                });
+            }
+            // Read again: racing assignments each see the pool as their own took it.
+            let after = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
+            let free_after = after.active - after.assigned;
+            // This assignment took exactly one seat: the pool had one more free just before it.
+            webhook_events::on_seats_taken(tx.conn(), &tenant_id, &subscription_id, free_after + 1, free_after, stamp)?;
+            let given = Licence {
+                subscription_id: subscription_id.clone(),
+                plan_code: plan.code.clone(),
+                assigned_at: tenantry_persistence::time::from_db(stamp),
+            };
+            Ok(Given { licence: UserLicense::new(&given, tx.catalogue())?, created: true })
         })
         .await
 }
@@ -122,16 +129,17 @@ pub async fn remove(
             if !subscriptions::delete_assignment(tx.conn(), &subscription_id, &user_id)? {
                 return Err(NotFound("licence").into());
             }
-            let stamp = tx.stamp();
-            if !subscriptions::release_seat(tx.conn(), &subscription_id, stamp)? {
-                let corrupt = format!("subscription {subscription_id} counted no seat for a licence it gave");
-                return Err(StoreError::Corrupt(corrupt).into());
-            }
             tx.audit(
                 AuditAction::LicenceRemoved,
                 Subject::in_tenant(&tenant_id, &user_id),
                 serde_json::json!({"subscription_id": subscription_id, "plan": row.plan_code}),
             )?;
+            // Last, as in `assign`: this update holds the pool's row lock until commit.
+            let stamp = tx.stamp();
+            if !subscriptions::release_seat(tx.conn(), &subscription_id, stamp)? {
+                let corrupt = format!("subscription {subscription_id} counted no seat for a licence it gave");
+                return Err(StoreError::Corrupt(corrupt).into());
+            }
             Ok(())
         })
         .await
