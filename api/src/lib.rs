@@ -215,6 +215,12 @@ fn serve(
 ) -> Result<Server, StartError> {
     let max_body = state.config.max_body_bytes;
     let origins = state.config.cors_origins.clone();
+    // Database work runs on each worker's blocking threads, one connection each: more threads
+    // than the pool has connections would only wait for one. Kept to the pool's share, database
+    // work in flight stays what `TENANTRY_DB_POOL_SIZE` says; actix's default (hundreds) let
+    // dozens of queries compete for two cores and put half-second pauses in the p99.
+    let pool_size = usize::try_from(state.pool.max_size()).unwrap_or(1);
+    let blocking_threads = pool_size.div_ceil(workers.max(1)).max(1);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -244,6 +250,7 @@ fn serve(
             )
     })
     .workers(workers)
+    .worker_max_blocking_threads(blocking_threads)
     .shutdown_timeout(10)
     .listen(listener)
     .map_err(|source| StartError::Listen { address: "listener".to_owned(), source })?
