@@ -44,8 +44,16 @@ pub fn resolve(
     tenant_id: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Resolution> {
-    let Some(row) = delegation::active_relationship(conn, partner_id, tenant_id)? else {
-        return Ok(Resolution::None);
+    // One round trip either way: an agent's assigned access comes with the relationship.
+    let (row, assigned) = match delegate {
+        Delegate::PartnerAdmin => match delegation::active_relationship(conn, partner_id, tenant_id)? {
+            Some(row) => (row, None),
+            None => return Ok(Resolution::None),
+        },
+        Delegate::Grantee(id) => match delegation::active_relationship_with_access(conn, partner_id, tenant_id, id)? {
+            Some(found) => found,
+            None => return Ok(Resolution::None),
+        },
     };
     let relationship = row.relationship();
     if relationship.has_lapsed(now) {
@@ -53,8 +61,7 @@ pub fn resolve(
     }
     let asking = match delegate {
         Delegate::PartnerAdmin => partner::Delegate::PartnerAdmin,
-        Delegate::Grantee(id) => {
-            let assigned = delegation::access_of(conn, &row.id, id)?;
+        Delegate::Grantee(_) => {
             partner::Delegate::Assigned(assigned.map_or(AssignedAccess::None, AssignedAccess::Some))
         }
     };

@@ -153,6 +153,38 @@ pub fn active_relationship(
         .optional()?)
 }
 
+/// The partner's active relationship with the tenant and, in the same round trip, the access
+/// `grantee_id` was assigned under it (what authentication reads for a partner agent on every
+/// request about a customer).
+pub fn active_relationship_with_access(
+    conn: &mut DbConnection,
+    partner_id: &str,
+    tenant_id: &str,
+    grantee_id: &str,
+) -> StoreResult<Option<(RelationshipRow, Option<DelegatedAccess>)>> {
+    let found: Option<(RelationshipRow, Option<String>)> = partner_relationships::table
+        .left_join(
+            delegated_access::table.on(delegated_access::relationship_id
+                .eq(partner_relationships::id)
+                .and(delegated_access::grantee_id.eq(grantee_id))),
+        )
+        .filter(partner_relationships::partner_id.eq(partner_id))
+        .filter(partner_relationships::tenant_id.eq(tenant_id))
+        .filter(partner_relationships::status.eq(RelationshipStatus::Active.as_str()))
+        .select((RelationshipRow::as_select(), delegated_access::access.nullable()))
+        .first(conn)
+        .optional()?;
+    found
+        .map(|(row, access)| {
+            let access = access
+                .map(|name| name.parse())
+                .transpose()
+                .map_err(|e| crate::StoreError::Corrupt(format!("delegated access of {grantee_id}: {e}")))?;
+            Ok((row, access))
+        })
+        .transpose()
+}
+
 /// One page of a tenant's relationships in the order they were accepted; optionally only one
 /// partner's (what a delegated caller may see).
 pub fn list_relationships(
