@@ -3,6 +3,7 @@
 //! With `TENANTRY_BOOTSTRAP_EMAIL`/`_PASSWORD` set, those are used (and the password is not
 //! printed); otherwise the address is `operator@<platform domain>` and a random password is
 //! printed. Once an operator exists this does nothing, so a restart prints nothing new.
+//! `tenantry create-operator` adds further operators through [`create_operator`].
 
 use tenantry_domain::user::UserKind;
 use tenantry_domain::{EmailAddress, Password};
@@ -17,22 +18,24 @@ use crate::{clock, ids};
 pub enum BootstrapError {
     #[error("TENANTRY_BOOTSTRAP_EMAIL is not a valid email address: {0}")]
     Email(#[from] tenantry_domain::email::EmailError),
-    #[error("TENANTRY_BOOTSTRAP_PASSWORD does not meet the password policy: {0}")]
+    #[error("the password does not meet the password policy: {0}")]
     Password(#[from] tenantry_domain::password::PasswordPolicyError),
     #[error("cannot hash the bootstrap password: {0}")]
     Hash(String),
-    #[error("cannot create the first operator: {0}")]
+    #[error("an account signs in as {0} already")]
+    Taken(String),
+    #[error("cannot create the operator: {0}")]
     Store(#[from] tenantry_persistence::StoreError),
 }
 
-/// What the first run created, to be shown to the person who started the service.
-pub struct FirstOperator {
+/// The operator just created, to be shown to the person who created it.
+pub struct NewOperator {
     pub sign_in: String,
     /// Present when the password was generated, so it must be shown now or never.
     pub generated_password: Option<String>,
 }
 
-pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<FirstOperator>, BootstrapError> {
+pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<NewOperator>, BootstrapError> {
     let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
     if users::operator_exists(&mut conn)? {
         return Ok(None);
@@ -41,7 +44,35 @@ pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<FirstOpe
         Some(email) => EmailAddress::parse(email)?,
         None => EmailAddress::in_domain("operator", &config.platform_domain)?,
     };
-    let (password, generated) = match &config.bootstrap_password {
+    let created = create_operator(
+        &mut conn,
+        &sign_in,
+        config.bootstrap_password.as_deref(),
+        "Platform operator",
+        // Checked again inside the write lock: two replicas starting together create one operator.
+        OnlyIfNone::Yes,
+    )?;
+    Ok(created)
+}
+
+/// Whether an operator is created only when there is none (the first run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnlyIfNone {
+    Yes,
+    No,
+}
+
+/// Creates a platform operator with `password`, or with a generated one they must change at
+/// their first sign-in (returned, to be shown once). `None` when `only_if_none` found an
+/// operator already. Used by the first run and by `tenantry create-operator`.
+pub fn create_operator(
+    conn: &mut tenantry_persistence::DbConnection,
+    sign_in: &EmailAddress,
+    password: Option<&str>,
+    display_name: &str,
+    only_if_none: OnlyIfNone,
+) -> Result<Option<NewOperator>, BootstrapError> {
+    let (password, generated) = match password {
         Some(password) => (Password::parse(password, Some(sign_in.local_part()))?.expose().to_owned(), false),
         None => (passwords::temporary(), true),
     };
@@ -50,9 +81,11 @@ pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<FirstOpe
     let id = ids::new_id();
     let sign_in_text = sign_in.to_string();
     let created = conn.write(|conn| {
-        // Checked again inside the write lock: two replicas starting together create one operator.
-        if users::operator_exists(conn)? {
+        if only_if_none == OnlyIfNone::Yes && users::operator_exists(conn)? {
             return Ok::<_, BootstrapError>(false);
+        }
+        if users::find_by_sign_in(conn, &sign_in_text)?.is_some() {
+            return Err(BootstrapError::Taken(sign_in_text.clone()));
         }
         users::insert(
             conn,
@@ -61,20 +94,20 @@ pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<FirstOpe
                 tenant_id: None,
                 kind: UserKind::Operator.as_str(),
                 sign_in: &sign_in_text,
-                display_name: "Platform operator",
+                display_name,
                 contact_email: None,
                 password_hash: &hash,
-                // A generated password has been printed to a terminal or a log: it must go.
+                // A generated password has been shown on a terminal: it must go.
                 must_change_password: generated,
                 created_at: now,
                 updated_at: now,
                 partner_id: None,
                 partner_role: None,
-                // Printed once on the console, not mailed: it works until the operator changes it.
+                // Shown once, not mailed: it works until the operator changes it.
                 temporary_password_expires_at: None,
             },
         )?;
         Ok(true)
     })?;
-    Ok(created.then(|| FirstOperator { sign_in: sign_in_text, generated_password: generated.then_some(password) }))
+    Ok(created.then(|| NewOperator { sign_in: sign_in_text, generated_password: generated.then_some(password) }))
 }

@@ -15,6 +15,7 @@ use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
 use tenantry_persistence::{api_clients, time, users, DbConnection, StoreError};
 
+use crate::access_log::LoggedCaller;
 use crate::auth::tokens::{self, Claims, TokenError};
 use crate::clock;
 use crate::delegation::{self, Delegate, Delegation, Resolution};
@@ -200,6 +201,7 @@ impl FromRequest for SignedIn {
         let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
         // The customer this request is about, if any: a partner's standing there is resolved now.
         let tenant_in_path = req.match_info().get("tid").map(str::to_owned);
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
             let request_id = request_id.ok_or_else(|| ApiError::internal("the request has no request id"))?;
@@ -229,6 +231,8 @@ impl FromRequest for SignedIn {
             if let Some(partner) = signed_in.partner.as_mut() {
                 partner.delegation = delegation;
             }
+            req.extensions_mut()
+                .insert(LoggedCaller { caller_id: signed_in.user_id.clone(), tenant_id: signed_in.tenant_id.clone() });
             Ok(signed_in)
         })
     }

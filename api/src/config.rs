@@ -3,9 +3,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use tenantry_domain::delivery::RetryPolicy;
 use tenantry_domain::DomainName;
+use tenantry_persistence::Database;
 
 use crate::dns::Nameserver;
 
@@ -45,6 +47,15 @@ pub struct Config {
     /// Webhook endpoints on loopback or private addresses, and plain http, are allowed: for
     /// tests and private deployments only (server-side request forgery otherwise).
     pub webhooks_allow_private: bool,
+    /// Start-up applies pending migrations; when false, a database that is behind stops the
+    /// start and `tenantry migrate` must be run first (deploy pipelines).
+    pub auto_migrate: bool,
+    /// After SIGTERM, how long `/readyz` says 503 while requests are still served, so that load
+    /// balancers stop sending before the listener closes.
+    pub shutdown_drain: Duration,
+    /// After the drain, how long requests in progress and the workers' item in hand may take.
+    pub shutdown_timeout: Duration,
+    pub log_format: LogFormat,
 }
 
 /// How the SMTP connection is secured.
@@ -82,111 +93,227 @@ impl std::fmt::Debug for SmtpSettings {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("configuration variable {variable}: {problem}")]
 pub struct ConfigError {
     pub variable: &'static str,
     pub problem: String,
 }
 
+/// Every problem found in the configuration, one per variable.
+#[derive(Debug, Clone)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("; "))
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl ConfigErrors {
+    /// Whether `variable` is among the problems (tests and `check-config` ask).
+    pub fn names(&self, variable: &str) -> bool {
+        self.0.iter().any(|p| p.variable == variable)
+    }
+}
+
+/// How log records are written: a line of text for people, or a JSON object per line for tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// Reads `TENANTRY_LOG_FORMAT` (unset means text).
+    pub fn parse(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None | Some("text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(ConfigError {
+                variable: "TENANTRY_LOG_FORMAT",
+                problem: format!("`{other}` is not one of text, json"),
+            }),
+        }
+    }
+}
+
 impl Config {
     /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env() -> Result<Self, ConfigErrors> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads settings through `lookup`, so tests can configure without touching the process
-    /// environment.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// environment. Every bad value is reported, not only the first.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut problems = Vec::new();
         let data_dir = PathBuf::from(get("TENANTRY_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
         let default_database = format!("sqlite://{}", data_dir.join("tenantry.db").display());
-        let listen: SocketAddr = parse("TENANTRY_LISTEN", get("TENANTRY_LISTEN"), "127.0.0.1:8080")?;
-        let public_url = get("TENANTRY_PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}"));
+        let listen: Option<SocketAddr> =
+            keep(&mut problems, parse("TENANTRY_LISTEN", get("TENANTRY_LISTEN"), "127.0.0.1:8080"));
+        let public_url = get("TENANTRY_PUBLIC_URL").unwrap_or_else(|| {
+            format!("http://{}", listen.map_or_else(|| "127.0.0.1:8080".to_owned(), |l| l.to_string()))
+        });
         let platform_domain_raw = get("TENANTRY_PLATFORM_DOMAIN").unwrap_or_else(|| "tenantry.test".to_owned());
+        let platform_domain = keep(
+            &mut problems,
+            DomainName::parse(&platform_domain_raw)
+                .map_err(|e| ConfigError { variable: "TENANTRY_PLATFORM_DOMAIN", problem: e.to_string() }),
+        );
+        let database_url = get("DATABASE_URL").unwrap_or(default_database);
+        keep(
+            &mut problems,
+            Database::from_url(&database_url)
+                .map(|_| ())
+                .map_err(|e| ConfigError { variable: "DATABASE_URL", problem: e.to_string() }),
+        );
+        let number = |variable: &'static str, default, range| parse_in(variable, get(variable), default, range);
+        let millis = |variable: &'static str, default, range| parse_in::<u64>(variable, get(variable), default, range);
+        let token_ttl_seconds = keep(&mut problems, number("TENANTRY_TOKEN_TTL_SECONDS", 3600, 60..=86_400));
+        let db_pool_size =
+            keep(&mut problems, parse_in("TENANTRY_DB_POOL_SIZE", get("TENANTRY_DB_POOL_SIZE"), 10u32, 1..=200));
+        let max_body_bytes = keep(
+            &mut problems,
+            parse_in("TENANTRY_MAX_BODY_BYTES", get("TENANTRY_MAX_BODY_BYTES"), 65_536usize, 1024..=10_485_760),
+        );
+        let outbox_poll_millis = keep(&mut problems, millis("TENANTRY_OUTBOX_POLL_MS", 1000, 10..=60_000));
+        let provisioning_delay_millis =
+            keep(&mut problems, number("TENANTRY_PROVISIONING_DELAY_MS", 2000, 0..=86_400_000));
+        let job_poll_millis = keep(&mut problems, millis("TENANTRY_JOB_POLL_MS", 500, 10..=60_000));
+        let hashing_threads = keep(
+            &mut problems,
+            parse_in(
+                "TENANTRY_HASHING_THREADS",
+                get("TENANTRY_HASHING_THREADS"),
+                std::thread::available_parallelism().map_or(1, usize::from),
+                1..=1024,
+            ),
+        );
+        let dns_servers = keep(
+            &mut problems,
+            get("TENANTRY_DNS_SERVERS")
+                .map(|v| {
+                    v.split(',').filter(|s| !s.trim().is_empty()).map(Nameserver::parse).collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()
+                .map_err(|problem| ConfigError { variable: "TENANTRY_DNS_SERVERS", problem }),
+        );
+        let smtp = keep(&mut problems, smtp_settings(&get, &lookup));
+        let mail_retry_first = keep(&mut problems, number("TENANTRY_MAIL_RETRY_FIRST_MS", 10_000, 10..=3_600_000));
+        let mail_max_attempts = keep(
+            &mut problems,
+            parse_in("TENANTRY_MAIL_MAX_ATTEMPTS", get("TENANTRY_MAIL_MAX_ATTEMPTS"), 12i32, 1..=100),
+        );
+        let webhook_retry_first =
+            keep(&mut problems, number("TENANTRY_WEBHOOK_RETRY_FIRST_MS", 10_000, 10..=3_600_000));
+        let webhook_max_attempts = keep(
+            &mut problems,
+            parse_in("TENANTRY_WEBHOOK_MAX_ATTEMPTS", get("TENANTRY_WEBHOOK_MAX_ATTEMPTS"), 12i32, 1..=100),
+        );
+        let webhooks_allow_private = keep(
+            &mut problems,
+            boolean("TENANTRY_WEBHOOKS_ALLOW_PRIVATE", get("TENANTRY_WEBHOOKS_ALLOW_PRIVATE"), false),
+        );
+        let auto_migrate = keep(&mut problems, boolean("TENANTRY_AUTO_MIGRATE", get("TENANTRY_AUTO_MIGRATE"), true));
+        let shutdown_drain_seconds = keep(
+            &mut problems,
+            parse_in("TENANTRY_SHUTDOWN_DRAIN_SECONDS", get("TENANTRY_SHUTDOWN_DRAIN_SECONDS"), 5u64, 0..=300),
+        );
+        let shutdown_timeout_seconds = keep(
+            &mut problems,
+            parse_in("TENANTRY_SHUTDOWN_TIMEOUT_SECONDS", get("TENANTRY_SHUTDOWN_TIMEOUT_SECONDS"), 20u64, 1..=600),
+        );
+        let log_format = keep(&mut problems, LogFormat::parse(get("TENANTRY_LOG_FORMAT").as_deref()));
+        let (
+            Some(listen),
+            Some(platform_domain),
+            Some(token_ttl_seconds),
+            Some(db_pool_size),
+            Some(max_body_bytes),
+            Some(outbox_poll_millis),
+            Some(provisioning_delay_millis),
+            Some(job_poll_millis),
+            Some(hashing_threads),
+            Some(dns_servers),
+            Some(smtp),
+            Some(mail_retry_first),
+            Some(mail_max_attempts),
+            Some(webhook_retry_first),
+            Some(webhook_max_attempts),
+            Some(webhooks_allow_private),
+            Some(auto_migrate),
+            Some(shutdown_drain_seconds),
+            Some(shutdown_timeout_seconds),
+            Some(log_format),
+        ) = (
+            listen,
+            platform_domain,
+            token_ttl_seconds,
+            db_pool_size,
+            max_body_bytes,
+            outbox_poll_millis,
+            provisioning_delay_millis,
+            job_poll_millis,
+            hashing_threads,
+            dns_servers,
+            smtp,
+            mail_retry_first,
+            mail_max_attempts,
+            webhook_retry_first,
+            webhook_max_attempts,
+            webhooks_allow_private,
+            auto_migrate,
+            shutdown_drain_seconds,
+            shutdown_timeout_seconds,
+            log_format,
+        )
+        else {
+            return Err(ConfigErrors(problems));
+        };
+        if !problems.is_empty() {
+            return Err(ConfigErrors(problems));
+        }
         Ok(Self {
             listen,
-            database_url: get("DATABASE_URL").unwrap_or(default_database),
+            database_url,
             data_dir,
             bootstrap_email: get("TENANTRY_BOOTSTRAP_EMAIL"),
             bootstrap_password: lookup("TENANTRY_BOOTSTRAP_PASSWORD").filter(|v| !v.is_empty()),
-            platform_domain: DomainName::parse(&platform_domain_raw)
-                .map_err(|e| ConfigError { variable: "TENANTRY_PLATFORM_DOMAIN", problem: e.to_string() })?,
+            platform_domain,
             cors_origins: get("TENANTRY_CORS_ORIGINS")
                 .map(|v| v.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
                 .unwrap_or_default(),
             token_issuer: get("TENANTRY_TOKEN_ISSUER").unwrap_or_else(|| public_url.clone()),
             token_audience: get("TENANTRY_TOKEN_AUDIENCE").unwrap_or_else(|| "tenantry-api".to_owned()),
-            token_ttl_seconds: parse_in(
-                "TENANTRY_TOKEN_TTL_SECONDS",
-                get("TENANTRY_TOKEN_TTL_SECONDS"),
-                3600,
-                60..=86_400,
-            )?,
-            db_pool_size: parse_in("TENANTRY_DB_POOL_SIZE", get("TENANTRY_DB_POOL_SIZE"), 10, 1..=200)?,
-            max_body_bytes: parse_in(
-                "TENANTRY_MAX_BODY_BYTES",
-                get("TENANTRY_MAX_BODY_BYTES"),
-                65_536,
-                1024..=10_485_760,
-            )?,
-            outbox_poll_millis: parse_in("TENANTRY_OUTBOX_POLL_MS", get("TENANTRY_OUTBOX_POLL_MS"), 1000, 10..=60_000)?,
-            provisioning_delay_millis: parse_in(
-                "TENANTRY_PROVISIONING_DELAY_MS",
-                get("TENANTRY_PROVISIONING_DELAY_MS"),
-                2000,
-                0..=86_400_000,
-            )?,
-            job_poll_millis: parse_in("TENANTRY_JOB_POLL_MS", get("TENANTRY_JOB_POLL_MS"), 500, 10..=60_000)?,
-            hashing_threads: parse_in(
-                "TENANTRY_HASHING_THREADS",
-                get("TENANTRY_HASHING_THREADS"),
-                std::thread::available_parallelism().map_or(1, usize::from),
-                1..=1024,
-            )?,
-            dns_servers: get("TENANTRY_DNS_SERVERS")
-                .map(|v| {
-                    v.split(',').filter(|s| !s.trim().is_empty()).map(Nameserver::parse).collect::<Result<Vec<_>, _>>()
-                })
-                .transpose()
-                .map_err(|problem| ConfigError { variable: "TENANTRY_DNS_SERVERS", problem })?
-                .unwrap_or_default(),
-            smtp: smtp_settings(&get, &lookup)?,
+            token_ttl_seconds,
+            db_pool_size,
+            max_body_bytes,
+            outbox_poll_millis,
+            provisioning_delay_millis,
+            job_poll_millis,
+            hashing_threads,
+            dns_servers: dns_servers.unwrap_or_default(),
+            smtp,
             mail_retry: RetryPolicy {
-                first_pause: chrono::Duration::milliseconds(parse_in(
-                    "TENANTRY_MAIL_RETRY_FIRST_MS",
-                    get("TENANTRY_MAIL_RETRY_FIRST_MS"),
-                    10_000,
-                    10..=3_600_000,
-                )?),
+                first_pause: chrono::Duration::milliseconds(mail_retry_first),
                 longest_pause: RetryPolicy::standard().longest_pause,
-                max_attempts: parse_in("TENANTRY_MAIL_MAX_ATTEMPTS", get("TENANTRY_MAIL_MAX_ATTEMPTS"), 12, 1..=100)?,
+                max_attempts: mail_max_attempts,
             },
             webhook_retry: RetryPolicy {
-                first_pause: chrono::Duration::milliseconds(parse_in(
-                    "TENANTRY_WEBHOOK_RETRY_FIRST_MS",
-                    get("TENANTRY_WEBHOOK_RETRY_FIRST_MS"),
-                    10_000,
-                    10..=3_600_000,
-                )?),
+                first_pause: chrono::Duration::milliseconds(webhook_retry_first),
                 longest_pause: RetryPolicy::standard().longest_pause,
-                max_attempts: parse_in(
-                    "TENANTRY_WEBHOOK_MAX_ATTEMPTS",
-                    get("TENANTRY_WEBHOOK_MAX_ATTEMPTS"),
-                    12,
-                    1..=100,
-                )?,
+                max_attempts: webhook_max_attempts,
             },
-            webhooks_allow_private: match get("TENANTRY_WEBHOOKS_ALLOW_PRIVATE").as_deref() {
-                None | Some("false") | Some("0") => false,
-                Some("true") | Some("1") => true,
-                Some(other) => {
-                    return Err(ConfigError {
-                        variable: "TENANTRY_WEBHOOKS_ALLOW_PRIVATE",
-                        problem: format!("`{other}` is not true or false"),
-                    })
-                }
-            },
+            webhooks_allow_private,
+            auto_migrate,
+            shutdown_drain: Duration::from_secs(shutdown_drain_seconds),
+            shutdown_timeout: Duration::from_secs(shutdown_timeout_seconds),
+            log_format,
             mail_from: get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),
             public_url,
@@ -234,6 +361,26 @@ fn smtp_settings(
     }))
 }
 
+/// The value, or `None` with its problem noted.
+fn keep<T>(problems: &mut Vec<ConfigError>, result: Result<T, ConfigError>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(problem) => {
+            problems.push(problem);
+            None
+        }
+    }
+}
+
+fn boolean(variable: &'static str, value: Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match value.as_deref() {
+        None => Ok(default),
+        Some("true") | Some("1") => Ok(true),
+        Some("false") | Some("0") => Ok(false),
+        Some(other) => Err(ConfigError { variable, problem: format!("`{other}` is not true or false") }),
+    }
+}
+
 fn parse<T: std::str::FromStr>(variable: &'static str, value: Option<String>, default: &str) -> Result<T, ConfigError>
 where
     T::Err: std::fmt::Display,
@@ -269,6 +416,10 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        all_problems(pairs).map_err(|errors| errors.0[0].clone())
+    }
+
+    fn all_problems(pairs: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
         let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Config::from_lookup(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     }
@@ -290,6 +441,33 @@ mod tests {
         assert_eq!(error.variable, "TENANTRY_TOKEN_TTL_SECONDS");
         let error = config(&[("TENANTRY_PLATFORM_DOMAIN", "localhost")]).unwrap_err();
         assert_eq!(error.variable, "TENANTRY_PLATFORM_DOMAIN");
+    }
+
+    #[test]
+    fn every_bad_value_is_named_at_once_and_database_passwords_are_not_repeated() {
+        let errors = all_problems(&[
+            ("TENANTRY_LISTEN", "nowhere"),
+            ("DATABASE_URL", "mysql://app:s3cret@db/tenantry"),
+            ("TENANTRY_LOG_FORMAT", "xml"),
+            ("TENANTRY_SHUTDOWN_DRAIN_SECONDS", "-1"),
+        ])
+        .unwrap_err();
+        for variable in ["TENANTRY_LISTEN", "DATABASE_URL", "TENANTRY_LOG_FORMAT", "TENANTRY_SHUTDOWN_DRAIN_SECONDS"] {
+            assert!(errors.names(variable), "{variable} is named in {errors}");
+        }
+        assert_eq!(errors.0.len(), 4);
+        assert!(!errors.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn operations_settings_have_production_defaults() {
+        let config = config(&[]).unwrap();
+        assert!(config.auto_migrate);
+        assert_eq!(config.shutdown_drain.as_secs(), 5);
+        assert_eq!(config.log_format, LogFormat::Text);
+        let config = super::tests::config(&[("TENANTRY_AUTO_MIGRATE", "false"), ("TENANTRY_LOG_FORMAT", "json")]).unwrap();
+        assert!(!config.auto_migrate);
+        assert_eq!(config.log_format, LogFormat::Json);
     }
 
     #[test]

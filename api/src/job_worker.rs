@@ -13,14 +13,19 @@ use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 use crate::auth::throttle::SignInThrottle;
 use crate::clock;
 use crate::services::{provisioning, registrations};
+use crate::shutdown::Shutdown;
 use crate::unit_of_work::{Actor, Context, Tx};
 
 /// How long a claimed job is left alone before another worker may take it.
 const CLAIM_LEASE_SECONDS: i64 = 60;
 const BATCH: i64 = 20;
 
-pub async fn run(pool: DbPool, context: Arc<Context>, period: Duration) {
-    crate::periodic::run_every(period, "jobs", move || run_due(&pool, &context).map_err(|e| e.to_string())).await;
+pub async fn run(pool: DbPool, context: Arc<Context>, period: Duration, shutdown: Arc<Shutdown>) {
+    let stop = shutdown.clone();
+    crate::periodic::run_every(period, "jobs", shutdown, move || {
+        run_due(&pool, &context, &stop).map_err(|e| e.to_string())
+    })
+    .await;
 }
 
 fn perform(tx: &mut Tx<'_>, job: &JobRow) -> Result<(), StoreError> {
@@ -80,7 +85,7 @@ const IDEMPOTENCY_KEY_LIFETIME_HOURS: i64 = 24;
 
 /// Runs every due job once; returns how many completed. Also forgets expired idempotency keys
 /// and records relationships past their end date as expired.
-pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
+pub fn run_due(pool: &DbPool, context: &Context, shutdown: &Shutdown) -> Result<usize, StoreError> {
     let mut conn = pool.get()?;
     let now = clock::now();
     idempotency::purge_older_than(
@@ -100,6 +105,9 @@ pub fn run_due(pool: &DbPool, context: &Context) -> Result<usize, StoreError> {
     let due = jobs::due(&mut conn, time::to_db(now), BATCH)?;
     let mut done = 0;
     for job in due {
+        if shutdown.workers_stopping() {
+            break;
+        }
         let lease = time::to_db(now + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
         if !jobs::claim(&mut conn, &job, lease)? {
             continue;

@@ -6,6 +6,7 @@ pub mod bare_errors;
 pub mod bootstrap;
 pub mod caller;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod delegation;
 pub mod dns;
@@ -14,6 +15,7 @@ pub mod etag;
 pub mod idempotency;
 pub mod ids;
 pub mod job_worker;
+pub mod logging;
 pub mod mail_transport;
 pub mod mail_worker;
 pub mod metrics;
@@ -25,6 +27,7 @@ pub mod request_errors;
 pub mod request_id;
 pub mod routes;
 pub mod services;
+pub mod shutdown;
 pub mod state;
 pub mod templates;
 pub mod unit_of_work;
@@ -41,7 +44,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, ErrorHandlers, Logger};
+use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use tenantry_persistence::Database;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
@@ -49,9 +52,10 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::auth::keys::{KeyRing, KeysOrigin};
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::verified_tokens::VerifiedTokens;
-use crate::bootstrap::FirstOperator;
+use crate::bootstrap::NewOperator;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::shutdown::Shutdown;
 use crate::state::AppState;
 use crate::unit_of_work::Context;
 
@@ -76,6 +80,12 @@ pub enum StartError {
     Metrics(String),
     #[error("cannot prepare password hashing: {0}")]
     Hashing(String),
+    #[error(
+        "the database is behind this release: {} migration(s) not applied ({}); run `tenantry migrate` first, \
+         or start with TENANTRY_AUTO_MIGRATE=true",
+        .0.len(), .0.join(", ")
+    )]
+    SchemaBehind(Vec<String>),
 }
 
 /// A built application: database migrated, keys loaded, first operator ensured, socket bound.
@@ -84,17 +94,21 @@ pub struct Application {
     port: u16,
     state: web::Data<AppState>,
     /// Present on the very first start only.
-    pub first_operator: Option<FirstOperator>,
+    pub first_operator: Option<NewOperator>,
     /// Whether this start found, made or imported the signing keys.
     pub keys_origin: KeysOrigin,
     workers: usize,
     outbox: mail_worker::Outbox,
+    listener: shutdown::Listener,
+    /// Migrations this start applied (empty when the schema was current).
+    pub migrations_applied: Vec<String>,
 }
 
 impl Application {
     /// Builds the application. Must be called inside an actix system (`#[actix_web::main]`).
     pub fn build(config: Config, workers: usize) -> Result<Self, StartError> {
         let database = Database::from_url(&config.database_url)?;
+        let migrations_applied = prepare_schema(&database, config.auto_migrate)?;
         let pool_size = match database {
             // SQLite serialises writers; more connections only add lock contention.
             Database::Sqlite(_) => config.db_pool_size.min(8),
@@ -124,6 +138,8 @@ impl Application {
             .local_addr()
             .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?
             .port();
+        let kept_listener = shutdown::Listener::of(&listener)
+            .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?;
         let context = Arc::new(Context {
             catalogue,
             public_url: config.public_url.clone(),
@@ -138,10 +154,21 @@ impl Application {
             hasher,
             decoy_password_hash,
             context,
+            shutdown: Arc::new(Shutdown::default()),
         });
         let metrics = Metrics::new().map_err(|e| StartError::Metrics(e.to_string()))?;
         let server = serve(state.clone(), web::Data::new(metrics), listener, workers)?;
-        Ok(Self { server, port, state, first_operator, keys_origin, workers, outbox })
+        Ok(Self {
+            server,
+            port,
+            state,
+            first_operator,
+            keys_origin,
+            workers,
+            outbox,
+            listener: kept_listener,
+            migrations_applied,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -156,31 +183,90 @@ impl Application {
         self.workers
     }
 
-    /// Serves until the server is stopped, delivering the outbox alongside.
+    /// Serves until the server is stopped through its handle (embedding, tests), delivering
+    /// the outbox and running the jobs alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run(false).await
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains and stops (see [`shutdown`]).
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        self.run(true).await
+    }
+
+    async fn run(self, on_signals: bool) -> std::io::Result<()> {
         let config = &self.state.config;
+        let shutdown = self.state.shutdown.clone();
         let poll = Duration::from_millis(config.outbox_poll_millis);
-        let mail = actix_web::rt::spawn(mail_worker::run(self.state.pool.clone(), self.outbox, poll));
+        let mut workers = Vec::new();
+        workers.push(actix_web::rt::spawn(mail_worker::run(
+            self.state.pool.clone(),
+            self.outbox,
+            poll,
+            shutdown.clone(),
+        )));
         let hooks = webhook_worker::Webhooks::new(
             self.state.context.clone(),
             config.webhook_retry,
             config.webhooks_allow_private,
         );
-        let webhooks = actix_web::rt::spawn(webhook_worker::run(self.state.pool.clone(), hooks, poll));
+        workers.push(actix_web::rt::spawn(webhook_worker::run(self.state.pool.clone(), hooks, poll, shutdown.clone())));
         let job_poll = Duration::from_millis(config.job_poll_millis);
-        let jobs = actix_web::rt::spawn(job_worker::run(self.state.pool.clone(), self.state.context.clone(), job_poll));
+        workers.push(actix_web::rt::spawn(job_worker::run(
+            self.state.pool.clone(),
+            self.state.context.clone(),
+            job_poll,
+            shutdown.clone(),
+        )));
         let keys = self.state.keys.clone();
         let pool = self.state.pool.clone();
-        let key_reload = actix_web::rt::spawn(periodic::run_every(KEY_RELOAD_PERIOD, "signing keys", move || {
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            keys.reload(&mut conn, clock::now()).map(|()| 0).map_err(|e| e.to_string())
-        }));
+        let reload_stop = shutdown.clone();
+        workers.push(actix_web::rt::spawn(periodic::run_every(
+            KEY_RELOAD_PERIOD,
+            "signing keys",
+            reload_stop,
+            move || {
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                keys.reload(&mut conn, clock::now()).map(|()| 0).map_err(|e| e.to_string())
+            },
+        )));
+        if on_signals {
+            let handle = self.server.handle();
+            actix_web::rt::spawn(shutdown::on_signals(shutdown.clone(), handle, self.listener, config.shutdown_drain));
+        } else {
+            drop(self.listener);
+        }
+        let timeout = config.shutdown_timeout;
         let outcome = self.server.await;
-        key_reload.abort();
-        mail.abort();
-        webhooks.abort();
-        jobs.abort();
+        shutdown.stop_workers();
+        for worker in workers {
+            let abort = worker.abort_handle();
+            if actix_web::rt::time::timeout(timeout, worker).await.is_err() {
+                log::warn!("a background worker did not finish its item within {} s; stopped", timeout.as_secs());
+                abort.abort();
+            }
+        }
         outcome
+    }
+}
+
+/// Brings the schema up to date, or with auto-migration off, refuses a database that is behind
+/// (a newer release applied migrations this one does not know: it starts, with a warning).
+fn prepare_schema(database: &Database, auto_migrate: bool) -> Result<Vec<String>, StartError> {
+    if auto_migrate {
+        return Ok(database.migrate()?);
+    }
+    let status = database.migration_status()?;
+    if !status.unknown.is_empty() {
+        log::warn!(
+            "the database has migrations this release does not know ({}): a newer release migrated it",
+            status.unknown.join(", ")
+        );
+    }
+    if status.is_current() {
+        Ok(Vec::new())
+    } else {
+        Err(StartError::SchemaBehind(status.pending))
     }
 }
 
@@ -221,6 +307,7 @@ fn serve(
     // dozens of queries compete for two cores and put half-second pauses in the p99.
     let pool_size = usize::try_from(state.pool.max_size()).unwrap_or(1);
     let blocking_threads = pool_size.div_ceil(workers.max(1)).max(1);
+    let shutdown_timeout = state.config.shutdown_timeout.as_secs();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -234,11 +321,8 @@ fn serve(
             .wrap(ErrorHandlers::new().default_handler(bare_errors::problem_for_bare_errors))
             .wrap(from_fn(request_errors::refuse_nul_in_url))
             .wrap(from_fn(metrics::observe))
-            .wrap(
-                Logger::new("%{x-request-id}o %a \"%{request_line}xi\" %s %b %Dms")
-                    .custom_request_replace("request_line", access_log::request_line)
-                    .log_target("tenantry::http"),
-            )
+            .wrap(from_fn(shutdown::close_connections_while_draining))
+            .wrap(from_fn(access_log::record))
             .wrap(from_fn(request_id::assign))
             .configure(routes::configure)
             .service(
@@ -251,7 +335,9 @@ fn serve(
     })
     .workers(workers)
     .worker_max_blocking_threads(blocking_threads)
-    .shutdown_timeout(10)
+    .shutdown_timeout(shutdown_timeout)
+    // Signals are ours: the first one drains before the server stops (see `shutdown`).
+    .disable_signals()
     .listen(listener)
     .map_err(|source| StartError::Listen { address: "listener".to_owned(), source })?
     .run();

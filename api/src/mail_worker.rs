@@ -17,6 +17,7 @@ use tenantry_persistence::outbox::{self, OutboxMessageRow};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
 use crate::mail_transport::MailTransport;
+use crate::shutdown::Shutdown;
 
 /// How long a claimed message is left alone before another attempt may take it; longer than an
 /// SMTP exchange may last (`TENANTRY_SMTP_TIMEOUT_SECONDS` is at most 300 per step, a few steps).
@@ -29,20 +30,27 @@ pub struct Outbox {
     pub retry: RetryPolicy,
 }
 
-/// Runs forever on the current actix runtime, delivering due messages every `poll`.
-pub async fn run(pool: DbPool, outbox: Outbox, poll: Duration) {
+/// Runs on the current actix runtime until shutdown, delivering due messages every `poll`.
+pub async fn run(pool: DbPool, outbox: Outbox, poll: Duration, shutdown: Arc<Shutdown>) {
     let outbox = Arc::new(outbox);
-    crate::periodic::run_every(poll, "outbox delivery", move || deliver_due(&pool, &outbox).map_err(|e| e.to_string()))
-        .await;
+    let stop = shutdown.clone();
+    crate::periodic::run_every(poll, "outbox delivery", shutdown, move || {
+        deliver_due(&pool, &outbox, &stop).map_err(|e| e.to_string())
+    })
+    .await;
 }
 
-/// Delivers every due message once; returns how many were delivered.
-pub fn deliver_due(pool: &DbPool, outbox: &Outbox) -> Result<usize, StoreError> {
+/// Delivers every due message once, or until shutdown (the message in hand is finished; the
+/// others stay due); returns how many were delivered.
+pub fn deliver_due(pool: &DbPool, outbox: &Outbox, shutdown: &Shutdown) -> Result<usize, StoreError> {
     let mut conn = pool.get()?;
     let now = crate::clock::now();
     let due = outbox::due(&mut conn, time::to_db(now), BATCH)?;
     let mut delivered = 0;
     for message in due {
+        if shutdown.workers_stopping() {
+            break;
+        }
         // Each lease runs from its own claim: a slow server must not let later messages of the
         // batch go stale while they wait their turn.
         let lease = time::to_db(crate::clock::now() + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));

@@ -31,6 +31,8 @@ pub struct AppState {
     pub decoy_password_hash: String,
     /// The catalogue and message settings every unit of work consults.
     pub context: Arc<Context>,
+    /// Whether the process drains or stops (readiness, connections, workers).
+    pub shutdown: Arc<crate::shutdown::Shutdown>,
 }
 
 impl AppState {

@@ -17,6 +17,7 @@ use tenantry_persistence::webhooks::{self, DeliveryRow, EndpointRow};
 use tenantry_persistence::{partners, time, users, DbConnection, DbPool, StoreError};
 
 use crate::services::messages::{self, Recipient};
+use crate::shutdown::Shutdown;
 use crate::unit_of_work::{Actor, Context, Tx};
 use crate::webhook_security::{check_endpoint, sign};
 
@@ -44,10 +45,13 @@ impl Webhooks {
     }
 }
 
-pub async fn run(pool: DbPool, hooks: Webhooks, poll: Duration) {
+pub async fn run(pool: DbPool, hooks: Webhooks, poll: Duration, shutdown: Arc<Shutdown>) {
     let hooks = Arc::new(hooks);
-    crate::periodic::run_every(poll, "webhook delivery", move || deliver_due(&pool, &hooks).map_err(|e| e.to_string()))
-        .await;
+    let stop = shutdown.clone();
+    crate::periodic::run_every(poll, "webhook delivery", shutdown, move || {
+        deliver_due(&pool, &hooks, &stop).map_err(|e| e.to_string())
+    })
+    .await;
 }
 
 /// How one attempt ended.
@@ -84,11 +88,14 @@ fn attempt(hooks: &Webhooks, endpoint: &EndpointRow, delivery: &DeliveryRow) -> 
 }
 
 /// Delivers every due event once; returns how many were delivered.
-pub fn deliver_due(pool: &DbPool, hooks: &Webhooks) -> Result<usize, StoreError> {
+pub fn deliver_due(pool: &DbPool, hooks: &Webhooks, shutdown: &Shutdown) -> Result<usize, StoreError> {
     let mut conn = pool.get()?;
     let now = crate::clock::now();
     let mut delivered = 0;
     for delivery in webhooks::due(&mut conn, time::to_db(now), BATCH)? {
+        if shutdown.workers_stopping() {
+            break;
+        }
         // From its own claim, so that slow receivers earlier in the batch cannot let it go stale.
         let lease = time::to_db(crate::clock::now() + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
         if !webhooks::claim(&mut conn, &delivery, lease)? {

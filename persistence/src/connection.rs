@@ -1,4 +1,4 @@
-//! Choosing the backend, applying its migrations, and pooling connections.
+//! Choosing the backend and pooling connections.
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
@@ -11,12 +11,8 @@ use diesel::connection::{
 };
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::{StoreError, StoreResult};
-
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Statements sent to the database by this process, on every connection.
 static STATEMENTS_SENT: AtomicU64 = AtomicU64::new(0);
@@ -118,11 +114,15 @@ impl Database {
             Ok(Database::Postgres(url.to_owned()))
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(StoreError::UnsupportedUrl(url.to_owned()));
+                return Err(StoreError::UnsupportedUrl("sqlite:// without a path".to_owned()));
             }
             Ok(Database::Sqlite(PathBuf::from(path)))
         } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
+            let described = match url.split_once("://") {
+                Some((scheme, _)) => format!("scheme `{scheme}`"),
+                None => "no scheme".to_owned(),
+            };
+            Err(StoreError::UnsupportedUrl(described))
         }
     }
 
@@ -165,27 +165,10 @@ impl Database {
         }
     }
 
-    /// Applies pending migrations on a plain connection, before any pool exists. On PostgreSQL an
-    /// advisory lock keeps replicas that start together from migrating twice.
-    pub fn migrate(&self) -> StoreResult<()> {
-        let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
-        match self.connect()? {
-            DbConnection::Postgresql(mut conn) => {
-                conn.batch_execute("SELECT pg_advisory_lock(7418529)")?;
-                let result = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()).map_err(migration_error);
-                conn.batch_execute("SELECT pg_advisory_unlock(7418529)")?;
-                result
-            }
-            DbConnection::Sqlite(mut conn) => {
-                conn.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(migration_error)
-            }
-        }
-    }
-
-    /// Migrates, then builds the pool. SQLite serialises writers anyway, so a small pool is
-    /// enough there; readers still run in parallel thanks to WAL.
+    /// Builds the pool; the schema must be current (see [`Database::migrate`]). SQLite
+    /// serialises writers anyway, so a small pool is enough there; readers still run in parallel
+    /// thanks to WAL.
     pub fn open_pool(&self, max_size: u32) -> StoreResult<DbPool> {
-        self.migrate()?;
         Ok(Pool::builder()
             .max_size(max_size)
             .connection_timeout(Duration::from_secs(10))

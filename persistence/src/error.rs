@@ -30,7 +30,8 @@ pub enum StoreError {
     Migration(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    #[error("unsupported database URL `{0}`: expected sqlite://PATH or postgres://...")]
+    /// Holds only the URL's scheme: the rest may carry a password.
+    #[error("unsupported database URL ({0}): expected sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
     #[error("the database work did not finish: {0}")]
     Interrupted(String),

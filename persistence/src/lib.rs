@@ -6,6 +6,7 @@
 
 pub mod api_clients;
 pub mod audit;
+pub mod backup;
 pub mod connection;
 pub mod delegation;
 pub mod domains;
@@ -16,6 +17,7 @@ pub mod idempotency;
 pub mod incidents;
 pub mod jobs;
 pub mod message_centre;
+pub mod migrations;
 pub mod outbox;
 pub mod partners;
 pub mod plans;
@@ -37,3 +39,4 @@ pub mod webhooks;
 
 pub use connection::{Database, DbConnection, DbPool};
 pub use error::{StoreError, StoreResult};
+pub use migrations::MigrationStatus;

@@ -46,13 +46,16 @@ pub async fn healthz() -> HttpResponse {
 
 /// Whether the service can serve requests: the database answers a query.
 ///
-/// For readiness probes: 503 while the database does not answer, so a load balancer stops sending traffic.
+/// For readiness probes: 503 while the database does not answer, and from the moment the process is asked to stop (SIGTERM) while it drains, so a load balancer stops sending traffic before it closes.
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
     responses(
         (status = 200, description = "The database answers", body = Readiness),
-        (status = 503, description = "The database does not answer", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer, or the process is shutting down", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.shutdown.is_draining() {
+        return Err(ApiError::new(ErrorCode::ServiceUnavailable, "the service is shutting down"));
+    }
     let backend = operations::database_answers(&state).await.map_err(|e| {
         if e.is_busy() {
             // Saturated, not down: say when to come back.

@@ -1,0 +1,224 @@
+//! `tenantry check-config`: every configuration problem at once, then what the configuration
+//! points at (the listen address, the data folder, the database and its schema), changing
+//! nothing. Exits 1 when anything would stop the service from starting.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use tenantry_persistence::Database;
+
+use crate::config::Config;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Ok,
+    Note,
+    Problem,
+}
+
+/// One thing checked, and what was found.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub verdict: Verdict,
+    pub variable: &'static str,
+    pub text: String,
+}
+
+pub fn run() -> ExitCode {
+    let findings = check(|name| std::env::var(name).ok());
+    for finding in &findings {
+        let verdict = match finding.verdict {
+            Verdict::Ok => "ok",
+            Verdict::Note => "note",
+            Verdict::Problem => "PROBLEM",
+        };
+        // Database drivers' messages span lines: one finding stays one line.
+        let text = finding.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        println!("{verdict:<8} {:<34} {text}", finding.variable);
+    }
+    let problems = findings.iter().filter(|f| f.verdict == Verdict::Problem).count();
+    if problems == 0 {
+        println!("the configuration is sound");
+        ExitCode::SUCCESS
+    } else {
+        println!("{problems} problem(s): the service would not start");
+        ExitCode::FAILURE
+    }
+}
+
+/// Checks the configuration read through `lookup`.
+pub fn check(lookup: impl Fn(&str) -> Option<String>) -> Vec<Finding> {
+    let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let mut findings = Vec::new();
+    let problem = |variable, text| Finding { verdict: Verdict::Problem, variable, text };
+    let config_errors = Config::from_lookup(&lookup).err();
+    if let Some(errors) = &config_errors {
+        findings.extend(errors.0.iter().map(|e| problem(e.variable, e.problem.clone())));
+    }
+    let named = |variable: &str| config_errors.as_ref().is_some_and(|errors| errors.names(variable));
+
+    if !named("TENANTRY_LISTEN") {
+        let raw = get("TENANTRY_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        if let Ok(address) = raw.parse::<SocketAddr>() {
+            findings.push(check_listen(address));
+        }
+    }
+    let data_dir = PathBuf::from(get("TENANTRY_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+    findings.push(check_data_dir(&data_dir));
+    if !named("DATABASE_URL") {
+        let url = get("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tenantry.db").display()));
+        let auto_migrate = !matches!(get("TENANTRY_AUTO_MIGRATE").as_deref(), Some("false") | Some("0"));
+        findings.extend(check_database(&url, auto_migrate));
+    }
+    findings
+}
+
+fn check_listen(address: SocketAddr) -> Finding {
+    match TcpListener::bind(address) {
+        Ok(_) => Finding { verdict: Verdict::Ok, variable: "TENANTRY_LISTEN", text: format!("{address} can be bound") },
+        Err(error) => Finding {
+            verdict: Verdict::Problem,
+            variable: "TENANTRY_LISTEN",
+            text: match error.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    format!("{address} is in use (by another program, or by this service already running)")
+                }
+                std::io::ErrorKind::AddrNotAvailable => format!("{address} is not an address of this machine"),
+                _ => format!("cannot listen on {address}: {error}"),
+            },
+        },
+    }
+}
+
+/// The data folder holds the SQLite database by default, the mail drop and legacy key files:
+/// it must be a folder this process can read and write, or one it can create.
+fn check_data_dir(path: &Path) -> Finding {
+    let variable = "TENANTRY_DATA_DIR";
+    let problem = |text: String| Finding { verdict: Verdict::Problem, variable, text };
+    match std::fs::metadata(path) {
+        Ok(metadata) if !metadata.is_dir() => problem(format!("{} is not a folder", path.display())),
+        Ok(_) => {
+            if let Err(error) = std::fs::read_dir(path) {
+                return problem(format!("{} cannot be read: {error}", path.display()));
+            }
+            let probe = path.join(format!(".tenantry-check-{}", std::process::id()));
+            match std::fs::write(&probe, b"check") {
+                Ok(()) => {
+                    let _ = std::fs::remove_file(&probe);
+                    Finding {
+                        verdict: Verdict::Ok,
+                        variable,
+                        text: format!("{} can be read and written", path.display()),
+                    }
+                }
+                Err(error) => problem(format!("{} cannot be written: {error}", path.display())),
+            }
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            // Created at the first start, which needs the nearest existing folder above it.
+            let existing = path.ancestors().skip(1).find(|p| p.as_os_str().is_empty() || p.exists());
+            match existing {
+                Some(parent) if parent.as_os_str().is_empty() || parent.is_dir() => Finding {
+                    verdict: Verdict::Note,
+                    variable,
+                    text: format!("{} does not exist yet: the first start creates it", path.display()),
+                },
+                _ => problem(format!("{} does not exist and cannot be created there", path.display())),
+            }
+        }
+        Err(error) => problem(format!("{} cannot be read: {error}", path.display())),
+    }
+}
+
+fn check_database(url: &str, auto_migrate: bool) -> Vec<Finding> {
+    let variable = "DATABASE_URL";
+    let shown = redacted(url);
+    let problem = |text: String| Finding { verdict: Verdict::Problem, variable, text };
+    let database = match Database::from_url(url) {
+        Ok(database) => database,
+        Err(error) => return vec![problem(error.to_string())],
+    };
+    if let Database::Sqlite(path) = &database {
+        if !path.exists() {
+            return vec![Finding {
+                verdict: Verdict::Note,
+                variable,
+                text: format!("{shown}: no database yet; the first start (or `tenantry migrate`) creates it"),
+            }];
+        }
+    }
+    let status = match database.migration_status() {
+        Ok(status) => status,
+        Err(error) => return vec![problem(format!("{shown}: {error}"))],
+    };
+    let mut findings = vec![Finding {
+        verdict: Verdict::Ok,
+        variable,
+        text: format!("{shown}: the {} database answers", database.backend_name()),
+    }];
+    let schema = "TENANTRY_AUTO_MIGRATE (schema)";
+    if status.is_current() {
+        findings.push(Finding {
+            verdict: Verdict::Ok,
+            variable: schema,
+            text: format!("current: {} migrations applied", status.applied.len()),
+        });
+    } else {
+        let pending = format!("{} migration(s) pending ({})", status.pending.len(), status.pending.join(", "));
+        findings.push(if auto_migrate {
+            Finding {
+                verdict: Verdict::Note,
+                variable: schema,
+                text: format!("{pending}: the next start applies them"),
+            }
+        } else {
+            Finding {
+                verdict: Verdict::Problem,
+                variable: schema,
+                text: format!("{pending} and auto-migration is off: run `tenantry migrate` before `tenantry serve`"),
+            }
+        });
+    }
+    if !status.unknown.is_empty() {
+        findings.push(Finding {
+            verdict: Verdict::Note,
+            variable: schema,
+            text: format!("applied migrations this release does not know: {}", status.unknown.join(", ")),
+        });
+    }
+    findings
+}
+
+/// The URL without its password, if it has one.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://").filter(|(scheme, _)| scheme.starts_with("postgres")) else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, None), |(a, p)| (a, Some(p)));
+    let authority = match authority.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => format!("{credentials}@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    let query_free = path.map(|p| p.split('?').next().unwrap_or_default().to_owned());
+    match query_free {
+        Some(path) => format!("{scheme}://{authority}/{path}"),
+        None => format!("{scheme}://{authority}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_and_query_strings_are_left_out_of_database_urls() {
+        assert_eq!(redacted("postgres://app:s3cret@db:5432/tenantry"), "postgres://app:***@db:5432/tenantry");
+        assert_eq!(redacted("postgres://app@db/tenantry?password=s3cret"), "postgres://app@db/tenantry");
+        assert_eq!(redacted("sqlite://./data/tenantry.db"), "sqlite://./data/tenantry.db");
+        assert_eq!(redacted("postgresql:///tenantry?host=/run/postgresql"), "postgresql:///tenantry");
+    }
+}

@@ -1,0 +1,78 @@
+//! `tenantry serve` (and `tenantry` alone): runs the service until SIGTERM or SIGINT.
+
+use std::process::ExitCode;
+
+use crate::auth::keys::KeysOrigin;
+use crate::bootstrap::NewOperator;
+use crate::config::Config;
+use crate::{Application, StartError};
+
+use super::config_or_exit;
+
+pub async fn run() -> ExitCode {
+    let config = match config_or_exit() {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let workers = std::thread::available_parallelism().map_or(2, usize::from);
+    let app = match Application::build(config.clone(), workers) {
+        Ok(app) => app,
+        Err(error @ StartError::SchemaBehind(_)) => {
+            eprintln!("tenantry: cannot start: {error}");
+            return ExitCode::from(3);
+        }
+        Err(error) => {
+            eprintln!("tenantry: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !app.migrations_applied.is_empty() {
+        log::info!("applied {} migration(s): {}", app.migrations_applied.len(), app.migrations_applied.join(", "));
+    }
+    match app.keys_origin {
+        KeysOrigin::Stored => {}
+        KeysOrigin::Created => log::info!("created a first signing key in the database"),
+        KeysOrigin::Imported(count) => log::info!(
+            "imported {count} signing key(s) from {} into the database; the files are no longer read",
+            config.keys_dir().display()
+        ),
+    }
+    if let Some(operator) = &app.first_operator {
+        print_first_run(&config, operator);
+    }
+    let address = std::net::SocketAddr::new(config.listen.ip(), app.port());
+    log::info!("listening on http://{address} ({} workers); Swagger UI at http://{address}/swagger-ui/", app.workers());
+    match app.run_until_signalled().await {
+        Ok(()) => {
+            log::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("tenantry: server failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Said once, on the start that created the first operator.
+fn print_first_run(config: &Config, operator: &NewOperator) {
+    let url = &config.public_url;
+    let password = operator.generated_password.as_deref().unwrap_or("(the TENANTRY_BOOTSTRAP_PASSWORD you set)");
+    println!();
+    println!("================================================================================");
+    println!(" Tenantry first run: a platform operator account was created.");
+    println!();
+    println!("   sign-in address: {}", operator.sign_in);
+    println!("   password:        {password}");
+    if operator.generated_password.is_some() {
+        println!("   This password is shown only now. You will be asked to change it:");
+        println!("   POST /v1/me/password after signing in.");
+    }
+    println!();
+    println!(" Sign in:");
+    println!("   curl -s {url}/v1/auth/token -d grant_type=password \\");
+    println!("        --data-urlencode username={} --data-urlencode 'password=...'", operator.sign_in);
+    println!(" Or open {url}/swagger-ui/ and use Authorize.");
+    println!("================================================================================");
+    println!();
+}

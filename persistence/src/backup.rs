@@ -1,0 +1,100 @@
+//! An online copy of the embedded (SQLite) database, taken while the service writes to it.
+//!
+//! `VACUUM INTO` reads one snapshot inside a read transaction: under WAL it never blocks the
+//! service's writers, and the copy holds exactly the transactions committed before it began.
+//! The copy is written beside the target, checked (`PRAGMA integrity_check`), flushed to disk
+//! and only then renamed into place, so a target that exists is always a whole, sound copy.
+//! PostgreSQL has its own tools for this (`pg_dump`, base backups).
+
+use std::path::{Path, PathBuf};
+
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::Text;
+use diesel::{Connection, RunQueryDsl, SqliteConnection};
+
+use crate::connection::{Database, DbConnection};
+use crate::error::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("the database is PostgreSQL: back it up with pg_dump (for example `pg_dump --format=custom --file=tenantry.dump \"$DATABASE_URL\"`) or the server's base backups")]
+    Postgres,
+    #[error("there is no database at {0}")]
+    NoDatabase(PathBuf),
+    #[error("{0} already exists; choose a new file (a backup never overwrites one)")]
+    TargetExists(PathBuf),
+    #[error("cannot write the copy at {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("the copy failed its integrity check: {0}")]
+    Integrity(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a finished backup holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backup {
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+impl Database {
+    /// Copies the SQLite database to `target` (a new file) while other processes keep writing.
+    pub fn back_up_to(&self, target: &Path) -> Result<Backup, BackupError> {
+        let Database::Sqlite(source) = self else { return Err(BackupError::Postgres) };
+        if !source.is_file() {
+            return Err(BackupError::NoDatabase(source.clone()));
+        }
+        if target.exists() {
+            return Err(BackupError::TargetExists(target.to_owned()));
+        }
+        let write_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| BackupError::Write { path, source }
+        };
+        let partial = partial_path(target);
+        // A partial copy is what an interrupted backup left: never a backup, safe to remove.
+        if partial.exists() {
+            std::fs::remove_file(&partial).map_err(write_error(&partial))?;
+        }
+        let DbConnection::Sqlite(mut conn) = self.connect()? else { return Err(BackupError::Postgres) };
+        diesel::sql_query("VACUUM INTO ?")
+            .bind::<Text, _>(partial.to_string_lossy())
+            .execute(&mut conn)
+            .map_err(StoreError::from)?;
+        drop(conn);
+        check_integrity(&partial)?;
+        let file = std::fs::File::open(&partial).map_err(write_error(&partial))?;
+        file.sync_all().map_err(write_error(&partial))?;
+        let bytes = file.metadata().map_err(write_error(&partial))?.len();
+        std::fs::rename(&partial, target).map_err(write_error(target))?;
+        // The rename itself is durable once the folder is flushed.
+        if let Some(folder) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::File::open(folder).and_then(|f| f.sync_all()).map_err(write_error(folder))?;
+        }
+        Ok(Backup { path: target.to_owned(), bytes })
+    }
+}
+
+fn partial_path(target: &Path) -> PathBuf {
+    let mut name = target.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    target.with_file_name(name)
+}
+
+fn check_integrity(copy: &Path) -> Result<(), BackupError> {
+    #[derive(diesel::QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = Text)]
+        integrity_check: String,
+    }
+    let mut conn = SqliteConnection::establish(&copy.to_string_lossy()).map_err(StoreError::from)?;
+    conn.batch_execute("PRAGMA query_only = ON").map_err(StoreError::from)?;
+    let lines: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut conn).map_err(StoreError::from)?;
+    let verdict: Vec<String> = lines.into_iter().map(|c| c.integrity_check).collect();
+    if verdict == ["ok"] {
+        Ok(())
+    } else {
+        Err(BackupError::Integrity(verdict.join("; ")))
+    }
+}
