@@ -465,7 +465,8 @@ mod tests {
         assert!(config.auto_migrate);
         assert_eq!(config.shutdown_drain.as_secs(), 5);
         assert_eq!(config.log_format, LogFormat::Text);
-        let config = super::tests::config(&[("TENANTRY_AUTO_MIGRATE", "false"), ("TENANTRY_LOG_FORMAT", "json")]).unwrap();
+        let config =
+            super::tests::config(&[("TENANTRY_AUTO_MIGRATE", "false"), ("TENANTRY_LOG_FORMAT", "json")]).unwrap();
         assert!(!config.auto_migrate);
         assert_eq!(config.log_format, LogFormat::Json);
     }

@@ -186,15 +186,15 @@ impl Application {
     /// Serves until the server is stopped through its handle (embedding, tests), delivering
     /// the outbox and running the jobs alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run(false).await
+        self.run(None).await
     }
 
     /// Serves until SIGTERM or SIGINT, then drains and stops (see [`shutdown`]).
-    pub async fn run_until_signalled(self) -> std::io::Result<()> {
-        self.run(true).await
+    pub async fn run_until_signalled(self, signals: shutdown::Signals) -> std::io::Result<()> {
+        self.run(Some(signals)).await
     }
 
-    async fn run(self, on_signals: bool) -> std::io::Result<()> {
+    async fn run(self, signals: Option<shutdown::Signals>) -> std::io::Result<()> {
         let config = &self.state.config;
         let shutdown = self.state.shutdown.clone();
         let poll = Duration::from_millis(config.outbox_poll_millis);
@@ -230,9 +230,10 @@ impl Application {
                 keys.reload(&mut conn, clock::now()).map(|()| 0).map_err(|e| e.to_string())
             },
         )));
-        if on_signals {
+        if let Some(signals) = signals {
             let handle = self.server.handle();
-            actix_web::rt::spawn(shutdown::on_signals(shutdown.clone(), handle, self.listener, config.shutdown_drain));
+            let drain = config.shutdown_drain;
+            actix_web::rt::spawn(shutdown::on_signals(signals, shutdown.clone(), handle, self.listener, drain));
         } else {
             drop(self.listener);
         }
@@ -308,9 +309,11 @@ fn serve(
     let pool_size = usize::try_from(state.pool.max_size()).unwrap_or(1);
     let blocking_threads = pool_size.div_ceil(workers.max(1)).max(1);
     let shutdown_timeout = state.config.shutdown_timeout.as_secs();
+    let shutdown = web::Data::from(state.shutdown.clone());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(shutdown.clone())
             .app_data(metrics.clone())
             .app_data(request_errors::json_config(max_body))
             .app_data(request_errors::query_config())

@@ -15,7 +15,7 @@ use std::io::Write;
 
 use chrono::SecondsFormat;
 use log::kv::{self, VisitSource};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::config::LogFormat;
 
@@ -40,15 +40,25 @@ fn write_text(buf: &mut env_logger::fmt::Formatter, record: &log::Record<'_>) ->
 }
 
 fn write_json(buf: &mut env_logger::fmt::Formatter, record: &log::Record<'_>) -> std::io::Result<()> {
-    let mut object = Map::new();
-    object.insert("time".to_owned(), Value::String(now()));
-    object.insert("level".to_owned(), Value::String(record.level().as_str().to_lowercase()));
-    object.insert("target".to_owned(), Value::String(record.target().to_owned()));
-    object.insert("message".to_owned(), Value::String(record.args().to_string()));
-    let _ = record.key_values().visit(&mut JsonFields(&mut object));
-    // serde_json escapes newlines and control characters: one record is always one line.
-    let line = serde_json::to_string(&Value::Object(object)).map_err(std::io::Error::other)?;
+    // Written in this order (time first, as people scanning the raw lines expect), each key and
+    // value escaped by serde_json: control characters and newlines never break the line.
+    let mut line = String::from("{");
+    push_field(&mut line, "time", &Value::String(now()));
+    push_field(&mut line, "level", &Value::String(record.level().as_str().to_lowercase()));
+    push_field(&mut line, "target", &Value::String(record.target().to_owned()));
+    push_field(&mut line, "message", &Value::String(record.args().to_string()));
+    let _ = record.key_values().visit(&mut JsonFields(&mut line));
+    line.push('}');
     writeln!(buf, "{line}")
+}
+
+fn push_field(line: &mut String, key: &str, value: &Value) {
+    if line.len() > 1 {
+        line.push(',');
+    }
+    line.push_str(&Value::String(key.to_owned()).to_string());
+    line.push(':');
+    line.push_str(&value.to_string());
 }
 
 struct TextFields<'a>(&'a mut String);
@@ -69,7 +79,7 @@ impl<'kvs> VisitSource<'kvs> for TextFields<'_> {
     }
 }
 
-struct JsonFields<'a>(&'a mut Map<String, Value>);
+struct JsonFields<'a>(&'a mut String);
 
 impl<'kvs> VisitSource<'kvs> for JsonFields<'_> {
     fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
@@ -88,7 +98,7 @@ impl<'kvs> VisitSource<'kvs> for JsonFields<'_> {
             }
             Value::String(text)
         };
-        self.0.insert(key.as_str().to_owned(), json);
+        push_field(self.0, key.as_str(), &json);
         Ok(())
     }
 }

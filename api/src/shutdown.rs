@@ -27,8 +27,6 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use tokio::sync::watch;
 
-use crate::state::AppState;
-
 /// How long connections the kernel completed just before the filter went on are given to be
 /// accepted (a handshake in flight takes one round trip).
 const ACCEPT_QUEUE_SETTLE: Duration = Duration::from_millis(500);
@@ -80,7 +78,7 @@ pub async fn close_connections_while_draining(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let draining = req.app_data::<web::Data<AppState>>().is_some_and(|state| state.shutdown.is_draining());
+    let draining = req.app_data::<web::Data<Shutdown>>().is_some_and(|shutdown| shutdown.is_draining());
     let mut response = next.call(req).await?;
     if draining {
         response.response_mut().head_mut().set_connection_type(ConnectionType::Close);
@@ -130,14 +128,13 @@ impl Listener {
 }
 
 /// Waits for SIGTERM or SIGINT, drains, and stops the server; a second signal exits at once.
-pub async fn on_signals(shutdown: Arc<Shutdown>, server: ServerHandle, listener: Listener, drain: Duration) {
-    let mut signals = match Signals::listen() {
-        Ok(signals) => signals,
-        Err(error) => {
-            log::error!("cannot listen for SIGTERM and SIGINT: {error}; stop the process with SIGKILL");
-            return;
-        }
-    };
+pub async fn on_signals(
+    mut signals: Signals,
+    shutdown: Arc<Shutdown>,
+    server: ServerHandle,
+    listener: Listener,
+    drain: Duration,
+) {
     let Some(first) = signals.next().await else { return };
     log::info!(
         "{first}: draining for {} s (/readyz answers 503, requests are still served); a second signal stops at once",
@@ -161,14 +158,16 @@ pub async fn on_signals(shutdown: Arc<Shutdown>, server: ServerHandle, listener:
     stopped.await;
 }
 
-/// The termination signals, merged.
-struct Signals {
+/// The termination signals, merged. Listened to from before the service says it listens, so
+/// that a signal sent as soon as it is up drains like any other.
+pub struct Signals {
     receiver: tokio::sync::mpsc::UnboundedReceiver<&'static str>,
 }
 
 impl Signals {
+    /// Starts listening; must run inside the actix system.
     #[cfg(unix)]
-    fn listen() -> std::io::Result<Self> {
+    pub fn listen() -> std::io::Result<Self> {
         use tokio::signal::unix::{signal, SignalKind};
         let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
         for (kind, name) in [(SignalKind::terminate(), "SIGTERM"), (SignalKind::interrupt(), "SIGINT")] {
@@ -186,7 +185,7 @@ impl Signals {
     }
 
     #[cfg(not(unix))]
-    fn listen() -> std::io::Result<Self> {
+    pub fn listen() -> std::io::Result<Self> {
         let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
         actix_web::rt::spawn(async move {
             while tokio::signal::ctrl_c().await.is_ok() {

@@ -18,6 +18,8 @@ mod contract;
 mod delivery;
 mod domains;
 mod durability;
+mod logs;
+mod operator_commands;
 mod partners;
 mod plan_change;
 mod pools;
@@ -25,6 +27,7 @@ mod processes;
 mod registrations;
 mod service_health;
 mod service_requests;
+mod shutdown;
 mod sign_in;
 mod signups;
 mod tokens;
@@ -61,6 +64,9 @@ fn cases() -> Vec<Case> {
         delivery::cases(),
         webhooks::cases(),
         processes::cases(),
+        shutdown::cases(),
+        operator_commands::cases(),
+        logs::cases(),
     ]
     .into_iter()
     .flatten()

@@ -27,11 +27,20 @@ pub struct Storage {
 
 impl Storage {
     pub fn new(backend: Backend) -> Arc<Self> {
+        Self::with(backend, TestDatabase::create)
+    }
+
+    /// Storage whose database has no table yet (SQLite: no file yet; the first start makes it).
+    pub fn empty(backend: Backend) -> Arc<Self> {
+        Self::with(backend, TestDatabase::create_empty)
+    }
+
+    fn with(backend: Backend, postgres_database: fn() -> TestDatabase) -> Arc<Self> {
         let data_dir = tempfile::tempdir().expect("a temporary folder");
         let (database_url, postgres) = match backend {
             Backend::Sqlite => (format!("sqlite://{}", data_dir.path().join("tenantry.db").display()), None),
             Backend::Postgres => {
-                let database = TestDatabase::create();
+                let database = postgres_database();
                 (database.url.clone(), Some(database))
             }
         };

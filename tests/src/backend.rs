@@ -87,6 +87,14 @@ impl TestDatabase {
         }
         Self { url: url_for(&name), name }
     }
+
+    /// A database without any table, as a new deployment starts with.
+    pub fn create_empty() -> Self {
+        let name = format!("tenantry_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&postgres_admin_url()).expect("PostgreSQL is reachable");
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("a test database can be made");
+        Self { url: url_for(&name), name }
+    }
 }
 
 impl Drop for TestDatabase {

@@ -16,6 +16,7 @@ pub mod partners;
 pub mod people;
 pub mod pools;
 pub mod process;
+pub mod raw_http;
 pub mod registrations;
 pub mod signups;
 pub mod smtp;

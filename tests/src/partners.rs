@@ -11,7 +11,7 @@ use tenantry_persistence::schema::partner_relationships;
 use tenantry_persistence::Database;
 
 use crate::app::TestApp;
-use crate::client::Call;
+use crate::client::{form_encode, Call};
 use crate::people::{Tenant, CHOSEN_PASSWORD};
 use crate::Reply;
 
@@ -241,13 +241,4 @@ pub fn relationships_of(app: &TestApp, tenant: &Tenant) -> Vec<Value> {
     let reply = app.client.get(&format!("/v1/tenants/{}/partner-relationships", tenant.id), &tenant.global_admin.token);
     reply.assert_status(200);
     reply.json()["items"].as_array().expect("items").clone()
-}
-
-fn form_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }

@@ -115,19 +115,26 @@ fn check_data_dir(path: &Path) -> Finding {
                 Err(error) => problem(format!("{} cannot be written: {error}", path.display())),
             }
         }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            // Created at the first start, which needs the nearest existing folder above it.
-            let existing = path.ancestors().skip(1).find(|p| p.as_os_str().is_empty() || p.exists());
-            match existing {
-                Some(parent) if parent.as_os_str().is_empty() || parent.is_dir() => Finding {
-                    verdict: Verdict::Note,
-                    variable,
-                    text: format!("{} does not exist yet: the first start creates it", path.display()),
-                },
-                _ => problem(format!("{} does not exist and cannot be created there", path.display())),
-            }
-        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => match creatable(path) {
+            Ok(()) => Finding {
+                verdict: Verdict::Note,
+                variable,
+                text: format!("{} does not exist yet: the first start creates it", path.display()),
+            },
+            Err(why) => problem(why),
+        },
         Err(error) => problem(format!("{} cannot be read: {error}", path.display())),
+    }
+}
+
+/// Whether `folder` exists as a folder, or could be created: the nearest thing above it that
+/// exists must be a folder.
+fn creatable(folder: &Path) -> Result<(), String> {
+    let existing = folder.ancestors().find(|p| p.as_os_str().is_empty() || p.exists());
+    match existing {
+        Some(found) if found.as_os_str().is_empty() || found.is_dir() => Ok(()),
+        Some(found) => Err(format!("{} is not a folder, so {} cannot be created", found.display(), folder.display())),
+        None => Err(format!("{} cannot be created", folder.display())),
     }
 }
 
@@ -141,10 +148,14 @@ fn check_database(url: &str, auto_migrate: bool) -> Vec<Finding> {
     };
     if let Database::Sqlite(path) = &database {
         if !path.exists() {
-            return vec![Finding {
-                verdict: Verdict::Note,
-                variable,
-                text: format!("{shown}: no database yet; the first start (or `tenantry migrate`) creates it"),
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            return vec![match creatable(folder) {
+                Ok(()) => Finding {
+                    verdict: Verdict::Note,
+                    variable,
+                    text: format!("{shown}: no database yet; the first start (or `tenantry migrate`) creates it"),
+                },
+                Err(why) => problem(format!("{shown}: the database cannot be created: {why}")),
             }];
         }
     }

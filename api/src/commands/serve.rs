@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use crate::auth::keys::KeysOrigin;
 use crate::bootstrap::NewOperator;
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
+use crate::shutdown::Signals;
 use crate::{Application, StartError};
 
 use super::config_or_exit;
@@ -13,6 +14,13 @@ pub async fn run() -> ExitCode {
     let config = match config_or_exit() {
         Ok(config) => config,
         Err(code) => return code,
+    };
+    let signals = match Signals::listen() {
+        Ok(signals) => signals,
+        Err(error) => {
+            eprintln!("tenantry: cannot listen for SIGTERM and SIGINT: {error}");
+            return ExitCode::FAILURE;
+        }
     };
     let workers = std::thread::available_parallelism().map_or(2, usize::from);
     let app = match Application::build(config.clone(), workers) {
@@ -38,11 +46,14 @@ pub async fn run() -> ExitCode {
         ),
     }
     if let Some(operator) = &app.first_operator {
-        print_first_run(&config, operator);
+        match config.log_format {
+            LogFormat::Text => print_first_run(&config, operator),
+            LogFormat::Json => log_first_run(&config, operator),
+        }
     }
     let address = std::net::SocketAddr::new(config.listen.ip(), app.port());
     log::info!("listening on http://{address} ({} workers); Swagger UI at http://{address}/swagger-ui/", app.workers());
-    match app.run_until_signalled().await {
+    match app.run_until_signalled(signals).await {
         Ok(()) => {
             log::info!("stopped");
             ExitCode::SUCCESS
@@ -52,6 +63,50 @@ pub async fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// With JSON logs (a log pipeline, no person at a terminal), the first run is a record like any
+/// other, and a generated password goes to a file only the service's user can read, never into
+/// the log.
+fn log_first_run(config: &Config, operator: &NewOperator) {
+    let Some(password) = &operator.generated_password else {
+        log::info!(
+            sign_in = operator.sign_in.as_str();
+            "first run: a platform operator was created with TENANTRY_BOOTSTRAP_PASSWORD"
+        );
+        return;
+    };
+    let file = config.data_dir.join("first-operator-password");
+    match write_private(&file, password) {
+        Ok(()) => log::warn!(
+            sign_in = operator.sign_in.as_str(), password_file = file.display().to_string().as_str();
+            "first run: a platform operator was created; its temporary password is in the password file \
+             (readable by this user only): sign in, change it, then delete the file"
+        ),
+        Err(error) => log::error!(
+            sign_in = operator.sign_in.as_str();
+            "first run: a platform operator was created, but its temporary password could not be written to {}: {error}; \
+             add another operator with `tenantry create-operator`",
+            file.display()
+        ),
+    }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    writeln!(file, "{text}")?;
+    file.sync_all()
 }
 
 /// Said once, on the start that created the first operator.
