@@ -10,7 +10,7 @@ RUN cargo build --release --locked -p tenantry-api --bin tenantry
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home /data --shell /usr/sbin/nologin tenantry \
+    && useradd --system --home /data --shell /usr/sbin/nologin tenantry \
     && mkdir -p /data && chown tenantry /data
 COPY --from=build /src/target/release/tenantry /usr/local/bin/tenantry
 USER tenantry

@@ -5,6 +5,7 @@
 //! printed. Once an operator exists this does nothing, so a restart prints nothing new.
 //! `tenantry create-operator` adds further operators through [`create_operator`].
 
+use tenantry_domain::audit::AuditAction;
 use tenantry_domain::user::UserKind;
 use tenantry_domain::{EmailAddress, Password};
 use tenantry_persistence::users::{self, NewUser};
@@ -12,6 +13,7 @@ use tenantry_persistence::{time, DbPool};
 
 use crate::auth::passwords;
 use crate::config::Config;
+use crate::unit_of_work::{Actor, Context, Subject, Tx};
 use crate::{clock, ids};
 
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +22,9 @@ pub enum BootstrapError {
     Email(#[from] tenantry_domain::email::EmailError),
     #[error("the password does not meet the password policy: {0}")]
     Password(#[from] tenantry_domain::password::PasswordPolicyError),
-    #[error("cannot hash the bootstrap password: {0}")]
+    #[error("TENANTRY_BOOTSTRAP_PASSWORD does not meet the password policy: {0}")]
+    BootstrapPassword(tenantry_domain::password::PasswordPolicyError),
+    #[error("cannot hash the password: {0}")]
     Hash(String),
     #[error("an account signs in as {0} already")]
     Taken(String),
@@ -35,7 +39,11 @@ pub struct NewOperator {
     pub generated_password: Option<String>,
 }
 
-pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<NewOperator>, BootstrapError> {
+pub fn ensure_operator(
+    pool: &DbPool,
+    config: &Config,
+    context: &Context,
+) -> Result<Option<NewOperator>, BootstrapError> {
     let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
     if users::operator_exists(&mut conn)? {
         return Ok(None);
@@ -44,14 +52,21 @@ pub fn ensure_operator(pool: &DbPool, config: &Config) -> Result<Option<NewOpera
         Some(email) => EmailAddress::parse(email)?,
         None => EmailAddress::in_domain("operator", &config.platform_domain)?,
     };
+    let actor = Actor::job("First run", "first-run".to_owned());
     let created = create_operator(
         &mut conn,
+        &actor,
+        context,
         &sign_in,
         config.bootstrap_password.as_deref(),
         "Platform operator",
         // Checked again inside the write lock: two replicas starting together create one operator.
         OnlyIfNone::Yes,
-    )?;
+    )
+    .map_err(|error| match error {
+        BootstrapError::Password(policy) => BootstrapError::BootstrapPassword(policy),
+        other => other,
+    })?;
     Ok(created)
 }
 
@@ -67,6 +82,8 @@ pub enum OnlyIfNone {
 /// operator already. Used by the first run and by `tenantry create-operator`.
 pub fn create_operator(
     conn: &mut tenantry_persistence::DbConnection,
+    actor: &Actor,
+    context: &Context,
     sign_in: &EmailAddress,
     password: Option<&str>,
     display_name: &str,
@@ -81,6 +98,8 @@ pub fn create_operator(
     let id = ids::new_id();
     let sign_in_text = sign_in.to_string();
     let created = conn.write(|conn| {
+        let mut tx = Tx::new(conn, actor, context);
+        let conn = tx.conn();
         if only_if_none == OnlyIfNone::Yes && users::operator_exists(conn)? {
             return Ok::<_, BootstrapError>(false);
         }
@@ -107,6 +126,7 @@ pub fn create_operator(
                 temporary_password_expires_at: None,
             },
         )?;
+        tx.audit(AuditAction::OperatorCreated, Subject::platform(&id), serde_json::json!({"sign_in": sign_in_text}))?;
         Ok(true)
     })?;
     Ok(created.then(|| NewOperator { sign_in: sign_in_text, generated_password: generated.then_some(password) }))

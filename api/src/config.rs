@@ -461,14 +461,13 @@ mod tests {
 
     #[test]
     fn operations_settings_have_production_defaults() {
-        let config = config(&[]).unwrap();
-        assert!(config.auto_migrate);
-        assert_eq!(config.shutdown_drain.as_secs(), 5);
-        assert_eq!(config.log_format, LogFormat::Text);
-        let config =
-            super::tests::config(&[("TENANTRY_AUTO_MIGRATE", "false"), ("TENANTRY_LOG_FORMAT", "json")]).unwrap();
-        assert!(!config.auto_migrate);
-        assert_eq!(config.log_format, LogFormat::Json);
+        let defaults = config(&[]).unwrap();
+        assert!(defaults.auto_migrate);
+        assert_eq!(defaults.shutdown_drain.as_secs(), 5);
+        assert_eq!(defaults.log_format, LogFormat::Text);
+        let set = config(&[("TENANTRY_AUTO_MIGRATE", "false"), ("TENANTRY_LOG_FORMAT", "json")]).unwrap();
+        assert!(!set.auto_migrate);
+        assert_eq!(set.log_format, LogFormat::Json);
     }
 
     #[test]

@@ -122,11 +122,11 @@ impl Application {
             let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
             KeyRing::open(&mut conn, &config.keys_dir(), config.token_ttl_seconds, clock::now())?
         };
-        let first_operator = bootstrap::ensure_operator(&pool, &config)?;
-        let catalogue = {
+        let context = {
             let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
-            tenantry_persistence::plans::catalogue(&mut conn)?
+            Arc::new(Context::read(&mut conn, &config)?)
         };
+        let first_operator = bootstrap::ensure_operator(&pool, &config, &context)?;
         let decoy_password_hash = auth::passwords::hash(&auth::passwords::temporary())
             .map_err(|e| StartError::Hashing(format!("cannot hash the decoy password: {e}")))?;
         let hasher =
@@ -140,11 +140,6 @@ impl Application {
             .port();
         let kept_listener = shutdown::Listener::of(&listener)
             .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?;
-        let context = Arc::new(Context {
-            catalogue,
-            public_url: config.public_url.clone(),
-            platform_domain: config.platform_domain.clone(),
-        });
         let state = web::Data::new(AppState {
             throttle: SignInThrottle::new(pool.clone()),
             pool,
@@ -240,11 +235,16 @@ impl Application {
         let timeout = config.shutdown_timeout;
         let outcome = self.server.await;
         shutdown.stop_workers();
+        // One deadline for all: they finish concurrently.
+        let deadline = shutdown.workers_deadline(timeout);
         for worker in workers {
-            let abort = worker.abort_handle();
-            if actix_web::rt::time::timeout(timeout, worker).await.is_err() {
-                log::warn!("a background worker did not finish its item within {} s; stopped", timeout.as_secs());
-                abort.abort();
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if actix_web::rt::time::timeout(left, worker).await.is_err() {
+                log::warn!(
+                    "a background worker did not finish its item within {} s; it is left to the next process \
+                     (its claim runs out)",
+                    timeout.as_secs()
+                );
             }
         }
         outcome
@@ -254,9 +254,7 @@ impl Application {
 /// Brings the schema up to date, or with auto-migration off, refuses a database that is behind
 /// (a newer release applied migrations this one does not know: it starts, with a warning).
 fn prepare_schema(database: &Database, auto_migrate: bool) -> Result<Vec<String>, StartError> {
-    if auto_migrate {
-        return Ok(database.migrate()?);
-    }
+    let applied = if auto_migrate { database.migrate()? } else { Vec::new() };
     let status = database.migration_status()?;
     if !status.unknown.is_empty() {
         log::warn!(
@@ -265,7 +263,7 @@ fn prepare_schema(database: &Database, auto_migrate: bool) -> Result<Vec<String>
         );
     }
     if status.is_current() {
-        Ok(Vec::new())
+        Ok(applied)
     } else {
         Err(StartError::SchemaBehind(status.pending))
     }

@@ -36,7 +36,9 @@ fn now() -> String {
 fn write_text(buf: &mut env_logger::fmt::Formatter, record: &log::Record<'_>) -> std::io::Result<()> {
     let mut fields = String::new();
     let _ = record.key_values().visit(&mut TextFields(&mut fields));
-    writeln!(buf, "{} {:<5} {}: {}{fields}", now(), record.level(), record.target(), record.args())
+    // A database driver's message may span lines: a record stays one line.
+    let message = record.args().to_string().replace(['\n', '\r'], " ");
+    writeln!(buf, "{} {:<5} {}: {message}{fields}", now(), record.level(), record.target())
 }
 
 fn write_json(buf: &mut env_logger::fmt::Formatter, record: &log::Record<'_>) -> std::io::Result<()> {

@@ -8,17 +8,19 @@
 //!    bare SYNs, so a client retries and then meets a refusal), and the connections the kernel
 //!    has already completed are accepted and served: closing a listener with connections in its
 //!    queue resets them, which a client sees as a request without an answer.
-//! 3. The server stops accepting and answers every request in progress, for at most
-//!    `TENANTRY_SHUTDOWN_TIMEOUT_SECONDS`; the mail, webhook and job workers finish the item in
-//!    hand and stop. The process exits 0.
+//! 3. The server stops accepting and answers every request in progress, and meanwhile the
+//!    mail, webhook and job workers finish the item in hand, each for at most
+//!    `TENANTRY_SHUTDOWN_TIMEOUT_SECONDS`. The process exits 0 (see `commands::serve`: it does
+//!    not wait for a worker's item past that bound; a claimed item is retried by another
+//!    process once its lease runs out).
 //!
 //! A second signal at any point exits at once (status 1); the database rolls back whatever
 //! was in flight, and the outbox and jobs are picked up by the next start.
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
@@ -36,11 +38,13 @@ const ACCEPT_QUEUE_SETTLE: Duration = Duration::from_millis(500);
 pub struct Shutdown {
     draining: AtomicBool,
     stop: watch::Sender<bool>,
+    /// When the workers were first asked to stop: their time to finish counts from then.
+    stop_asked_at: OnceLock<Instant>,
 }
 
 impl Default for Shutdown {
     fn default() -> Self {
-        Self { draining: AtomicBool::new(false), stop: watch::channel(false).0 }
+        Self { draining: AtomicBool::new(false), stop: watch::channel(false).0, stop_asked_at: OnceLock::new() }
     }
 }
 
@@ -56,7 +60,13 @@ impl Shutdown {
 
     /// Asks the background workers to stop after the item in hand.
     pub fn stop_workers(&self) {
+        self.stop_asked_at.get_or_init(Instant::now);
         self.stop.send_replace(true);
+    }
+
+    /// When the workers must have finished, `timeout` after they were first asked to stop.
+    pub fn workers_deadline(&self, timeout: Duration) -> Instant {
+        *self.stop_asked_at.get_or_init(Instant::now) + timeout
     }
 
     /// Whether the workers have been asked to stop: checked between items of a batch.
@@ -78,9 +88,10 @@ pub async fn close_connections_while_draining(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let draining = req.app_data::<web::Data<Shutdown>>().is_some_and(|shutdown| shutdown.is_draining());
+    let shutdown = req.app_data::<web::Data<Shutdown>>().cloned();
     let mut response = next.call(req).await?;
-    if draining {
+    // Asked after the handler: a request in progress when the signal came closes too.
+    if shutdown.is_some_and(|shutdown| shutdown.is_draining()) {
         response.response_mut().head_mut().set_connection_type(ConnectionType::Close);
     }
     Ok(response)
@@ -151,6 +162,8 @@ pub async fn on_signals(
     listener.refuse_new_connections();
     actix_web::rt::time::sleep(ACCEPT_QUEUE_SETTLE).await;
     log::info!("drain over: no new connections; answering the requests in progress");
+    // The workers finish their item in hand while the requests in progress are answered.
+    shutdown.stop_workers();
     let stopped = server.stop(true);
     // The server's handle to the socket goes with its accept loop; this one goes now, and only
     // then do new connections meet a refusal.

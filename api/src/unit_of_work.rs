@@ -43,6 +43,17 @@ pub struct Context {
     pub platform_domain: DomainName,
 }
 
+impl Context {
+    /// The catalogue as stored, and the configuration's links and domain.
+    pub fn read(conn: &mut DbConnection, config: &crate::config::Config) -> StoreResult<Self> {
+        Ok(Self {
+            catalogue: tenantry_persistence::plans::catalogue(conn)?,
+            public_url: config.public_url.clone(),
+            platform_domain: config.platform_domain.clone(),
+        })
+    }
+}
+
 /// A message to a person, composed by `services::messages` and queued in the outbox.
 pub struct Message {
     pub to: String,

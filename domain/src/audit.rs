@@ -61,10 +61,12 @@ pub enum AuditAction {
     TakeoverVerified,
     TakeoverCompleted,
     SigningKeyRotated,
+    /// A platform operator added from the command line (`tenantry create-operator`).
+    OperatorCreated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 52] = [
+    pub const ALL: [AuditAction; 53] = [
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
@@ -117,6 +119,7 @@ impl AuditAction {
         AuditAction::TakeoverVerified,
         AuditAction::TakeoverCompleted,
         AuditAction::SigningKeyRotated,
+        AuditAction::OperatorCreated,
     ];
 
     /// The name written to the log: `noun.past_participle`.
@@ -174,6 +177,7 @@ impl AuditAction {
             AuditAction::TakeoverVerified => "takeover.verified",
             AuditAction::TakeoverCompleted => "takeover.completed",
             AuditAction::SigningKeyRotated => "signing_key.rotated",
+            AuditAction::OperatorCreated => "operator.created",
         }
     }
 
@@ -228,6 +232,7 @@ impl AuditAction {
             AuditAction::PersonSignedUp => "user",
             AuditAction::TakeoverStarted | AuditAction::TakeoverVerified | AuditAction::TakeoverCompleted => "takeover",
             AuditAction::SigningKeyRotated => "signing_key",
+            AuditAction::OperatorCreated => "operator",
         }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! `VACUUM INTO` reads one snapshot inside a read transaction: under WAL it never blocks the
 //! service's writers, and the copy holds exactly the transactions committed before it began.
-//! The copy is written beside the target, checked (`PRAGMA integrity_check`), flushed to disk
-//! and only then renamed into place, so a target that exists is always a whole, sound copy.
+//! The copy is written beside the target, checked (`PRAGMA integrity_check`), made readable by
+//! its owner only, flushed to disk and only then linked under the target's name (never replacing
+//! a file), so a target that exists is always a whole, sound copy.
 //! PostgreSQL has its own tools for this (`pg_dump`, base backups).
 
 use std::path::{Path, PathBuf};
@@ -25,8 +26,10 @@ pub enum BackupError {
     TargetExists(PathBuf),
     #[error("cannot write the copy at {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
-    #[error("the copy failed its integrity check: {0}")]
-    Integrity(String),
+    #[error("the copy {path} failed its integrity check: {verdict}")]
+    Integrity { path: PathBuf, verdict: String },
+    #[error("{0} is not a UTF-8 file name; choose another")]
+    NotUtf8(PathBuf),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -45,6 +48,8 @@ impl Database {
         if !source.is_file() {
             return Err(BackupError::NoDatabase(source.clone()));
         }
+        // SQLite takes the name as text: a name that is not UTF-8 would land elsewhere.
+        let Some(target_text) = target.to_str() else { return Err(BackupError::NotUtf8(target.to_owned())) };
         if target.exists() {
             return Err(BackupError::TargetExists(target.to_owned()));
         }
@@ -52,34 +57,54 @@ impl Database {
             let path = path.to_owned();
             move |source| BackupError::Write { path, source }
         };
-        let partial = partial_path(target);
-        // A partial copy is what an interrupted backup left: never a backup, safe to remove.
-        if partial.exists() {
-            std::fs::remove_file(&partial).map_err(write_error(&partial))?;
+        if let Some(folder) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(write_error(folder))?;
         }
+        // A name of its own, so that two backups to one target never remove each other's copy.
+        let partial = PathBuf::from(format!("{target_text}.partial-{}", std::process::id()));
         let DbConnection::Sqlite(mut conn) = self.connect()? else { return Err(BackupError::Postgres) };
-        diesel::sql_query("VACUUM INTO ?")
+        let copied = diesel::sql_query("VACUUM INTO ?")
             .bind::<Text, _>(partial.to_string_lossy())
             .execute(&mut conn)
-            .map_err(StoreError::from)?;
+            .map_err(StoreError::from);
         drop(conn);
-        check_integrity(&partial)?;
-        let file = std::fs::File::open(&partial).map_err(write_error(&partial))?;
-        file.sync_all().map_err(write_error(&partial))?;
-        let bytes = file.metadata().map_err(write_error(&partial))?.len();
-        std::fs::rename(&partial, target).map_err(write_error(target))?;
-        // The rename itself is durable once the folder is flushed.
-        if let Some(folder) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::File::open(folder).and_then(|f| f.sync_all()).map_err(write_error(folder))?;
-        }
-        Ok(Backup { path: target.to_owned(), bytes })
+        let placed = copied.map_err(BackupError::from).and_then(|_| place(&partial, target));
+        // Whatever happened, the partial copy goes: a failed one is no backup, and a placed one
+        // is linked under the target's name already.
+        let _ = std::fs::remove_file(&partial);
+        placed
     }
 }
 
-fn partial_path(target: &Path) -> PathBuf {
-    let mut name = target.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".partial");
-    target.with_file_name(name)
+/// Checks the copy, keeps it from other users (it holds signing keys and webhook secrets),
+/// flushes it, and gives it the target's name without ever replacing a file of that name.
+fn place(partial: &Path, target: &Path) -> Result<Backup, BackupError> {
+    let write_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| BackupError::Write { path, source }
+    };
+    check_integrity(partial)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(partial, std::fs::Permissions::from_mode(0o600)).map_err(write_error(partial))?;
+    }
+    let file = std::fs::File::open(partial).map_err(write_error(partial))?;
+    file.sync_all().map_err(write_error(partial))?;
+    let bytes = file.metadata().map_err(write_error(partial))?.len();
+    // A hard link fails if the name is taken, where a rename would replace the file.
+    std::fs::hard_link(partial, target).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            BackupError::TargetExists(target.to_owned())
+        } else {
+            BackupError::Write { path: target.to_owned(), source }
+        }
+    })?;
+    // The new name is durable once the folder is flushed.
+    if let Some(folder) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::File::open(folder).and_then(|f| f.sync_all()).map_err(write_error(folder))?;
+    }
+    Ok(Backup { path: target.to_owned(), bytes })
 }
 
 fn check_integrity(copy: &Path) -> Result<(), BackupError> {
@@ -95,6 +120,6 @@ fn check_integrity(copy: &Path) -> Result<(), BackupError> {
     if verdict == ["ok"] {
         Ok(())
     } else {
-        Err(BackupError::Integrity(verdict.join("; ")))
+        Err(BackupError::Integrity { path: copy.to_owned(), verdict: verdict.join("; ") })
     }
 }

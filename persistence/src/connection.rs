@@ -102,10 +102,20 @@ pub type DbPool = Pool<ConnectionManager>;
 pub type PooledDb = PooledConnection<ConnectionManager>;
 
 /// Where the data lives, parsed from `DATABASE_URL`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Database {
     Postgres(String),
     Sqlite(PathBuf),
+}
+
+/// Without the password: a pool or an error may be printed.
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Postgres(url) => f.debug_tuple("Postgres").field(&crate::database_url::redacted(url)).finish(),
+            Database::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+        }
+    }
 }
 
 impl Database {
@@ -160,6 +170,20 @@ impl Database {
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
                 )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    /// Opens a connection that only reads: SQLite's file is opened read-only (its journal mode is
+    /// left as it is, and a missing file is not created), PostgreSQL's as usual.
+    pub fn connect_read_only(&self) -> StoreResult<DbConnection> {
+        match self {
+            Database::Postgres(_) => self.connect(),
+            Database::Sqlite(path) => {
+                let uri = format!("file:{}?mode=ro", path.to_string_lossy());
+                let mut conn = SqliteConnection::establish(&uri)?;
+                conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }

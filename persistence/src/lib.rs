@@ -8,6 +8,7 @@ pub mod api_clients;
 pub mod audit;
 pub mod backup;
 pub mod connection;
+pub mod database_url;
 pub mod delegation;
 pub mod domains;
 pub mod error;

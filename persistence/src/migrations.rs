@@ -4,7 +4,6 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationSource;
-use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::connection::{Database, DbConnection};
@@ -50,8 +49,12 @@ impl Database {
             DbConnection::Postgresql(mut conn) => {
                 conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
                 let result = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(versions).map_err(migration_error);
-                conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
-                result
+                // The migration's own failure is the one to report; the lock goes with the
+                // connection anyway.
+                let unlocked = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+                let applied = result?;
+                unlocked?;
+                Ok(applied)
             }
             DbConnection::Sqlite(mut conn) => {
                 conn.run_pending_migrations(SQLITE_MIGRATIONS).map(versions).map_err(migration_error)
@@ -59,44 +62,40 @@ impl Database {
         }
     }
 
-    /// Compares the database's applied migrations with this binary's, changing nothing. A
-    /// database without any table has every migration pending.
+    /// Compares the database's applied migrations with this binary's, changing nothing: SQLite
+    /// is opened read-only, and a missing file or an empty database has every migration pending.
     pub fn migration_status(&self) -> StoreResult<MigrationStatus> {
-        let mut conn = self.connect()?;
-        // diesel creates its bookkeeping table when asked what was applied; asking must change
-        // nothing, so an empty database is recognised first.
-        let bookkept = has_bookkeeping_table(&mut conn)?;
-        match conn {
-            DbConnection::Postgresql(mut conn) => status(&mut conn, POSTGRES_MIGRATIONS, bookkept),
-            DbConnection::Sqlite(mut conn) => status(&mut conn, SQLITE_MIGRATIONS, bookkept),
-        }
+        let known = match self {
+            Database::Postgres(_) => known_versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS)?,
+            Database::Sqlite(_) => known_versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS)?,
+        };
+        let applied = match self {
+            Database::Sqlite(path) if !path.exists() => Vec::new(),
+            _ => applied_versions(&mut self.connect_read_only()?)?,
+        };
+        Ok(MigrationStatus {
+            pending: known.iter().filter(|v| !applied.contains(v)).cloned().collect(),
+            unknown: applied.iter().filter(|v| !known.contains(v)).cloned().collect(),
+            applied: applied.into_iter().filter(|v| known.contains(v)).collect(),
+        })
     }
 }
 
-fn status<C>(conn: &mut C, source: EmbeddedMigrations, bookkept: bool) -> StoreResult<MigrationStatus>
+fn known_versions<DB: diesel::backend::Backend>(source: &EmbeddedMigrations) -> StoreResult<Vec<String>>
 where
-    C: Connection + MigrationHarness<C::Backend>,
-    EmbeddedMigrations: MigrationSource<C::Backend>,
+    EmbeddedMigrations: MigrationSource<DB>,
 {
-    let known: Vec<String> = MigrationSource::<C::Backend>::migrations(&source)
+    Ok(MigrationSource::<DB>::migrations(source)
         .map_err(migration_error)?
         .iter()
         .map(|migration| migration.name().version().to_string())
-        .collect();
-    let applied: Vec<String> = if bookkept {
-        conn.applied_migrations().map_err(migration_error)?.iter().map(ToString::to_string).collect()
-    } else {
-        Vec::new()
-    };
-    Ok(MigrationStatus {
-        pending: known.iter().filter(|v| !applied.contains(v)).cloned().collect(),
-        unknown: applied.iter().filter(|v| !known.contains(v)).cloned().collect(),
-        applied: applied.into_iter().filter(|v| known.contains(v)).collect(),
-    })
+        .collect())
 }
 
-fn has_bookkeeping_table(conn: &mut DbConnection) -> StoreResult<bool> {
-    use diesel::sql_types::BigInt;
+/// The versions recorded in diesel's bookkeeping table; none when it does not exist yet. Read
+/// with plain queries: diesel's own reader creates the table when it is missing.
+fn applied_versions(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
+    use diesel::sql_types::{BigInt, Text};
     use diesel::RunQueryDsl;
 
     #[derive(diesel::QueryableByName)]
@@ -104,12 +103,23 @@ fn has_bookkeeping_table(conn: &mut DbConnection) -> StoreResult<bool> {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let query = if conn.is_postgres() {
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    let exists = if conn.is_postgres() {
         "SELECT count(*) AS n FROM information_schema.tables \
          WHERE table_schema = current_schema() AND table_name = '__diesel_schema_migrations'"
     } else {
         "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__diesel_schema_migrations'"
     };
-    let counts: Vec<Count> = diesel::sql_query(query).load(conn)?;
-    Ok(counts.first().is_some_and(|c| c.n > 0))
+    let counts: Vec<Count> = diesel::sql_query(exists).load(conn)?;
+    let table_exists = counts.first().is_some_and(|c| c.n > 0);
+    if !table_exists {
+        return Ok(Vec::new());
+    }
+    let versions: Vec<Version> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations ORDER BY version").load(conn)?;
+    Ok(versions.into_iter().map(|v| v.version).collect())
 }

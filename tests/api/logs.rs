@@ -1,5 +1,5 @@
 //! The log, as log pipelines read it: in JSON one object per line with the access fields, and in
-//! either format no password, token or secret, whatever the flow did.
+//! either format no password, token or secret, whatever the flow did, at `RUST_LOG=trace`.
 
 use serde_json::{json, Value};
 use tenantry_tests::app::{Storage, OPERATOR_PASSWORD};
@@ -135,13 +135,13 @@ fn temporary_password_sent_to(mail_dir: &std::path::Path, recipient: &str) -> St
     }
 }
 
-/// Runs the flow on a service logging in `format` at debug level; returns its whole output
+/// Runs the flow on a service logging in `format` at the most verbose level (every crate); returns its whole output
 /// and the secrets.
 fn logged_flow(backend: Backend, format: &str) -> (Vec<String>, Vec<String>) {
     let storage = Storage::new(backend);
     let settings = [
         ("TENANTRY_LOG_FORMAT", format.to_owned()),
-        ("RUST_LOG", "debug".to_owned()),
+        ("RUST_LOG", "trace".to_owned()),
         // The webhook's endpoint is on loopback (no event is sent to it).
         ("TENANTRY_WEBHOOKS_ALLOW_PRIVATE", "true".to_owned()),
     ];

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{Connection, ExpressionMethods, PgConnection, QueryDsl, QueryableByName, RunQueryDsl, SqliteConnection};
 use serde_json::json;
 use tenantry_tests::app::Storage;
 use tenantry_tests::process::{run_command, ServiceProcess};
@@ -22,6 +22,7 @@ pub fn cases() -> Vec<Case> {
         backup_under_write_load_holds_every_acknowledged_write,
         check_config_names_each_problem,
         create_operator_adds_an_operator_who_can_sign_in,
+        every_command_has_help_and_openapi_prints_the_contract,
     ]
 }
 
@@ -36,7 +37,9 @@ fn migrate_then_serve_without_auto_migration(backend: Backend) {
     let data_dir = tempfile::tempdir().unwrap();
     let migrated = run_command(&storage, data_dir.path(), &["migrate"], &[], None);
     migrated.assert_success();
-    assert!(migrated.stdout.contains("applied 9 migration(s)"), "{}", migrated.all());
+    let versions =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../persistence/migrations/sqlite")).unwrap().count();
+    assert!(migrated.stdout.contains(&format!("applied {versions} migration(s)")), "{}", migrated.all());
     let again = run_command(&storage, data_dir.path(), &["migrate"], &[], None);
     again.assert_success();
     assert!(again.stdout.contains("the database is current"), "a second run applies nothing: {}", again.all());
@@ -132,7 +135,6 @@ fn backup_under_write_load_holds_every_acknowledged_write(backend: Backend) {
     let service = ServiceProcess::start(&storage, &[]);
     let token = service.operator_token();
     let target = storage.data_dir.path().join("backups").join("tenantry-backup.db");
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
     let target_text = target.to_string_lossy().into_owned();
 
     if backend == Backend::Postgres {
@@ -143,11 +145,23 @@ fn backup_under_write_load_holds_every_acknowledged_write(backend: Backend) {
         return;
     }
 
+    // 128 MiB more to copy, so that the copy takes long enough for writes to land while it runs.
+    let path = storage.database_url.trim_start_matches("sqlite://").to_owned();
+    let mut padding = SqliteConnection::establish(&path).unwrap();
+    padding
+        .batch_execute(
+            "PRAGMA busy_timeout = 10000; CREATE TABLE test_padding (bytes BLOB NOT NULL); \
+             INSERT INTO test_padding SELECT randomblob(1048576) FROM \
+             (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 128) SELECT i FROM n);",
+        )
+        .unwrap();
+    drop(padding);
     let stop = Arc::new(AtomicBool::new(false));
     let (acknowledged, writers) = write_load(&service, &token, stop.clone());
     std::thread::sleep(Duration::from_millis(1500));
     let before: BTreeSet<String> = acknowledged.lock().unwrap().iter().cloned().collect();
     let backup = run_command(&storage, service.data_dir.path(), &["backup", &target_text], &[], None);
+    let when_done = acknowledged.lock().unwrap().len();
     std::thread::sleep(Duration::from_millis(300));
     stop.store(true, Ordering::Relaxed);
     for writer in writers {
@@ -155,8 +169,7 @@ fn backup_under_write_load_holds_every_acknowledged_write(backend: Backend) {
     }
     backup.assert_success();
     assert!(backup.stdout.contains("integrity check ok"), "{}", backup.all());
-    let after = acknowledged.lock().unwrap().len();
-    assert!(before.len() >= 5 && after > before.len(), "writes went on before and during the backup");
+    assert!(before.len() >= 5 && when_done > before.len(), "writes were acknowledged before and while the backup ran");
 
     // The copy opens, passes SQLite's own check, and holds every write acknowledged before it.
     let mut copy = SqliteConnection::establish(&target_text).unwrap();
@@ -231,7 +244,19 @@ fn check_config_names_each_problem(backend: Backend) {
     let address = taken.local_addr().unwrap().to_string();
     let checked = run_command(&storage, data_dir.path(), &["check-config"], &[("TENANTRY_LISTEN", address)], None);
     checked.assert_failure();
-    assert!(checked.stdout.contains("is in use"), "{}", checked.stdout);
+    assert!(checked.stdout.contains("is in use by another program"), "{}", checked.stdout);
+
+    // The address of a running Tenantry, as from inside its own container: not a problem.
+    let service = ServiceProcess::start(&storage, &[]);
+    let beside = run_command(
+        &storage,
+        data_dir.path(),
+        &["check-config"],
+        &[("TENANTRY_LISTEN", service.address.clone())],
+        None,
+    );
+    beside.assert_success();
+    assert!(beside.stdout.contains("in use by a running Tenantry"), "{}", beside.stdout);
 }
 
 fn create_operator_adds_an_operator_who_can_sign_in(backend: Backend) {
@@ -271,7 +296,41 @@ fn create_operator_adds_an_operator_who_can_sign_in(backend: Backend) {
     let again = run_command(&storage, dir, &["create-operator", "--email", "third.operator@tenantry.test"], &[], None);
     again.assert_failure();
     assert!(again.stderr.contains("already"), "{}", again.all());
+
+    // Both are in the platform's audit log, as made from the command line.
+    use tenantry_persistence::schema::audit_events::dsl;
+    let mut conn = tenantry_persistence::Database::from_url(&storage.database_url).unwrap().connect().unwrap();
+    let recorded: Vec<(String, String)> = dsl::audit_events
+        .filter(dsl::action.eq("operator.created"))
+        .filter(dsl::actor_name.eq("Command line"))
+        .select((dsl::target_type, dsl::details))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    assert!(recorded.iter().any(|(_, details)| details.contains("third.operator@tenantry.test")), "{recorded:?}");
     let help = run_command(&storage, dir, &["create-operator", "--help"], &[], None);
     help.assert_success();
     assert!(help.stdout.contains("--password-stdin"), "{}", help.stdout);
+}
+
+fn every_command_has_help_and_openapi_prints_the_contract(backend: Backend) {
+    let storage = Storage::new(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let help = run_command(&storage, dir.path(), &["--help"], &[], None);
+    help.assert_success();
+    let commands = ["serve", "migrate", "openapi", "check-config", "backup", "create-operator"];
+    for command in commands {
+        assert!(help.stdout.contains(command), "`{command}` is listed: {}", help.stdout);
+        let own = run_command(&storage, dir.path(), &[command, "--help"], &[], None);
+        own.assert_success();
+        assert!(own.stdout.contains(&format!("Usage: tenantry {command}")), "{}", own.stdout);
+    }
+    let unknown = run_command(&storage, dir.path(), &["serv"], &[], None);
+    assert_eq!(unknown.status.code(), Some(2), "a mistyped command is refused: {}", unknown.all());
+    assert!(unknown.stderr.contains("serve"), "and the command meant is suggested: {}", unknown.stderr);
+
+    let printed = run_command(&storage, dir.path(), &["openapi"], &[], None);
+    printed.assert_success();
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap();
+    assert!(printed.stdout == committed, "`tenantry openapi` prints openapi.yaml");
 }

@@ -13,7 +13,11 @@ use tenantry_tests::Backend;
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    cases![sigterm_drains_and_every_accepted_request_is_answered, a_second_signal_stops_at_once]
+    cases![
+        sigterm_drains_and_every_accepted_request_is_answered,
+        a_second_signal_stops_at_once,
+        a_worker_stuck_on_its_item_does_not_hold_the_exit
+    ]
 }
 
 const CLIENTS: usize = 16;
@@ -122,4 +126,50 @@ fn a_second_signal_stops_at_once(backend: Backend) {
     service.signal("INT");
     let status = service.wait(Duration::from_secs(5)).expect("a second signal stops the process at once");
     assert_eq!(status.code(), Some(1), "a stop that did not drain says so in its status");
+}
+
+fn a_worker_stuck_on_its_item_does_not_hold_the_exit(backend: Backend) {
+    let storage = Storage::new(backend);
+    // An SMTP server that accepts and never says a word: the mail worker's item hangs.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let (accepted_tx, accepted) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().map_while(Result::ok) {
+            held.push(stream);
+            let _ = accepted_tx.send(());
+        }
+    });
+    let settings = [
+        ("TENANTRY_SMTP_HOST", "127.0.0.1".to_owned()),
+        ("TENANTRY_SMTP_SECURITY", "none".to_owned()),
+        ("TENANTRY_SMTP_PORT", port.to_string()),
+        ("TENANTRY_SMTP_TIMEOUT_SECONDS", "120".to_owned()),
+        ("TENANTRY_SHUTDOWN_DRAIN_SECONDS", "0".to_owned()),
+        ("TENANTRY_SHUTDOWN_TIMEOUT_SECONDS", "2".to_owned()),
+    ];
+    let mut service = ServiceProcess::start(&storage, &settings);
+    let token = service.operator_token();
+    service
+        .client
+        .post(
+            "/v1/tenants",
+            &token,
+            &json!({"name": "Stuck SARL", "slug": "stuck",
+                    "cloud_manager": {"display_name": "Manager", "user_name": "manager", "contact_email": "manager@example.com"}}),
+        )
+        .assert_status(201);
+    accepted.recv_timeout(Duration::from_secs(20)).expect("the mail worker connects to the silent server");
+
+    let signalled = Instant::now();
+    service.signal("TERM");
+    let status = service.wait(Duration::from_secs(30)).expect("the process exits");
+    let took = signalled.elapsed();
+    assert_eq!(status.code(), Some(0), "{}", service.output().join("\n"));
+    assert!(took < Duration::from_secs(8), "exit within drain + timeout, not the SMTP timeout: {took:?}");
+    assert!(
+        service.output().iter().any(|line| line.contains("did not finish its item")),
+        "the unfinished item is said"
+    );
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use tenantry_persistence::backup::BackupError;
 use tenantry_persistence::Database;
 
-use super::config_or_exit;
+use super::{config_or_exit, printable};
 
 pub fn run(target: &Path) -> ExitCode {
     let config = match config_or_exit() {
@@ -27,7 +27,7 @@ pub fn run(target: &Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("tenantry: no backup taken: {error}");
+            eprintln!("tenantry: no backup taken: {}", printable(&config, &error));
             ExitCode::FAILURE
         }
     }

@@ -1,12 +1,13 @@
 //! `tenantry check-config`: every configuration problem at once, then what the configuration
 //! points at (the listen address, the data folder, the database and its schema), changing
-//! nothing. Exits 1 when anything would stop the service from starting.
+//! nothing (the database is only read; a probe file shows a folder is writable and is removed
+//! at once). Exits 1 when anything would stop the service from starting.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tenantry_persistence::Database;
+use tenantry_persistence::{database_url, Database};
 
 use crate::config::Config;
 
@@ -81,14 +82,40 @@ fn check_listen(address: SocketAddr) -> Finding {
             verdict: Verdict::Problem,
             variable: "TENANTRY_LISTEN",
             text: match error.kind() {
-                std::io::ErrorKind::AddrInUse => {
-                    format!("{address} is in use (by another program, or by this service already running)")
+                std::io::ErrorKind::AddrInUse if answers_health(address) => {
+                    return Finding {
+                        verdict: Verdict::Note,
+                        variable: "TENANTRY_LISTEN",
+                        text: format!("{address} is in use by a running Tenantry (it answers /healthz)"),
+                    };
                 }
+                std::io::ErrorKind::AddrInUse => format!("{address} is in use by another program"),
                 std::io::ErrorKind::AddrNotAvailable => format!("{address} is not an address of this machine"),
                 _ => format!("cannot listen on {address}: {error}"),
             },
         },
     }
+}
+
+/// Whether a Tenantry answers `/healthz` at `address` (checking a configuration from inside a
+/// running container is not a problem).
+fn answers_health(address: SocketAddr) -> bool {
+    use std::io::{Read, Write};
+    let target = match address.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => SocketAddr::from(([127, 0, 0, 1], address.port())),
+        ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, address.port())),
+        _ => address,
+    };
+    let timeout = std::time::Duration::from_secs(2);
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&target, timeout) else { return false };
+    let _ = stream.set_read_timeout(Some(timeout));
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = stream.take(4096).read_to_string(&mut answer);
+    answer.starts_with("HTTP/1.1 200") && answer.contains("\"status\":\"ok\"")
 }
 
 /// The data folder holds the SQLite database by default, the mail drop and legacy key files:
@@ -132,15 +159,27 @@ fn check_data_dir(path: &Path) -> Finding {
 fn creatable(folder: &Path) -> Result<(), String> {
     let existing = folder.ancestors().find(|p| p.as_os_str().is_empty() || p.exists());
     match existing {
-        Some(found) if found.as_os_str().is_empty() || found.is_dir() => Ok(()),
+        Some(found) if found.as_os_str().is_empty() || found.is_dir() => {
+            let found = if found.as_os_str().is_empty() { Path::new(".") } else { found };
+            writable(found).map_err(|e| {
+                format!("{} cannot be created: {} is not writable ({e})", folder.display(), found.display())
+            })
+        }
         Some(found) => Err(format!("{} is not a folder, so {} cannot be created", found.display(), folder.display())),
         None => Err(format!("{} cannot be created", folder.display())),
     }
 }
 
+/// Whether a file can be made in `folder`: one is made and removed at once (nothing is left).
+fn writable(folder: &Path) -> std::io::Result<()> {
+    let probe = folder.join(format!(".tenantry-check-{}", std::process::id()));
+    std::fs::write(&probe, b"check")?;
+    std::fs::remove_file(&probe)
+}
+
 fn check_database(url: &str, auto_migrate: bool) -> Vec<Finding> {
     let variable = "DATABASE_URL";
-    let shown = redacted(url);
+    let shown = database_url::redacted(url);
     let problem = |text: String| Finding { verdict: Verdict::Problem, variable, text };
     let database = match Database::from_url(url) {
         Ok(database) => database,
@@ -161,7 +200,7 @@ fn check_database(url: &str, auto_migrate: bool) -> Vec<Finding> {
     }
     let status = match database.migration_status() {
         Ok(status) => status,
-        Err(error) => return vec![problem(format!("{shown}: {error}"))],
+        Err(error) => return vec![problem(format!("{shown}: {}", database_url::scrub(url, &error.to_string())))],
     };
     let mut findings = vec![Finding {
         verdict: Verdict::Ok,
@@ -199,37 +238,4 @@ fn check_database(url: &str, auto_migrate: bool) -> Vec<Finding> {
         });
     }
     findings
-}
-
-/// The URL without its password, if it has one.
-fn redacted(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://").filter(|(scheme, _)| scheme.starts_with("postgres")) else {
-        return url.to_owned();
-    };
-    let (authority, path) = rest.split_once('/').map_or((rest, None), |(a, p)| (a, Some(p)));
-    let authority = match authority.rsplit_once('@') {
-        Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => format!("{credentials}@{host}"),
-        },
-        None => authority.to_owned(),
-    };
-    let query_free = path.map(|p| p.split('?').next().unwrap_or_default().to_owned());
-    match query_free {
-        Some(path) => format!("{scheme}://{authority}/{path}"),
-        None => format!("{scheme}://{authority}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redacted;
-
-    #[test]
-    fn passwords_and_query_strings_are_left_out_of_database_urls() {
-        assert_eq!(redacted("postgres://app:s3cret@db:5432/tenantry"), "postgres://app:***@db:5432/tenantry");
-        assert_eq!(redacted("postgres://app@db/tenantry?password=s3cret"), "postgres://app@db/tenantry");
-        assert_eq!(redacted("sqlite://./data/tenantry.db"), "sqlite://./data/tenantry.db");
-        assert_eq!(redacted("postgresql:///tenantry?host=/run/postgresql"), "postgresql:///tenantry");
-    }
 }

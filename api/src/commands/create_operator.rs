@@ -8,8 +8,9 @@ use tenantry_domain::EmailAddress;
 use tenantry_persistence::Database;
 
 use crate::bootstrap::{self, OnlyIfNone};
+use crate::unit_of_work::{Actor, Context};
 
-use super::config_or_exit;
+use super::{config_or_exit, printable};
 
 pub fn run(email: &str, display_name: &str, password_stdin: bool) -> ExitCode {
     let config = match config_or_exit() {
@@ -44,8 +45,18 @@ pub fn run(email: &str, display_name: &str, password_stdin: bool) -> ExitCode {
                 return Err("the database is behind this release: run `tenantry migrate` first".to_owned());
             }
             let mut conn = database.connect().map_err(|e| e.to_string())?;
-            bootstrap::create_operator(&mut conn, &sign_in, password.as_deref(), display_name, OnlyIfNone::No)
-                .map_err(|e| e.to_string())
+            let context = Context::read(&mut conn, &config).map_err(|e| e.to_string())?;
+            let actor = Actor::job("Command line", "cli:create-operator".to_owned());
+            bootstrap::create_operator(
+                &mut conn,
+                &actor,
+                &context,
+                &sign_in,
+                password.as_deref(),
+                display_name,
+                OnlyIfNone::No,
+            )
+            .map_err(|e| e.to_string())
         });
     match outcome {
         Ok(Some(operator)) => {
@@ -60,7 +71,7 @@ pub fn run(email: &str, display_name: &str, password_stdin: bool) -> ExitCode {
             ExitCode::FAILURE
         }
         Err(error) => {
-            eprintln!("tenantry: cannot create the operator: {error}");
+            eprintln!("tenantry: cannot create the operator: {}", printable(&config, &error));
             ExitCode::FAILURE
         }
     }

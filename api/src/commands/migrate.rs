@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use tenantry_persistence::Database;
 
-use super::config_or_exit;
+use super::{config_or_exit, printable};
 
 pub fn run() -> ExitCode {
     let config = match config_or_exit() {
@@ -32,7 +32,7 @@ pub fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("tenantry: migration failed: {error}");
+            eprintln!("tenantry: migration failed: {}", printable(&config, &error));
             ExitCode::FAILURE
         }
     }

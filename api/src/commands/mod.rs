@@ -89,6 +89,12 @@ fn print_openapi() -> ExitCode {
     }
 }
 
+/// An error as it may be printed: without the database URL's password, which drivers may quote
+/// (libpq repeats a malformed URL's parts).
+fn printable(config: &Config, error: &impl std::fmt::Display) -> String {
+    tenantry_persistence::database_url::scrub(&config.database_url, &error.to_string())
+}
+
 /// The configuration, or every problem in it said on stderr (exit status 2).
 fn config_or_exit() -> Result<Config, ExitCode> {
     Config::from_env().map_err(|errors| {

@@ -8,19 +8,12 @@ use crate::config::{Config, LogFormat};
 use crate::shutdown::Signals;
 use crate::{Application, StartError};
 
-use super::config_or_exit;
+use super::{config_or_exit, printable};
 
 pub async fn run() -> ExitCode {
     let config = match config_or_exit() {
         Ok(config) => config,
         Err(code) => return code,
-    };
-    let signals = match Signals::listen() {
-        Ok(signals) => signals,
-        Err(error) => {
-            eprintln!("tenantry: cannot listen for SIGTERM and SIGINT: {error}");
-            return ExitCode::FAILURE;
-        }
     };
     let workers = std::thread::available_parallelism().map_or(2, usize::from);
     let app = match Application::build(config.clone(), workers) {
@@ -30,7 +23,7 @@ pub async fn run() -> ExitCode {
             return ExitCode::from(3);
         }
         Err(error) => {
-            eprintln!("tenantry: cannot start: {error}");
+            eprintln!("tenantry: cannot start: {}", printable(&config, &error));
             return ExitCode::FAILURE;
         }
     };
@@ -51,18 +44,32 @@ pub async fn run() -> ExitCode {
             LogFormat::Json => log_first_run(&config, operator),
         }
     }
+    // Caught from here on, before the service says it listens: a signal while it starts (waiting
+    // for the database, say) still stops it at once, and one sent as soon as it listens drains.
+    let signals = match Signals::listen() {
+        Ok(signals) => signals,
+        Err(error) => {
+            eprintln!("tenantry: cannot listen for SIGTERM and SIGINT: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let address = std::net::SocketAddr::new(config.listen.ip(), app.port());
     log::info!("listening on http://{address} ({} workers); Swagger UI at http://{address}/swagger-ui/", app.workers());
-    match app.run_until_signalled(signals).await {
+    let outcome = app.run_until_signalled(signals).await;
+    let status = match outcome {
         Ok(()) => {
             log::info!("stopped");
-            ExitCode::SUCCESS
+            0
         }
         Err(error) => {
-            eprintln!("tenantry: server failed: {error}");
-            ExitCode::FAILURE
+            eprintln!("tenantry: server failed: {}", printable(&config, &error));
+            1
         }
-    }
+    };
+    // Returning would have the runtime wait for every blocking task, a worker's item stuck on a
+    // silent SMTP server included, with no bound: the shutdown's bound is kept by leaving here.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    std::process::exit(status)
 }
 
 /// With JSON logs (a log pipeline, no person at a terminal), the first run is a record like any
