@@ -8,7 +8,9 @@ COPY . .
 RUN cargo build --release --locked -p tenantry-api --bin tenantry
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+# tini as process 1: the kernel ignores signals to process 1 that it has no handler for, so
+# without it a SIGTERM while the service starts (waiting for its database) would be lost.
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates curl tini \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /data --shell /usr/sbin/nologin tenantry \
     && mkdir -p /data && chown tenantry /data
@@ -28,5 +30,5 @@ EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD curl -fs http://127.0.0.1:8080/readyz || exit 1
-ENTRYPOINT ["/usr/local/bin/tenantry"]
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/tenantry"]
 CMD ["serve"]

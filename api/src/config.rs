@@ -11,7 +11,7 @@ use tenantry_persistence::Database;
 
 use crate::dns::Nameserver;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
@@ -56,6 +56,24 @@ pub struct Config {
     /// After the drain, how long requests in progress and the workers' item in hand may take.
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
+}
+
+/// Without the database URL's password or the bootstrap password: a configuration may be
+/// printed while debugging.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &tenantry_persistence::database_url::redacted(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("bootstrap_email", &self.bootstrap_email)
+            .field("bootstrap_password", &self.bootstrap_password.as_ref().map(|_| "[set]"))
+            .field("public_url", &self.public_url)
+            .field("smtp", &self.smtp)
+            .field("auto_migrate", &self.auto_migrate)
+            .field("log_format", &self.log_format)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How the SMTP connection is secured.

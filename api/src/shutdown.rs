@@ -105,7 +105,29 @@ pub struct Listener {
 
 impl Listener {
     pub fn of(listener: &TcpListener) -> std::io::Result<Self> {
-        Ok(Self { socket: socket2::Socket::from(listener.try_clone()?) })
+        let kept = Self { socket: socket2::Socket::from(listener.try_clone()?) };
+        kept.check_filter_allowed();
+        Ok(kept)
+    }
+
+    /// Some kernels refuse socket filters to unprivileged users (this project's test machines
+    /// want CAP_NET_ADMIN): said at start, when an operator can still act, rather than at the
+    /// end of a drain. A filter that lets everything through is attached and taken off again.
+    fn check_filter_allowed(&self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            const RETURN: u16 = 0x06;
+            let pass_all = [socket2::SockFilter::new(RETURN, 0, 0, u32::MAX)];
+            match self.socket.attach_filter(&pass_all) {
+                Ok(()) => {
+                    let _ = self.socket.detach_filter();
+                }
+                Err(error) => log::warn!(
+                    "this kernel refuses a socket filter to this process ({error}; CAP_NET_ADMIN may be needed): \
+                     at the end of a drain, connections the kernel has already queued may be reset"
+                ),
+            }
+        }
     }
 
     /// New connections stop completing: bare SYNs are dropped by a socket filter, while the

@@ -2,9 +2,10 @@
 //!
 //! `VACUUM INTO` reads one snapshot inside a read transaction: under WAL it never blocks the
 //! service's writers, and the copy holds exactly the transactions committed before it began.
-//! The copy is written beside the target, checked (`PRAGMA integrity_check`), made readable by
-//! its owner only, flushed to disk and only then linked under the target's name (never replacing
-//! a file), so a target that exists is always a whole, sound copy.
+//! The copy is written beside the target into a file readable by its owner only (it holds
+//! signing keys and webhook secrets), checked (`PRAGMA integrity_check`), flushed to disk and
+//! only then linked under the target's name (never replacing a file), so a target that exists is
+//! always a whole, sound copy.
 //! PostgreSQL has its own tools for this (`pg_dump`, base backups).
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,8 @@ pub enum BackupError {
     Integrity { path: PathBuf, verdict: String },
     #[error("{0} is not a UTF-8 file name; choose another")]
     NotUtf8(PathBuf),
+    #[error("another backup is writing {0}; wait for it")]
+    InProgress(PathBuf),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -53,16 +56,14 @@ impl Database {
         if target.exists() {
             return Err(BackupError::TargetExists(target.to_owned()));
         }
-        let write_error = |path: &Path| {
-            let path = path.to_owned();
-            move |source| BackupError::Write { path, source }
-        };
         if let Some(folder) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(write_error(folder))?;
         }
-        // A name of its own, so that two backups to one target never remove each other's copy.
-        let partial = PathBuf::from(format!("{target_text}.partial-{}", std::process::id()));
+        let partial = PathBuf::from(format!("{target_text}.partial"));
+        let guard = claim_partial(&partial)?;
         let DbConnection::Sqlite(mut conn) = self.connect()? else { return Err(BackupError::Postgres) };
+        // Into the empty file made above (SQLite accepts one), so the copy is never readable by
+        // others, not even while it is written.
         let copied = diesel::sql_query("VACUUM INTO ?")
             .bind::<Text, _>(partial.to_string_lossy())
             .execute(&mut conn)
@@ -70,36 +71,70 @@ impl Database {
         drop(conn);
         let placed = copied.map_err(BackupError::from).and_then(|_| place(&partial, target));
         // Whatever happened, the partial copy goes: a failed one is no backup, and a placed one
-        // is linked under the target's name already.
+        // is under the target's name already.
         let _ = std::fs::remove_file(&partial);
+        drop(guard);
         placed
     }
 }
 
-/// Checks the copy, keeps it from other users (it holds signing keys and webhook secrets),
-/// flushes it, and gives it the target's name without ever replacing a file of that name.
-fn place(partial: &Path, target: &Path) -> Result<Backup, BackupError> {
-    let write_error = |path: &Path| {
-        let path = path.to_owned();
-        move |source| BackupError::Write { path, source }
-    };
-    check_integrity(partial)?;
+fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError {
+    let path = path.to_owned();
+    move |source| BackupError::Write { path, source }
+}
+
+/// Makes the partial copy's file, empty and readable by its owner only, and holds a lock on it:
+/// a second backup to the same target is refused while this one runs, and the file an
+/// interrupted backup left is emptied and used again.
+fn claim_partial(partial: &Path) -> Result<std::fs::File, BackupError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(partial).map_err(write_error(partial))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Err(BackupError::InProgress(partial.to_owned())),
+        Err(std::fs::TryLockError::Error(error)) => return Err(write_error(partial)(error)),
+    }
+    file.set_len(0).map_err(write_error(partial))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(partial, std::fs::Permissions::from_mode(0o600)).map_err(write_error(partial))?;
     }
+    Ok(file)
+}
+
+/// Checks the copy, flushes it, and gives it the target's name without replacing a file of
+/// that name.
+fn place(partial: &Path, target: &Path) -> Result<Backup, BackupError> {
+    check_integrity(partial)?;
     let file = std::fs::File::open(partial).map_err(write_error(partial))?;
     file.sync_all().map_err(write_error(partial))?;
     let bytes = file.metadata().map_err(write_error(partial))?.len();
-    // A hard link fails if the name is taken, where a rename would replace the file.
-    std::fs::hard_link(partial, target).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            BackupError::TargetExists(target.to_owned())
-        } else {
-            BackupError::Write { path: target.to_owned(), source }
+    // A hard link fails if the name is taken, where a rename would replace the file. Where
+    // hard links are refused (vfat, exFAT, some network shares), the name is taken with an
+    // exclusive create first, and the copy renamed over that empty file of ours.
+    match std::fs::hard_link(partial, target) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(BackupError::TargetExists(target.to_owned()))
         }
-    })?;
+        Err(_) => {
+            std::fs::File::create_new(target).map_err(|source| {
+                if source.kind() == std::io::ErrorKind::AlreadyExists {
+                    BackupError::TargetExists(target.to_owned())
+                } else {
+                    BackupError::Write { path: target.to_owned(), source }
+                }
+            })?;
+            std::fs::rename(partial, target).map_err(write_error(target))?;
+        }
+    }
     // The new name is durable once the folder is flushed.
     if let Some(folder) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::File::open(folder).and_then(|f| f.sync_all()).map_err(write_error(folder))?;

@@ -121,6 +121,7 @@ impl std::fmt::Debug for Database {
 impl Database {
     pub fn from_url(url: &str) -> StoreResult<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            crate::database_url::check_user_part(url).map_err(StoreError::MalformedUrl)?;
             Ok(Database::Postgres(url.to_owned()))
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
@@ -175,15 +176,16 @@ impl Database {
         }
     }
 
-    /// Opens a connection that only reads: SQLite's file is opened read-only (its journal mode is
-    /// left as it is, and a missing file is not created), PostgreSQL's as usual.
+    /// Opens a connection that only reads: SQLite's journal mode and settings are left as they
+    /// are (no `PRAGMA journal_mode = WAL`) and every write is refused (`query_only`);
+    /// PostgreSQL's is a plain connection. The caller makes sure an SQLite file exists: opening
+    /// one that does not creates it.
     pub fn connect_read_only(&self) -> StoreResult<DbConnection> {
         match self {
             Database::Postgres(_) => self.connect(),
             Database::Sqlite(path) => {
-                let uri = format!("file:{}?mode=ro", path.to_string_lossy());
-                let mut conn = SqliteConnection::establish(&uri)?;
-                conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;")?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }

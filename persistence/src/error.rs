@@ -30,6 +30,9 @@ pub enum StoreError {
     Migration(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Says what is wrong without repeating the URL, which may carry a password.
+    #[error("the database URL cannot be used: {0}")]
+    MalformedUrl(String),
     /// Holds only the URL's scheme: the rest may carry a password.
     #[error("unsupported database URL ({0}): expected sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),

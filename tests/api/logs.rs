@@ -16,6 +16,16 @@ pub fn cases() -> Vec<Case> {
 
 const CHOSEN: &str = "a chosen passphrase for logs";
 const WRONG: &str = "a wrong passphrase tried once";
+const DATABASE_PASSWORD: &str = "database-password-for-logs";
+
+/// A PostgreSQL URL with [`DATABASE_PASSWORD`] added to its user part; `None` for SQLite or a
+/// URL that has a password already.
+fn with_password(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (user, host) = rest.split_once('@')?;
+    (scheme.starts_with("postgres") && !user.contains(':'))
+        .then(|| format!("{scheme}://{user}:{DATABASE_PASSWORD}@{host}"))
+}
 
 /// Signs in, changes and resets passwords, registers an API client and a webhook, accepts an
 /// offer by its secret link; returns every secret the flow saw.
@@ -139,14 +149,23 @@ fn temporary_password_sent_to(mail_dir: &std::path::Path, recipient: &str) -> St
 /// and the secrets.
 fn logged_flow(backend: Backend, format: &str) -> (Vec<String>, Vec<String>) {
     let storage = Storage::new(backend);
-    let settings = [
+    let mut settings = vec![
         ("TENANTRY_LOG_FORMAT", format.to_owned()),
         ("RUST_LOG", "trace".to_owned()),
         // The webhook's endpoint is on loopback (no event is sent to it).
         ("TENANTRY_WEBHOOKS_ALLOW_PRIVATE", "true".to_owned()),
     ];
+    // On PostgreSQL, a password in the database URL (the test server trusts local connections,
+    // so any password is accepted): it must not be logged either.
+    let database_password = with_password(&storage.database_url);
+    if let Some(url) = &database_password {
+        settings.push(("DATABASE_URL", url.clone()));
+    }
     let service = ServiceProcess::start(&storage, &settings);
-    let secrets = flow_with_secrets(&service);
+    let mut secrets = flow_with_secrets(&service);
+    if database_password.is_some() {
+        secrets.push(DATABASE_PASSWORD.to_owned());
+    }
     // The workers' records too: the last mail is delivered and logged by now.
     std::thread::sleep(std::time::Duration::from_millis(300));
     let output = service.output();

@@ -169,6 +169,14 @@ fn backup_under_write_load_holds_every_acknowledged_write(backend: Backend) {
     }
     backup.assert_success();
     assert!(backup.stdout.contains("integrity check ok"), "{}", backup.all());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the copy holds keys and secrets: its owner's only");
+    }
+    let left: Vec<_> = std::fs::read_dir(target.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "nothing but the copy is left beside it: {left:?}");
     assert!(before.len() >= 5 && when_done > before.len(), "writes were acknowledged before and while the backup ran");
 
     // The copy opens, passes SQLite's own check, and holds every write acknowledged before it.
@@ -238,6 +246,16 @@ fn check_config_names_each_problem(backend: Backend) {
     }
     assert!(checked.stdout.contains("is not a folder"), "{}", checked.stdout);
     assert!(!checked.all().contains("s3cret-in-url"), "the database password is not repeated");
+
+    // A password libpq would misread (an unencoded `@`) is refused without being repeated, by
+    // check-config and by every command that reads the configuration.
+    let misread = [("DATABASE_URL", "postgres://tenantry:pa@ss-WORD-9@127.0.0.1:1/tenantry".to_owned())];
+    for command in [&["check-config"][..], &["migrate"], &["serve"]] {
+        let refused = run_command(&storage, data_dir.path(), command, &misread, None);
+        refused.assert_failure();
+        assert!(refused.all().contains("percent-encoded"), "{}", refused.all());
+        assert!(!refused.all().contains("ss-WORD-9"), "the password is not repeated: {}", refused.all());
+    }
 
     // A listen address that is taken.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -171,9 +171,11 @@ fn creatable(folder: &Path) -> Result<(), String> {
 }
 
 /// Whether a file can be made in `folder`: one is made and removed at once (nothing is left).
+/// A new file under an unguessable name: an existing file, or a link planted under a name
+/// known in advance, is never written through.
 fn writable(folder: &Path) -> std::io::Result<()> {
-    let probe = folder.join(format!(".tenantry-check-{}", std::process::id()));
-    std::fs::write(&probe, b"check")?;
+    let probe = folder.join(format!(".tenantry-check-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::File::create_new(&probe)?;
     std::fs::remove_file(&probe)
 }
 
