@@ -33,6 +33,8 @@ pub enum BackupError {
     NotUtf8(PathBuf),
     #[error("another backup is writing {0}; wait for it")]
     InProgress(PathBuf),
+    #[error("{0} is in the way and is not a copy a backup left (a link or a folder): remove it")]
+    NotAPartialCopy(PathBuf),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -61,21 +63,26 @@ impl Database {
         }
         let partial = PathBuf::from(format!("{target_text}.partial"));
         let guard = claim_partial(&partial)?;
-        let DbConnection::Sqlite(mut conn) = self.connect()? else { return Err(BackupError::Postgres) };
-        // Into the empty file made above (SQLite accepts one), so the copy is never readable by
-        // others, not even while it is written.
-        let copied = diesel::sql_query("VACUUM INTO ?")
-            .bind::<Text, _>(partial.to_string_lossy())
-            .execute(&mut conn)
-            .map_err(StoreError::from);
-        drop(conn);
-        let placed = copied.map_err(BackupError::from).and_then(|_| place(&partial, target));
+        let outcome = copy_and_place(self, &partial, target);
         // Whatever happened, the partial copy goes: a failed one is no backup, and a placed one
         // is under the target's name already.
         let _ = std::fs::remove_file(&partial);
         drop(guard);
-        placed
+        outcome
     }
+}
+
+/// Copies the database into the (empty, private) partial file, then puts it in place.
+fn copy_and_place(database: &Database, partial: &Path, target: &Path) -> Result<Backup, BackupError> {
+    let DbConnection::Sqlite(mut conn) = database.connect()? else { return Err(BackupError::Postgres) };
+    // Into the empty file made by `claim_partial` (SQLite accepts one), so the copy is never
+    // readable by others, not even while it is written.
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<Text, _>(partial.to_string_lossy())
+        .execute(&mut conn)
+        .map_err(StoreError::from)?;
+    drop(conn);
+    place(partial, target)
 }
 
 fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError {
@@ -83,30 +90,72 @@ fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError {
     move |source| BackupError::Write { path, source }
 }
 
-/// Makes the partial copy's file, empty and readable by its owner only, and holds a lock on it:
-/// a second backup to the same target is refused while this one runs, and the file an
-/// interrupted backup left is emptied and used again.
+/// Makes the partial copy's file, new, empty and readable by its owner only, and holds a lock
+/// on it, so that a second backup to the same target is refused while this one runs. A file of
+/// that name is one an interrupted backup left (it is removed, under its lock, and made anew:
+/// never written through, whoever owns it) or one a running backup holds (refused); anything
+/// else there (a link, a folder) is refused.
 fn claim_partial(partial: &Path) -> Result<std::fs::File, BackupError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(partial).map_err(write_error(partial))?;
+    let create = || {
+        let mut options = std::fs::OpenOptions::new();
+        // `create_new` refuses an existing name, a symbolic link included.
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(partial)
+    };
+    let file = match create() {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            remove_stale(partial)?;
+            create().map_err(|error| match error.kind() {
+                std::io::ErrorKind::AlreadyExists => BackupError::InProgress(partial.to_owned()),
+                _ => BackupError::Write { path: partial.to_owned(), source: error },
+            })?
+        }
+        Err(error) => return Err(write_error(partial)(error)),
+    };
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => return Err(BackupError::InProgress(partial.to_owned())),
         Err(std::fs::TryLockError::Error(error)) => return Err(write_error(partial)(error)),
     }
-    file.set_len(0).map_err(write_error(partial))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(partial, std::fs::Permissions::from_mode(0o600)).map_err(write_error(partial))?;
+    // A journal beside a brand-new file is an interrupted copy's: SQLite would take it for a hot
+    // journal and play it into the new copy.
+    let journal = PathBuf::from(format!("{}-journal", partial.to_string_lossy()));
+    if std::fs::symlink_metadata(&journal).is_ok_and(|m| m.file_type().is_file()) {
+        std::fs::remove_file(&journal).map_err(write_error(&journal))?;
     }
     Ok(file)
+}
+
+/// Removes the partial file an interrupted backup left, unless a running backup holds it.
+fn remove_stale(partial: &Path) -> Result<(), BackupError> {
+    let metadata = std::fs::symlink_metadata(partial).map_err(write_error(partial))?;
+    if !metadata.file_type().is_file() {
+        return Err(BackupError::NotAPartialCopy(partial.to_owned()));
+    }
+    let stale = std::fs::File::open(partial).map_err(write_error(partial))?;
+    match stale.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Err(BackupError::InProgress(partial.to_owned())),
+        Err(std::fs::TryLockError::Error(error)) => return Err(write_error(partial)(error)),
+    }
+    // Locked, but by the time the lock came the name may hold a newer backup's file: only the
+    // very file that was locked is removed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let locked = stale.metadata().map_err(write_error(partial))?;
+        let named = std::fs::symlink_metadata(partial).map_err(write_error(partial))?;
+        if (locked.dev(), locked.ino()) != (named.dev(), named.ino()) {
+            return Err(BackupError::InProgress(partial.to_owned()));
+        }
+    }
+    std::fs::remove_file(partial).map_err(write_error(partial))
 }
 
 /// Checks the copy, flushes it, and gives it the target's name without replacing a file of
@@ -132,7 +181,11 @@ fn place(partial: &Path, target: &Path) -> Result<Backup, BackupError> {
                     BackupError::Write { path: target.to_owned(), source }
                 }
             })?;
-            std::fs::rename(partial, target).map_err(write_error(target))?;
+            if let Err(error) = std::fs::rename(partial, target) {
+                // The empty file taken for the name is ours: it must not pass for a backup.
+                let _ = std::fs::remove_file(target);
+                return Err(write_error(target)(error));
+            }
         }
     }
     // The new name is durable once the folder is flushed.

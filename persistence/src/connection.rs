@@ -176,15 +176,15 @@ impl Database {
         }
     }
 
-    /// Opens a connection that only reads: SQLite's journal mode and settings are left as they
-    /// are (no `PRAGMA journal_mode = WAL`) and every write is refused (`query_only`);
-    /// PostgreSQL's is a plain connection. The caller makes sure an SQLite file exists: opening
-    /// one that does not creates it.
+    /// Opens a connection that only reads. SQLite's file is opened read-only (`mode=ro`): its
+    /// journal mode is left as it is, and closing it does not checkpoint the write-ahead log
+    /// into the database, as closing the last read-write connection would. The caller makes sure
+    /// the file exists. PostgreSQL's is a plain connection.
     pub fn connect_read_only(&self) -> StoreResult<DbConnection> {
         match self {
             Database::Postgres(_) => self.connect(),
             Database::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                let mut conn = SqliteConnection::establish(&read_only_uri(path))?;
                 conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;")?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -199,6 +199,27 @@ impl Database {
             .max_size(max_size)
             .connection_timeout(Duration::from_secs(10))
             .build(ConnectionManager { database: self.clone() })?)
+    }
+}
+
+/// `path` as an SQLite URI opening it read-only. The characters a URI gives a meaning to are
+/// escaped (`%`, `?`, `#`), and an absolute path gets an empty authority, so that any folder
+/// name, and a path that starts with `//`, reach the file as written.
+fn read_only_uri(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => escaped.push_str("%25"),
+            '?' => escaped.push_str("%3F"),
+            '#' => escaped.push_str("%23"),
+            other => escaped.push(other),
+        }
+    }
+    if escaped.starts_with('/') {
+        format!("file://{escaped}?mode=ro")
+    } else {
+        format!("file:{escaped}?mode=ro")
     }
 }
 
@@ -304,6 +325,14 @@ impl<E: From<StoreError>> Rollback<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_only_uris_keep_every_folder_name() {
+        use std::path::Path;
+        assert_eq!(read_only_uri(Path::new("/tmp/a#b/t.db")), "file:///tmp/a%23b/t.db?mode=ro");
+        assert_eq!(read_only_uri(Path::new("//tmp/x/t.db")), "file:////tmp/x/t.db?mode=ro");
+        assert_eq!(read_only_uri(Path::new("./data/100%?.db")), "file:./data/100%25%3F.db?mode=ro");
+    }
 
     #[test]
     fn urls_choose_the_backend_without_guessing() {

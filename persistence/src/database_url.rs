@@ -2,23 +2,40 @@
 //! in the user part (`postgres://app:PASSWORD@host/db`) or in the query (`?password=...`), and
 //! which a driver may repeat in its own error messages (libpq quotes a malformed URL's parts).
 
-/// The URL with every password replaced by `***`.
-pub fn redacted(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let (before_query, query) = rest.split_once('?').map_or((rest, None), |(b, q)| (b, Some(q)));
-    // A URL that `check_user_part` refuses is shown without anything before its last `@`.
-    let location = match before_query.rfind('@') {
+/// A URL split as libpq splits it: the user part runs to the first `@`, if no `/` comes before
+/// it; the password is what follows the user part's first `:`.
+struct Parts<'a> {
+    scheme: &'a str,
+    user: Option<&'a str>,
+    password: Option<&'a str>,
+    /// Hosts, path and query.
+    rest: &'a str,
+}
+
+fn parts(url: &str) -> Option<Parts<'_>> {
+    let (scheme, after_scheme) = url.split_once("://")?;
+    let slash = after_scheme.find('/').unwrap_or(after_scheme.len());
+    match after_scheme.find('@').filter(|at| *at < slash) {
         Some(at) => {
-            let (userinfo, host_and_path) = (&before_query[..at], &before_query[at + 1..]);
-            match userinfo.split_once(':') {
-                Some((user, _password)) => format!("{user}:***@{host_and_path}"),
-                None => format!("{userinfo}@{host_and_path}"),
-            }
+            let userinfo = &after_scheme[..at];
+            let (user, password) = userinfo.split_once(':').map_or((userinfo, None), |(u, p)| (u, Some(p)));
+            Some(Parts { scheme, user: Some(user), password, rest: &after_scheme[at + 1..] })
         }
-        None => before_query.to_owned(),
+        None => Some(Parts { scheme, user: None, password: None, rest: after_scheme }),
+    }
+}
+
+/// The URL with every password replaced by `***`: the user part's, and any `...password=` in
+/// its query.
+pub fn redacted(url: &str) -> String {
+    let Some(parts) = parts(url) else { return url.to_owned() };
+    let credentials = match (parts.user, parts.password) {
+        (Some(user), Some(_)) => format!("{user}:***@"),
+        (Some(user), None) => format!("{user}@"),
+        (None, _) => String::new(),
     };
-    match query {
-        Some(query) => {
+    let rest = match parts.rest.split_once('?') {
+        Some((location, query)) => {
             let masked: Vec<String> = query
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
@@ -26,37 +43,40 @@ pub fn redacted(url: &str) -> String {
                     _ => pair.to_owned(),
                 })
                 .collect();
-            format!("{scheme}://{location}?{}", masked.join("&"))
+            format!("{location}?{}", masked.join("&"))
         }
-        None => format!("{scheme}://{location}"),
-    }
+        None => parts.rest.to_owned(),
+    };
+    format!("{}://{credentials}{rest}", parts.scheme)
 }
 
-/// Refuses a URL whose user part libpq would read differently from us, or quote back in its
-/// error message: characters that must be percent-encoded there (`@ / ? #` and a `:` in the
-/// password) or a malformed escape. The message never repeats the user part.
+/// Refuses a URL whose password libpq would read as something else and then quote in its error
+/// messages: a `/` in it (libpq then sees no user part, and takes the password for a port), an
+/// `@` in it (the rest becomes a host name), or a malformed `%` escape. The message never
+/// repeats any of it. An `@` in the path is refused too (a password with a `/` looks so); a
+/// database name with one is written `%40`.
 pub fn check_user_part(url: &str) -> Result<(), String> {
-    let Some((_, rest)) = url.split_once("://") else { return Ok(()) };
-    // The authority ends at the first `/`, `?` or `#` (RFC 3986); libpq splits it at its first `@`.
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let after = &rest[authority_end..];
+    let Some(parts) = parts(url) else { return Ok(()) };
     let refused = || {
         Err("the user name or password in the URL holds a character that must be percent-encoded \
-             (@ as %40, / as %2F, ? as %3F, # as %23, : as %3A, % as %25)"
+             (@ as %40, / as %2F, % as %25)"
             .to_owned())
     };
-    // An `@` past the authority that is not in a query value (`?user=a@b`) ends a user part
-    // that held a `/`, `?` or `#`.
-    let misplaced_at = after.split_once('@').is_some_and(|(before, _)| !before.contains('='));
-    if misplaced_at || authority.matches('@').count() > 1 {
+    let hosts_end = parts.rest.find(['/', '?']).unwrap_or(parts.rest.len());
+    let path = parts.rest[hosts_end..].split('?').next().unwrap_or_default();
+    if parts.rest[..hosts_end].contains('@') || path.contains('@') {
         return refused();
     }
-    if let Some((userinfo, _)) = authority.split_once('@') {
-        let password = userinfo.split_once(':').map(|(_, p)| p).unwrap_or_default();
-        if password.contains(':') || !well_escaped(userinfo) {
+    if parts.user.is_none() {
+        // With no user part, an `@` before the query can only be a mangled password.
+        let before_query = parts.rest.split('?').next().unwrap_or_default();
+        if before_query.contains('@') {
             return refused();
         }
+    }
+    let escaped_well = [parts.user, parts.password].into_iter().flatten().all(well_escaped);
+    if !escaped_well {
+        return refused();
     }
     Ok(())
 }
@@ -71,14 +91,18 @@ fn well_escaped(text: &str) -> bool {
     })
 }
 
-/// Passwords this short are left in place: replacing every occurrence of one or two letters
-/// would garble the message and, by its gaps, show them. URLs with such passwords are refused
-/// anyway where libpq would quote them ([`check_user_part`]).
+/// Passwords this short are not replaced wherever they occur (every occurrence of one or two
+/// letters would garble the message and, by its gaps, show them); the whole URL and the
+/// `user:password@` form still are.
 const SHORTEST_SCRUBBED: usize = 4;
 
-/// `text` with the URL's passwords (as written and percent-decoded) replaced by `***`.
+/// `text` with the URL's passwords replaced by `***`: the whole URL as written, the
+/// `user:password@` form, and the passwords themselves (as written and percent-decoded).
 pub fn scrub(url: &str, text: &str) -> String {
-    let mut scrubbed = text.to_owned();
+    let mut scrubbed = text.replace(url, &redacted(url));
+    if let Some(Parts { user: Some(user), password: Some(password), .. }) = parts(url) {
+        scrubbed = scrubbed.replace(&format!("{user}:{password}@"), &format!("{user}:***@"));
+    }
     for password in passwords(url) {
         for form in [password.to_owned(), percent_decoded(password)] {
             if form.len() >= SHORTEST_SCRUBBED {
@@ -91,14 +115,9 @@ pub fn scrub(url: &str, text: &str) -> String {
 
 /// The passwords a URL carries: the user part's, and any `...password=` in its query.
 fn passwords(url: &str) -> Vec<&str> {
-    let Some((_, rest)) = url.split_once("://") else { return Vec::new() };
-    let (before_query, query) = rest.split_once('?').map_or((rest, None), |(b, q)| (b, Some(q)));
-    let mut found = Vec::new();
-    if let Some(at) = before_query.rfind('@') {
-        if let Some((_, password)) = before_query[..at].split_once(':') {
-            found.push(password);
-        }
-    }
+    let Some(parts) = parts(url) else { return Vec::new() };
+    let mut found: Vec<&str> = parts.password.into_iter().collect();
+    let query = parts.rest.split_once('?').map(|(_, q)| q);
     for pair in query.into_iter().flat_map(|q| q.split('&')) {
         if let Some((key, value)) = pair.split_once('=') {
             if key.to_ascii_lowercase().contains("password") {
@@ -140,7 +159,8 @@ mod tests {
     #[test]
     fn passwords_never_show() {
         assert_eq!(redacted("postgres://app:s3cret@db:5432/tenantry"), "postgres://app:***@db:5432/tenantry");
-        assert_eq!(redacted("postgres://app:SEC/RET@db/tenantry"), "postgres://app:***@db/tenantry");
+        assert_eq!(redacted("postgres://app:pa?x=SECRET@db/tenantry"), "postgres://app:***@db/tenantry");
+        assert_eq!(redacted("postgres://app:a:b@db/tenantry"), "postgres://app:***@db/tenantry");
         assert_eq!(
             redacted("postgres://app@db/tenantry?sslmode=require&password=s3cret"),
             "postgres://app@db/tenantry?sslmode=require&password=***"
@@ -157,10 +177,8 @@ mod tests {
         for url in [
             "postgres://app:p@QQ@db/tenantry",
             "postgres://app:SEC/RET@db/tenantry",
-            "postgres://app:pa?QQ@db/tenantry",
-            "postgres://app:pa#QQ@db/tenantry",
+            "postgres://app:AbCdEfGh/IjQQ=@db/tenantry",
             "postgres://app:pa%zzSECRET@db/tenantry",
-            "postgres://app:a:QQ@db/tenantry",
         ] {
             let refused = check_user_part(url).expect_err(url);
             assert!(!refused.contains("QQ") && !refused.contains("SEC"), "{refused}");
@@ -185,5 +203,7 @@ mod tests {
         assert_eq!(scrub(encoded, "auth failed for p@ss/word"), "auth failed for ***");
         assert_eq!(scrub("sqlite://x.db", "nothing to hide"), "nothing to hide");
         assert_eq!(scrub("postgres://app:e@db/x", "cannot open the database"), "cannot open the database");
+        let short = "postgres://app:xyz@[::1/x";
+        assert_eq!(scrub(short, &format!("invalid URI: \"{short}\"")), "invalid URI: \"postgres://app:***@[::1/x\"");
     }
 }

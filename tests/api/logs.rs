@@ -158,6 +158,11 @@ fn logged_flow(backend: Backend, format: &str) -> (Vec<String>, Vec<String>) {
     // On PostgreSQL, a password in the database URL (the test server trusts local connections,
     // so any password is accepted): it must not be logged either.
     let database_password = with_password(&storage.database_url);
+    assert_eq!(
+        database_password.is_some(),
+        backend == Backend::Postgres,
+        "a password is added to the PostgreSQL test URL (postgres://USER@HOST/DB expected)"
+    );
     if let Some(url) = &database_password {
         settings.push(("DATABASE_URL", url.clone()));
     }

@@ -129,16 +129,12 @@ fn check_data_dir(path: &Path) -> Finding {
             if let Err(error) = std::fs::read_dir(path) {
                 return problem(format!("{} cannot be read: {error}", path.display()));
             }
-            let probe = path.join(format!(".tenantry-check-{}", std::process::id()));
-            match std::fs::write(&probe, b"check") {
-                Ok(()) => {
-                    let _ = std::fs::remove_file(&probe);
-                    Finding {
-                        verdict: Verdict::Ok,
-                        variable,
-                        text: format!("{} can be read and written", path.display()),
-                    }
-                }
+            match writable(path) {
+                Ok(()) => Finding {
+                    verdict: Verdict::Ok,
+                    variable,
+                    text: format!("{} can be read and written", path.display()),
+                },
                 Err(error) => problem(format!("{} cannot be written: {error}", path.display())),
             }
         }
