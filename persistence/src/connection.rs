@@ -36,6 +36,14 @@ struct Health {
     lost: AtomicBool,
     /// Its last statement failed: ping it before trusting it again.
     last_failed: AtomicBool,
+    /// Connections of the same pool found lost so far, shared by all of them.
+    pool_losses: Arc<AtomicU64>,
+}
+
+impl Health {
+    fn in_pool(pool_losses: Arc<AtomicU64>) -> Self {
+        Health { pool_losses, ..Health::default() }
+    }
 }
 
 impl Instrumentation for Watch {
@@ -56,8 +64,9 @@ impl Instrumentation for Watch {
                         DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                         _
                     )
-                ) {
-                    self.health.lost.store(true, Ordering::Relaxed);
+                ) && !self.health.lost.swap(true, Ordering::Relaxed)
+                {
+                    self.health.pool_losses.fetch_add(1, Ordering::Relaxed);
                 }
             }
             _ => {}
@@ -67,15 +76,19 @@ impl Instrumentation for Watch {
 
 /// A connection given back to the pool less than this long ago is handed out again without a
 /// ping: under load that saves a round trip per checkout (two per request), and a connection
-/// idle for longer, which may have outlived a database restart, is still checked.
+/// idle for longer, which may have outlived a database restart, is still checked. So is every
+/// connection once another of its pool was found lost: a database restart or a failover takes
+/// them all at once, and each would otherwise fail a request of its own.
 const TRUSTED_AFTER_USE: Duration = Duration::from_secs(1);
 
 /// A connection in the pool, with what the pool must know of it: whether its server went away
-/// (seen in the error of a statement) and when it was last given back.
+/// (seen in the error of a statement), when it was last given back, and how many of its pool's
+/// connections had been found lost when it was last known good.
 pub struct PoolConnection {
     conn: DbConnection,
     health: Arc<Health>,
     given_back_at: Option<Instant>,
+    pool_losses_seen: u64,
 }
 
 impl Deref for PoolConnection {
@@ -198,7 +211,7 @@ impl Database {
         Ok(Pool::builder()
             .max_size(max_size)
             .connection_timeout(Duration::from_secs(10))
-            .build(ConnectionManager { database: self.clone() })?)
+            .build(ConnectionManager { database: self.clone(), losses: Arc::default() })?)
     }
 }
 
@@ -227,6 +240,8 @@ fn read_only_uri(path: &std::path::Path) -> String {
 #[derive(Debug)]
 pub struct ConnectionManager {
     database: Database,
+    /// Connections of this pool found lost since it was built.
+    losses: Arc<AtomicU64>,
 }
 
 impl ManageConnection for ConnectionManager {
@@ -234,17 +249,22 @@ impl ManageConnection for ConnectionManager {
     type Error = StoreError;
 
     fn connect(&self) -> StoreResult<PoolConnection> {
-        let health = Arc::<Health>::default();
-        Ok(PoolConnection { conn: self.database.establish(health.clone())?, health, given_back_at: None })
+        let pool_losses_seen = self.losses.load(Ordering::Relaxed);
+        let health = Arc::new(Health::in_pool(self.losses.clone()));
+        let conn = self.database.establish(health.clone())?;
+        Ok(PoolConnection { conn, health, given_back_at: None, pool_losses_seen })
     }
 
     fn is_valid(&self, conn: &mut PoolConnection) -> StoreResult<()> {
+        let losses = self.losses.load(Ordering::Relaxed);
         let recently_fine = conn.given_back_at.is_some_and(|at| at.elapsed() < TRUSTED_AFTER_USE)
-            && !conn.health.last_failed.load(Ordering::Relaxed);
+            && !conn.health.last_failed.load(Ordering::Relaxed)
+            && conn.pool_losses_seen == losses;
         if recently_fine {
             return Ok(());
         }
         diesel::sql_query("SELECT 1").execute(&mut conn.conn)?;
+        conn.pool_losses_seen = losses;
         Ok(())
     }
 
