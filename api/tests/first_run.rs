@@ -36,9 +36,8 @@ fn start(dir: &std::path::Path) -> Running {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let rx = support::listening_address(&mut child);
-    let base_url = rx.recv_timeout(Duration::from_secs(60)).expect("the service says where it listens");
-    // The banner is printed before the listening line; give the pipe a moment and read it.
+    // Stdout is read from the start: the banner is printed before the listening line, and the
+    // reader is then already waiting on the pipe.
     let mut stdout_pipe = child.stdout.take().unwrap();
     let (out_tx, out_rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -52,6 +51,8 @@ fn start(dir: &std::path::Path) -> Running {
             let _ = out_tx.send(text.clone());
         }
     });
+    let rx = support::listening_address(&mut child);
+    let base_url = rx.recv_timeout(Duration::from_secs(60)).expect("the service says where it listens");
     std::thread::sleep(Duration::from_millis(300));
     let stdout = out_rx.try_iter().last().unwrap_or_default();
     Running { child, base_url, stdout }

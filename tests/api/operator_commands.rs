@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
@@ -158,7 +158,11 @@ fn backup_under_write_load_holds_every_acknowledged_write(backend: Backend) {
     drop(padding);
     let stop = Arc::new(AtomicBool::new(false));
     let (acknowledged, writers) = write_load(&service, &token, stop.clone());
-    std::thread::sleep(Duration::from_millis(1500));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while acknowledged.lock().unwrap().len() < 5 {
+        assert!(Instant::now() < deadline, "the writers got five writes acknowledged");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let before: BTreeSet<String> = acknowledged.lock().unwrap().iter().cloned().collect();
     let backup = run_command(&storage, service.data_dir.path(), &["backup", &target_text], &[], None);
     let when_done = acknowledged.lock().unwrap().len();

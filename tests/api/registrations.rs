@@ -8,7 +8,7 @@ use tenantry_tests::app::Storage;
 use tenantry_tests::concurrent::{all_at_once, count_status};
 use tenantry_tests::people;
 use tenantry_tests::pools::{self, active_subscription};
-use tenantry_tests::registrations::{register, registrant, wait_for_status};
+use tenantry_tests::registrations::{make_jobs_due, register, registrant, wait_for_status};
 use tenantry_tests::{mail, Backend, TestApp};
 
 use crate::Case;
@@ -107,9 +107,9 @@ fn a_registration_pending_at_a_stop_becomes_active_after_restart(backend: Backen
     active_subscription(&app, &tenant, "registrar", 1);
     let storage = app.stop();
 
-    // Jobs run at start, then only every minute: the registration stays pending until the stop.
-    let app = TestApp::spawn_on(storage, &[("TENANTRY_JOB_POLL_MS", "60000")]);
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    // The registration is due in an hour: it stays pending until the stop, whenever the job
+    // worker passes.
+    let app = TestApp::spawn_on(storage, &[("TENANTRY_PROVISIONING_DELAY_MS", "3600000")]);
     let reply = register(&app, &tenant, "restart-buy.fr");
     reply.assert_status(202);
     let id = reply.json()["id"].as_str().unwrap().to_owned();
@@ -119,6 +119,8 @@ fn a_registration_pending_at_a_stop_becomes_active_after_restart(backend: Backen
     assert_eq!(still.json()["status"], "pending", "not registered before the stop");
     let storage = app.stop();
 
+    // Started again once it is due.
+    make_jobs_due(&storage);
     let app = TestApp::spawn_on(storage, &[]);
     let active = wait_for_status(&app, &tenant, &id, "active");
     assert_eq!(active["name"], "restart-buy.fr");

@@ -21,7 +21,8 @@ pub fn cases() -> Vec<Case> {
 }
 
 const CLIENTS: usize = 16;
-const DRAIN_SECONDS: u64 = 2;
+/// Long enough for the write below to be made inside it on a loaded machine.
+const DRAIN_SECONDS: u64 = 4;
 
 /// What the clients saw, each request stamped with when it ended.
 #[derive(Default)]
@@ -69,7 +70,8 @@ fn sigterm_drains_and_every_accepted_request_is_answered(backend: Backend) {
         match raw_http::request(&service.address, "GET", "/readyz", None, None) {
             Outcome::Answered(503) => break Instant::now(),
             Outcome::Answered(200) => {
-                assert!(signalled.elapsed() < Duration::from_secs(1), "/readyz still 200 a second after SIGTERM")
+                // Well before the drain ends: readiness turning only at its end would fail this.
+                assert!(signalled.elapsed() < Duration::from_secs(2), "/readyz still 200 two seconds after SIGTERM")
             }
             other => panic!("/readyz during the drain: {other:?}"),
         }
@@ -167,7 +169,8 @@ fn a_worker_stuck_on_its_item_does_not_hold_the_exit(backend: Backend) {
     let status = service.wait(Duration::from_secs(30)).expect("the process exits");
     let took = signalled.elapsed();
     assert_eq!(status.code(), Some(0), "{}", service.output().join("\n"));
-    assert!(took < Duration::from_secs(8), "exit within drain + timeout, not the SMTP timeout: {took:?}");
+    // About 2.5 s (settle + timeout); the SMTP timeout would be 120 s.
+    assert!(took < Duration::from_secs(15), "exit within drain + timeout, not the SMTP timeout: {took:?}");
     assert!(
         service.output().iter().any(|line| line.contains("did not finish its item")),
         "the unfinished item is said"

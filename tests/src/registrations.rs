@@ -2,9 +2,11 @@
 
 use std::time::{Duration, Instant};
 
+use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
 use serde_json::{json, Value};
+use tenantry_persistence::schema::jobs;
 
-use crate::app::TestApp;
+use crate::app::{Storage, TestApp};
 use crate::client::Reply;
 use crate::people::Tenant;
 
@@ -38,4 +40,14 @@ pub fn wait_for_status(app: &TestApp, tenant: &Tenant, id: &str, status: &str) -
         assert!(Instant::now() < deadline, "registration {id} never became {status}: {registration}");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Makes every job not yet done due now, as if its delay had passed while no service ran.
+pub fn make_jobs_due(storage: &Storage) {
+    let mut conn = crate::outbox::connect(storage);
+    let now = tenantry_persistence::time::to_db(chrono::Utc::now());
+    diesel::update(jobs::table.filter(jobs::done_at.is_null()))
+        .set(jobs::run_at.eq(now))
+        .execute(&mut conn)
+        .expect("the jobs are made due");
 }

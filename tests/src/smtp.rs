@@ -62,6 +62,30 @@ pub struct Received {
 }
 
 /// The loopback SMTP server; its threads stop and its connections close when it is dropped.
+/// A loopback port bound but not listening: connections to it are refused, as to a server that
+/// is down, and nobody else can take it meanwhile (another test's listener, or an outgoing
+/// connection's source port connecting to itself).
+pub struct ReservedPort(socket2::Socket);
+
+impl ReservedPort {
+    pub fn new() -> Self {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a TCP socket");
+        socket.bind(&std::net::SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into()).expect("bind a loopback port");
+        ReservedPort(socket)
+    }
+
+    pub fn port(&self) -> u16 {
+        let address = self.0.local_addr().expect("a bound socket has an address");
+        address.as_socket().expect("an IP address").port()
+    }
+}
+
+impl Default for ReservedPort {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 pub struct SmtpSink {
     port: u16,
     shared: Arc<Shared>,
@@ -107,6 +131,12 @@ impl SmtpSink {
                 Err(e) => panic!("the SMTP sink cannot listen on 127.0.0.1:{port}: {e}"),
             }
         }
+    }
+
+    /// Starts listening on a port held until now: the server comes back where it was.
+    pub fn start_on_reserved(reserved: ReservedPort) -> SmtpSink {
+        reserved.0.listen(128).expect("listen on the reserved port");
+        SmtpSink::serve(reserved.0.into())
     }
 
     /// A free loopback port nobody listens on yet (bind to 0, read the port, drop the listener).
