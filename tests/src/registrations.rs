@@ -46,8 +46,9 @@ pub fn wait_for_status(app: &TestApp, tenant: &Tenant, id: &str, status: &str) -
 pub fn make_jobs_due(storage: &Storage) {
     let mut conn = crate::outbox::connect(storage);
     let now = tenantry_persistence::time::to_db(chrono::Utc::now());
-    diesel::update(jobs::table.filter(jobs::done_at.is_null()))
+    let updated = diesel::update(jobs::table.filter(jobs::done_at.is_null()))
         .set(jobs::run_at.eq(now))
         .execute(&mut conn)
         .expect("the jobs are made due");
+    assert!(updated > 0, "a job was waiting");
 }
