@@ -35,10 +35,12 @@ fn a_restart_keeps_data_keys_and_creates_no_second_operator(backend: Backend) {
 }
 
 fn messages_queued_before_a_stop_are_delivered_after_restart(backend: Backend) {
-    let storage = Storage::new(backend);
-    // The worker's first pass runs at start; after that it would wait a minute.
+    // The mail worker passes at start, then only every minute. A message queued before the
+    // start shows when that first pass has read what is due: anything queued after it waits.
+    let storage = TestApp::spawn_on(Storage::new(backend), &[]).stop();
+    tenantry_tests::outbox::queue(&storage, 1, "first-pass.example");
     let app = TestApp::spawn_on(storage, &[("TENANTRY_OUTBOX_POLL_MS", "60000")]);
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    mail::wait_for(&app.storage.mail_dir(), "recipient-0@first-pass.example", 1);
     let operator = app.operator_token();
     let reply = app.client.post(
         "/v1/tenants",
