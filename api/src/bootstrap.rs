@@ -6,7 +6,7 @@
 //! `tenantry create-operator` adds further operators through [`create_operator`].
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::user::UserKind;
+use tenantry_domain::user::{DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password};
 use tenantry_persistence::users::{self, NewUser};
 use tenantry_persistence::{time, DbPool};
@@ -24,6 +24,8 @@ pub enum BootstrapError {
     Password(#[from] tenantry_domain::password::PasswordPolicyError),
     #[error("TENANTRY_BOOTSTRAP_PASSWORD does not meet the password policy: {0}")]
     BootstrapPassword(tenantry_domain::password::PasswordPolicyError),
+    #[error("the operator's name cannot be used: {0}")]
+    DisplayName(#[from] tenantry_domain::user::DisplayNameError),
     #[error("cannot hash the password: {0}")]
     Hash(String),
     #[error("an account signs in as {0} already")]
@@ -59,7 +61,7 @@ pub fn ensure_operator(
         context,
         &sign_in,
         config.bootstrap_password.as_deref(),
-        "Platform operator",
+        &DisplayName::parse("Platform operator")?,
         // Checked again inside the write lock: two replicas starting together create one operator.
         OnlyIfNone::Yes,
     )
@@ -86,7 +88,7 @@ pub fn create_operator(
     context: &Context,
     sign_in: &EmailAddress,
     password: Option<&str>,
-    display_name: &str,
+    display_name: &DisplayName,
     only_if_none: OnlyIfNone,
 ) -> Result<Option<NewOperator>, BootstrapError> {
     let (password, generated) = match password {
@@ -113,7 +115,7 @@ pub fn create_operator(
                 tenant_id: None,
                 kind: UserKind::Operator.as_str(),
                 sign_in: &sign_in_text,
-                display_name,
+                display_name: display_name.as_str(),
                 contact_email: None,
                 password_hash: &hash,
                 // A generated password has been shown on a terminal: it must go.

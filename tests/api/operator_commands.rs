@@ -318,6 +318,18 @@ fn create_operator_adds_an_operator_who_can_sign_in(backend: Backend) {
     let again = run_command(&storage, dir, &["create-operator", "--email", "third.operator@tenantry.test"], &[], None);
     again.assert_failure();
     assert!(again.stderr.contains("already"), "{}", again.all());
+    // The name follows the rule every display name follows; nothing is created otherwise.
+    for name in ["x".repeat(201), "Line\nbreak".to_owned(), "  ".to_owned()] {
+        let refused = run_command(
+            &storage,
+            dir,
+            &["create-operator", "--email", "fourth.operator@tenantry.test", "--name", &name],
+            &[],
+            None,
+        );
+        assert_eq!(refused.status.code(), Some(2), "{}", refused.all());
+        assert!(refused.stderr.contains("--name"), "{}", refused.all());
+    }
 
     // Both are in the platform's audit log, as made from the command line.
     use tenantry_persistence::schema::audit_events::dsl;

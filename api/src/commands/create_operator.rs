@@ -4,6 +4,7 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
+use tenantry_domain::user::DisplayName;
 use tenantry_domain::EmailAddress;
 use tenantry_persistence::Database;
 
@@ -23,6 +24,10 @@ pub fn run(email: &str, display_name: &str, password_stdin: bool) -> ExitCode {
             eprintln!("tenantry: --email is not a valid email address: {error}");
             return ExitCode::from(2);
         }
+    };
+    let Ok(display_name) = DisplayName::parse(display_name) else {
+        eprintln!("tenantry: --name must be 1 to 200 characters, without control characters");
+        return ExitCode::from(2);
     };
     let password = if password_stdin {
         let mut line = String::new();
@@ -53,7 +58,7 @@ pub fn run(email: &str, display_name: &str, password_stdin: bool) -> ExitCode {
                 &context,
                 &sign_in,
                 password.as_deref(),
-                display_name,
+                &display_name,
                 OnlyIfNone::No,
             )
             .map_err(|e| e.to_string())
