@@ -126,6 +126,7 @@ pub fn create_operator(
                 partner_role: None,
                 // Shown once, not mailed: it works until the operator changes it.
                 temporary_password_expires_at: None,
+                created_by_relationship: None,
             },
         )?;
         tx.audit(AuditAction::OperatorCreated, Subject::platform(&id), serde_json::json!({"sign_in": sign_in_text}))?;

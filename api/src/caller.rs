@@ -9,7 +9,8 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
-use tenantry_domain::partner::{self as partner_rules, PartnerAction, PartnerRole, PartnerSeat};
+use tenantry_domain::granting::{self, GrantRefusal, Granter};
+use tenantry_domain::partner::{self as partner_rules, DelegatedAccess, PartnerAction, PartnerRole, PartnerSeat};
 use tenantry_domain::permissions::{self, Action, Position, Target};
 use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
@@ -118,6 +119,17 @@ impl SignedIn {
         Err(AccessDenied::TenantHidden)
     }
 
+    /// How the caller grants admin roles in tenant `tenant_id` (see `granting`).
+    pub fn granting_in(&self, tenant_id: &str) -> Result<GrantingStanding, AccessDenied> {
+        if let Some(delegation) = self.delegation_in(tenant_id) {
+            return Ok(GrantingStanding::Partner(delegation.access));
+        }
+        Ok(match self.standing_in(tenant_id)? {
+            Standing::Operator => GrantingStanding::Operator,
+            Standing::Member(positions) => GrantingStanding::Member(positions),
+        })
+    }
+
     /// The caller's delegated standing in tenant `tenant_id`, if they act there for a partner.
     pub fn delegation_in(&self, tenant_id: &str) -> Option<&Delegation> {
         self.partner.as_ref()?.delegation.as_ref().filter(|delegation| delegation.tenant_id == tenant_id)
@@ -191,6 +203,31 @@ enum Standing {
     Member(Vec<Position>),
 }
 
+/// Where a caller stands when granting roles in a tenant.
+#[derive(Debug, Clone)]
+pub enum GrantingStanding {
+    /// The platform grants what it sets up (a new tenant's cloud manager).
+    Operator,
+    Member(Vec<Position>),
+    Partner(DelegatedAccess),
+}
+
+impl GrantingStanding {
+    /// Whether the caller may change a person's roles from `before` to `after` (`is_self` when
+    /// the person is the caller).
+    pub fn check(&self, is_self: bool, before: &RoleSet, after: &RoleSet) -> Result<(), GrantRefusal> {
+        match self {
+            GrantingStanding::Operator => Ok(()),
+            GrantingStanding::Member(positions) => {
+                granting::check_grant(Granter::Member(positions), is_self, before, after)
+            }
+            GrantingStanding::Partner(access) => {
+                granting::check_grant(Granter::Partner(*access), is_self, before, after)
+            }
+        }
+    }
+}
+
 impl FromRequest for SignedIn {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -210,14 +247,14 @@ impl FromRequest for SignedIn {
             let principal = if claims.client_id.as_deref() == Some(claims.sub.as_str()) {
                 Principal::ApiClient { id: claims.sub.clone(), credentials_version: claims.cv }
             } else {
-                Principal::Person(claims.sub.clone())
+                Principal::Person { id: claims.sub.clone(), security_stamp: claims.ss.unwrap_or(0) }
             };
             let now = clock::now();
             let (mut signed_in, resolution) = state
                 .read(move |conn, _| load(conn, principal, tenant_in_path.as_deref(), request_id, now))
                 .await?
                 .ok_or_else(|| {
-                    ApiError::unauthenticated("the account behind this token no longer exists or is disabled")
+                    ApiError::unauthenticated("this token no longer works: the account was removed or disabled, or its password changed or was reset; sign in again")
                 })?;
             let delegation = match resolution {
                 Resolution::Live(delegation) => Some(delegation),
@@ -240,8 +277,15 @@ impl FromRequest for SignedIn {
 
 /// Whom a token was issued to.
 enum Principal {
-    Person(String),
-    ApiClient { id: String, credentials_version: Option<i64> },
+    /// A person, with the security stamp their token was issued under.
+    Person {
+        id: String,
+        security_stamp: i64,
+    },
+    ApiClient {
+        id: String,
+        credentials_version: Option<i64>,
+    },
 }
 
 /// The caller behind a token, and their standing in the path's customer. `None` when the
@@ -254,8 +298,13 @@ fn load(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<(SignedIn, Resolution)>, StoreError> {
     let (signed_in, is_partner_admin) = match principal {
-        Principal::Person(id) => {
+        Principal::Person { id, security_stamp } => {
             let Some((user, roles, partner_name)) = users::find_signed_in(conn, &id)? else { return Ok(None) };
+            // The password changed or was reset, or the person was disabled, since this token
+            // was issued: it no longer works.
+            if user.security_stamp != security_stamp || user.disabled_at.is_some() {
+                return Ok(None);
+            }
             let partner_role = user.partner_role()?;
             let partner = match (&user.partner_id, partner_role, partner_name) {
                 (Some(partner_id), Some(role), Some(partner_name)) => {

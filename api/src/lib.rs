@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bare_errors;
 pub mod bootstrap;
 pub mod caller;
+pub mod client_address;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod problem;
 pub mod request_errors;
 pub mod request_id;
 pub mod routes;
+pub mod security_headers;
 pub mod services;
 pub mod shutdown;
 pub mod state;
@@ -132,6 +134,8 @@ impl Application {
         let hasher =
             auth::hashing::PasswordHasher::start(auth::hashing::HashingLimits::with_threads(config.hashing_threads))
                 .map_err(|e| StartError::Hashing(format!("cannot start the hashing threads: {e}")))?;
+        let signup_hasher = auth::hashing::PasswordHasher::start(auth::hashing::HashingLimits::for_signups())
+            .map_err(|e| StartError::Hashing(format!("cannot start the sign-up hashing thread: {e}")))?;
         let listener = TcpListener::bind(config.listen)
             .map_err(|source| StartError::Listen { address: config.listen.to_string(), source })?;
         let port = listener
@@ -147,6 +151,7 @@ impl Application {
             verified_tokens: VerifiedTokens::new(VERIFIED_TOKENS_KEPT),
             config,
             hasher,
+            signup_hasher,
             decoy_password_hash,
             context,
             shutdown: Arc::new(Shutdown::default()),
@@ -321,6 +326,7 @@ fn serve(
             .wrap(cors(&origins))
             .wrap(ErrorHandlers::new().default_handler(bare_errors::problem_for_bare_errors))
             .wrap(from_fn(request_errors::refuse_nul_in_url))
+            .wrap(from_fn(security_headers::add))
             .wrap(from_fn(metrics::observe))
             .wrap(from_fn(shutdown::close_connections_while_draining))
             .wrap(from_fn(access_log::record))

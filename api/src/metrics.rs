@@ -46,6 +46,7 @@ pub struct Metrics {
     outbox_pending: IntGauge,
     outbox_failed: IntGauge,
     jobs_failed: IntGauge,
+    password_hashes: IntCounterVec,
     /// Only `/metrics` takes it, so that two scrapes at once do not both add the same statements.
     rendering: Mutex<()>,
 }
@@ -57,6 +58,9 @@ pub struct Backlog {
     pub outbox_pending: Option<i64>,
     pub outbox_failed: Option<i64>,
     pub jobs_failed: Option<i64>,
+    /// Passwords hashed or checked so far by the sign-in hasher and by sign-ups' own.
+    pub sign_in_hashes: u64,
+    pub sign_up_hashes: u64,
 }
 
 impl Metrics {
@@ -87,6 +91,14 @@ impl Metrics {
             "tenantry_jobs_failed",
             "Background jobs given up after their last allowed attempt (-1: could not be read).",
         )?;
+        let password_hashes = IntCounterVec::new(
+            Opts::new(
+                "tenantry_password_hashes_total",
+                "Argon2 computations run, by hasher: `sign_in` (sign-ins and known people) or `sign_up` (its own budget).",
+            ),
+            &["hasher"],
+        )?;
+        registry.register(Box::new(password_hashes.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(durations.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
@@ -104,6 +116,7 @@ impl Metrics {
             outbox_pending,
             outbox_failed,
             jobs_failed,
+            password_hashes,
             rendering: Mutex::new(()),
         })
     }
@@ -132,6 +145,10 @@ impl Metrics {
         self.pool_connections.with_label_values(&["open"]).set(i64::from(pool_size));
         let sent = tenantry_persistence::connection::statements_sent();
         self.db_statements.inc_by(sent.saturating_sub(self.db_statements.get()));
+        for (hasher, computed) in [("sign_in", backlog.sign_in_hashes), ("sign_up", backlog.sign_up_hashes)] {
+            let counter = self.password_hashes.with_label_values(&[hasher]);
+            counter.inc_by(computed.saturating_sub(counter.get()));
+        }
         let gauges = [
             (&self.outbox_pending, backlog.outbox_pending),
             (&self.outbox_failed, backlog.outbox_failed),

@@ -87,6 +87,8 @@ use crate::routes;
         routes::relationships::accept_offer,
         routes::relationships::list_relationships,
         routes::relationships::terminate_relationship,
+        routes::relationships::list_left_behind,
+        routes::relationships::disable_left_behind,
         routes::service_requests::open_request,
         routes::service_requests::list_requests,
         routes::service_requests::get_request,

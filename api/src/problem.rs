@@ -164,11 +164,8 @@ impl ApiError {
     }
 
     /// Too many sign-ups for an address or its domain: 429 with the wait.
-    pub fn too_many_signups(retry_after_seconds: u64) -> Self {
-        Self {
-            retry_after_seconds: Some(retry_after_seconds.max(1)),
-            ..Self::new(ErrorCode::TooManySignups, "too many sign-ups for this address or its domain; try again later")
-        }
+    pub fn too_many_signups(detail: String, retry_after_seconds: u64) -> Self {
+        Self { retry_after_seconds: Some(retry_after_seconds.max(1)), ..Self::new(ErrorCode::TooManySignups, detail) }
     }
 
     /// Every password hashing thread is busy and the short queue before them is full: 503, to

@@ -23,8 +23,12 @@ pub struct AppState {
     /// Tokens whose signature was checked already, until they expire.
     pub verified_tokens: VerifiedTokens,
     pub config: Config,
-    /// Every password hash and check goes through it: it bounds how many run at once.
+    /// Every password hash and check of a known person goes through it: it bounds how many run
+    /// at once.
     pub hasher: PasswordHasher,
+    /// Sign-ups' own hashing, one thread with a short queue: anyone may sign up, so what they
+    /// hash never waits in front of, nor takes a thread from, the sign-ins of existing accounts.
+    pub signup_hasher: PasswordHasher,
     pub throttle: SignInThrottle,
     /// A real argon2 hash of nothing anyone knows: unknown accounts are verified against it so
     /// that they take as long to refuse as a wrong password.

@@ -14,6 +14,7 @@ pub enum Template {
     PartnerAccountCreated,
     RelationshipAccepted,
     RelationshipEnded,
+    RelationshipLeftBehind,
     ServiceRequestChanged,
     DomainActive,
     SignupCode,
@@ -23,7 +24,7 @@ pub enum Template {
 }
 
 impl Template {
-    pub const ALL: [Template; 13] = [
+    pub const ALL: [Template; 14] = [
         Template::AccountCreated,
         Template::RolesDesignated,
         Template::PasswordReset,
@@ -31,6 +32,7 @@ impl Template {
         Template::PartnerAccountCreated,
         Template::RelationshipAccepted,
         Template::RelationshipEnded,
+        Template::RelationshipLeftBehind,
         Template::ServiceRequestChanged,
         Template::DomainActive,
         Template::SignupCode,
@@ -59,6 +61,7 @@ impl Template {
             PartnerAccountCreated => "partner_account_created",
             RelationshipAccepted => "relationship_accepted",
             RelationshipEnded => "relationship_ended",
+            RelationshipLeftBehind => "relationship_left_behind",
             ServiceRequestChanged => "service_request_changed",
             DomainActive => "domain_active",
             SignupCode => "signup_code",
@@ -137,7 +140,7 @@ mod tests {
     use super::*;
 
     /// Every placeholder any template uses, with a value.
-    const VALUES: [(&str, &str); 26] = [
+    const VALUES: [(&str, &str); 30] = [
         ("endpoint", "https://hooks.example/tenantry"),
         ("name", "Ada <Lovelace>"),
         ("sign_in", "ada@contoso.fr"),
@@ -158,6 +161,10 @@ mod tests {
         ("email", "ada@contoso.fr"),
         ("code", "12345678"),
         ("signup_id", "019b"),
+        ("accounts", "- helpdesk@contoso.fr (created)"),
+        ("relationship_id", "019c"),
+        ("tenant_id", "019d"),
+        ("greeting", "Bonjour Ada,"),
         ("admin", "Rob"),
         ("severity", "A"),
         ("lang", "fr"),

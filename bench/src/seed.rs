@@ -209,7 +209,7 @@ fn seed_tenant(
             at,
         };
         insert_people(conn, &bulk)?;
-        users::replace_roles(conn, &tenant_id, &ids.id(base, 0), &RoleSet::new([AdminRole::GlobalAdmin]))
+        users::replace_roles(conn, &tenant_id, &ids.id(base, 0), &RoleSet::new([AdminRole::GlobalAdmin]), None)
     })?;
     Ok(Seeded {
         id: tenant_id,

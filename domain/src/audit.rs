@@ -16,6 +16,8 @@ pub enum AuditAction {
     UserPasswordReset,
     UserPasswordChanged,
     UserPreferencesChanged,
+    UserDisabled,
+    UserEnabled,
     TenantCreated,
     TenantRenamed,
     SubscriptionOrdered,
@@ -66,7 +68,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 53] = [
+    pub const ALL: [AuditAction; 55] = [
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
@@ -74,6 +76,8 @@ impl AuditAction {
         AuditAction::UserPasswordReset,
         AuditAction::UserPasswordChanged,
         AuditAction::UserPreferencesChanged,
+        AuditAction::UserDisabled,
+        AuditAction::UserEnabled,
         AuditAction::TenantCreated,
         AuditAction::TenantRenamed,
         AuditAction::SubscriptionOrdered,
@@ -132,6 +136,8 @@ impl AuditAction {
             AuditAction::UserPasswordReset => "user.password_reset",
             AuditAction::UserPasswordChanged => "user.password_changed",
             AuditAction::UserPreferencesChanged => "user.preferences_changed",
+            AuditAction::UserDisabled => "user.disabled",
+            AuditAction::UserEnabled => "user.enabled",
             AuditAction::TenantCreated => "tenant.created",
             AuditAction::TenantRenamed => "tenant.renamed",
             AuditAction::SubscriptionOrdered => "subscription.ordered",
@@ -192,6 +198,8 @@ impl AuditAction {
             | AuditAction::UserPasswordReset
             | AuditAction::UserPasswordChanged
             | AuditAction::UserPreferencesChanged
+            | AuditAction::UserDisabled
+            | AuditAction::UserEnabled
             | AuditAction::LicenceAssigned
             | AuditAction::LicenceRemoved => "user",
             AuditAction::TenantCreated | AuditAction::TenantRenamed => "tenant",

@@ -12,6 +12,7 @@ pub mod dns_check;
 pub mod domain_name;
 pub mod email;
 pub mod free_meetings;
+pub mod granting;
 pub mod language;
 pub mod licence;
 pub mod license_pool;

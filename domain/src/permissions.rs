@@ -40,17 +40,19 @@ impl Position {
         }
     }
 
+    /// The column an admin role stands for.
+    pub fn of_role(role: AdminRole) -> Position {
+        match role {
+            AdminRole::CloudManager => Position::CloudManager,
+            AdminRole::GlobalAdmin => Position::GlobalAdmin,
+            AdminRole::BillingAdmin => Position::BillingAdmin,
+            AdminRole::PasswordAdmin => Position::PasswordAdmin,
+        }
+    }
+
     /// The positions a member of the tenant holds: one per admin role, and `User` for everyone.
     pub fn of_member(roles: &RoleSet) -> Vec<Position> {
-        let mut positions: Vec<Position> = roles
-            .iter()
-            .map(|role| match role {
-                AdminRole::CloudManager => Position::CloudManager,
-                AdminRole::GlobalAdmin => Position::GlobalAdmin,
-                AdminRole::BillingAdmin => Position::BillingAdmin,
-                AdminRole::PasswordAdmin => Position::PasswordAdmin,
-            })
-            .collect();
+        let mut positions: Vec<Position> = roles.iter().map(Position::of_role).collect();
         positions.push(Position::User);
         positions
     }

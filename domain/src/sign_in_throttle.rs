@@ -1,4 +1,11 @@
-//! Throttling of failed sign-ins, per account and per client address.
+//! Throttling of failed sign-ins, per account and source together, per client address, and per
+//! account from anywhere (OWASP's advice).
+//!
+//! Five wrong passwords for one account from one address lock that pair for five minutes: the
+//! owner who mistypes is slowed, while someone else's guesses from other addresses never lock
+//! the owner out of the address they sign in from. The account as a whole keeps a global budget
+//! against guesses spread over many addresses; once spent it refuses addresses the account has
+//! not signed in from lately (`FAMILIAR_FOR`), never one it has.
 //!
 //! After `max_failures` failures within `window`, further attempts are refused until
 //! `lockout` has passed since the last failure. A success clears the account's record, so a
@@ -21,16 +28,31 @@ pub struct ThrottlePolicy {
     pub lockout: Duration,
 }
 
+/// How long after a successful sign-in an address stays the account's own: attempts from it
+/// are not refused when the account's global budget is spent.
+pub const FAMILIAR_FOR: Duration = Duration::days(30);
+
 impl ThrottlePolicy {
-    /// Per account: a person may mistype a few times; a guesser is slowed to a crawl.
-    pub fn per_account() -> Self {
+    /// Per account and source: a person may mistype a few times; a guesser is slowed to a crawl.
+    pub fn per_account_and_source() -> Self {
         Self { max_failures: 5, window: Duration::minutes(15), lockout: Duration::minutes(5) }
+    }
+
+    /// Per account from anywhere: the global budget, for guesses spread over many addresses.
+    /// It does not apply to an address the account signed in from within `FAMILIAR_FOR`.
+    pub fn per_account() -> Self {
+        Self { max_failures: 50, window: Duration::minutes(15), lockout: Duration::minutes(5) }
     }
 
     /// Per client address: generous, because offices share one address.
     pub fn per_address() -> Self {
         Self { max_failures: 50, window: Duration::minutes(15), lockout: Duration::minutes(5) }
     }
+}
+
+/// Whether an address is the account's own: it signed in from there within `FAMILIAR_FOR`.
+pub fn is_familiar(last_success: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_success.is_some_and(|at| now - at <= FAMILIAR_FOR)
 }
 
 /// The failures recorded for one key (an account or an address).
@@ -124,14 +146,14 @@ mod tests {
 
     #[test]
     fn a_few_failures_do_not_lock() {
-        let policy = ThrottlePolicy::per_account();
+        let policy = ThrottlePolicy::per_account_and_source();
         let record = fail_times(&policy, &[0, 1, 2, 3]);
         assert_eq!(policy.check(Some(&record), at(4)), Ok(()));
     }
 
     #[test]
     fn the_fifth_failure_locks_for_the_lockout() {
-        let policy = ThrottlePolicy::per_account();
+        let policy = ThrottlePolicy::per_account_and_source();
         let record = fail_times(&policy, &[0, 1, 2, 3, 4]);
         assert_eq!(policy.check(Some(&record), at(5)), Err(Duration::seconds(299)));
         assert_eq!(policy.check(Some(&record), at(4 + 300)), Ok(()));
@@ -139,7 +161,7 @@ mod tests {
 
     #[test]
     fn failures_outside_the_window_are_forgotten() {
-        let policy = ThrottlePolicy::per_account();
+        let policy = ThrottlePolicy::per_account_and_source();
         let record = fail_times(&policy, &[0, 1, 2, 3, 16 * 60]);
         assert_eq!(record.failures, 1);
         assert_eq!(policy.check(Some(&record), at(16 * 60 + 1)), Ok(()));
@@ -147,7 +169,7 @@ mod tests {
 
     #[test]
     fn failing_while_locked_extends_the_lock() {
-        let policy = ThrottlePolicy::per_account();
+        let policy = ThrottlePolicy::per_account_and_source();
         let record = fail_times(&policy, &[0, 1, 2, 3, 4, 20 * 60]);
         assert_eq!(record.failures, 6);
         assert!(policy.check(Some(&record), at(20 * 60 + 10)).is_err());
@@ -156,7 +178,7 @@ mod tests {
 
     #[test]
     fn attempts_in_flight_count_like_failures_until_they_end() {
-        let policy = ThrottlePolicy::per_account();
+        let policy = ThrottlePolicy::per_account_and_source();
         let two = fail_times(&policy, &[0, 1]);
         // (failures, in flight) -> admitted?
         let table = [
@@ -178,7 +200,7 @@ mod tests {
 
     #[test]
     fn a_locked_key_waits_out_its_lockout_whatever_is_in_flight() {
-        let policy = ThrottlePolicy::per_account();
+        let policy = ThrottlePolicy::per_account_and_source();
         let record = fail_times(&policy, &[0, 1, 2, 3, 4]);
         assert_eq!(policy.admit(Some(&record), 0, at(5)), Err(Duration::seconds(299)));
         assert_eq!(policy.admit(Some(&record), 3, at(5)), Err(Duration::seconds(299)));
@@ -186,7 +208,7 @@ mod tests {
 
     #[test]
     fn after_a_lockout_one_attempt_at_a_time_may_probe() {
-        let policy = ThrottlePolicy::per_account();
+        let policy = ThrottlePolicy::per_account_and_source();
         let record = fail_times(&policy, &[0, 1, 2, 3, 4]);
         let after = at(4 + 300);
         assert_eq!(policy.admit(Some(&record), 0, after), Ok(()));
@@ -195,7 +217,7 @@ mod tests {
 
     #[test]
     fn failures_outside_the_window_do_not_count_towards_admission() {
-        let policy = ThrottlePolicy::per_account();
+        let policy = ThrottlePolicy::per_account_and_source();
         let record = fail_times(&policy, &[0, 1, 2, 3]);
         assert_eq!(policy.admit(Some(&record), 1, at(10)), Err(IN_FLIGHT_RETRY_AFTER));
         assert_eq!(policy.admit(Some(&record), 4, at(16 * 60)), Ok(()));
@@ -206,5 +228,27 @@ mod tests {
         let policy = ThrottlePolicy::per_address();
         assert_eq!(policy.admit(None, 49, at(0)), Ok(()));
         assert_eq!(policy.admit(None, 50, at(0)), Err(IN_FLIGHT_RETRY_AFTER));
+    }
+
+    #[test]
+    fn an_address_is_the_accounts_own_for_thirty_days_after_a_success() {
+        assert!(!is_familiar(None, at(0)));
+        assert!(is_familiar(Some(at(0)), at(0)));
+        assert!(is_familiar(Some(at(0)), at(0) + FAMILIAR_FOR));
+        assert!(!is_familiar(Some(at(0)), at(1) + FAMILIAR_FOR));
+    }
+
+    #[test]
+    fn the_global_budget_is_larger_than_a_pairs() {
+        let pair = ThrottlePolicy::per_account_and_source();
+        let global = ThrottlePolicy::per_account();
+        assert_eq!(pair.max_failures, 5);
+        assert!(global.max_failures >= 10 * pair.max_failures);
+        // Four guessers from four addresses do not spend the account's budget between them.
+        let mut record = None;
+        for t in 0..4 * pair.max_failures {
+            record = Some(global.record_failure(record.as_ref(), at(i64::from(t))));
+        }
+        assert_eq!(global.admit(record.as_ref(), 0, at(30)), Ok(()));
     }
 }

@@ -15,10 +15,34 @@ pub const CODE_LIFETIME: Duration = Duration::hours(24);
 pub const MAX_CODE_ATTEMPTS: i32 = 5;
 /// The window over which sign-ups are counted for throttling.
 pub const THROTTLE_WINDOW: Duration = Duration::hours(1);
-/// Sign-ups for one address per window: enough to ask again for a lost mail.
-pub const MAX_PER_ADDRESS: i64 = 3;
-/// Sign-ups for one email domain per window: a whole team signing up in an afternoon.
-pub const MAX_PER_DOMAIN: i64 = 30;
+/// How many sign-ups the throttle admits per window, key by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignupLimits {
+    /// For one address: enough to ask again for a lost mail.
+    pub per_address: i64,
+    /// For one email domain: a whole team signing up in an afternoon.
+    pub per_domain: i64,
+    /// From one caller (client address): a few colleagues behind one office address, not a
+    /// script mailing strangers.
+    pub per_source: i64,
+    /// On the whole platform: a flood from many addresses is stopped before it costs anything.
+    pub platform: i64,
+}
+
+impl Default for SignupLimits {
+    fn default() -> Self {
+        Self { per_address: 3, per_domain: 30, per_source: 5, platform: 500 }
+    }
+}
+
+/// The sign-ups counted within the window, key by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentSignups {
+    pub for_address: Counted,
+    pub for_domain: Counted,
+    pub for_source: Counted,
+    pub platform: Counted,
+}
 
 /// Mail domains of personal mailboxes: a sign-up is for a work address, grouped by its
 /// organisation's domain, and these group no organisation.
@@ -50,8 +74,8 @@ pub enum SignupRefusal {
     PlatformDomain(String),
     #[error("the organisation that owns {0} manages its own accounts: ask its administrator to create yours")]
     ManagedDomain(String),
-    #[error("too many sign-ups for this address or its domain; try again later")]
-    Throttled { retry_after: Duration },
+    #[error("too many sign-ups {}; try again later", .limit.describe())]
+    Throttled { limit: SignupLimit, retry_after: Duration },
 }
 
 /// A work address: not a personal mailbox, not the platform's own domain.
@@ -74,18 +98,72 @@ pub struct Counted {
     pub oldest: Option<DateTime<Utc>>,
 }
 
-/// Refuses a sign-up when the address or its domain has had too many within the window, with
-/// the wait until the limit reached frees up (the longer one when both are).
-pub fn check_throttle(for_address: Counted, for_domain: Counted, now: DateTime<Utc>) -> Result<(), SignupRefusal> {
+/// Which of the throttle's limits a sign-up reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupLimit {
+    Address,
+    Domain,
+    Source,
+    Platform,
+}
+
+impl SignupLimit {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SignupLimit::Address => "for this address",
+            SignupLimit::Domain => "for this email domain",
+            SignupLimit::Source => "from your network address",
+            SignupLimit::Platform => "on the platform at the moment",
+        }
+    }
+}
+
+/// Refuses a sign-up when any key has had as many as its limit within the window, with the
+/// wait until that limit frees up (the longest wait when several are reached).
+pub fn check_throttle(recent: &RecentSignups, limits: &SignupLimits, now: DateTime<Utc>) -> Result<(), SignupRefusal> {
     let wait = |counted: Counted, limit: i64| {
         (counted.count >= limit).then(|| {
             counted.oldest.map_or(THROTTLE_WINDOW, |oldest| (oldest + THROTTLE_WINDOW - now).max(Duration::seconds(1)))
         })
     };
-    match (wait(for_address, MAX_PER_ADDRESS), wait(for_domain, MAX_PER_DOMAIN)) {
-        (None, None) => Ok(()),
-        (a, d) => Err(SignupRefusal::Throttled { retry_after: a.max(d).unwrap_or(THROTTLE_WINDOW) }),
+    let reached = [
+        (SignupLimit::Address, wait(recent.for_address, limits.per_address)),
+        (SignupLimit::Domain, wait(recent.for_domain, limits.per_domain)),
+        (SignupLimit::Source, wait(recent.for_source, limits.per_source)),
+        (SignupLimit::Platform, wait(recent.platform, limits.platform)),
+    ];
+    match reached.into_iter().filter_map(|(limit, wait)| wait.map(|wait| (limit, wait))).max_by_key(|(_, wait)| *wait) {
+        None => Ok(()),
+        Some((limit, retry_after)) => Err(SignupRefusal::Throttled { limit, retry_after }),
     }
+}
+
+/// The longest name a message to an unproved address carries.
+pub const GREETING_NAME_MAX_CHARS: usize = 50;
+/// The most words such a name may have.
+pub const GREETING_NAME_MAX_WORDS: usize = 6;
+
+/// The name a message to an address that has not proved it is its owner's may greet with:
+/// the display name only when it is a plain name (letters, spaces, hyphens, apostrophes, and a
+/// full stop only after an initial), at most 50 characters and 6 words; `None` otherwise, and
+/// the message greets nobody by name. Anyone can sign up with anyone's address, so nothing a
+/// caller wrote may read as a link, a number to call or a sentence of their choosing.
+pub fn greeting_name(display_name: &str) -> Option<&str> {
+    let name = display_name.trim();
+    let plain_characters = name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.'));
+    let words: Vec<&str> = name.split(' ').collect();
+    // "J. Martin" has an initial; "evil.example" and "a..b" have no place in a name.
+    let full_stops_after_initials = words.iter().all(|word| match word.find('.') {
+        None => true,
+        Some(at) => at + 1 == word.len() && word.chars().count() == 2,
+    });
+    let plain = !name.is_empty()
+        && name.chars().count() <= GREETING_NAME_MAX_CHARS
+        && plain_characters
+        && full_stops_after_initials
+        && words.len() <= GREETING_NAME_MAX_WORDS
+        && words.iter().all(|word| !word.is_empty());
+    plain.then_some(name)
 }
 
 /// A pending sign-up as confirmation reads it.
@@ -184,18 +262,77 @@ mod tests {
     }
 
     #[test]
-    fn sign_ups_are_throttled_per_address_and_per_domain() {
+    fn sign_ups_are_throttled_per_address_domain_source_and_platform() {
         let counted = |count, minutes_ago: i64| Counted { count, oldest: Some(now() - Duration::minutes(minutes_ago)) };
-        assert_eq!(check_throttle(counted(2, 10), counted(29, 50), now()), Ok(()));
+        let none = Counted { count: 0, oldest: None };
+        let limits = SignupLimits::default();
+        let recent = |for_address, for_domain, for_source, platform| RecentSignups {
+            for_address,
+            for_domain,
+            for_source,
+            platform,
+        };
+        assert_eq!(
+            check_throttle(&recent(counted(2, 10), counted(29, 50), counted(4, 5), counted(499, 59)), &limits, now()),
+            Ok(())
+        );
         // The address's own oldest sign-up decides its wait, not another address of the domain's.
         assert_eq!(
-            check_throttle(counted(3, 1), counted(4, 50), now()),
-            Err(SignupRefusal::Throttled { retry_after: Duration::minutes(59) })
+            check_throttle(&recent(counted(3, 1), counted(4, 50), none, none), &limits, now()),
+            Err(SignupRefusal::Throttled { limit: SignupLimit::Address, retry_after: Duration::minutes(59) })
         );
         assert_eq!(
-            check_throttle(counted(0, 0), counted(30, 50), now()),
-            Err(SignupRefusal::Throttled { retry_after: Duration::minutes(10) })
+            check_throttle(&recent(none, counted(30, 50), none, none), &limits, now()),
+            Err(SignupRefusal::Throttled { limit: SignupLimit::Domain, retry_after: Duration::minutes(10) })
         );
+        // One caller signing up forty strangers in forty domains is stopped at the fifth.
+        assert_eq!(
+            check_throttle(&recent(none, counted(1, 1), counted(5, 2), counted(5, 2)), &limits, now()),
+            Err(SignupRefusal::Throttled { limit: SignupLimit::Source, retry_after: Duration::minutes(58) })
+        );
+        assert_eq!(
+            check_throttle(&recent(none, none, counted(1, 1), counted(500, 30)), &limits, now()),
+            Err(SignupRefusal::Throttled { limit: SignupLimit::Platform, retry_after: Duration::minutes(30) })
+        );
+        // Several limits reached: the longest wait is the one that tells the truth.
+        assert_eq!(
+            check_throttle(&recent(counted(3, 50), none, counted(5, 20), none), &limits, now()),
+            Err(SignupRefusal::Throttled { limit: SignupLimit::Source, retry_after: Duration::minutes(40) })
+        );
+    }
+
+    #[test]
+    fn only_a_plain_name_greets_an_unproved_address() {
+        for plain in [
+            "Rob Martin",
+            "Jean-Pierre O'Neil",
+            "J. Martin",
+            "Zoë Ångström",
+            "María del Carmen García López",
+            "李小龙",
+            "Anne-Marie d’Arc",
+        ] {
+            assert_eq!(greeting_name(plain), Some(plain), "{plain}");
+        }
+        assert_eq!(greeting_name("  Rob Martin "), Some("Rob Martin"));
+        let refused = [
+            "You won a prize, claim it at http://evil.example",
+            "evil.example",
+            "Call 0800 123 456",
+            "Rob <b>Martin</b>",
+            "Rob\u{202e}Martin",
+            "Rob\tMartin",
+            "a..b",
+            "Rob  Martin",
+            "one two three four five six seven",
+            "",
+            "   ",
+        ];
+        for name in refused {
+            assert_eq!(greeting_name(name), None, "{name:?}");
+        }
+        assert_eq!(greeting_name(&"a".repeat(GREETING_NAME_MAX_CHARS)).map(str::len), Some(GREETING_NAME_MAX_CHARS));
+        assert_eq!(greeting_name(&"a".repeat(GREETING_NAME_MAX_CHARS + 1)), None);
     }
 
     #[test]

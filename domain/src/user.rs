@@ -117,10 +117,41 @@ pub fn password_reset_destination(contact_email: Option<&str>) -> Result<&str, P
     contact_email.ok_or(PasswordResetError::NoContactEmail)
 }
 
+/// Why a person may not be disabled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DisablingRefusal {
+    #[error("you cannot disable your own account; ask another administrator")]
+    Yourself,
+    #[error("the tenant must keep at least one global administrator who can sign in")]
+    LastGlobalAdmin,
+}
+
+/// Disabling a person: never oneself (nobody could undo it from that seat), never the tenant's
+/// last global admin (nobody could then accept or end a partner relationship).
+pub fn check_disabling(is_self: bool, roles: &RoleSet, other_global_admins: u64) -> Result<(), DisablingRefusal> {
+    if is_self {
+        return Err(DisablingRefusal::Yourself);
+    }
+    if roles.contains(crate::roles::AdminRole::GlobalAdmin) && other_global_admins == 0 {
+        return Err(DisablingRefusal::LastGlobalAdmin);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::roles::AdminRole;
+
+    #[test]
+    fn nobody_disables_themselves_nor_the_last_global_admin() {
+        let global = RoleSet::new([AdminRole::GlobalAdmin]);
+        let plain = RoleSet::default();
+        assert_eq!(check_disabling(true, &plain, 3), Err(DisablingRefusal::Yourself));
+        assert_eq!(check_disabling(false, &global, 0), Err(DisablingRefusal::LastGlobalAdmin));
+        assert_eq!(check_disabling(false, &global, 1), Ok(()));
+        assert_eq!(check_disabling(false, &plain, 0), Ok(()));
+    }
 
     #[test]
     fn display_names_are_trimmed_and_bounded() {

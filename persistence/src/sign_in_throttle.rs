@@ -7,12 +7,14 @@ use diesel::prelude::*;
 
 use crate::connection::DbConnection;
 use crate::error::StoreResult;
-use crate::schema::sign_in_throttle;
+use crate::schema::{sign_in_sources, sign_in_throttle};
 
-/// What a throttle key is: a sign-in name, or a client address.
+/// What a throttle key is: a sign-in name, a sign-in name from one client address, or a client
+/// address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Account,
+    AccountSource,
     Address,
 }
 
@@ -20,6 +22,7 @@ impl Scope {
     fn as_str(self) -> &'static str {
         match self {
             Scope::Account => "account",
+            Scope::AccountSource => "account_source",
             Scope::Address => "address",
         }
     }
@@ -86,4 +89,44 @@ pub fn purge_stale(conn: &mut DbConnection, before: NaiveDateTime) -> StoreResul
             .filter(sign_in_throttle::last_failure_at.is_null().or(sign_in_throttle::last_failure_at.lt(before))),
     )
     .execute(conn)?)
+}
+
+/// When the account last signed in successfully from the address, if it ever did (and the
+/// record was not purged).
+pub fn last_success(conn: &mut DbConnection, account: &str, address: &str) -> StoreResult<Option<NaiveDateTime>> {
+    Ok(sign_in_sources::table
+        .find((account, address))
+        .select(sign_in_sources::last_success_at)
+        .first(conn)
+        .optional()?)
+}
+
+/// Records a successful sign-in of the account from the address.
+pub fn record_success(conn: &mut DbConnection, account: &str, address: &str, now: NaiveDateTime) -> StoreResult<()> {
+    let row = (
+        sign_in_sources::account.eq(account),
+        sign_in_sources::address.eq(address),
+        sign_in_sources::last_success_at.eq(now),
+    );
+    // Upserts are written per backend: diesel's multi-backend connection does not offer them.
+    match conn {
+        DbConnection::Postgresql(pg) => diesel::insert_into(sign_in_sources::table)
+            .values(row)
+            .on_conflict((sign_in_sources::account, sign_in_sources::address))
+            .do_update()
+            .set(sign_in_sources::last_success_at.eq(now))
+            .execute(pg)?,
+        DbConnection::Sqlite(lite) => diesel::insert_into(sign_in_sources::table)
+            .values(row)
+            .on_conflict((sign_in_sources::account, sign_in_sources::address))
+            .do_update()
+            .set(sign_in_sources::last_success_at.eq(now))
+            .execute(lite)?,
+    };
+    Ok(())
+}
+
+/// Forgets successes from before `before`: those addresses are no longer the account's own.
+pub fn purge_sources(conn: &mut DbConnection, before: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(sign_in_sources::table.filter(sign_in_sources::last_success_at.lt(before))).execute(conn)?)
 }

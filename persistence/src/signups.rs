@@ -36,6 +36,8 @@ pub struct NewSignup<'a> {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub language: &'a str,
+    /// Where the sign-up came from, for the per-caller throttle.
+    pub client_address: &'a str,
 }
 
 pub fn insert(conn: &mut DbConnection, signup: &NewSignup<'_>) -> StoreResult<()> {
@@ -47,42 +49,50 @@ pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<SignupRow>>
     Ok(signups::table.find(id).select(SignupRow::as_select()).first(conn).optional()?)
 }
 
-/// Sign-ups since `since` for an address and for its email domain, with the oldest of each.
+/// How many sign-ups one key had since a moment, and when the oldest of them was made.
+#[derive(Debug, Clone, Copy)]
+pub struct Count {
+    pub count: i64,
+    pub oldest: Option<NaiveDateTime>,
+}
+
+/// Sign-ups since `since` for an address, its email domain, a caller's client address and the
+/// whole platform.
 #[derive(Debug, Clone, Copy)]
 pub struct RecentSignups {
-    pub for_address: i64,
-    pub oldest_for_address: Option<NaiveDateTime>,
-    pub for_domain: i64,
-    pub oldest_for_domain: Option<NaiveDateTime>,
+    pub for_address: Count,
+    pub for_domain: Count,
+    pub for_source: Count,
+    pub platform: Count,
 }
 
 pub fn recent(
     conn: &mut DbConnection,
     email: &str,
     email_domain: &str,
+    client_address: &str,
     since: NaiveDateTime,
 ) -> StoreResult<RecentSignups> {
-    let for_address: i64 = signups::table
-        .filter(signups::email.eq(email))
-        .filter(signups::created_at.ge(since))
-        .count()
-        .get_result(conn)?;
-    let for_domain: i64 = signups::table
+    use diesel::dsl::{count_star, min};
+    let recent = signups::table.filter(signups::created_at.ge(since));
+    let counted = |(count, oldest): (i64, Option<NaiveDateTime>)| Count { count, oldest };
+    let for_address =
+        recent.filter(signups::email.eq(email)).select((count_star(), min(signups::created_at))).first(conn)?;
+    let for_domain = recent
         .filter(signups::email_domain.eq(email_domain))
-        .filter(signups::created_at.ge(since))
-        .count()
-        .get_result(conn)?;
-    let oldest_for_address: Option<NaiveDateTime> = signups::table
-        .filter(signups::email.eq(email))
-        .filter(signups::created_at.ge(since))
-        .select(diesel::dsl::min(signups::created_at))
+        .select((count_star(), min(signups::created_at)))
         .first(conn)?;
-    let oldest_for_domain: Option<NaiveDateTime> = signups::table
-        .filter(signups::email_domain.eq(email_domain))
-        .filter(signups::created_at.ge(since))
-        .select(diesel::dsl::min(signups::created_at))
+    let for_source = recent
+        .filter(signups::client_address.eq(client_address))
+        .select((count_star(), min(signups::created_at)))
         .first(conn)?;
-    Ok(RecentSignups { for_address, oldest_for_address, for_domain, oldest_for_domain })
+    let platform = recent.select((count_star(), min(signups::created_at))).first(conn)?;
+    Ok(RecentSignups {
+        for_address: counted(for_address),
+        for_domain: counted(for_domain),
+        for_source: counted(for_source),
+        platform: counted(platform),
+    })
 }
 
 /// Takes the sign-up's row lock until commit, so that guesses at its code queue and each one is

@@ -34,6 +34,13 @@ pub struct UserRow {
     pub partner_role: Option<String>,
     /// Until when a temporary password works; `None` for a chosen one.
     pub temporary_password_expires_at: Option<NaiveDateTime>,
+    /// Moves on whenever the person's tokens must stop working; tokens carry the value they
+    /// were issued under.
+    pub security_stamp: i64,
+    /// Set while the person is disabled: no sign-in, no token works.
+    pub disabled_at: Option<NaiveDateTime>,
+    /// The delegated-admin relationship through which a partner created the account.
+    pub created_by_relationship: Option<String>,
 }
 
 impl UserRow {
@@ -62,6 +69,8 @@ pub struct NewUser<'a> {
     pub partner_id: Option<&'a str>,
     pub partner_role: Option<&'a str>,
     pub temporary_password_expires_at: Option<NaiveDateTime>,
+    /// Set when a partner creates the account through a delegated-admin relationship.
+    pub created_by_relationship: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> StoreResult<()> {
@@ -160,7 +169,8 @@ pub fn touch(conn: &mut DbConnection, id: &str, expected_version: i64, now: Naiv
 }
 
 /// Sets a chosen password (`temporary_until` is `None`), or a temporary one that must be changed
-/// at first sign-in and works until `temporary_until`. False when the person no longer exists.
+/// at first sign-in and works until `temporary_until`. Every token issued before stops working.
+/// False when the person no longer exists.
 pub fn set_password(
     conn: &mut DbConnection,
     id: &str,
@@ -173,6 +183,27 @@ pub fn set_password(
             users::password_hash.eq(password_hash),
             users::must_change_password.eq(temporary_until.is_some()),
             users::temporary_password_expires_at.eq(temporary_until),
+            users::security_stamp.eq(users::security_stamp + 1),
+            users::updated_at.eq(now),
+            users::version.eq(users::version + 1),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Disables (`disabled_at` set) or enables the person if their row is still at
+/// `expected_version`; disabling ends every token they hold. False when the row moved on.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    id: &str,
+    disabled_at: Option<NaiveDateTime>,
+    expected_version: i64,
+    now: NaiveDateTime,
+) -> StoreResult<bool> {
+    let changed = diesel::update(users::table.find(id).filter(users::version.eq(expected_version)))
+        .set((
+            users::disabled_at.eq(disabled_at),
+            users::security_stamp.eq(users::security_stamp + 1),
             users::updated_at.eq(now),
             users::version.eq(users::version + 1),
         ))
@@ -244,20 +275,76 @@ pub fn roles_of_many(conn: &mut DbConnection, user_ids: &[String]) -> StoreResul
     Ok(roles.into_iter().map(|(user_id, roles)| (user_id, RoleSet::new(roles))).collect())
 }
 
-/// Replaces a person's roles with `roles`.
-pub fn replace_roles(conn: &mut DbConnection, tenant_id: &str, user_id: &str, roles: &RoleSet) -> StoreResult<()> {
-    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
+/// Replaces a person's roles with `roles`. A role kept keeps the relationship it was granted
+/// through; a role added is marked with `granted_by_relationship` (a partner granted it).
+pub fn replace_roles(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    user_id: &str,
+    roles: &RoleSet,
+    granted_by_relationship: Option<&str>,
+) -> StoreResult<()> {
+    let held = roles_of(conn, user_id)?;
+    let dropped: Vec<&str> = held.iter().filter(|role| !roles.contains(*role)).map(AdminRole::as_str).collect();
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id)).filter(user_roles::role.eq_any(dropped)))
+        .execute(conn)?;
     // One insert per role: batch inserts are not in the subset both backends share.
-    for role in roles.iter() {
+    for role in roles.added_from(&held).iter() {
         diesel::insert_into(user_roles::table)
             .values((
                 user_roles::user_id.eq(user_id),
                 user_roles::tenant_id.eq(tenant_id),
                 user_roles::role.eq(role.as_str()),
+                user_roles::granted_by_relationship.eq(granted_by_relationship),
             ))
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// What a partner left in a customer through one relationship: the accounts it created and the
+/// roles it granted that are still held, person by person.
+#[derive(Debug, Clone)]
+pub struct DelegatedGrant {
+    pub user: UserRow,
+    /// The account itself was created through the relationship.
+    pub account_created: bool,
+    /// Roles still held that were granted through the relationship.
+    pub roles_granted: RoleSet,
+}
+
+pub fn delegated_grants(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    relationship_id: &str,
+) -> StoreResult<Vec<DelegatedGrant>> {
+    let created: Vec<UserRow> = users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .filter(users::created_by_relationship.eq(relationship_id))
+        .select(UserRow::as_select())
+        .load(conn)?;
+    let granted: Vec<(UserRow, String)> = users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::tenant_id.eq(tenant_id))
+        .filter(user_roles::granted_by_relationship.eq(relationship_id))
+        .select((UserRow::as_select(), user_roles::role))
+        .load(conn)?;
+    let mut grants: std::collections::BTreeMap<String, DelegatedGrant> = created
+        .into_iter()
+        .map(|user| {
+            (user.id.clone(), DelegatedGrant { user, account_created: true, roles_granted: RoleSet::default() })
+        })
+        .collect();
+    for (user, role) in granted {
+        let role = parse_role(&user.id, &role)?;
+        let grant = grants.entry(user.id.clone()).or_insert_with(|| DelegatedGrant {
+            user,
+            account_created: false,
+            roles_granted: RoleSet::default(),
+        });
+        grant.roles_granted = RoleSet::new(grant.roles_granted.iter().chain([role]));
+    }
+    Ok(grants.into_values().collect())
 }
 
 /// How many people hold `role` in the tenant, not counting `except_user`.

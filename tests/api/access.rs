@@ -149,6 +149,16 @@ const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tid}/partner-relationships/{rid}/terminate",
         rule: Rule::EndRelationship,
     },
+    Route {
+        method: "GET",
+        path: "/v1/tenants/{tid}/partner-relationships/{rid}/left-behind",
+        rule: Rule::Tenant(Action::ManagePartnerRelationships),
+    },
+    Route {
+        method: "POST",
+        path: "/v1/tenants/{tid}/partner-relationships/{rid}/left-behind/disable",
+        rule: Rule::Tenant(Action::ManagePartnerRelationships),
+    },
     Route { method: "GET", path: "/v1/partners", rule: Rule::Partners },
     Route { method: "POST", path: "/v1/partners", rule: Rule::Operator },
     Route { method: "GET", path: "/v1/partners/{pid}", rule: Rule::Partner(PartnerAction::ReadPartner) },
@@ -1112,8 +1122,12 @@ fn every_customer_route_follows_the_matrix_for_delegated_callers(backend: Backen
             refused(app.client.patch(&own, &caller.token, &edit), &format!("edited the {role}"));
             refused(app.client.delete(&own, &caller.token), &format!("deleted the {role}"));
         }
-        // Other admins are theirs to designate.
-        app.client.post(&users, &caller.token, &new_admin(&["billing_admin"], "ba")).assert_status(201);
+        // Nor any other admin role: full access is the global admin's role, which stays the
+        // customer's, and a partner grants nothing beyond its relationship (issue 19).
+        refused(
+            app.client.post(&users, &caller.token, &new_admin(&["billing_admin"], "ba")),
+            "designated a billing_admin",
+        );
     }
     for (id, role) in customers_own {
         let person = app.client.get(&format!("{users}/{id}"), &tenant.global_admin.token);

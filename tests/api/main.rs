@@ -25,6 +25,7 @@ mod plan_change;
 mod pools;
 mod processes;
 mod registrations;
+mod security;
 mod service_health;
 mod service_requests;
 mod shutdown;
@@ -67,6 +68,7 @@ fn cases() -> Vec<Case> {
         shutdown::cases(),
         operator_commands::cases(),
         logs::cases(),
+        security::cases(),
     ]
     .into_iter()
     .flatten()

@@ -201,10 +201,11 @@ fn a_full_agent_administers_the_customer_and_is_audited_as_itself(backend: Backe
     app.client
         .put(&format!("/v1/tenants/{tid}/users/{worker}/licenses/{sid}"), &agent.token, &json!({}))
         .assert_status(201);
-    // ... designates a password admin ...
+    // ... may not designate a password admin: a partner grants nothing beyond its relationship,
+    // and full access is the global admin's role, which stays the customer's (issue 19) ...
     app.client
         .put(&format!("/v1/tenants/{tid}/users/{worker}/roles"), &agent.token, &json!({"roles": ["password_admin"]}))
-        .assert_status(200);
+        .assert_problem(403, "forbidden");
     // ... and changes the plan.
     let reply = app.client.post(
         &format!("/v1/tenants/{tid}/subscriptions/{sid}/change-plan"),
@@ -239,16 +240,14 @@ fn a_full_agent_administers_the_customer_and_is_audited_as_itself(backend: Backe
         )
         .assert_problem(403, "forbidden");
     let roles = app.client.get(&format!("/v1/tenants/{tid}/users/{worker}"), &customer.global_admin.token).json();
-    assert_eq!(roles["roles"], json!(["password_admin"]));
+    assert_eq!(roles["roles"], json!([]));
 
     // The customer's audit log names the agent and the partner for each change.
     let audit = app.client.get(&format!("/v1/tenants/{tid}/audit-events?limit=200"), &customer.global_admin.token);
     audit.assert_status(200);
     let events = audit.json()["items"].as_array().unwrap().clone();
     let by_agent: Vec<&Value> = events.iter().filter(|e| e["actor_id"] == agent.id.as_str()).collect();
-    for action in
-        ["subscription.ordered", "user.created", "licence.assigned", "user.roles_changed", "subscription.plan_changed"]
-    {
+    for action in ["subscription.ordered", "user.created", "licence.assigned", "subscription.plan_changed"] {
         assert!(by_agent.iter().any(|e| e["action"] == action), "no {action} by the agent in {events:?}");
     }
     for event in &by_agent {
@@ -814,7 +813,8 @@ fn a_full_delegate_cannot_make_itself_one_of_the_customers_own_administrators(ba
         new_user(&app, delegate, &customer, &format!("own-{kept}").replace('_', "-"), &[kept])
             .assert_problem(403, "forbidden");
     }
-    let reply = new_user(&app, delegate, &customer, "helper", &["billing_admin"]);
+    new_user(&app, delegate, &customer, "billing", &["billing_admin"]).assert_problem(403, "forbidden");
+    let reply = new_user(&app, delegate, &customer, "helper", &[]);
     reply.assert_status(201);
     let helper = reply.json()["id"].as_str().unwrap().to_owned();
     for kept in ["cloud_manager", "global_admin"] {

@@ -90,6 +90,8 @@ impl TestApp {
             ("TENANTRY_PROVISIONING_DELAY_MS".into(), "0".into()),
             ("TENANTRY_JOB_POLL_MS".into(), "20".into()),
             ("TENANTRY_DB_POOL_SIZE".into(), "8".into()),
+            // Tests sign many people up from loopback; the per-caller limit has tests of its own.
+            ("TENANTRY_SIGNUPS_PER_SOURCE_PER_HOUR".into(), "1000".into()),
             // Test receivers listen on loopback; the SSRF test turns this off.
             ("TENANTRY_WEBHOOKS_ALLOW_PRIVATE".into(), "true".into()),
         ];

@@ -7,7 +7,7 @@
 //! cannot be served soon is refused with 503 (`Retry-After`) instead of waiting in line.
 //! A thread gives its buffer back whenever it finds the queue empty, so an idle service is small.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -68,6 +68,12 @@ impl HashingLimits {
         let threads = threads.max(1);
         Self { threads, queue: 4 * threads, max_wait: Duration::from_secs(2) }
     }
+
+    /// Sign-ups' own budget: one thread, two waiting. Sign-ups that pass their throttle are few;
+    /// beyond this they are answered 503 without touching the sign-in threads.
+    pub fn for_signups() -> Self {
+        Self { threads: 1, queue: 2, max_wait: Duration::from_secs(2) }
+    }
 }
 
 /// One unit of work. `None` in place of the memory means "too late, do not compute".
@@ -83,6 +89,8 @@ struct Job {
 pub struct PasswordHasher {
     jobs: SyncSender<Job>,
     queue: Arc<Queue>,
+    /// Computations run so far, for the metrics.
+    computed: Arc<AtomicU64>,
 }
 
 /// The threads' end of the queue.
@@ -105,7 +113,12 @@ impl PasswordHasher {
                 .name(format!("password-hasher-{index}"))
                 .spawn(move || work(&queue, limits.max_wait))?;
         }
-        Ok(Self { jobs, queue })
+        Ok(Self { jobs, queue, computed: Arc::new(AtomicU64::new(0)) })
+    }
+
+    /// How many passwords this hasher has hashed or checked.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
     }
 
     /// A fresh argon2id hash of `password` (see `passwords::hash`).
@@ -124,13 +137,17 @@ impl PasswordHasher {
         F: FnOnce(&mut Vec<Block>) -> Result<T, argon2::password_hash::Error> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
+        let computed = Arc::clone(&self.computed);
         let task: Task = Box::new(move |memory| {
             // The request was dropped (the client went away): nobody wants the answer.
             if reply.is_closed() {
                 return;
             }
             let outcome = match memory {
-                Some(memory) => compute(memory).map_err(HashingError::Argon2),
+                Some(memory) => {
+                    computed.fetch_add(1, Ordering::Relaxed);
+                    compute(memory).map_err(HashingError::Argon2)
+                }
                 None => Err(HashingError::Busy),
             };
             // A send fails only if the request was dropped meanwhile; nothing to do then.

@@ -1,5 +1,6 @@
-//! Sign-in attempts counted in the database, per account and per client address, using the
-//! domain's throttle policy. Every process of the service reads and writes the same records, so
+//! Sign-in attempts counted in the database, per account and address together, per client
+//! address, and per account from anywhere (its global budget, which does not refuse an address
+//! the account signed in from lately), using the domain's throttle policies. Every process of the service reads and writes the same records, so
 //! failures spread over several processes are throttled as one.
 //!
 //! An attempt is counted from the moment it is admitted, not only once its password has been
@@ -11,7 +12,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
-use tenantry_domain::sign_in_throttle::{FailureRecord, ThrottlePolicy};
+use tenantry_domain::sign_in_throttle::{self as rules, FailureRecord, ThrottlePolicy};
 use tenantry_persistence::sign_in_throttle::{self, Scope, ThrottleRow};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
@@ -76,21 +77,41 @@ impl KeyState {
     }
 }
 
-/// Throttles sign-in attempts (and checks of the current password) per account and per address.
-pub struct SignInThrottle {
-    pool: DbPool,
+/// The policies of the three keys an attempt is counted under.
+#[derive(Clone, Copy)]
+struct Policies {
+    pairs: ThrottlePolicy,
     accounts: ThrottlePolicy,
     addresses: ThrottlePolicy,
 }
 
+/// The key of an account from one address.
+fn pair_key(account: &str, address: &str) -> String {
+    format!("{account} {address}")
+}
+
+/// Throttles sign-in attempts (and checks of the current password) per account and address,
+/// per address, and per account.
+pub struct SignInThrottle {
+    pool: DbPool,
+    policies: Policies,
+}
+
 impl SignInThrottle {
     pub fn new(pool: DbPool) -> Self {
-        Self { pool, accounts: ThrottlePolicy::per_account(), addresses: ThrottlePolicy::per_address() }
+        let policies = Policies {
+            pairs: ThrottlePolicy::per_account_and_source(),
+            accounts: ThrottlePolicy::per_account(),
+            addresses: ThrottlePolicy::per_address(),
+        };
+        Self { pool, policies }
     }
 
-    /// Admits one attempt for `account` from `address`, counting it as in flight for both until
-    /// it ends; `Ok(Err(Throttled))` (429) while either key is locked out or has as many
-    /// attempts going as it may fail. Both keys are decided in one transaction.
+    /// Admits one attempt for `account` from `address`, counting it as in flight for each key
+    /// until it ends; `Ok(Err(Throttled))` (429) while a key is locked out or has as many
+    /// attempts going as it may fail. The account's own key is not asked when the account
+    /// signed in from this address lately: others' guesses never lock its owner out. Every key
+    /// is decided in one transaction.
     pub async fn begin(
         &self,
         account: &str,
@@ -98,20 +119,37 @@ impl SignInThrottle {
         now: DateTime<Utc>,
     ) -> Result<Result<Attempt, Throttled>, StoreError> {
         let pool = self.pool.clone();
-        let (accounts, addresses) = (self.accounts, self.addresses);
-        let (for_account_key, for_address_key) = (account.to_owned(), address.to_owned());
+        let policies = self.policies;
+        let (account_key, address_key) = (account.to_owned(), address.to_owned());
         let admitted = actix_web::web::block(move || {
             let mut conn = pool.get()?;
             conn.write(|conn| -> Result<Result<(), Throttled>, StoreError> {
-                // Both keys are locked and decided before either is counted: a refusal by one
-                // leaves the other as it was.
-                let mut account = KeyState::read(&sign_in_throttle::lock(conn, Scope::Account, &for_account_key)?, now);
-                let mut address = KeyState::read(&sign_in_throttle::lock(conn, Scope::Address, &for_address_key)?, now);
-                if let Err(refused) = account.admit(&accounts, now).and_then(|()| address.admit(&addresses, now)) {
+                // Every key is locked and decided before any is counted: a refusal by one leaves
+                // the others as they were.
+                let last_success = sign_in_throttle::last_success(conn, &account_key, &address_key)?;
+                let familiar = rules::is_familiar(last_success.map(time::from_db), now);
+                let pair = pair_key(&account_key, &address_key);
+                let mut for_pair = KeyState::read(&sign_in_throttle::lock(conn, Scope::AccountSource, &pair)?, now);
+                let mut for_account = KeyState::read(&sign_in_throttle::lock(conn, Scope::Account, &account_key)?, now);
+                let mut for_address = KeyState::read(&sign_in_throttle::lock(conn, Scope::Address, &address_key)?, now);
+                let admitted = for_pair
+                    .admit(&policies.pairs, now)
+                    .and_then(|()| for_address.admit(&policies.addresses, now))
+                    .and_then(|()| {
+                        if familiar {
+                            // Still counted, so its failures spend the budget like anyone's.
+                            for_account.in_flight = for_account.in_flight.saturating_add(1);
+                            Ok(())
+                        } else {
+                            for_account.admit(&policies.accounts, now)
+                        }
+                    });
+                if let Err(refused) = admitted {
                     return Ok(Err(refused));
                 }
-                sign_in_throttle::save(conn, Scope::Account, &for_account_key, &account.write(now))?;
-                sign_in_throttle::save(conn, Scope::Address, &for_address_key, &address.write(now))?;
+                sign_in_throttle::save(conn, Scope::AccountSource, &pair, &for_pair.write(now))?;
+                sign_in_throttle::save(conn, Scope::Account, &account_key, &for_account.write(now))?;
+                sign_in_throttle::save(conn, Scope::Address, &address_key, &for_address.write(now))?;
                 Ok(Ok(()))
             })
         })
@@ -121,8 +159,7 @@ impl SignInThrottle {
         // a blocking thread, should the request be dropped while the admission runs.
         Ok(admitted.map(|()| Attempt {
             pool: self.pool.clone(),
-            accounts,
-            addresses,
+            policies: self.policies,
             account: account.to_owned(),
             address: address.to_owned(),
             ended: false,
@@ -140,8 +177,13 @@ impl SignInThrottle {
             return Ok(0);
         }
         let window =
-            ThrottlePolicy::per_account().forgotten_after().max(ThrottlePolicy::per_address().forgotten_after());
-        sign_in_throttle::purge_stale(conn, time::to_db(now - window))
+            [ThrottlePolicy::per_account_and_source(), ThrottlePolicy::per_account(), ThrottlePolicy::per_address()]
+                .iter()
+                .map(ThrottlePolicy::forgotten_after)
+                .max()
+                .unwrap_or(rules::FAMILIAR_FOR);
+        let purged = sign_in_throttle::purge_stale(conn, time::to_db(now - window))?;
+        Ok(purged + sign_in_throttle::purge_sources(conn, time::to_db(now - rules::FAMILIAR_FOR))?)
     }
 }
 
@@ -179,28 +221,46 @@ fn end(
 /// no password was checked.
 pub struct Attempt {
     pool: DbPool,
-    accounts: ThrottlePolicy,
-    addresses: ThrottlePolicy,
+    policies: Policies,
     account: String,
     address: String,
     ended: bool,
 }
 
+/// How one attempt ended, key by key.
+#[derive(Clone, Copy)]
+struct Ending {
+    pair: Outcome,
+    account: Outcome,
+    address: Outcome,
+    /// The password was right: the address becomes (or stays) the account's own.
+    succeeded: bool,
+}
+
 impl Attempt {
-    /// The password was wrong: a failure for the account and for the address.
+    /// The password was wrong: a failure for each key.
     pub async fn failed(self, now: DateTime<Utc>) {
-        self.finish(Outcome::Failed, Outcome::Failed, now).await;
+        let ending =
+            Ending { pair: Outcome::Failed, account: Outcome::Failed, address: Outcome::Failed, succeeded: false };
+        self.finish(ending, now).await;
     }
 
-    /// The password was right: the account's failures are forgotten. The address keeps its
-    /// failures, so that one good account does not clear a guesser's record next to it.
+    /// The password was right: the pair's failures are forgotten and the address is the
+    /// account's own from now on. The account keeps the failures others made from elsewhere,
+    /// and the address its own, so that one good account does not clear a guesser's record.
     pub async fn succeeded(self, now: DateTime<Utc>) {
-        self.finish(Outcome::Cleared, Outcome::Abandoned, now).await;
+        let ending = Ending {
+            pair: Outcome::Cleared,
+            account: Outcome::Abandoned,
+            address: Outcome::Abandoned,
+            succeeded: true,
+        };
+        self.finish(ending, now).await;
     }
 
-    async fn finish(mut self, for_account: Outcome, for_address: Outcome, now: DateTime<Utc>) {
+    async fn finish(mut self, ending: Ending, now: DateTime<Utc>) {
         self.ended = true;
-        let work = self.ending(for_account, for_address, now);
+        let work = self.ending(ending, now);
         match actix_web::web::block(work).await {
             Ok(Ok(())) => {}
             // The attempt stays counted in flight until its lease runs out; a failure not
@@ -211,20 +271,21 @@ impl Attempt {
         }
     }
 
-    fn ending(
-        &self,
-        for_account: Outcome,
-        for_address: Outcome,
-        now: DateTime<Utc>,
-    ) -> impl FnOnce() -> Result<(), StoreError> + Send + 'static {
+    fn ending(&self, ending: Ending, now: DateTime<Utc>) -> impl FnOnce() -> Result<(), StoreError> + Send + 'static {
         let pool = self.pool.clone();
-        let (accounts, addresses) = (self.accounts, self.addresses);
+        let policies = self.policies;
         let (account, address) = (self.account.clone(), self.address.clone());
         move || {
             let mut conn = pool.get()?;
             conn.write(|conn| {
-                end(conn, Scope::Account, &account, &accounts, for_account, now)?;
-                end(conn, Scope::Address, &address, &addresses, for_address, now)
+                let pair = pair_key(&account, &address);
+                end(conn, Scope::AccountSource, &pair, &policies.pairs, ending.pair, now)?;
+                end(conn, Scope::Account, &account, &policies.accounts, ending.account, now)?;
+                end(conn, Scope::Address, &address, &policies.addresses, ending.address, now)?;
+                if ending.succeeded {
+                    sign_in_throttle::record_success(conn, &account, &address, time::to_db(now))?;
+                }
+                Ok(())
             })
         }
     }
@@ -234,7 +295,13 @@ impl Drop for Attempt {
     fn drop(&mut self) {
         if !self.ended {
             // Not awaited: ending an abandoned attempt only frees its place sooner than the lease.
-            let work = self.ending(Outcome::Abandoned, Outcome::Abandoned, crate::clock::now());
+            let abandoned = Ending {
+                pair: Outcome::Abandoned,
+                account: Outcome::Abandoned,
+                address: Outcome::Abandoned,
+                succeeded: false,
+            };
+            let work = self.ending(abandoned, crate::clock::now());
             actix_web::rt::spawn(async move {
                 if let Ok(Err(error)) = actix_web::web::block(work).await {
                     log::warn!("could not end an abandoned sign-in attempt: {error}");

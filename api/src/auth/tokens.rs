@@ -32,6 +32,10 @@ pub struct Claims {
     /// rotation ends the tokens of the secret it retires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cv: Option<i64>,
+    /// For a person: their security stamp when the token was issued. A new password, a reset,
+    /// being disabled or losing a role moves the stamp on, which ends the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ss: Option<i64>,
 }
 
 /// Who a token is for.
@@ -43,6 +47,8 @@ pub struct TokenSubject<'a> {
     pub is_client: bool,
     /// For an API client: the version of the credentials it signed in with.
     pub credentials_version: Option<i64>,
+    /// For a person: their security stamp now.
+    pub security_stamp: Option<i64>,
 }
 
 pub struct TokenSettings<'a> {
@@ -83,6 +89,7 @@ pub fn issue(
         pid: subject.partner_id.map(str::to_owned),
         client_id: subject.is_client.then(|| subject.sub.to_owned()),
         cv: subject.credentials_version,
+        ss: subject.security_stamp,
     };
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(keys.signing_kid().to_owned());

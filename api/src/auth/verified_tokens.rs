@@ -87,6 +87,7 @@ mod tests {
             pid: None,
             client_id: None,
             cv: None,
+            ss: None,
         })
     }
 

@@ -14,6 +14,9 @@ use tenantry_domain::delivery::RetryPolicy;
 use tenantry_domain::DomainName;
 use tenantry_persistence::Database;
 
+use tenantry_domain::signup::SignupLimits;
+
+use crate::client_address::TrustedProxies;
 use crate::dns::Nameserver;
 
 pub use environment::{ConfigError, ConfigErrors};
@@ -66,6 +69,10 @@ pub struct Config {
     /// After the drain, how long requests in progress and the workers' item in hand may take.
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
+    /// Proxies whose `X-Forwarded-For` names the client the throttles count (none by default).
+    pub trusted_proxies: TrustedProxies,
+    /// Sign-ups admitted per hour, per address, email domain, caller and platform.
+    pub signup_limits: SignupLimits,
 }
 
 /// Without the database URL's password or the bootstrap password: a configuration may be
@@ -142,6 +149,15 @@ impl Config {
             .map_err(|problem| ConfigError { variable: "TENANTRY_DNS_SERVERS", problem });
         let dns_servers = env.keep(dns_servers).flatten().unwrap_or_default();
         let log_format = env.keep(LogFormat::parse(env.get("TENANTRY_LOG_FORMAT").as_deref()));
+        let trusted_proxies = TrustedProxies::parse(&env.get("TENANTRY_TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|problem| ConfigError { variable: "TENANTRY_TRUSTED_PROXIES", problem });
+        let trusted_proxies = env.keep(trusted_proxies).unwrap_or_default();
+        let defaults = SignupLimits::default();
+        let signup_limits = SignupLimits {
+            per_source: env.number("TENANTRY_SIGNUPS_PER_SOURCE_PER_HOUR", defaults.per_source, 1..=100_000),
+            platform: env.number("TENANTRY_SIGNUPS_PER_HOUR", defaults.platform, 1..=1_000_000),
+            ..defaults
+        };
         // A bad value is noted and its default stands in, so that every other variable is still
         // read and its problems said too; the configuration is refused as a whole at the end.
         let listen = listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
@@ -181,6 +197,8 @@ impl Config {
             shutdown_drain: Duration::from_secs(env.number("TENANTRY_SHUTDOWN_DRAIN_SECONDS", 5, 0..=300)),
             shutdown_timeout: Duration::from_secs(env.number("TENANTRY_SHUTDOWN_TIMEOUT_SECONDS", 20, 1..=600)),
             log_format: log_format.unwrap_or(LogFormat::Text),
+            trusted_proxies,
+            signup_limits,
             mail_from: env
                 .get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),

@@ -15,7 +15,7 @@ impl From<SignInError> for ApiError {
     fn from(error: SignInError) -> Self {
         let detail = error.to_string();
         match error {
-            SignInError::WrongCredentials => ApiError::new(ErrorCode::InvalidGrant, detail),
+            SignInError::WrongCredentials | SignInError::Disabled => ApiError::new(ErrorCode::InvalidGrant, detail),
             SignInError::InvalidClient => ApiError::new(ErrorCode::InvalidClient, detail),
             SignInError::TemporaryPasswordExpired => ApiError::new(ErrorCode::TemporaryPasswordExpired, detail),
             SignInError::Throttled(throttled) => throttled.into(),
@@ -188,10 +188,12 @@ fn basic_credentials(req: &HttpRequest) -> Option<Result<(String, String), ApiEr
     Some(parse())
 }
 
-/// The address the request came from, which the sign-in throttle counts by. Without a socket
-/// address (never for a real connection) every such request shares one count.
+/// The address the request came from, which the throttles count by (see `client_address`).
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr().map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string())
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => state.config.trusted_proxies.client_address(req),
+        None => crate::client_address::TrustedProxies::default().client_address(req),
+    }
 }
 
 /// RFC 6749 says form-encoded; JSON with the same names is accepted for convenience.

@@ -87,6 +87,8 @@ pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) ->
         outbox_pending: pending,
         outbox_failed: operations::failed_messages(&state).await.ok(),
         jobs_failed: operations::failed_jobs(&state).await.ok(),
+        sign_in_hashes: state.hasher.computed(),
+        sign_up_hashes: state.signup_hasher.computed(),
     };
     match metrics.render(pool_state.connections, pool_state.idle_connections, &backlog) {
         Ok(body) => HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body),

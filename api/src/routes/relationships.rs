@@ -8,10 +8,10 @@ use super::partners::PageQuery;
 use super::resource::resource;
 use crate::caller::Caller;
 use crate::problem::{ApiError, Problem};
-use crate::services::partners::offers;
 use crate::services::partners::relationships as service;
+use crate::services::partners::{left_behind, offers};
 use crate::state::AppState;
-use crate::views::partner::{OfferPreview, PartnerRelationship, PartnerRelationshipPage};
+use crate::views::partner::{LeftBehind, OfferPreview, PartnerRelationship, PartnerRelationshipPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v1/tenants/{tid}/admin-offers/{token}", "GET").route(web::get().to(preview_offer)))
@@ -20,7 +20,57 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/v1/tenants/{tid}/partner-relationships/{rid}/terminate", "POST")
                 .route(web::post().to(terminate_relationship)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/partner-relationships/{rid}/left-behind", "GET")
+                .route(web::get().to(list_left_behind)),
+        )
+        .service(
+            resource("/v1/tenants/{tid}/partner-relationships/{rid}/left-behind/disable", "POST")
+                .route(web::post().to(disable_left_behind)),
         );
+}
+
+/// What the partner created through the relationship (the customer's global admins only).
+///
+/// The accounts the partner created and the roles it granted that are still held, with whether each account is still enabled. The customer's global admins are sent this list when the relationship ends, whoever ends it.
+#[utoipa::path(get, path = "/v1/tenants/{tid}/partner-relationships/{rid}/left-behind", tag = "partners", operation_id = "list_left_behind",
+    params(("tid" = String, Path, description = "Tenant id"), ("rid" = String, Path, description = "Relationship id")),
+    responses(
+        (status = 200, description = "What the partner left", body = LeftBehind),
+        (status = 403, description = "Not a global admin of the tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such relationship in this tenant", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn list_left_behind(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant_id, relationship_id) = path.into_inner();
+    Ok(HttpResponse::Ok().json(left_behind::list(&state, &caller, tenant_id, relationship_id).await?))
+}
+
+/// Disables everything the partner created through the relationship, in one call (the customer's global admins only).
+///
+/// Every account the partner created is disabled (no sign-in; its tokens stop working at once) and every role it granted to people it did not create is taken back, in one transaction, each audited. Calling it again changes nothing. Works whether or not the relationship has ended.
+#[utoipa::path(post, path = "/v1/tenants/{tid}/partner-relationships/{rid}/left-behind/disable", tag = "partners", operation_id = "disable_left_behind",
+    params(("tid" = String, Path, description = "Tenant id"), ("rid" = String, Path, description = "Relationship id")),
+    responses(
+        (status = 200, description = "Disabled: the list as it now stands", body = LeftBehind),
+        (status = 403, description = "Not a global admin of the tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such relationship in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An account the partner created is now the tenant's last global admin (`last_global_admin`): nothing was changed",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub async fn disable_left_behind(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant_id, relationship_id) = path.into_inner();
+    Ok(HttpResponse::Ok().json(left_behind::disable(&state, &caller, tenant_id, relationship_id).await?))
 }
 
 /// What accepting an offer would give (the customer's global admins only).
@@ -92,8 +142,9 @@ pub async fn list_relationships(
 
 /// Ends a relationship: the customer's global admins, or the partner's admins.
 ///
-/// The partner can no longer act for the tenant from the next request; the other side is told. Ending one that is
-/// already over changes nothing.
+/// The partner can no longer act for the tenant from the next request; the other side is told, and the customer's
+/// global admins are sent the accounts and roles the partner created through it (see `.../left-behind`). Ending one
+/// that is already over changes nothing.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/partner-relationships/{rid}/terminate", tag = "partners", operation_id = "terminate_partner_relationship",
     params(("tid" = String, Path, description = "Tenant id"), ("rid" = String, Path, description = "Relationship id")),
     responses(

@@ -42,7 +42,9 @@ impl From<SignupError> for ApiError {
                     ApiError::new(ErrorCode::SignupRefused, detail)
                 }
                 SignupRefusal::ManagedDomain(_) => ApiError::new(ErrorCode::DomainManagedByTenant, detail),
-                SignupRefusal::Throttled { .. } => ApiError::too_many_signups(signups::retry_after_seconds(&refusal)),
+                SignupRefusal::Throttled { .. } => {
+                    ApiError::too_many_signups(detail, signups::retry_after_seconds(&refusal))
+                }
             },
             SignupError::Confirmation(_) => ApiError::new(ErrorCode::ConfirmationFailed, detail),
             SignupError::AccountExists => ApiError::new(ErrorCode::SignInTaken, detail),
@@ -98,7 +100,7 @@ pub struct SignupRequest {
 
 /// Signs up with a work address (public); a confirmation code is mailed to it.
 ///
-/// The answer is the same whether or not the address already has an account. Throttled per address and per email domain. Refused for personal mail domains and for domains a managed tenant has verified (ask its admin).
+/// The answer is the same whether or not the address already has an account. Throttled per address (3 an hour), per email domain (30), per caller's network address (5) and platform-wide (500), before any password is hashed or any mail sent. Refused for personal mail domains and for domains a managed tenant has verified (ask its admin). The confirmation mail greets the person by their display name only when it is a plain name (letters, spaces, hyphens, apostrophes, initials; at most 50 characters and 6 words).
 #[utoipa::path(post, path = "/v1/signups", tag = "domains", operation_id = "sign_up",
     request_body = SignupRequest,
     responses(
@@ -107,7 +109,10 @@ pub struct SignupRequest {
             body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A personal or platform address (`signup_refused`), or invalid fields (`validation_failed`)",
             body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many sign-ups for the address or its domain (`too_many_signups`)",
+        (status = 503, description = "Sign-ups' password hashing is busy (`service_unavailable`); try again after `Retry-After`",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 429, description = "Too many sign-ups for the address, its domain, from the caller's address or on the platform (`too_many_signups`)",
             body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
@@ -128,6 +133,7 @@ pub async fn sign_up(
             display_name: display_name?,
             password: password?,
             language: body.language.map(Into::into).unwrap_or_default(),
+            client_address: super::auth::client_address(&req),
         })
     })?;
     let accepted = signups::sign_up(&state, self_service(&req), input).await?;

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tenantry_domain::roles::RoleChangeError;
-use tenantry_domain::user::{DisplayName, NewPersonError};
+use tenantry_domain::user::{DisablingRefusal, DisplayName, NewPersonError};
 use tenantry_domain::{EmailAddress, Password};
 use utoipa::{IntoParams, ToSchema};
 
@@ -59,7 +59,11 @@ impl From<UserError> for ApiError {
                     .with_context(serde_json::json!({ "verified_domains": verified_domains }))
             }
             UserError::NewPerson(NewPersonError::Roles(roles)) | UserError::Roles(roles) => role_problem(&roles),
-            UserError::Delegated(_) => ApiError::forbidden(detail),
+            UserError::Delegated(_) | UserError::Grant(_) => ApiError::forbidden(detail),
+            UserError::Disabling(DisablingRefusal::LastGlobalAdmin) => {
+                ApiError::new(ErrorCode::LastGlobalAdmin, detail)
+            }
+            UserError::Disabling(DisablingRefusal::Yourself) => ApiError::invalid_field("account_enabled", detail),
             UserError::InvalidSignIn(message) => ApiError::invalid_field("user_name", message),
             UserError::NewPerson(NewPersonError::NoWayToSendPassword) | UserError::PasswordReset(_) => {
                 ApiError::new(ErrorCode::ContactEmailRequired, detail)
@@ -99,7 +103,7 @@ pub struct CreateUserRequest {
 /// removes the contact email.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"display_name": "Ada King"}))]
+#[schema(example = json!({"display_name": "Ada King", "account_enabled": true}))]
 pub struct UpdateUserRequest {
     #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
@@ -108,6 +112,9 @@ pub struct UpdateUserRequest {
     pub contact_email: Option<Option<String>>,
     #[schema(max_length = 254)]
     pub sign_in: Option<String>,
+    /// `false` disables the person (no sign-in; every token they hold stops working at once),
+    /// `true` enables them again. Nobody disables themselves, nor the tenant's last global admin.
+    pub account_enabled: Option<bool>,
 }
 
 /// Distinguishes `"field": null` (Some(None)) from an absent field (None).
@@ -243,17 +250,17 @@ pub async fn get_user(
     Ok(with_etag(HttpResponse::Ok(), &person))
 }
 
-/// Edits a person's profile. Honours `If-Match`.
+/// Edits a person's profile, or disables or enables them. Honours `If-Match`.
 ///
-/// Absent fields stay as they are; `contact_email: null` removes the contact email (not for administrators).
+/// Absent fields stay as they are; `contact_email: null` removes the contact email (not for administrators). `account_enabled: false` disables the person: they can no longer sign in and every token they hold is refused (401) from the next request.
 #[utoipa::path(patch, path = "/v1/tenants/{tid}/users/{uid}", tag = "users", operation_id = "update_user",
     params(TenantUserPath, IfMatchHeader),
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "Updated", body = User, headers(("ETag" = String, description = "New version"))),
-        (status = 409, description = "The sign-in address is taken", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Domain not verified, or an admin would lose their contact email", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The sign-in address is taken (`sign_in_taken`), or this is the last global admin (`last_global_admin`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Domain not verified, an admin would lose their contact email, or you would disable yourself", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn update_user(
@@ -273,7 +280,12 @@ pub async fn update_user(
         Some(Some(raw)) => check.check("contact_email", EmailAddress::parse(&raw)).map(|e| Some(Some(e))),
     };
     let changes = check.finish(|| {
-        Some(UserChanges { display_name: display_name?, contact_email: contact_email?, sign_in: sign_in? })
+        Some(UserChanges {
+            display_name: display_name?,
+            contact_email: contact_email?,
+            sign_in: sign_in?,
+            account_enabled: body.account_enabled,
+        })
     })?;
     let TenantUserPath { tid, uid } = path.into_inner();
     let person = service::update(&state, &caller, tid, uid, changes, if_match).await?;

@@ -111,6 +111,46 @@ pub fn relationship_ended(to: &Recipient<'_>, customer: &str, partner: &str, pub
     message(to, Template::RelationshipEnded, &[("customer", customer), ("partner", partner), ("url", public_url)])
 }
 
+/// A customer's admin learns what a partner created or granted through a relationship that
+/// ended: one line per account.
+pub fn relationship_left_behind(
+    to: &Recipient<'_>,
+    customer: &str,
+    partner: &str,
+    grants: &[tenantry_persistence::users::DelegatedGrant],
+    tenant_id: &str,
+    relationship_id: &str,
+    public_url: &str,
+) -> Message {
+    let lines: Vec<String> = grants
+        .iter()
+        .map(|grant| {
+            let mut what = Vec::new();
+            if grant.account_created {
+                what.push(phrase(to.language, "left_created", &[]));
+            }
+            if grant.roles_granted.is_admin() {
+                let roles = grant.roles_granted.iter().map(|role| role.as_str()).collect::<Vec<_>>().join(", ");
+                what.push(phrase(to.language, "left_roles", &[("roles", &roles)]));
+            }
+            format!("- {} <{}>: {}", grant.user.display_name, grant.user.sign_in, what.join("; "))
+        })
+        .collect();
+    let accounts = lines.join("\n");
+    message(
+        to,
+        Template::RelationshipLeftBehind,
+        &[
+            ("customer", customer),
+            ("partner", partner),
+            ("accounts", &accounts),
+            ("tenant_id", tenant_id),
+            ("relationship_id", relationship_id),
+            ("url", public_url),
+        ],
+    )
+}
+
 /// What happened to a service request.
 #[derive(Debug, Clone, Copy)]
 pub enum WhatChanged<'a> {
@@ -148,12 +188,17 @@ pub fn domain_active(to: &Recipient<'_>, domain: &str, public_url: &str) -> Mess
 pub fn signup_code(
     to: &str,
     language: Language,
-    display_name: &str,
+    greeting_name: Option<&str>,
     code: &str,
     signup_id: &str,
     public_url: &str,
 ) -> Message {
-    let values = [("name", display_name), ("email", to), ("code", code), ("signup_id", signup_id), ("url", public_url)];
+    let greeting = match greeting_name {
+        Some(name) => phrase(language, "greeting_named", &[("name", name)]),
+        None => phrase(language, "greeting", &[]),
+    };
+    let values =
+        [("greeting", greeting.as_str()), ("email", to), ("code", code), ("signup_id", signup_id), ("url", public_url)];
     to_address(to, language, Template::SignupCode, &values).carrying_secret()
 }
 

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use tenantry_domain::partner::PartnerSeat;
+use tenantry_domain::permissions::{Action, Target};
+use tenantry_domain::RoleSet;
 use tenantry_persistence::{recent_users, time, DbConnection, StoreError};
 
 use crate::caller::SignedIn;
@@ -25,6 +27,13 @@ pub async fn list(state: &AppState, caller: &SignedIn) -> Result<Vec<RecentUser>
             let mut items = Vec::new();
             for (viewed_at, user) in recent_users::recent_views(conn, &caller.user_id)? {
                 let Some(tenant_id) = user.tenant_id.clone() else { continue };
+                // Within their own tenant a person sees whom their roles let them read now: one
+                // who lost their admin roles sees only themselves.
+                let own_tenant = caller.tenant_id.as_deref() == Some(tenant_id.as_str());
+                let target = Target::Person { is_caller: user.id == caller.user_id, roles: &RoleSet::default() };
+                if own_tenant && caller.authorize(&tenant_id, Action::ReadTenant, target).is_err() {
+                    continue;
+                }
                 if visible.allows(conn, &caller, &tenant_id, now)? {
                     items.push(RecentUser {
                         tenant_id,

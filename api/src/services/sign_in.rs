@@ -24,6 +24,9 @@ pub enum SignInError {
         "this temporary password has expired (they work for 72 hours); ask your administrator for a new password reset"
     )]
     TemporaryPasswordExpired,
+    /// The right password of a disabled account: its owner learns why, nobody else gets here.
+    #[error("this account is disabled; ask your administrator")]
+    Disabled,
     #[error(transparent)]
     Throttled(#[from] Throttled),
     #[error(transparent)]
@@ -66,6 +69,9 @@ pub async fn with_password(
         return Err(SignInError::WrongCredentials);
     };
     attempt.succeeded(now).await;
+    if user.disabled_at.is_some() {
+        return Err(SignInError::Disabled);
+    }
     let expires_at = user.temporary_password_expires_at.map(time::from_db);
     if temporary_password::has_expired(user.must_change_password, expires_at, now) {
         return Err(SignInError::TemporaryPasswordExpired);
@@ -77,6 +83,7 @@ pub async fn with_password(
         partner_id: user.partner_id.as_deref(),
         is_client: false,
         credentials_version: None,
+        security_stamp: Some(user.security_stamp),
     };
     let access_token = tokens::issue(&state.keys.current(), &settings, &subject, now)?;
     Ok(IssuedToken { access_token, expires_in: settings.ttl_seconds })
@@ -112,6 +119,7 @@ pub async fn with_client_credentials(
         partner_id: Some(&client.partner_id),
         is_client: true,
         credentials_version: Some(credentials_version),
+        security_stamp: None,
     };
     let access_token = tokens::issue(&state.keys.current(), &settings, &subject, now)?;
     Ok(IssuedToken { access_token, expires_in: settings.ttl_seconds })

@@ -12,7 +12,7 @@ use tenantry_domain::free_meetings::FREE_MEETINGS_PLAN;
 use tenantry_domain::language::Language;
 use tenantry_domain::license_pool::SubscriptionStatus;
 use tenantry_domain::preferences::Preferences;
-use tenantry_domain::signup::{self, ConfirmationRefusal, Counted, PendingSignup, SignupRefusal};
+use tenantry_domain::signup::{self, ConfirmationRefusal, Counted, PendingSignup, RecentSignups, SignupRefusal};
 use tenantry_domain::user::{DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password};
 use tenantry_persistence::domains::{self, NewDomain};
@@ -54,6 +54,8 @@ pub struct SignupInput {
     pub password: Password,
     /// The language of their messages, this one included.
     pub language: Language,
+    /// Where the request came from (see `client_address`), for the per-caller throttle.
+    pub client_address: String,
 }
 
 /// Refuses an email domain that a managed tenant has verified: its people are created by that
@@ -65,36 +67,50 @@ fn check_not_managed(conn: &mut DbConnection, email_domain: &str) -> Result<(), 
     }
 }
 
-/// Refuses a sign-up the throttle does not admit now.
-fn check_throttle(conn: &mut DbConnection, address: &EmailAddress, now: DateTime<Utc>) -> Result<(), SignupError> {
+/// Refuses a sign-up the throttle does not admit now: too many for the address, its domain,
+/// the caller or the platform.
+fn check_throttle(
+    conn: &mut DbConnection,
+    limits: &signup::SignupLimits,
+    address: &EmailAddress,
+    client_address: &str,
+    now: DateTime<Utc>,
+) -> Result<(), SignupError> {
     let since = time::to_db(now - signup::THROTTLE_WINDOW);
-    let recent = signups::recent(conn, &address.to_string(), address.domain().as_str(), since)?;
-    let for_address = Counted { count: recent.for_address, oldest: recent.oldest_for_address.map(time::from_db) };
-    let for_domain = Counted { count: recent.for_domain, oldest: recent.oldest_for_domain.map(time::from_db) };
-    Ok(signup::check_throttle(for_address, for_domain, now)?)
+    let recent = signups::recent(conn, &address.to_string(), address.domain().as_str(), client_address, since)?;
+    let counted = |count: signups::Count| Counted { count: count.count, oldest: count.oldest.map(time::from_db) };
+    let recent = RecentSignups {
+        for_address: counted(recent.for_address),
+        for_domain: counted(recent.for_domain),
+        for_source: counted(recent.for_source),
+        platform: counted(recent.platform),
+    };
+    Ok(signup::check_throttle(&recent, limits, now)?)
 }
 
 /// Records a sign-up and mails its code (or, for an address that has an account, says so to
 /// that address only).
 pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Result<SignupAccepted, SignupError> {
     signup::check_work_address(&input.email, state.config.platform_domain.as_str())?;
-    // Refused and throttled sign-ups are answered before any password is hashed: the hashing
-    // threads are shared with sign-ins. Checked again below, in the transaction that records it.
-    let address = input.email.clone();
+    // Refused and throttled sign-ups are answered before any password is hashed or any mail
+    // is written. Checked again below, in the transaction that records it.
+    let limits = state.config.signup_limits;
+    let (address, source) = (input.email.clone(), input.client_address.clone());
     state
         .read(move |conn, _| {
             check_not_managed(conn, address.domain().as_str())?;
-            check_throttle(conn, &address, crate::clock::now())
+            check_throttle(conn, &limits, &address, &source, crate::clock::now())
         })
         .await?;
-    let hash = state.hasher.hash(input.password.expose().to_owned()).await?;
+    // On sign-ups' own hashing thread: never in the way of sign-ins.
+    let hash = state.signup_hasher.hash(input.password.expose().to_owned()).await?;
     state
         .transact(actor, move |tx| {
             let email = input.email.to_string();
             let email_domain = input.email.domain().to_string();
             check_not_managed(tx.conn(), &email_domain)?;
             let now = tx.now();
-            check_throttle(tx.conn(), &input.email, now)?;
+            check_throttle(tx.conn(), &limits, &input.email, &input.client_address, now)?;
 
             let id = new_id();
             let code = secrets::new_confirmation_code();
@@ -112,12 +128,15 @@ pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Resu
                 created_at: tx.stamp(),
                 expires_at: time::to_db(expires_at),
                 language: input.language.as_str(),
+                client_address: &input.client_address,
             };
             signups::insert(tx.conn(), &row)?;
             let message = if has_account {
                 messages::signup_account_exists(&email, input.language, tx.public_url())
             } else {
-                messages::signup_code(&email, input.language, input.display_name.as_str(), &code, &id, tx.public_url())
+                // The address has proved nothing yet: the mail greets by name only a plain one.
+                let name = signup::greeting_name(input.display_name.as_str());
+                messages::signup_code(&email, input.language, name, &code, &id, tx.public_url())
             };
             tx.send(message)?;
             Ok(SignupAccepted::new(id, email, expires_at))
@@ -204,6 +223,7 @@ fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfi
         partner_id: None,
         partner_role: None,
         temporary_password_expires_at: None,
+        created_by_relationship: None,
     };
     users::insert(tx.conn(), &person).map_err(|e| match e {
         StoreError::UniqueViolation { .. } => SignupError::AccountExists,
@@ -314,7 +334,7 @@ fn free_pool_of(tx: &mut Tx<'_>, tenant_id: &str) -> Result<String, StoreError> 
 /// How long until the oldest counted sign-up leaves the throttle window, for `Retry-After`.
 pub fn retry_after_seconds(refusal: &SignupRefusal) -> u64 {
     match refusal {
-        SignupRefusal::Throttled { retry_after } => u64::try_from(retry_after.num_seconds()).unwrap_or(1),
+        SignupRefusal::Throttled { retry_after, .. } => u64::try_from(retry_after.num_seconds()).unwrap_or(1),
         _ => 0,
     }
 }

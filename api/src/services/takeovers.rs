@@ -212,7 +212,7 @@ pub async fn complete(
         if let Some(domain) = domain_rows::find(tx.conn(), &tenant.id, &row.domain)? {
             domain_rows::make_default(tx.conn(), &tenant.id, &domain.id)?;
         }
-        users::replace_roles(tx.conn(), &tenant.id, &user_id, &RoleSet::new([AdminRole::GlobalAdmin]))?;
+        users::replace_roles(tx.conn(), &tenant.id, &user_id, &RoleSet::new([AdminRole::GlobalAdmin]), None)?;
         if !takeovers::mark_completed(tx.conn(), &row.id, stamp)? {
             return Err(TakeoverRefusal::NotVerified.into());
         }

@@ -107,10 +107,11 @@ pub async fn create(
                 partner_id: None,
                 partner_role: None,
                 temporary_password_expires_at: Some(tx.temporary_password_until()),
+                created_by_relationship: None,
             };
             users::insert(tx.conn(), &manager).map_err(SignInTaken::or_store::<TenantError>(&sign_in))?;
             let roles = RoleSet::new([AdminRole::CloudManager]);
-            users::replace_roles(tx.conn(), &tenant_id, &manager_id, &roles)?;
+            users::replace_roles(tx.conn(), &tenant_id, &manager_id, &roles, None)?;
             let recipient = Recipient {
                 contact_email: &contact,
                 display_name: input.manager.display_name.as_str(),

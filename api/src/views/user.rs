@@ -64,6 +64,10 @@ pub struct User {
     pub roles: Vec<Role>,
     /// True until they replace a temporary password.
     pub must_change_password: bool,
+    /// False while the person is disabled: they cannot sign in and their tokens do not work.
+    pub account_enabled: bool,
+    /// The delegated-admin relationship through which a partner created the account, if one did.
+    pub created_by_relationship: Option<String>,
     /// The licences they hold, and the services each brings.
     pub licenses: Vec<UserLicense>,
     pub created_at: DateTime<Utc>,
@@ -129,6 +133,8 @@ impl User {
             contact_email: row.contact_email.clone(),
             roles: roles.iter().map(Role::from).collect(),
             must_change_password: row.must_change_password,
+            account_enabled: row.disabled_at.is_none(),
+            created_by_relationship: row.created_by_relationship.clone(),
             licenses: licences.iter().map(|l| UserLicense::new(l, catalogue)).collect::<Result<_, _>>()?,
             created_at: time::from_db(row.created_at),
             updated_at: time::from_db(row.updated_at),

@@ -38,6 +38,7 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
         user_id -> Nullable<Text>,
         language -> Text,
+        client_address -> Text,
     }
 }
 

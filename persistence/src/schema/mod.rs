@@ -73,6 +73,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     sign_in_throttle,
+    sign_in_sources,
     signing_keys
 );
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));

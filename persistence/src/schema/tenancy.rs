@@ -47,6 +47,9 @@ diesel::table! {
         partner_id -> Nullable<Text>,
         partner_role -> Nullable<Text>,
         temporary_password_expires_at -> Nullable<Timestamp>,
+        security_stamp -> BigInt,
+        disabled_at -> Nullable<Timestamp>,
+        created_by_relationship -> Nullable<Text>,
     }
 }
 
@@ -55,6 +58,7 @@ diesel::table! {
         user_id -> Text,
         tenant_id -> Text,
         role -> Text,
+        granted_by_relationship -> Nullable<Text>,
     }
 }
 
@@ -96,6 +100,14 @@ diesel::table! {
         last_failure_at -> Nullable<Timestamp>,
         in_flight -> Integer,
         in_flight_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_sources (account, address) {
+        account -> Text,
+        address -> Text,
+        last_success_at -> Timestamp,
     }
 }
 

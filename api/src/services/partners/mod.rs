@@ -16,6 +16,7 @@ use tenantry_persistence::StoreError;
 pub mod access;
 pub mod api_clients;
 pub mod customers;
+pub mod left_behind;
 pub mod offers;
 pub mod relationships;
 
@@ -160,6 +161,7 @@ pub async fn create_person(
                 partner_id: Some(&partner_id),
                 partner_role: Some(input.role.as_str()),
                 temporary_password_expires_at: temporary.is_some().then(|| tx.temporary_password_until()),
+                created_by_relationship: None,
             };
             users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<PartnerError>(&sign_in))?;
             if let (Some(contact), Some(temporary)) = (contact.as_deref(), temporary.as_deref()) {

@@ -13,7 +13,7 @@ use tenantry_domain::preferences::Preferences;
 
 use super::{require_partner, PartnerError};
 use crate::caller::SignedIn;
-use crate::delegation::record_expiry;
+use crate::delegation::{record_expiry, tell_the_customer_what_was_left};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
 use crate::services::lookup::{require_tenant, NotFound};
@@ -176,6 +176,7 @@ pub async fn terminate(
                     serde_json::json!({"partner_id": partner.id, "ended_by": ended_by.as_str()}),
                 )?;
                 tell_the_other_side(tx, &row, &partner.name, ended_by)?;
+                tell_the_customer_what_was_left(tx, &row)?;
             }
             let row = delegation::find_relationship(tx.conn(), &tenant_id, &row.id)?.ok_or(NotFound("relationship"))?;
             Ok(PartnerRelationship::new(row, partner.name, tx.now())?)

@@ -1,7 +1,6 @@
 //! Designating administrators: the complete set of a person's roles, decided by the domain.
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::partner;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::roles::RoleChange;
 use tenantry_domain::RoleSet;
@@ -26,15 +25,15 @@ pub async fn set_roles(
     if_match: IfMatch,
 ) -> Result<Versioned<User>, UserError> {
     caller.authorize(&tenant_id, Action::DesignateAdmins, Target::Tenant)?;
-    let delegated = caller.delegation_in(&tenant_id).is_some();
+    let granting = caller.granting_in(&tenant_id)?;
+    let relationship = caller.delegation_in(&tenant_id).map(|delegation| delegation.relationship_id.clone());
+    let is_self = caller.user_id == user_id;
     state
         .transact(caller.into(), move |tx| {
             lock_tenant(tx.conn(), &tenant_id)?;
             let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;
-            if delegated {
-                partner::check_delegated_designation(&current.roles, &roles)?;
-            }
+            granting.check(is_self, &current.roles, &roles)?;
             let change = RoleChange {
                 before: &current.roles,
                 after: &roles,
@@ -49,7 +48,7 @@ pub async fn set_roles(
             if !users::touch(tx.conn(), &user_id, current.row.version, stamp)? {
                 return Err(PreconditionFailed.into());
             }
-            users::replace_roles(tx.conn(), &tenant_id, &user_id, &roles)?;
+            users::replace_roles(tx.conn(), &tenant_id, &user_id, &roles, relationship.as_deref())?;
             if let (true, Some(to)) = (added.is_admin(), current.recipient()) {
                 tx.send(messages::roles_designated(&to, &added, tx.public_url()))?;
             }

@@ -21,9 +21,9 @@ mod person;
 
 pub use designation::set_roles;
 pub use password_reset::reset_password;
-pub use person::{load, SignInTaken, UserError};
+pub use person::{load, other_global_admins, SignInTaken, UserError};
 
-use person::{check_sign_in_domain, find, lock_tenant, other_global_admins, role_names, Person};
+use person::{check_sign_in_domain, find, lock_tenant, role_names, Person};
 
 use crate::auth::passwords;
 use crate::caller::SignedIn;
@@ -82,9 +82,9 @@ pub async fn create(
 ) -> Result<Versioned<User>, UserError> {
     let action = if input.roles.is_admin() { Action::DesignateAdmins } else { Action::ManageUsers };
     caller.authorize(&tenant_id, action, Target::Tenant)?;
-    if caller.delegation_in(&tenant_id).is_some() {
-        partner::check_delegated_designation(&RoleSet::default(), &input.roles)?;
-    }
+    caller.granting_in(&tenant_id)?.check(false, &RoleSet::default(), &input.roles)?;
+    // A partner's account is marked with the relationship it came through, and so are its roles.
+    let relationship = caller.delegation_in(&tenant_id).map(|delegation| delegation.relationship_id.clone());
     user::check_new_person(&input.roles, input.contact_email.is_some(), input.password.is_some())?;
     let (secret, temporary) = match &input.password {
         Some(password) => (password.expose().to_owned(), None),
@@ -120,9 +120,10 @@ pub async fn create(
                 partner_id: None,
                 partner_role: None,
                 temporary_password_expires_at: temporary.is_some().then(|| tx.temporary_password_until()),
+                created_by_relationship: relationship.as_deref(),
             };
             users::insert(tx.conn(), &person).map_err(SignInTaken::or_store::<UserError>(&sign_in))?;
-            users::replace_roles(tx.conn(), &tenant_id, &id, &input.roles)?;
+            users::replace_roles(tx.conn(), &tenant_id, &id, &input.roles, relationship.as_deref())?;
             if let Some(contact) = contact.as_deref() {
                 // A new person has chosen no language yet: the market's.
                 let to = Recipient {
@@ -235,6 +236,8 @@ pub struct UserChanges {
     pub display_name: Option<DisplayName>,
     pub contact_email: Option<Option<EmailAddress>>,
     pub sign_in: Option<EmailAddress>,
+    /// `Some(false)` disables the person, `Some(true)` enables them again.
+    pub account_enabled: Option<bool>,
 }
 
 pub async fn update(
@@ -247,6 +250,7 @@ pub async fn update(
 ) -> Result<Versioned<User>, UserError> {
     caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
     let delegated = caller.delegation_in(&tenant_id).is_some();
+    let caller_id = caller.user_id.clone();
     state
         .transact(caller.into(), move |tx| {
             require_tenant::<UserError>(tx.conn(), &tenant_id)?;
@@ -270,6 +274,12 @@ pub async fn update(
                 contact_email: contact.as_ref().map(Option::as_deref),
                 sign_in: sign_in.as_deref(),
             };
+            // Only a change of state counts: enabling someone enabled changes nothing.
+            let enabling = changes.account_enabled.filter(|enabled| *enabled != current.row.disabled_at.is_none());
+            if enabling == Some(false) {
+                let others = other_global_admins(tx, &tenant_id, &user_id)?;
+                user::check_disabling(user_id == caller_id, &current.roles, others)?;
+            }
             let fields: Vec<&str> = [
                 profile.display_name.map(|_| "display_name"),
                 profile.contact_email.map(|_| "contact_email"),
@@ -278,19 +288,35 @@ pub async fn update(
             .into_iter()
             .flatten()
             .collect();
-            if fields.is_empty() {
+            if fields.is_empty() && enabling.is_none() {
                 return Ok(current.view(tx.catalogue())?);
             }
             let stamp = tx.stamp();
-            let taken = SignInTaken::or_store::<UserError>(sign_in.as_deref().unwrap_or(&current.row.sign_in));
-            if !users::update_profile(tx.conn(), &user_id, &profile, current.row.version, stamp).map_err(taken)? {
-                return Err(PreconditionFailed.into());
+            let mut version = current.row.version;
+            if !fields.is_empty() {
+                let taken = SignInTaken::or_store::<UserError>(sign_in.as_deref().unwrap_or(&current.row.sign_in));
+                if !users::update_profile(tx.conn(), &user_id, &profile, version, stamp).map_err(taken)? {
+                    return Err(PreconditionFailed.into());
+                }
+                version += 1;
+                tx.audit(
+                    AuditAction::UserUpdated,
+                    Subject::in_tenant(&tenant_id, &user_id),
+                    serde_json::json!({"fields": fields}),
+                )?;
             }
-            tx.audit(
-                AuditAction::UserUpdated,
-                Subject::in_tenant(&tenant_id, &user_id),
-                serde_json::json!({"fields": fields}),
-            )?;
+            if let Some(enabled) = enabling {
+                let disabled_at = (!enabled).then_some(stamp);
+                if !users::set_disabled(tx.conn(), &user_id, disabled_at, version, stamp)? {
+                    return Err(PreconditionFailed.into());
+                }
+                let action = if enabled { AuditAction::UserEnabled } else { AuditAction::UserDisabled };
+                tx.audit(
+                    action,
+                    Subject::in_tenant(&tenant_id, &user_id),
+                    serde_json::json!({"sign_in": current.row.sign_in}),
+                )?;
+            }
             load(tx, &tenant_id, &user_id)
         })
         .await

@@ -1,10 +1,11 @@
 //! A person of a tenant as the use cases about people load them, and what can go wrong.
 
 use tenantry_domain::catalogue::Catalogue;
+use tenantry_domain::granting::GrantRefusal;
 use tenantry_domain::licence::Licence;
 use tenantry_domain::partner::DelegatedDesignationError;
 use tenantry_domain::roles::RoleChangeError;
-use tenantry_domain::user::{NewPersonError, PasswordResetError};
+use tenantry_domain::user::{DisablingRefusal, NewPersonError, PasswordResetError};
 use tenantry_domain::{AdminRole, EmailAddress, RoleSet};
 use tenantry_persistence::subscriptions;
 use tenantry_persistence::tenants;
@@ -39,6 +40,10 @@ pub enum UserError {
     Roles(#[from] RoleChangeError),
     #[error(transparent)]
     Delegated(#[from] DelegatedDesignationError),
+    #[error(transparent)]
+    Grant(#[from] GrantRefusal),
+    #[error(transparent)]
+    Disabling(#[from] DisablingRefusal),
     #[error(transparent)]
     PasswordReset(#[from] PasswordResetError),
     #[error(transparent)]

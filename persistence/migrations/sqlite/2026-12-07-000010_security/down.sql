@@ -1,0 +1,10 @@
+DROP TABLE sign_in_sources;
+DROP INDEX signups_created_at;
+DROP INDEX signups_client_address;
+ALTER TABLE signups DROP COLUMN client_address;
+DROP INDEX user_roles_granted_by_relationship;
+DROP INDEX users_created_by_relationship;
+ALTER TABLE user_roles DROP COLUMN granted_by_relationship;
+ALTER TABLE users DROP COLUMN created_by_relationship;
+ALTER TABLE users DROP COLUMN disabled_at;
+ALTER TABLE users DROP COLUMN security_stamp;
