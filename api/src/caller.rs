@@ -256,14 +256,11 @@ impl FromRequest for SignedIn {
                 .ok_or_else(|| {
                     ApiError::unauthenticated("this token no longer works: the account was removed or disabled, or its password changed or was reset; sign in again")
                 })?;
+            // A lapsed relationship gives no standing; the job worker records its expiry (and
+            // tells the customer) within a poll: reading who calls never writes.
             let delegation = match resolution {
                 Resolution::Live(delegation) => Some(delegation),
-                Resolution::Lapsed(row) => {
-                    let actor = Actor::job("Relationship expiry", signed_in.request_id.clone());
-                    state.transact(actor, move |tx| delegation::record_expiry(tx, &row)).await?;
-                    None
-                }
-                Resolution::None => None,
+                Resolution::Lapsed(_) | Resolution::None => None,
             };
             if let Some(partner) = signed_in.partner.as_mut() {
                 partner.delegation = delegation;

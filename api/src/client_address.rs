@@ -39,13 +39,17 @@ impl TrustedProxies {
     /// The client behind `peer`: `peer` itself unless it is a trusted proxy; then the nearest
     /// address in `forwarded_for` (read from the right) that is not a trusted proxy. An
     /// unreadable entry ends the walk at the last address known good.
+    ///
+    /// Addresses are compared in canonical form: on a dual-stack listener an IPv4 proxy
+    /// arrives as `::ffff:10.0.0.7`, which must still match `10.0.0.0/8`.
     pub fn client_behind(&self, peer: IpAddr, forwarded_for: &[&str]) -> IpAddr {
+        let peer = peer.to_canonical();
         let mut client = peer;
         if !self.trusts(peer) {
             return client;
         }
         for hop in forwarded_for.iter().rev() {
-            let Ok(address) = hop.trim().parse::<IpAddr>() else { break };
+            let Ok(address) = hop.trim().parse::<IpAddr>().map(|address| address.to_canonical()) else { break };
             client = address;
             if !self.trusts(address) {
                 break;
@@ -104,6 +108,8 @@ mod tests {
         );
         // An unreadable entry stops the walk at the last proxy.
         assert_eq!(proxies.client_behind(ip("10.1.2.3"), &["198.51.100.1", "garbage"]), ip("10.1.2.3"));
+        // A dual-stack listener sees an IPv4 proxy as an IPv4-mapped IPv6 address.
+        assert_eq!(proxies.client_behind(ip("::ffff:10.1.2.3"), &["198.51.100.1"]), ip("198.51.100.1"));
         // No header from a proxy: the proxy itself.
         assert_eq!(proxies.client_behind(ip("10.1.2.3"), &[]), ip("10.1.2.3"));
         // Nobody is trusted by default.

@@ -76,6 +76,10 @@ pub enum ErrorCode {
     ContactEmailRequired,
     CurrentPasswordIncorrect,
     TooManySignInAttempts,
+    /// An owner's cap (API clients, open offers, domains, webhook endpoints) is reached.
+    LimitReached,
+    /// An owner's rate (service requests, feedback, DNS lookups) is reached for now.
+    RateLimited,
     InternalError,
     ServiceUnavailable,
 }
@@ -119,6 +123,7 @@ impl ErrorCode {
             | RegistrarSeatRequired
             | DomainManagedByTenant
             | TakeoverRefused
+            | LimitReached
             | ConcurrentUpdate => StatusCode::CONFLICT,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -145,7 +150,7 @@ impl ErrorCode {
             | ConfirmationFailed
             | TooFewLicences
             | ZeroDelta => StatusCode::UNPROCESSABLE_ENTITY,
-            TooManySignInAttempts | TooManySignups => StatusCode::TOO_MANY_REQUESTS,
+            TooManySignInAttempts | TooManySignups | RateLimited => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             ServiceUnavailable | DnsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }

@@ -12,6 +12,7 @@ use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
 use crate::auth::throttle::SignInThrottle;
 use crate::clock;
+use crate::services::partners::expiry;
 use crate::services::{provisioning, registrations};
 use crate::shutdown::Shutdown;
 use crate::unit_of_work::{Actor, Context, Tx};
@@ -96,11 +97,12 @@ pub fn run_due(pool: &DbPool, context: &Context, shutdown: &Shutdown) -> Result<
     // past the throttle's window).
     signups::purge_expired(&mut conn, time::to_db(now))?;
     SignInThrottle::purge_stale(&mut conn, now)?;
+    crate::services::rates::purge(&mut conn, now)?;
     // Every use of a relationship checks its end date anyway; this keeps the stored status
     // (and the customer's audit log) true for relationships nobody uses.
     let actor = Actor::job("Relationship expiry", "job:relationship-expiry".to_owned());
     for lapsed in delegation::lapsed_relationships(&mut conn, time::to_db(now), BATCH)? {
-        conn.write(|conn| crate::delegation::record_expiry(&mut Tx::new(conn, &actor, context), &lapsed))?;
+        conn.write(|conn| expiry::record_expiry(&mut Tx::new(conn, &actor, context), &lapsed))?;
     }
     let due = jobs::due(&mut conn, time::to_db(now), BATCH)?;
     let mut done = 0;

@@ -164,6 +164,22 @@ impl ApiError {
     }
 
     /// Too many sign-ups for an address or its domain: 429 with the wait.
+    /// An owner's cap is reached: 409 naming it and its limit.
+    pub fn limit_reached(reached: tenantry_domain::limits::CapReached) -> Self {
+        Self::new(ErrorCode::LimitReached, reached.to_string())
+            .with_context(serde_json::json!({"limit": reached.cap.as_str(), "max": reached.cap.limit()}))
+    }
+
+    /// An owner's rate is reached for now: 429 naming it, with `Retry-After`.
+    pub fn rate_limited(reached: tenantry_domain::limits::RateReached) -> Self {
+        let wait = u64::try_from(reached.retry_after.num_seconds()).unwrap_or(1).max(1);
+        Self {
+            retry_after_seconds: Some(wait),
+            ..Self::new(ErrorCode::RateLimited, reached.to_string())
+                .with_context(serde_json::json!({"limit": reached.rate.as_str(), "max": reached.rate.limit()}))
+        }
+    }
+
     pub fn too_many_signups(detail: String, retry_after_seconds: u64) -> Self {
         Self { retry_after_seconds: Some(retry_after_seconds.max(1)), ..Self::new(ErrorCode::TooManySignups, detail) }
     }

@@ -34,6 +34,9 @@ pub enum AuditAction {
     LicenceRemoved,
     PartnerCreated,
     PartnerPersonCreated,
+    PartnerDomainAdded,
+    PartnerDomainVerified,
+    PartnerDomainRemoved,
     AdminOfferCreated,
     AdminOfferRevoked,
     PartnerRelationshipAccepted,
@@ -68,7 +71,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 55] = [
+    pub const ALL: [AuditAction; 58] = [
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
@@ -94,6 +97,9 @@ impl AuditAction {
         AuditAction::LicenceRemoved,
         AuditAction::PartnerCreated,
         AuditAction::PartnerPersonCreated,
+        AuditAction::PartnerDomainAdded,
+        AuditAction::PartnerDomainVerified,
+        AuditAction::PartnerDomainRemoved,
         AuditAction::AdminOfferCreated,
         AuditAction::AdminOfferRevoked,
         AuditAction::PartnerRelationshipAccepted,
@@ -154,6 +160,9 @@ impl AuditAction {
             AuditAction::LicenceRemoved => "licence.removed",
             AuditAction::PartnerCreated => "partner.created",
             AuditAction::PartnerPersonCreated => "partner_person.created",
+            AuditAction::PartnerDomainAdded => "partner_domain.added",
+            AuditAction::PartnerDomainVerified => "partner_domain.verified",
+            AuditAction::PartnerDomainRemoved => "partner_domain.removed",
             AuditAction::AdminOfferCreated => "admin_offer.created",
             AuditAction::AdminOfferRevoked => "admin_offer.revoked",
             AuditAction::PartnerRelationshipAccepted => "partner_relationship.accepted",
@@ -215,6 +224,9 @@ impl AuditAction {
             | AuditAction::SubscriptionPlanChanged => "subscription",
             AuditAction::PartnerCreated => "partner",
             AuditAction::PartnerPersonCreated => "partner_person",
+            AuditAction::PartnerDomainAdded
+            | AuditAction::PartnerDomainVerified
+            | AuditAction::PartnerDomainRemoved => "partner_domain",
             AuditAction::AdminOfferCreated | AuditAction::AdminOfferRevoked => "admin_offer",
             AuditAction::PartnerRelationshipAccepted
             | AuditAction::PartnerRelationshipEnded

@@ -115,6 +115,28 @@ pub fn check_assignment(granted: DelegatedAccess, requested: AssignedAccess) -> 
 pub enum DelegatedDesignationError {
     #[error("the customer's own administrators (cloud managers and global admins) are designated and managed by the customer, not by a partner")]
     CustomerKeepsItsAdministrators,
+    #[error("a partner changes the sign-in address or contact email only of accounts it created through this relationship: the customer's own people keep theirs")]
+    CustomersOwnAccess,
+    #[error("whether an account is enabled is the customer's to decide, not a partner's")]
+    CustomerDecidesWhoMaySignIn,
+}
+
+/// What a partner may change of a customer's person: the sign-in address and contact email
+/// (where a reset's temporary password goes) only of an account it created through the
+/// relationship, or it could take over any account and leave it behind unlisted; never whether
+/// the account is enabled, or it could undo the customer's disabling of what it left.
+pub fn check_delegated_profile_change(
+    created_through_this_relationship: bool,
+    changes_sign_in_or_contact: bool,
+    changes_enabled: bool,
+) -> Result<(), DelegatedDesignationError> {
+    if changes_enabled {
+        return Err(DelegatedDesignationError::CustomerDecidesWhoMaySignIn);
+    }
+    if changes_sign_in_or_contact && !created_through_this_relationship {
+        return Err(DelegatedDesignationError::CustomersOwnAccess);
+    }
+    Ok(())
 }
 
 /// The roles that stay with the customer: those that may designate administrators or accept and
@@ -147,27 +169,6 @@ pub fn check_delegated_designation(before: &RoleSet, after: &RoleSet) -> Result<
 pub fn check_delegated_change_of(target: &RoleSet) -> Result<(), DelegatedDesignationError> {
     if holds_customer_only_role(target) {
         return Err(DelegatedDesignationError::CustomerKeepsItsAdministrators);
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{0} belongs to the platform or to a customer; partner people sign in with an address of their own organisation"
-)]
-pub struct CustomerDomainAddress(pub String);
-
-/// A partner person's sign-in address may not be in the platform's domain (tenants' initial
-/// domains live under it) nor in a domain a customer holds: it would take that address from
-/// the customer, and read as one of the customer's people.
-pub fn check_partner_sign_in_domain(
-    domain: &str,
-    platform_domain: &str,
-    held_by_a_customer: bool,
-) -> Result<(), CustomerDomainAddress> {
-    let under_platform = domain == platform_domain || domain.ends_with(&format!(".{platform_domain}"));
-    if under_platform || held_by_a_customer {
-        return Err(CustomerDomainAddress(domain.to_owned()));
     }
     Ok(())
 }
@@ -324,14 +325,20 @@ mod tests {
     }
 
     #[test]
-    fn partner_people_sign_in_outside_the_platform_and_customers_domains() {
-        let platform = "tenantry.test";
-        assert_eq!(check_partner_sign_in_domain("fabrikam.example", platform, false), Ok(()));
-        assert_eq!(check_partner_sign_in_domain("nottenantry.test", platform, false), Ok(()));
-        for taken in ["tenantry.test", "contoso.tenantry.test"] {
-            assert!(check_partner_sign_in_domain(taken, platform, false).is_err(), "{taken}");
+    fn a_partner_changes_the_access_only_of_accounts_it_created_and_never_enables_any() {
+        // (created through this relationship, changes sign-in or contact, changes enabled)
+        assert_eq!(check_delegated_profile_change(false, false, false), Ok(()), "a display name");
+        assert_eq!(check_delegated_profile_change(true, true, false), Ok(()));
+        assert_eq!(
+            check_delegated_profile_change(false, true, false),
+            Err(DelegatedDesignationError::CustomersOwnAccess)
+        );
+        for created in [true, false] {
+            assert_eq!(
+                check_delegated_profile_change(created, false, true),
+                Err(DelegatedDesignationError::CustomerDecidesWhoMaySignIn)
+            );
         }
-        assert!(check_partner_sign_in_domain("contoso.example", platform, true).is_err());
     }
 
     #[test]

@@ -4,14 +4,40 @@
 //! (argon2 input stays bounded), not one of the passwords every attacker tries first, and not
 //! the person's own sign-in address.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 /// A password that satisfies the policy. Deliberately not `Display` or `Debug`-printable.
 pub struct Password(String);
 
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 128;
 
-/// Passwords that meet the length rule but appear at the top of every breach list.
-const COMMON_PASSWORDS: &[&str] = &[
+/// Breach-list passwords of 8 characters or more, lower-cased (see the file's header for its
+/// sources and `refresh-common-passwords.py` to regenerate it).
+const BREACHED_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+
+/// The breach list as a set, read once.
+fn breached() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        BREACHED_PASSWORDS.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).collect()
+    })
+}
+
+/// Whether a password is a known one, or a known one with digits or punctuation added at its
+/// end ("Password123!", "motdepasse2026"): the variations attackers try first.
+fn is_common(lowered: &str) -> bool {
+    let without_punctuation = lowered.trim_end_matches(|c: char| c.is_ascii_punctuation());
+    let without_suffix = lowered.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_ascii_digit());
+    [lowered, without_punctuation, without_suffix]
+        .into_iter()
+        .filter(|form| form.chars().count() >= 8)
+        .any(|form| breached().contains(form) || FRENCH_COMMON_PASSWORDS.contains(&form))
+}
+
+/// Passwords of this market that meet the length rule and that the lists above miss.
+const FRENCH_COMMON_PASSWORDS: &[&str] = &[
     "123456789012",
     "password1234",
     "passwordpassword",
@@ -48,7 +74,7 @@ impl Password {
             return Err(PasswordPolicyError::TooLong);
         }
         let lowered = raw.to_lowercase();
-        if COMMON_PASSWORDS.contains(&lowered.as_str()) || raw.chars().all(|c| raw.starts_with(c)) {
+        if is_common(&lowered) || raw.chars().all(|c| raw.starts_with(c)) {
             return Err(PasswordPolicyError::Common);
         }
         if let Some(local) = sign_in_local_part {
@@ -84,6 +110,25 @@ mod tests {
             Password::parse("lovelace-rules-2026", Some("lovelace")).err(),
             Some(PasswordPolicyError::ContainsSignIn)
         );
+    }
+
+    #[test]
+    fn breach_list_passwords_and_their_obvious_variations_are_refused() {
+        assert!(breached().len() > 15_000, "{}", breached().len());
+        for common in [
+            "Password123!",
+            "qwerty123456",
+            "QWERTY123456",
+            "password1234",
+            "iloveyou2026!",
+            "motdepasse123",
+            "azertyuiop123",
+        ] {
+            assert_eq!(Password::parse(common, None).err(), Some(PasswordPolicyError::Common), "{common}");
+        }
+        for fine in ["a long and unusual test passphrase", "correct horse battery2026", "Tr0ub4dor&3xyz"] {
+            assert!(Password::parse(fine, None).is_ok(), "{fine}");
+        }
     }
 
     #[test]

@@ -124,3 +124,12 @@ pub fn disable(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> StoreRe
         .execute(conn)?;
     Ok(changed == 1)
 }
+
+/// The partner's API clients not disabled.
+pub fn count_enabled(conn: &mut DbConnection, partner_id: &str) -> StoreResult<i64> {
+    Ok(api_clients::table
+        .filter(api_clients::partner_id.eq(partner_id))
+        .filter(api_clients::disabled_at.is_null())
+        .count()
+        .get_result(conn)?)
+}

@@ -164,3 +164,12 @@ pub fn verified_holder(conn: &mut DbConnection, name: &str) -> StoreResult<Optio
         .first(conn)
         .optional()?)
 }
+
+/// The tenant's domains other than its initial one.
+pub fn count_custom(conn: &mut DbConnection, tenant_id: &str) -> StoreResult<i64> {
+    Ok(tenant_domains::table
+        .filter(tenant_domains::tenant_id.eq(tenant_id))
+        .filter(tenant_domains::origin.ne(DomainOrigin::Initial.as_str()))
+        .count()
+        .get_result(conn)?)
+}

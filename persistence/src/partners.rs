@@ -17,6 +17,8 @@ pub struct PartnerRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// Its label under `partners.<platform domain>`, where its people may sign in.
+    pub slug: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -24,6 +26,7 @@ pub struct PartnerRow {
 pub struct NewPartner<'a> {
     pub id: &'a str,
     pub name: &'a str,
+    pub slug: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -78,4 +81,15 @@ pub fn people_with_role(conn: &mut DbConnection, partner_id: &str, role: Partner
         .order(users::id.asc())
         .select(UserRow::as_select())
         .load(conn)?)
+}
+
+/// Takes the partner's row lock until commit, so that counts against its caps are decided one
+/// at a time (a no-op update locks the row on PostgreSQL; SQLite's writes are serialised).
+pub fn lock(conn: &mut DbConnection, id: &str) -> StoreResult<bool> {
+    Ok(diesel::update(partners::table.find(id)).set(partners::id.eq(partners::id)).execute(conn)? == 1)
+}
+
+pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> StoreResult<bool> {
+    let count: i64 = partners::table.filter(partners::slug.eq(slug)).count().get_result(conn)?;
+    Ok(count > 0)
 }

@@ -148,9 +148,14 @@ pub fn has_verified_domain(conn: &mut DbConnection, tenant_id: &str, name: &str)
     Ok(count > 0)
 }
 
-/// Whether any tenant holds the domain, verified or not.
+/// Whether a tenant has proved the domain is theirs. A domain merely added, not verified,
+/// holds nothing: anyone may type any name (issue 19).
 pub fn domain_is_held(conn: &mut DbConnection, name: &str) -> StoreResult<bool> {
-    let count: i64 = tenant_domains::table.filter(tenant_domains::name.eq(name)).count().get_result(conn)?;
+    let count: i64 = tenant_domains::table
+        .filter(tenant_domains::name.eq(name))
+        .filter(tenant_domains::verified.eq(true))
+        .count()
+        .get_result(conn)?;
     Ok(count > 0)
 }
 

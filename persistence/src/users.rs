@@ -347,28 +347,32 @@ pub fn delegated_grants(
     Ok(grants.into_values().collect())
 }
 
-/// How many people hold `role` in the tenant, not counting `except_user`.
+/// How many enabled people hold `role` in the tenant, not counting `except_user`.
 pub fn count_with_role_except(
     conn: &mut DbConnection,
     tenant_id: &str,
     role: AdminRole,
     except_user: &str,
 ) -> StoreResult<u64> {
+    // Only people who can sign in count: a disabled global admin administers nothing.
     let count: i64 = user_roles::table
+        .inner_join(users::table)
         .filter(user_roles::tenant_id.eq(tenant_id))
         .filter(user_roles::role.eq(role.as_str()))
         .filter(user_roles::user_id.ne(except_user))
+        .filter(users::disabled_at.is_null())
         .count()
         .get_result(conn)?;
     u64::try_from(count).map_err(|_| StoreError::Corrupt(format!("a negative count of {role}s: {count}")))
 }
 
-/// The people holding `role` in the tenant.
+/// The enabled people holding `role` in the tenant: those who act on and are told things.
 pub fn with_role(conn: &mut DbConnection, tenant_id: &str, role: AdminRole) -> StoreResult<Vec<UserRow>> {
     Ok(users::table
         .inner_join(user_roles::table)
         .filter(user_roles::tenant_id.eq(tenant_id))
         .filter(user_roles::role.eq(role.as_str()))
+        .filter(users::disabled_at.is_null())
         .order(users::id.asc())
         .select(UserRow::as_select())
         .load(conn)?)

@@ -288,3 +288,13 @@ pub fn deliveries_of(
     }
     Ok(query.order(webhook_deliveries::id.desc()).limit(limit).load(conn)?)
 }
+
+/// How many endpoints `owner` has registered.
+pub fn count_endpoints(conn: &mut DbConnection, owner: Owner<'_>) -> StoreResult<i64> {
+    let query = webhook_endpoints::table.into_boxed();
+    let query = match owner {
+        Owner::Partner(partner) => query.filter(webhook_endpoints::partner_id.eq(partner.to_owned())),
+        Owner::Tenant(tenant) => query.filter(webhook_endpoints::tenant_id.eq(tenant.to_owned())),
+    };
+    Ok(query.count().get_result(conn)?)
+}

@@ -15,7 +15,7 @@ use tenantry_tests::outbox::failed_message;
 use tenantry_tests::people::{self, Person, Tenant, CHOSEN_PASSWORD};
 use tenantry_tests::pools::{active_subscription, active_subscription_with, assign, quick_member};
 use tenantry_tests::registrations::{register, registrant, wait_for_status};
-use tenantry_tests::{mail, Backend, TestApp};
+use tenantry_tests::{mail, partners, Backend, TestApp};
 
 use crate::Case;
 
@@ -165,6 +165,18 @@ const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/v1/partners/{pid}/users", rule: Rule::Partner(PartnerAction::ReadPartner) },
     Route { method: "POST", path: "/v1/partners/{pid}/users", rule: Rule::Partner(PartnerAction::ManageStaff) },
     Route { method: "GET", path: "/v1/partners/{pid}/users/{puid}", rule: Rule::Partner(PartnerAction::ReadPartner) },
+    Route { method: "GET", path: "/v1/partners/{pid}/domains", rule: Rule::Partner(PartnerAction::ReadPartner) },
+    Route { method: "POST", path: "/v1/partners/{pid}/domains", rule: Rule::Partner(PartnerAction::ManageStaff) },
+    Route {
+        method: "DELETE",
+        path: "/v1/partners/{pid}/domains/{name}",
+        rule: Rule::Partner(PartnerAction::ManageStaff),
+    },
+    Route {
+        method: "POST",
+        path: "/v1/partners/{pid}/domains/{name}/verify",
+        rule: Rule::Partner(PartnerAction::ManageStaff),
+    },
     Route {
         method: "PUT",
         path: "/v1/partners/{pid}/users/{puid}/access",
@@ -1267,6 +1279,16 @@ fn every_partner_route_follows_the_partner_table(backend: Backend) {
         let webhooks = format!("/v1/partners/{}/webhooks", partner.id);
         let target_webhook = webhook_for(&app, &webhooks, &partner.admin.token, route, &partner_webhook);
         for (who, token, caller, inside) in &callers {
+            // A domain of its own for a removal (nobody signs in at it); the proved one to verify.
+            let target_domain = if route.method == "DELETE" && route.path.ends_with("/domains/{name}") {
+                let name = format!("gone-{checked}.example");
+                app.client
+                    .post(&format!("/v1/partners/{}/domains", partner.id), &partner.admin.token, &json!({"name": name}))
+                    .assert_status(201);
+                name
+            } else {
+                "table.partners.example".to_owned()
+            };
             let body = match (route.method, route.path) {
                 ("POST", "/v1/partners") => Some(json!({"name": format!("Made partner {checked}")})),
                 ("POST", "/v1/partners/{pid}/users") => Some(json!({"display_name": format!("Made {checked}"),
@@ -1277,9 +1299,11 @@ fn every_partner_route_follows_the_partner_table(backend: Backend) {
                 ("POST", "/v1/partners/{pid}/api-clients") => Some(json!({"name": format!("made {checked}")})),
                 ("POST", path) if path.ends_with("/rotate-secret") => Some(json!({"overlap_seconds": 0})),
                 ("POST", "/v1/partners/{pid}/webhooks") => Some(webhook_body()),
+                ("POST", "/v1/partners/{pid}/domains") => Some(json!({"name": format!("made-{checked}.example")})),
                 _ => None,
             };
             let ids = Ids {
+                name: &target_domain,
                 pid: &partner.id,
                 puid: &target_agent.id,
                 cid: &target_client,
@@ -1315,6 +1339,8 @@ fn partner_org(app: &TestApp, operator: &str, slug: &str) -> PartnerOrg {
     reply.assert_status(201);
     let id = reply.json()["id"].as_str().unwrap().to_owned();
     let admin = partner_person(app, operator, &id, slug, "admin", "partner_admin");
+    // Its admin proves the domain its other people sign in at.
+    partners::prove_domain(app, &id, &admin.token, &format!("{slug}.partners.example"));
     PartnerOrg { id, admin }
 }
 

@@ -82,6 +82,7 @@ fn a_limited_agent_resets_passwords_and_nothing_more(backend: Backend) {
     assert!(created["created_at"].is_string() && created["updated_at"].is_string(), "{created}");
     assert!(reply.header("location").is_some_and(|l| l.ends_with(&pid)), "{reply:?}");
     let admin = partners::add_person(&app, &operator, &pid, "northwind", "admin", "partner_admin");
+    partners::prove_domain(&app, &pid, &admin.token, &partners::partner_domain("northwind"));
     let partner = Partner { id: pid.clone(), slug: "northwind".into(), name: "Northwind Partners".into(), admin };
     partners::create_partner_reply(&app, &partner.admin.token, "Not allowed either").assert_problem(403, "forbidden");
 

@@ -9,7 +9,7 @@ use serde_json::json;
 use tenantry_tests::app::Storage;
 use tenantry_tests::client::Call;
 use tenantry_tests::mail;
-use tenantry_tests::partners::{partner_with_admin, relationship};
+use tenantry_tests::partners::{partner_with_admin, prove_domain, relationship};
 use tenantry_tests::people::{add_member, temporary_password, tenant_with_admin, CHOSEN_PASSWORD};
 use tenantry_tests::{Backend, TestApp};
 
@@ -27,6 +27,10 @@ pub fn cases() -> Vec<Case> {
         recently_opened_people_follow_the_roles_held_now,
         answers_are_not_sniffed_framed_or_stored,
         what_a_partner_created_is_shown_when_it_leaves_and_disabled_in_one_call,
+        a_customers_unverified_domain_blocks_nobody,
+        partner_people_sign_in_only_at_proved_domains_or_the_platform_one,
+        caps_per_owner_are_named_when_reached,
+        rates_per_owner_answer_429_with_the_wait,
     ]
 }
 
@@ -405,4 +409,199 @@ fn what_a_partner_created_is_shown_when_it_leaves_and_disabled_in_one_call(backe
         .filter(|e| e["action"] == "user.disabled" && e["target_id"] == helpdesk_id.as_str())
         .count();
     assert_eq!(disabled_events, 1);
+}
+
+fn a_customers_unverified_domain_blocks_nobody(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let tenant = tenant_with_admin(&app, "typist");
+    let partner = partner_with_admin(&app, "blocked");
+    // The customer types a name it has not proved ...
+    let added = app.client.post(
+        &format!("/v1/tenants/{}/domains", tenant.id),
+        &tenant.global_admin.token,
+        &json!({"name": "blocked-partner.example"}),
+    );
+    added.assert_status(201);
+    assert_eq!(added.json()["verified"], false, "{}", added.text);
+    // ... which stops neither the partner proving it nor its people signing in there.
+    prove_domain(&app, &partner.id, &partner.admin.token, "blocked-partner.example");
+    let agent = new_partner_person(&app, &partner, "agent@blocked-partner.example");
+    agent.assert_status(201);
+}
+
+fn new_partner_person(
+    app: &TestApp,
+    partner: &tenantry_tests::partners::Partner,
+    sign_in: &str,
+) -> tenantry_tests::Reply {
+    app.client.post(
+        &format!("/v1/partners/{}/users", partner.id),
+        &partner.admin.token,
+        &json!({"display_name": "Agent", "sign_in": sign_in, "role": "partner_agent", "password": CHOSEN_PASSWORD}),
+    )
+}
+
+fn partner_people_sign_in_only_at_proved_domains_or_the_platform_one(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let partner = partner_with_admin(&app, "prover");
+    let customer = tenant_with_admin(&app, "owner");
+    // Unproved: refused, with the way to prove it.
+    let refused = new_partner_person(&app, &partner, "agent@unproved.example");
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.json()["errors"][0]["field"], "sign_in", "{}", refused.text);
+    assert!(refused.text.contains("/domains"), "{}", refused.text);
+    // Its platform domain needs no proof.
+    let domains = app.client.get(&format!("/v1/partners/{}/domains", partner.id), &partner.admin.token);
+    domains.assert_status(200);
+    let platform_domain = domains.json()["platform_domain"].as_str().unwrap().to_owned();
+    assert!(platform_domain.ends_with(".partners.tenantry.test"), "{platform_domain}");
+    let partner_view = app.client.get(&format!("/v1/partners/{}", partner.id), &partner.admin.token).json();
+    assert_eq!(partner_view["platform_domain"], platform_domain.as_str());
+    new_partner_person(&app, &partner, &format!("agent@{platform_domain}")).assert_status(201);
+    // Another partner's platform domain, and anything else under the platform, are not its own.
+    let other = partner_with_admin(&app, "other");
+    let others = app.client.get(&format!("/v1/partners/{}/domains", other.id), &other.admin.token).json();
+    let other_platform = others["platform_domain"].as_str().unwrap().to_owned();
+    new_partner_person(&app, &partner, &format!("spy@{other_platform}")).assert_problem(422, "validation_failed");
+    // Proved: allowed. A customer's proved domain: the partner can neither prove it nor use it.
+    prove_domain(&app, &partner.id, &partner.admin.token, "proved.example");
+    new_partner_person(&app, &partner, "agent@proved.example").assert_status(201);
+    let customers_domain = "owner-corp.example";
+    let added = app.client.post(
+        &format!("/v1/tenants/{}/domains", customer.id),
+        &customer.global_admin.token,
+        &json!({"name": customers_domain}),
+    );
+    let record = added.json()["verification"]["value"].as_str().unwrap().to_owned();
+    app.dns.set_txt(customers_domain, &[&record]);
+    app.client
+        .send(
+            Call::new("POST", &format!("/v1/tenants/{}/domains/{customers_domain}/verify", customer.id))
+                .token(&customer.global_admin.token),
+        )
+        .assert_status(200);
+    let squat = app.client.post(
+        &format!("/v1/partners/{}/domains", partner.id),
+        &partner.admin.token,
+        &json!({"name": customers_domain}),
+    );
+    squat.assert_status(201);
+    let ours = squat.json()["verification"]["value"].as_str().unwrap().to_owned();
+    app.dns.set_txt(customers_domain, &[&record, &ours]);
+    app.client
+        .send(
+            Call::new("POST", &format!("/v1/partners/{}/domains/{customers_domain}/verify", partner.id))
+                .token(&partner.admin.token),
+        )
+        .assert_problem(409, "domain_held_elsewhere");
+    new_partner_person(&app, &partner, &format!("ceo@{customers_domain}")).assert_problem(422, "validation_failed");
+    // The operator vouches for a partner's first people, but not at a customer's domain either.
+    let operator = app.operator_token();
+    let vouched = app.client.post(
+        &format!("/v1/partners/{}/users", partner.id),
+        &operator,
+        &json!({"display_name": "Boss", "sign_in": format!("boss@{customers_domain}"), "role": "partner_admin",
+                "password": CHOSEN_PASSWORD}),
+    );
+    vouched.assert_problem(422, "validation_failed");
+}
+
+fn caps_per_owner_are_named_when_reached(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let tenant = tenant_with_admin(&app, "capped");
+    let partner = partner_with_admin(&app, "capping");
+    let limit_reached = |reply: &tenantry_tests::Reply, name: &str, max: i64| {
+        reply.assert_problem(409, "limit_reached");
+        assert_eq!(reply.json()["context"]["limit"], name, "{}", reply.text);
+        assert_eq!(reply.json()["context"]["max"], max, "{}", reply.text);
+    };
+    // Webhook endpoints per tenant: every event goes to each.
+    let hooks = format!("/v1/tenants/{}/webhooks", tenant.id);
+    for n in 0..10 {
+        let body = json!({"url": format!("http://127.0.0.1:9/hook/{n}"), "events": ["licence.assigned"]});
+        app.client.post(&hooks, &tenant.global_admin.token, &body).assert_status(201);
+    }
+    let body = json!({"url": "http://127.0.0.1:9/hook/11", "events": ["licence.assigned"]});
+    limit_reached(&app.client.post(&hooks, &tenant.global_admin.token, &body), "webhook_endpoints_per_owner", 10);
+    let listed = app.client.get(&format!("{hooks}?limit=200"), &tenant.global_admin.token).json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 10, "nothing was added");
+    // API clients per partner: a disabled one frees its place.
+    let clients = format!("/v1/partners/{}/api-clients", partner.id);
+    let mut first = String::new();
+    for n in 0..25 {
+        let reply = app.client.post(&clients, &partner.admin.token, &json!({"name": format!("client {n}")}));
+        reply.assert_status(201);
+        if n == 0 {
+            first = reply.json()["client"]["id"].as_str().unwrap().to_owned();
+        }
+    }
+    limit_reached(
+        &app.client.post(&clients, &partner.admin.token, &json!({"name": "one more"})),
+        "api_clients_per_partner",
+        25,
+    );
+    app.client
+        .send(Call::new("POST", &format!("{clients}/{first}/disable")).token(&partner.admin.token))
+        .assert_status(200);
+    app.client.post(&clients, &partner.admin.token, &json!({"name": "in its place"})).assert_status(201);
+    // Open offers per partner.
+    let offers = format!("/v1/partners/{}/admin-offers", partner.id);
+    for _ in 0..100 {
+        app.client.post(&offers, &partner.admin.token, &json!({"access": "limited"})).assert_status(201);
+    }
+    limit_reached(
+        &app.client.post(&offers, &partner.admin.token, &json!({"access": "limited"})),
+        "open_offers_per_partner",
+        100,
+    );
+    // Domains per tenant.
+    let domains = format!("/v1/tenants/{}/domains", tenant.id);
+    for n in 0..250 {
+        app.client
+            .post(&domains, &tenant.global_admin.token, &json!({"name": format!("d{n}.capped.example")}))
+            .assert_status(201);
+    }
+    limit_reached(
+        &app.client.post(&domains, &tenant.global_admin.token, &json!({"name": "one-more.capped.example"})),
+        "domains_per_tenant",
+        250,
+    );
+}
+
+fn rates_per_owner_answer_429_with_the_wait(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let tenant = tenant_with_admin(&app, "busy");
+    let token = &tenant.global_admin.token;
+    let rate_limited = |reply: &tenantry_tests::Reply, name: &str| {
+        reply.assert_problem(429, "rate_limited");
+        assert_eq!(reply.json()["context"]["limit"], name, "{}", reply.text);
+        let wait: u64 = reply.header("retry-after").expect("Retry-After").parse().unwrap();
+        assert!(wait >= 1, "{wait}");
+    };
+    // Service requests per tenant.
+    let contact = tenantry_tests::support::ContactCard::office_hours("Ada", "ada@example.com");
+    for n in 0..20 {
+        let body = tenantry_tests::support::incident(&format!("Slow mail {n}"), "C", "mail", &contact);
+        tenantry_tests::support::open(&app, token, &tenant.id, &body);
+    }
+    let body = tenantry_tests::support::incident("One too many", "C", "mail", &contact);
+    rate_limited(&tenantry_tests::support::open_reply(&app, token, &tenant.id, &body), "service_requests_per_tenant");
+    // Feedback per person.
+    for _ in 0..10 {
+        app.client.post("/v1/feedback", token, &json!({"screen": "home", "message": "Fine."})).assert_status(201);
+    }
+    rate_limited(
+        &app.client.post("/v1/feedback", token, &json!({"screen": "home", "message": "Again."})),
+        "feedback_per_person",
+    );
+    // DNS checks and verifications per tenant.
+    let domain = "checked.example";
+    app.client.post(&format!("/v1/tenants/{}/domains", tenant.id), token, &json!({"name": domain})).assert_status(201);
+    let check = format!("/v1/tenants/{}/domains/{domain}/dns-check", tenant.id);
+    for _ in 0..20 {
+        app.client.get(&check, token).assert_status(200);
+    }
+    rate_limited(&app.client.get(&check, token), "dns_lookups_per_tenant");
+    let verify = format!("/v1/tenants/{}/domains/{domain}/verify", tenant.id);
+    rate_limited(&app.client.send(Call::new("POST", &verify).token(token)), "dns_lookups_per_tenant");
 }

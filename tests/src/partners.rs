@@ -62,7 +62,7 @@ pub fn display_name(user_name: &str) -> String {
 }
 
 pub fn sign_in(slug: &str, user_name: &str) -> String {
-    format!("{user_name}@{slug}.partners.example")
+    format!("{user_name}@{}", partner_domain(slug))
 }
 
 pub fn contact(slug: &str, user_name: &str) -> String {
@@ -94,8 +94,26 @@ pub fn partner_with_admin(app: &TestApp, slug: &str) -> Partner {
     let reply = create_partner_reply(app, &operator, &name);
     reply.assert_status(201);
     let id = reply.json()["id"].as_str().unwrap().to_owned();
+    // The operator vouches for the first admin's address; the admin proves the domain for the rest.
     let admin = add_person(app, &operator, &id, slug, "admin", "partner_admin");
+    prove_domain(app, &id, &admin.token, &partner_domain(slug));
     Partner { id, slug: slug.to_owned(), name, admin }
+}
+
+/// The domain a test partner's people sign in at.
+pub fn partner_domain(slug: &str) -> String {
+    format!("{slug}.partners.example")
+}
+
+/// The partner adds `domain`, publishes its TXT record in the test DNS server and proves it.
+pub fn prove_domain(app: &TestApp, partner: &str, token: &str, domain: &str) {
+    let added = app.client.post(&format!("/v1/partners/{partner}/domains"), token, &json!({"name": domain}));
+    added.assert_status(201);
+    let record = added.json()["verification"]["value"].as_str().expect("a TXT record to publish").to_owned();
+    app.dns.set_txt(domain, &[&record]);
+    app.client
+        .send(Call::new("POST", &format!("/v1/partners/{partner}/domains/{domain}/verify")).token(token))
+        .assert_status(200);
 }
 
 /// An agent of `partner`, created by its admin, signed in.

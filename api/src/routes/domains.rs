@@ -54,6 +54,8 @@ impl From<DomainError> for ApiError {
             DomainError::NotProven { expected, published, .. } => ApiError::new(ErrorCode::VerificationFailed, detail)
                 .with_context(serde_json::json!({ "expected": expected, "published": published })),
             DomainError::DnsUnavailable { .. } => ApiError::dns_unavailable(detail),
+            DomainError::Cap(reached) => ApiError::limit_reached(reached),
+            DomainError::Rate(reached) => ApiError::rate_limited(reached),
             DomainError::Store(store) => store.into(),
         }
     }
@@ -86,7 +88,7 @@ pub fn domain_in_path(raw: &str) -> Result<DomainName, ApiError> {
     responses(
         (status = 201, description = "Added; publish the TXT record in `verification`", body = Domain,
             headers(("Location" = String, description = "The new domain"))),
-        (status = 409, description = "Already a domain of this tenant (`domain_exists`), or verified by another tenant or grouping people who signed up (`domain_held_elsewhere`)",
+        (status = 409, description = "Already a domain of this tenant (`domain_exists`), verified by another tenant or grouping people who signed up (`domain_held_elsewhere`), or the tenant has 250 custom domains (`limit_reached`)",
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
@@ -173,6 +175,9 @@ pub async fn remove_domain(
             body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The TXT record is absent or carries another code (`verification_failed`); the problem's `expected` says what to publish",
             body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The tenant asked for 20 DNS checks and verifications within a minute (`rate_limited`)",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "DNS did not answer (`dns_unavailable`); retry later",
             body = Problem, content_type = "application/problem+json"),
     ),
@@ -212,7 +217,12 @@ pub async fn make_domain_default(
 /// Checks the MX, the SPF TXT record, the `autodiscover` CNAME and the meetings SRV records, and says for each what to publish.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/domains/{name}/dns-check", tag = "domains", operation_id = "check_domain_dns",
     params(("tid" = String, Path, description = "Tenant id"), ("name" = String, Path, description = "Domain name", example = "contoso.fr")),
-    responses((status = 200, description = "Each record's status and what to publish", body = DnsCheck)),
+    responses(
+        (status = 200, description = "Each record's status and what to publish", body = DnsCheck),
+        (status = 429, description = "The tenant asked for 20 DNS checks and verifications within a minute (`rate_limited`)",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn check_domain_dns(
     state: web::Data<AppState>,

@@ -38,6 +38,7 @@ impl From<MessageCentreError> for ApiError {
             MessageCentreError::UnknownTenant(_) | MessageCentreError::NoTenant => {
                 ApiError::invalid_field("tenant_ids", detail)
             }
+            MessageCentreError::Rate(reached) => ApiError::rate_limited(reached),
             MessageCentreError::Store(store) => store.into(),
         }
     }
@@ -199,7 +200,12 @@ pub async fn mark(
 /// Kept with who sent it, their tenant or partner, and when.
 #[utoipa::path(post, path = "/v1/feedback", tag = "support", operation_id = "send_feedback",
     request_body = FeedbackBody,
-    responses((status = 201, description = "Kept", body = Feedback)),
+    responses(
+        (status = 201, description = "Kept", body = Feedback),
+        (status = 429, description = "You sent 10 within the last hour (`rate_limited`)",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn send_feedback(
     state: web::Data<AppState>,

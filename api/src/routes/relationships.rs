@@ -62,6 +62,8 @@ pub async fn list_left_behind(
         (status = 404, description = "No such relationship in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An account the partner created is now the tenant's last global admin (`last_global_admin`): nothing was changed",
             body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "One of these people changed meanwhile (`precondition_failed`): nothing was changed; call again",
+            body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn disable_left_behind(

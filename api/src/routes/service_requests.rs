@@ -54,6 +54,7 @@ impl From<ServiceRequestError> for ApiError {
                 ApiError::new(ErrorCode::InvalidTransition, detail)
             }
             ServiceRequestError::Stale(stale) => stale.into(),
+            ServiceRequestError::Rate(reached) => ApiError::rate_limited(reached),
             ServiceRequestError::Store(store) => store.into(),
         }
     }
@@ -154,6 +155,9 @@ fn parse_workload(raw: &str) -> Result<Workload, String> {
     responses(
         (status = 201, description = "Opened", body = ServiceRequest,
             headers(("Location" = String, description = "The new request"), ("ETag" = String, description = "Version"))),
+        (status = 429, description = "The tenant opened 20 requests within the last hour (`rate_limited`)",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 422, description = "An invalid field, e.g. severity A without a phone contact reachable 24/7 (`contact.phone`, `contact.available_24_7`)",
             body = Problem, content_type = "application/problem+json"),
     ),

@@ -43,6 +43,7 @@ impl From<WebhookError> for ApiError {
             WebhookError::Access(denied) => denied.into(),
             WebhookError::NotFound(missing) => missing.into(),
             WebhookError::Endpoint(refusal) => ApiError::invalid_field("url", refusal),
+            WebhookError::Cap(reached) => ApiError::limit_reached(reached),
             WebhookError::Store(store) => store.into(),
         }
     }
@@ -107,6 +108,8 @@ fn created(location: String, endpoint: WebhookEndpointWithSecret) -> HttpRespons
     responses(
         (status = 201, description = "Registered; store the secret now", body = WebhookEndpointWithSecret,
             headers(("Location" = String, description = "The endpoint"))),
+        (status = 409, description = "The owner has 10 endpoints already (`limit_reached`): every event goes to each; remove one first",
+            body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not https, a private or loopback address, or an unknown event (`validation_failed`)",
             body = Problem, content_type = "application/problem+json"),
     ),
@@ -184,6 +187,8 @@ pub async fn partner_webhook_deliveries(
     responses(
         (status = 201, description = "Registered; store the secret now", body = WebhookEndpointWithSecret,
             headers(("Location" = String, description = "The endpoint"))),
+        (status = 409, description = "The owner has 10 endpoints already (`limit_reached`): every event goes to each; remove one first",
+            body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not https, a private or loopback address, or an unknown event (`validation_failed`)",
             body = Problem, content_type = "application/problem+json"),
     ),

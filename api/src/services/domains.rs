@@ -5,12 +5,14 @@
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::custom_domain::{self, DomainOrigin, DomainRefusal, Proof};
 use tenantry_domain::dns_check::{self, Answer};
+use tenantry_domain::limits::{self, Cap, CapReached, Rate, RateReached};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::DomainName;
 use tenantry_persistence::domains::{self, DomainRow, NewDomain};
 use tenantry_persistence::{tenants, DbConnection, StoreError};
 
 use super::lookup::{require_tenant, NotFound};
+use super::rates;
 use crate::auth::secrets;
 use crate::caller::{AccessDenied, SignedIn};
 use crate::ids::new_id;
@@ -39,6 +41,10 @@ pub enum DomainError {
     NotProven { detail: String, expected: String, published: Vec<String> },
     #[error("DNS did not answer for {name}: {reason}; try again in a moment")]
     DnsUnavailable { name: String, reason: String },
+    #[error(transparent)]
+    Cap(#[from] CapReached),
+    #[error(transparent)]
+    Rate(#[from] RateReached),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -72,10 +78,14 @@ pub async fn add(
     caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
     state
         .transact(caller.into(), move |tx| {
-            require_tenant::<DomainError>(tx.conn(), &tenant_id)?;
+            // Serialised per tenant, so that its domains are counted one addition at a time.
+            if !tenants::lock(tx.conn(), &tenant_id)? {
+                return Err(NotFound("tenant").into());
+            }
             if domains::find(tx.conn(), &tenant_id, name.as_str())?.is_some() {
                 return Err(DomainError::AlreadyAdded(name.to_string()));
             }
+            limits::check_cap(Cap::DomainsPerTenant, domains::count_custom(tx.conn(), &tenant_id)?)?;
             check_free_for(tx.conn(), &tenant_id, name.as_str())?;
             let code = secrets::new_verification_code();
             let stamp = tx.stamp();
@@ -130,6 +140,7 @@ pub async fn verify(
     let row = state.read(move |conn, _| find(conn, &lookup_tenant, &lookup_name)).await?;
     row.rules().check_verification()?;
     let code = row.verification_code.clone().ok_or_else(|| corrupt_code(&row))?;
+    admit_dns_lookup(state, caller, &tenant_id).await?;
     prove(state, name.as_str(), &code).await?;
     state
         .transact(caller.into(), move |tx| {
@@ -237,8 +248,9 @@ pub async fn dns_check(
     name: DomainName,
 ) -> Result<DnsCheck, DomainError> {
     caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
-    let lookup_name = name.clone();
-    state.read(move |conn, _| find(conn, &tenant_id, &lookup_name)).await?;
+    let (lookup_tenant, lookup_name) = (tenant_id.clone(), name.clone());
+    state.read(move |conn, _| find(conn, &lookup_tenant, &lookup_name)).await?;
+    admit_dns_lookup(state, caller, &tenant_id).await?;
     let dns = state.dns();
     let mut records = Vec::new();
     for required in dns_check::required_records(&name, &state.config.platform_domain) {
@@ -251,6 +263,13 @@ pub async fn dns_check(
         records,
         checked_at: crate::clock::now(),
     })
+}
+
+/// Counts one DNS check or verification against the tenant's rate, or refuses it (429): each
+/// asks real DNS servers several questions.
+async fn admit_dns_lookup(state: &AppState, caller: &SignedIn, tenant_id: &str) -> Result<(), DomainError> {
+    let tenant_id = tenant_id.to_owned();
+    state.transact(caller.into(), move |tx| rates::admit(tx, Rate::DnsLookupsPerTenant, &tenant_id)).await
 }
 
 /// Records a domain the tenant proved another way (bought it, took it over) as verified.

@@ -15,7 +15,6 @@ use crate::clock;
 use crate::state::AppState;
 use crate::unit_of_work::Subject;
 use crate::views::me::Me;
-use crate::views::partner::Partner;
 use crate::views::tenant::Tenant;
 
 /// Why a person's own change did not happen.
@@ -47,6 +46,7 @@ pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Me, MeError>
         return Err(MeError::NotAPerson);
     }
     let user_id = caller.user_id.clone();
+    let platform = state.config.platform_domain.to_string();
     state
         .read(move |conn, _| {
             let row = own_row(conn, &user_id)?;
@@ -59,7 +59,10 @@ pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Me, MeError>
                 None => None,
             };
             let partner = match row.partner_id.as_deref() {
-                Some(partner_id) => Some(Partner::from(partners::find(conn, partner_id)?.ok_or(NotFound("partner"))?)),
+                Some(partner_id) => {
+                    let row = partners::find(conn, partner_id)?.ok_or(NotFound("partner"))?;
+                    Some(crate::services::partners::view(row, &platform))
+                }
                 None => None,
             };
             Ok(Me::new(&row, &roles, tenant, partner)?)

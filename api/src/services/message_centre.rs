@@ -3,6 +3,7 @@
 //! anyone signed in is kept with its context.
 
 use std::collections::HashMap;
+use tenantry_domain::limits::{Rate, RateReached};
 
 use chrono::{DateTime, Utc};
 use tenantry_domain::audit::AuditAction;
@@ -15,6 +16,7 @@ use crate::caller::{AccessDenied, SignedIn};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
 use crate::services::lookup::{require_tenant, NotFound};
+use crate::services::rates;
 use crate::state::AppState;
 use crate::unit_of_work::Subject;
 use crate::views::message_centre::{CentreMessage, Feedback, Marks, MessageCategory, MessageSeverity};
@@ -30,6 +32,8 @@ pub enum MessageCentreError {
     UnknownTenant(String),
     #[error("name the tenants, or post to all tenants")]
     NoTenant,
+    #[error(transparent)]
+    Rate(#[from] RateReached),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -185,6 +189,8 @@ pub async fn send_feedback(
     let partner_id = caller.partner.as_ref().map(|p| p.partner_id.clone());
     state
         .transact(caller.into(), move |tx| {
+            let author = tx.actor().user_id.clone().unwrap_or_default();
+            rates::admit::<MessageCentreError>(tx, Rate::FeedbackPerPerson, &author)?;
             let row = FeedbackRow {
                 id: new_id(),
                 author_id: tx.actor().user_id.clone().unwrap_or_default(),

@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod partners;
 pub mod plan_change;
 pub mod provisioning;
+pub mod rates;
 pub mod recent_users;
 pub mod registrations;
 pub mod service_health;

@@ -68,10 +68,13 @@ pub async fn with_password(
         attempt.failed(now).await;
         return Err(SignInError::WrongCredentials);
     };
-    attempt.succeeded(now).await;
     if user.disabled_at.is_some() {
+        // Counted as a failure: guesses at a disabled account are throttled like any, and its
+        // address does not become the account's own.
+        attempt.failed(now).await;
         return Err(SignInError::Disabled);
     }
+    attempt.succeeded(now).await;
     let expires_at = user.temporary_password_expires_at.map(time::from_db);
     if temporary_password::has_expired(user.must_change_password, expires_at, now) {
         return Err(SignInError::TemporaryPasswordExpired);

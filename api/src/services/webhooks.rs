@@ -4,6 +4,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rand::RngCore;
+use tenantry_domain::limits::{self, Cap, CapReached};
 use tenantry_domain::partner::PartnerAction;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::webhook::{EndpointRefusal, EventType};
@@ -27,6 +28,8 @@ pub enum WebhookError {
     NotFound(#[from] NotFound),
     #[error(transparent)]
     Endpoint(#[from] EndpointRefusal),
+    #[error(transparent)]
+    Cap(#[from] CapReached),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -85,6 +88,15 @@ pub async fn register(
     let created_by = caller.user_id.clone();
     state
         .transact(caller.into(), move |tx| {
+            // Serialised per owner, so that its endpoints are counted one registration at a time.
+            let exists = match &owner {
+                OwnerId::Partner(partner) => tenantry_persistence::partners::lock(tx.conn(), partner)?,
+                OwnerId::Tenant(tenant) => tenantry_persistence::tenants::lock(tx.conn(), tenant)?,
+            };
+            if !exists {
+                return Err(NotFound("owner").into());
+            }
+            limits::check_cap(Cap::WebhookEndpointsPerOwner, webhooks::count_endpoints(tx.conn(), owner.as_owner())?)?;
             let (id, secret) = (new_id(), new_secret());
             let events: Vec<&str> = input.events.iter().map(|event| event.as_str()).collect();
             let (partner_id, tenant_id) = match &owner {

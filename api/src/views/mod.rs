@@ -26,6 +26,7 @@ pub mod me;
 pub mod message_centre;
 pub mod outbox;
 pub mod partner;
+pub mod partner_domain;
 pub mod plan;
 pub mod plan_change;
 pub mod service_health;

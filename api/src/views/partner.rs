@@ -15,19 +15,25 @@ use utoipa::ToSchema;
 /// A partner organisation.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"id": "019a5f3e-5000-7000-8000-000000000001", "name": "Fabrikam Partners",
+    "platform_domain": "fabrikam-partners.partners.tenantry.test",
     "created_at": "2026-11-27T10:00:00Z", "updated_at": "2026-11-27T10:00:00Z"}))]
 pub struct Partner {
     pub id: String,
     pub name: String,
+    /// Its people may sign in at this domain without proving it; other domains are proved with
+    /// a TXT record (`/v1/partners/{pid}/domains`).
+    pub platform_domain: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<PartnerRow> for Partner {
-    fn from(row: PartnerRow) -> Self {
+impl Partner {
+    /// `platform_domain`: where its people sign in without proving a domain.
+    pub fn new(row: PartnerRow, platform_domain: String) -> Self {
         Self {
             id: row.id,
             name: row.name,
+            platform_domain,
             created_at: time::from_db(row.created_at),
             updated_at: time::from_db(row.updated_at),
         }

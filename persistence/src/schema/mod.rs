@@ -28,6 +28,7 @@ diesel::joinable!(partner_relationships -> partners (partner_id));
 diesel::joinable!(admin_offers -> partners (partner_id));
 diesel::joinable!(delegated_access -> partner_relationships (relationship_id));
 diesel::joinable!(api_clients -> partners (partner_id));
+diesel::joinable!(partner_domains -> partners (partner_id));
 diesel::joinable!(service_request_notes -> service_requests (request_id));
 diesel::joinable!(service_request_submissions -> service_requests (request_id));
 diesel::joinable!(incident_workloads -> incidents (incident_id));
@@ -74,6 +75,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     sign_in_throttle,
     sign_in_sources,
+    rate_limit_hits,
+    partner_domains,
     signing_keys
 );
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));

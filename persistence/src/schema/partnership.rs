@@ -7,6 +7,19 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        slug -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    partner_domains (id) {
+        id -> Text,
+        partner_id -> Text,
+        name -> Text,
+        verification_code -> Text,
+        verified -> Bool,
+        verified_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 

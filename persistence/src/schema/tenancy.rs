@@ -119,3 +119,12 @@ diesel::table! {
         retired_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    rate_limit_hits (id) {
+        id -> Text,
+        rate -> Text,
+        owner_id -> Text,
+        hit_at -> Timestamp,
+    }
+}

@@ -60,6 +60,8 @@ pub struct RotateSecretRequest {
         (status = 201, description = "Created; store the secret now", body = ApiClientWithSecret,
             headers(("Location" = String, description = "The new client"))),
         (status = 403, description = "Not a partner admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The partner has 25 enabled API clients (`limit_reached`): disable one first",
+            body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn create_client(

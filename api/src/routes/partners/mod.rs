@@ -5,6 +5,7 @@
 pub mod access;
 pub mod api_clients;
 pub mod customers;
+pub mod domains;
 pub mod offers;
 
 use actix_web::http::header;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     access::configure(cfg);
     api_clients::configure(cfg);
     customers::configure(cfg);
+    domains::configure(cfg);
 }
 
 impl From<PartnerError> for ApiError {
@@ -56,7 +58,13 @@ impl From<PartnerError> for ApiError {
             PartnerError::NotACustomer => ApiError::new(ErrorCode::NotACustomer, detail),
             PartnerError::AdminNotAssignable(_) => ApiError::new(ErrorCode::NotAnAgent, detail),
             PartnerError::ClientDisabled => ApiError::new(ErrorCode::ApiClientDisabled, detail),
-            PartnerError::CustomerDomain(_) => ApiError::invalid_field("sign_in", detail),
+            PartnerError::SignInDomain(_) => ApiError::invalid_field("sign_in", detail),
+            PartnerError::ProvableDomain(_) => ApiError::invalid_field("name", detail),
+            PartnerError::DomainAlreadyAdded(_) => ApiError::new(ErrorCode::DomainExists, detail),
+            PartnerError::DomainHeldElsewhere(_) => ApiError::new(ErrorCode::DomainHeldElsewhere, detail),
+            PartnerError::DomainInUse(_) => ApiError::new(ErrorCode::DomainInUse, detail),
+            PartnerError::Proof(failure) => failure.into(),
+            PartnerError::Cap(reached) => ApiError::limit_reached(reached),
             PartnerError::Hashing(failure) => failure.into(),
             PartnerError::Store(store) => store.into(),
         }

@@ -4,11 +4,12 @@
 
 use chrono::Duration;
 use tenantry_domain::audit::AuditAction;
+use tenantry_domain::limits::{self, Cap};
 use tenantry_domain::partner::PartnerAction;
 use tenantry_persistence::api_clients::{self as client_rows, ApiClientRow, NewApiClient};
 use tenantry_persistence::{time, StoreError};
 
-use super::{require_partner, PartnerError};
+use super::{lock_partner, require_partner, PartnerError};
 use crate::auth::secrets;
 use crate::caller::SignedIn;
 use crate::ids::new_id;
@@ -36,7 +37,8 @@ pub async fn create(
     state
         .transact(caller.into(), move |tx| {
             let now = tx.stamp();
-            require_partner(tx.conn(), &partner_id)?;
+            lock_partner(tx.conn(), &partner_id)?;
+            limits::check_cap(Cap::ApiClientsPerPartner, client_rows::count_enabled(tx.conn(), &partner_id)?)?;
             let id = new_id();
             let secret = secrets::new_client_secret();
             let digest = secrets::digest(&secret);

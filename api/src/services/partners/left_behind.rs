@@ -111,6 +111,10 @@ fn take_back_roles(tx: &mut Tx<'_>, tenant_id: &str, grant: &DelegatedGrant) -> 
         other_global_admins: others,
     }
     .decide()?;
+    let stamp = tx.stamp();
+    if !users::touch(tx.conn(), &grant.user.id, grant.user.version, stamp)? {
+        return Err(PreconditionFailed.into());
+    }
     users::replace_roles(tx.conn(), tenant_id, &grant.user.id, &after, None)?;
     let names = |roles: &tenantry_domain::RoleSet| roles.iter().map(|role| role.as_str()).collect::<Vec<_>>();
     tx.audit(

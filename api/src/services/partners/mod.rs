@@ -2,12 +2,13 @@
 //! relationships, who acts for which customer, API clients, and the partner app's lists.
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::partner::{
-    self as partner_rules, AssignmentError, CustomerDomainAddress, PartnerAction, PartnerRole,
-};
+use tenantry_domain::limits::CapReached;
+use tenantry_domain::partner::{AssignmentError, PartnerAction, PartnerRole};
+use tenantry_domain::partner_domain::{self, PartnerDomainRefusal, PartnerSignInRefusal, SignInDomain};
 use tenantry_domain::relationship::AcceptanceError;
 use tenantry_domain::user::{DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password};
+use tenantry_persistence::partner_domains;
 use tenantry_persistence::partners::{self as partner_rows, NewPartner};
 use tenantry_persistence::tenants;
 use tenantry_persistence::users::{self, NewUser};
@@ -16,12 +17,14 @@ use tenantry_persistence::StoreError;
 pub mod access;
 pub mod api_clients;
 pub mod customers;
+pub mod domains;
+pub mod expiry;
 pub mod left_behind;
 pub mod offers;
 pub mod relationships;
 
 use crate::auth::hashing::HashingError;
-use crate::auth::passwords;
+use crate::auth::{passwords, secrets};
 use crate::caller::{AccessDenied, SignedIn};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
@@ -52,13 +55,47 @@ pub enum PartnerError {
     #[error("this API client is disabled")]
     ClientDisabled,
     #[error(transparent)]
-    CustomerDomain(#[from] CustomerDomainAddress),
+    SignInDomain(#[from] PartnerSignInRefusal),
+    #[error(transparent)]
+    ProvableDomain(#[from] PartnerDomainRefusal),
+    #[error("{0} is a domain of this partner already")]
+    DomainAlreadyAdded(String),
+    #[error("{0} is proved by a customer or another partner: a proved domain has one holder")]
+    DomainHeldElsewhere(String),
+    #[error("people of this partner sign in at {0}: give them other addresses first")]
+    DomainInUse(String),
+    #[error(transparent)]
+    Proof(#[from] crate::services::domains::DomainError),
+    #[error(transparent)]
+    Cap(#[from] CapReached),
     #[error(transparent)]
     AdminNotAssignable(access::NotAnAgent),
     #[error(transparent)]
     Hashing(#[from] HashingError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Where the partner's people may sign in without proving a domain: `<slug>.partners.<platform>`.
+pub fn platform_domain_of(partner: &partner_rows::PartnerRow, platform_domain: &str) -> String {
+    let label = partner.slug.clone().unwrap_or_else(|| partner_domain::platform_label(&partner.id, None));
+    partner_domain::platform_domain_of(&label, platform_domain)
+}
+
+/// The partner as clients see it.
+pub fn view(row: partner_rows::PartnerRow, platform_domain: &str) -> Partner {
+    let platform = platform_domain_of(&row, platform_domain);
+    Partner::new(row, platform)
+}
+
+/// Takes the partner's row lock for the transaction (its caps are counted one change at a
+/// time): 404 when it does not exist.
+fn lock_partner(conn: &mut tenantry_persistence::DbConnection, partner_id: &str) -> Result<(), PartnerError> {
+    if partner_rows::lock(conn, partner_id)? {
+        Ok(())
+    } else {
+        Err(PartnerError::NotFound(NotFound("partner")))
+    }
 }
 
 /// A partner as a use case finds it: 404 when it does not exist.
@@ -76,21 +113,29 @@ pub async fn create(state: &AppState, caller: &SignedIn, name: String) -> Result
         .transact(caller.into(), move |tx| {
             let now = tx.stamp();
             let id = new_id();
-            partner_rows::insert(tx.conn(), &NewPartner { id: &id, name: &name, created_at: now, updated_at: now })?;
+            let mut slug = partner_domain::platform_label(&name, None);
+            if partner_rows::slug_taken(tx.conn(), &slug)? {
+                let suffix: String = secrets::new_verification_code().chars().take(6).collect();
+                slug = partner_domain::platform_label(&name, Some(&suffix));
+            }
+            let partner = NewPartner { id: &id, name: &name, slug: &slug, created_at: now, updated_at: now };
+            partner_rows::insert(tx.conn(), &partner)?;
             tx.audit(AuditAction::PartnerCreated, Subject::platform(&id), serde_json::json!({"name": name}))?;
-            Ok(Partner::from(require_partner(tx.conn(), &id)?))
+            Ok(view(require_partner(tx.conn(), &id)?, tx.platform_domain().as_str()))
         })
         .await
 }
 
 /// Operators list every partner; a partner's people and clients see their own only.
 pub async fn list(state: &AppState, caller: &SignedIn, page: PageRequest) -> Result<Page<Partner>, PartnerError> {
+    let platform = state.config.platform_domain.to_string();
     if !caller.is_operator {
         let own = caller.partner.as_ref().ok_or(AccessDenied::PartnerPeopleOnly)?;
         let partner_id = own.partner_id.clone();
         return state
             .read(move |conn, _| {
-                let items = partner_rows::find(conn, &partner_id)?.map(Partner::from).into_iter().collect();
+                let items =
+                    partner_rows::find(conn, &partner_id)?.map(|row| view(row, &platform)).into_iter().collect();
                 Ok(Page { items, next_cursor: None })
             })
             .await;
@@ -99,14 +144,15 @@ pub async fn list(state: &AppState, caller: &SignedIn, page: PageRequest) -> Res
         .read(move |conn, _| {
             let rows = partner_rows::list(conn, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
-            Ok(Page { items: rows.into_iter().map(Partner::from).collect(), next_cursor })
+            Ok(Page { items: rows.into_iter().map(|row| view(row, &platform)).collect(), next_cursor })
         })
         .await
 }
 
 pub async fn get(state: &AppState, caller: &SignedIn, partner_id: String) -> Result<Partner, PartnerError> {
     caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
-    state.read(move |conn, _| Ok(Partner::from(require_partner(conn, &partner_id)?))).await
+    let platform = state.config.platform_domain.to_string();
+    state.read(move |conn, _| Ok(view(require_partner(conn, &partner_id)?, &platform))).await
 }
 
 pub struct NewPartnerPerson {
@@ -136,14 +182,32 @@ pub async fn create_person(
     };
     let domain = input.sign_in.domain().as_str().to_owned();
     let platform_domain = state.config.platform_domain.as_str().to_owned();
-    partner_rules::check_partner_sign_in_domain(&domain, &platform_domain, false)?;
+    let vouched_by_operator = caller.is_operator;
+    let partner_id_for_check = partner_id.clone();
+    // Decided before the password is hashed, and again in the transaction that creates them.
+    let check = move |conn: &mut tenantry_persistence::DbConnection| -> Result<(), PartnerError> {
+        let partner = require_partner(conn, &partner_id_for_check)?;
+        let partners_platform_domain = platform_domain_of(&partner, &platform_domain);
+        let proved_by_this_partner = partner_domains::is_proved_by(conn, &partner.id, &domain)?;
+        SignInDomain {
+            domain: &domain,
+            platform_domain: &platform_domain,
+            partners_platform_domain: &partners_platform_domain,
+            held_by_a_customer: tenants::domain_is_held(conn, &domain)?,
+            proved_by_this_partner,
+            proved_by_another_partner: !proved_by_this_partner && partner_domains::is_proved(conn, &domain)?,
+            vouched_by_operator,
+        }
+        .check()?;
+        Ok(())
+    };
+    let check_again = check.clone();
+    state.read(move |conn, _| check(conn)).await?;
     let hash = state.hasher.hash(secret).await?;
     state
         .transact(caller.into(), move |tx| {
             let now = tx.stamp();
-            require_partner(tx.conn(), &partner_id)?;
-            let held = tenants::domain_is_held(tx.conn(), &domain)?;
-            partner_rules::check_partner_sign_in_domain(&domain, &platform_domain, held)?;
+            check_again(tx.conn())?;
             let id = new_id();
             let sign_in = input.sign_in.to_string();
             let contact = input.contact_email.as_ref().map(ToString::to_string);

@@ -1,12 +1,13 @@
 //! Delegated-admin offers (seed 003): reusable, not tied to a customer, revocable.
 
 use tenantry_domain::audit::AuditAction;
+use tenantry_domain::limits::{self, Cap};
 use tenantry_domain::partner::{DelegatedAccess, PartnerAction};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::relationship::OfferDuration;
 use tenantry_persistence::delegation::{self, NewOffer};
 
-use super::{require_partner, PartnerError};
+use super::{lock_partner, require_partner, PartnerError};
 use crate::auth::secrets;
 use crate::caller::SignedIn;
 use crate::ids::new_id;
@@ -28,7 +29,8 @@ pub async fn create(
     state
         .transact(caller.into(), move |tx| {
             let now = tx.stamp();
-            require_partner(tx.conn(), &partner_id)?;
+            lock_partner(tx.conn(), &partner_id)?;
+            limits::check_cap(Cap::OpenOffersPerPartner, delegation::count_open_offers(tx.conn(), &partner_id)?)?;
             let id = new_id();
             let token = secrets::new_offer_token();
             // At most 730 days: always fits.

@@ -11,9 +11,9 @@ use tenantry_persistence::{partners as partner_rows, tenants as tenant_rows, tim
 
 use tenantry_domain::preferences::Preferences;
 
+use super::expiry::{record_expiry, tell_the_customer_what_was_left};
 use super::{require_partner, PartnerError};
 use crate::caller::SignedIn;
-use crate::delegation::{record_expiry, tell_the_customer_what_was_left};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
 use crate::services::lookup::{require_tenant, NotFound};

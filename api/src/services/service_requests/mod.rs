@@ -3,6 +3,7 @@
 //! the deadlines and the severity rules are the domain's (`service_request`).
 
 use tenantry_domain::audit::AuditAction;
+use tenantry_domain::limits::{Rate, RateReached};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::service_request::{
     self as rules, Category, ContactError, RequestFilter, RequestKind, RequestOrder, RequestStatus, Severity, Side,
@@ -17,6 +18,7 @@ use crate::caller::{AccessDenied, SignedIn};
 use crate::etag::PreconditionFailed;
 use crate::ids::new_id;
 use crate::services::lookup::{require_tenant, NotFound};
+use crate::services::rates;
 use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};
 use crate::views::service_request::ServiceRequest;
@@ -48,6 +50,8 @@ pub enum ServiceRequestError {
     Closed,
     #[error(transparent)]
     Stale(#[from] PreconditionFailed),
+    #[error(transparent)]
+    Rate(#[from] RateReached),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -97,6 +101,8 @@ pub async fn open(
     state
         .transact(caller.into(), move |tx| {
             require_tenant::<ServiceRequestError>(tx.conn(), &tenant_id)?;
+            // Counted per tenant, its admins and partners together: support works each one.
+            rates::admit::<ServiceRequestError>(tx, Rate::ServiceRequestsPerTenant, &tenant_id)?;
             let id = new_id();
             let due = time::to_db(rules::first_response_due(tx.now(), input.severity));
             let opener = tx.actor().clone();

@@ -249,19 +249,28 @@ pub async fn update(
     if_match: IfMatch,
 ) -> Result<Versioned<User>, UserError> {
     caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
-    let delegated = caller.delegation_in(&tenant_id).is_some();
+    let relationship = caller.delegation_in(&tenant_id).map(|delegation| delegation.relationship_id.clone());
+    let granting = caller.granting_in(&tenant_id)?;
     let caller_id = caller.user_id.clone();
     state
         .transact(caller.into(), move |tx| {
-            require_tenant::<UserError>(tx.conn(), &tenant_id)?;
+            // Serialised with other changes of the tenant's people: two admins disabling each
+            // other at once must not leave nobody.
+            lock_tenant(tx.conn(), &tenant_id)?;
             let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
-            if delegated {
+            if let Some(relationship) = relationship.as_deref() {
                 partner::check_delegated_change_of(&current.roles)?;
+                let own_account = current.row.created_by_relationship.as_deref() == Some(relationship);
+                let touches_access = changes.sign_in.is_some() || changes.contact_email.is_some();
+                partner::check_delegated_profile_change(
+                    own_account,
+                    touches_access,
+                    changes.account_enabled.is_some(),
+                )?;
             }
             if_match.check(current.row.version)?;
             if let Some(sign_in) = &changes.sign_in {
-                // Serialised with a domain being removed, as on creation.
-                lock_tenant(tx.conn(), &tenant_id)?;
+                // The tenant is locked above: serialised with a domain being removed.
                 check_sign_in_domain(tx.conn(), &tenant_id, sign_in)?;
             }
             if matches!(changes.contact_email, Some(None)) {
@@ -276,9 +285,14 @@ pub async fn update(
             };
             // Only a change of state counts: enabling someone enabled changes nothing.
             let enabling = changes.account_enabled.filter(|enabled| *enabled != current.row.disabled_at.is_none());
-            if enabling == Some(false) {
-                let others = other_global_admins(tx, &tenant_id, &user_id)?;
-                user::check_disabling(user_id == caller_id, &current.roles, others)?;
+            match enabling {
+                Some(false) => {
+                    let others = other_global_admins(tx, &tenant_id, &user_id)?;
+                    user::check_disabling(user_id == caller_id, &current.roles, others)?;
+                }
+                // Enabling gives the person's roles back: only someone who could grant them.
+                Some(true) => granting.check(user_id == caller_id, &RoleSet::default(), &current.roles)?,
+                None => {}
             }
             let fields: Vec<&str> = [
                 profile.display_name.map(|_| "display_name"),

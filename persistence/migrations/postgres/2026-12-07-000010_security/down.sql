@@ -1,3 +1,7 @@
+DROP TABLE partner_domains;
+DROP INDEX partners_slug;
+ALTER TABLE partners DROP COLUMN slug;
+DROP TABLE rate_limit_hits;
 DROP TABLE sign_in_sources;
 DROP INDEX signups_created_at;
 DROP INDEX signups_client_address;

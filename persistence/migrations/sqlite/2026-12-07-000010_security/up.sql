@@ -26,3 +26,34 @@ CREATE TABLE sign_in_sources (
     PRIMARY KEY (account, address)
 );
 CREATE INDEX sign_in_sources_last_success ON sign_in_sources (last_success_at);
+
+-- Hits counted against a rate per owner (service requests, feedback, DNS lookups per tenant),
+-- in the database so that every process counts the same.
+CREATE TABLE rate_limit_hits (
+    id TEXT PRIMARY KEY,
+    rate TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    hit_at TIMESTAMP NOT NULL
+);
+CREATE INDEX rate_limit_hits_owner ON rate_limit_hits (rate, owner_id, hit_at);
+CREATE INDEX rate_limit_hits_at ON rate_limit_hits (hit_at);
+
+-- A partner's label under the platform domain: its people may sign in at
+-- <slug>.partners.<platform domain> without proving anything. Partners made before get one
+-- from their id.
+ALTER TABLE partners ADD COLUMN slug TEXT;
+UPDATE partners SET slug = 'p-' || substr(replace(id, '-', ''), 21);
+CREATE UNIQUE INDEX partners_slug ON partners (slug);
+
+-- Domains a partner proves with the TXT record customers use; its people sign in at them.
+CREATE TABLE partner_domains (
+    id TEXT PRIMARY KEY,
+    partner_id TEXT NOT NULL REFERENCES partners (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    verification_code TEXT NOT NULL,
+    verified BOOLEAN NOT NULL DEFAULT 0,
+    verified_at TIMESTAMP,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (partner_id, name)
+);
+CREATE UNIQUE INDEX partner_domains_verified_name ON partner_domains (name) WHERE verified;

@@ -1,0 +1,141 @@
+//! Domains a partner proves, with the TXT record customers use, so that its people may sign in
+//! at them. Until then its people sign in at its platform domain (`<slug>.partners.<platform>`),
+//! or at the addresses the operator gave them when setting the partner up.
+
+use tenantry_domain::audit::AuditAction;
+use tenantry_domain::limits::{self, Cap};
+use tenantry_domain::partner::PartnerAction;
+use tenantry_domain::partner_domain;
+use tenantry_domain::DomainName;
+use tenantry_persistence::partner_domains::{self, NewPartnerDomain, PartnerDomainRow};
+use tenantry_persistence::{tenants, DbConnection, StoreError};
+
+use super::{lock_partner, require_partner, PartnerError};
+use crate::auth::secrets;
+use crate::caller::SignedIn;
+use crate::ids::new_id;
+use crate::services::domains::prove;
+use crate::services::lookup::NotFound;
+use crate::state::AppState;
+use crate::unit_of_work::Subject;
+use crate::views::partner_domain::{PartnerDomain, PartnerDomains};
+
+fn find(conn: &mut DbConnection, partner_id: &str, name: &DomainName) -> Result<PartnerDomainRow, PartnerError> {
+    Ok(partner_domains::find(conn, partner_id, name.as_str())?.ok_or(NotFound("domain"))?)
+}
+
+/// The partner's platform domain and the domains it added, proved or not.
+pub async fn list(state: &AppState, caller: &SignedIn, partner_id: String) -> Result<PartnerDomains, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
+    let platform = state.config.platform_domain.to_string();
+    state
+        .read(move |conn, _| {
+            let partner = require_partner(conn, &partner_id)?;
+            let items = partner_domains::list(conn, &partner_id)?.iter().map(PartnerDomain::from).collect();
+            Ok(PartnerDomains { platform_domain: super::platform_domain_of(&partner, &platform), items })
+        })
+        .await
+}
+
+/// Adds a domain to prove; the answer carries the TXT record to publish.
+pub async fn add(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    name: DomainName,
+) -> Result<PartnerDomain, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
+    partner_domain::check_provable(name.as_str(), state.config.platform_domain.as_str())?;
+    state
+        .transact(caller.into(), move |tx| {
+            lock_partner(tx.conn(), &partner_id)?;
+            if partner_domains::find(tx.conn(), &partner_id, name.as_str())?.is_some() {
+                return Err(PartnerError::DomainAlreadyAdded(name.to_string()));
+            }
+            limits::check_cap(Cap::DomainsPerPartner, partner_domains::count(tx.conn(), &partner_id)?)?;
+            let id = new_id();
+            let code = secrets::new_verification_code();
+            let row = NewPartnerDomain {
+                id: &id,
+                partner_id: &partner_id,
+                name: name.as_str(),
+                verification_code: &code,
+                created_at: tx.stamp(),
+            };
+            partner_domains::insert(tx.conn(), &row)?;
+            tx.audit(
+                AuditAction::PartnerDomainAdded,
+                Subject::platform(&id),
+                serde_json::json!({"partner_id": partner_id, "name": name.as_str()}),
+            )?;
+            Ok(PartnerDomain::from(&find(tx.conn(), &partner_id, &name)?))
+        })
+        .await
+}
+
+/// Looks the TXT record up in DNS and, when it carries the domain's code, marks it proved. A
+/// domain a customer or another partner has proved stays theirs.
+pub async fn verify(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    name: DomainName,
+) -> Result<PartnerDomain, PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
+    let (lookup_partner, lookup_name) = (partner_id.clone(), name.clone());
+    let row = state.read(move |conn, _| find(conn, &lookup_partner, &lookup_name)).await?;
+    if row.verified {
+        return Ok(PartnerDomain::from(&row));
+    }
+    prove(state, name.as_str(), &row.verification_code).await?;
+    state
+        .transact(caller.into(), move |tx| {
+            let current = find(tx.conn(), &partner_id, &name)?;
+            if current.verification_code != row.verification_code {
+                return Err(StoreError::LostRace("the domain was removed and added again".to_owned()).into());
+            }
+            if tenants::domain_is_held(tx.conn(), name.as_str())? {
+                return Err(PartnerError::DomainHeldElsewhere(name.to_string()));
+            }
+            let stamp = tx.stamp();
+            let proved = partner_domains::mark_verified(tx.conn(), &current.id, stamp).map_err(|e| match e {
+                StoreError::UniqueViolation { .. } => PartnerError::DomainHeldElsewhere(name.to_string()),
+                other => other.into(),
+            })?;
+            if proved {
+                tx.audit(
+                    AuditAction::PartnerDomainVerified,
+                    Subject::platform(&current.id),
+                    serde_json::json!({"partner_id": partner_id, "name": name.as_str()}),
+                )?;
+            }
+            Ok(PartnerDomain::from(&find(tx.conn(), &partner_id, &name)?))
+        })
+        .await
+}
+
+/// Removes a domain nobody of the partner signs in at.
+pub async fn remove(
+    state: &AppState,
+    caller: &SignedIn,
+    partner_id: String,
+    name: DomainName,
+) -> Result<(), PartnerError> {
+    caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
+    state
+        .transact(caller.into(), move |tx| {
+            lock_partner(tx.conn(), &partner_id)?;
+            let row = find(tx.conn(), &partner_id, &name)?;
+            if partner_domains::people_at(tx.conn(), &partner_id, name.as_str())? > 0 {
+                return Err(PartnerError::DomainInUse(name.to_string()));
+            }
+            partner_domains::delete(tx.conn(), &row.id)?;
+            tx.audit(
+                AuditAction::PartnerDomainRemoved,
+                Subject::platform(&row.id),
+                serde_json::json!({"partner_id": partner_id, "name": name.as_str()}),
+            )?;
+            Ok(())
+        })
+        .await
+}

@@ -1,0 +1,42 @@
+//! Hits counted against a rate per owner (see the domain's `limits`), kept in the database so
+//! that every process of the service counts the same.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::connection::DbConnection;
+use crate::error::StoreResult;
+use crate::schema::rate_limit_hits;
+
+/// How many hits of `rate` the owner had since `since`, and when the oldest of them was.
+pub fn recent(
+    conn: &mut DbConnection,
+    rate: &str,
+    owner_id: &str,
+    since: NaiveDateTime,
+) -> StoreResult<(i64, Option<NaiveDateTime>)> {
+    use diesel::dsl::{count_star, min};
+    Ok(rate_limit_hits::table
+        .filter(rate_limit_hits::rate.eq(rate))
+        .filter(rate_limit_hits::owner_id.eq(owner_id))
+        .filter(rate_limit_hits::hit_at.ge(since))
+        .select((count_star(), min(rate_limit_hits::hit_at)))
+        .first(conn)?)
+}
+
+pub fn record(conn: &mut DbConnection, id: &str, rate: &str, owner_id: &str, at: NaiveDateTime) -> StoreResult<()> {
+    diesel::insert_into(rate_limit_hits::table)
+        .values((
+            rate_limit_hits::id.eq(id),
+            rate_limit_hits::rate.eq(rate),
+            rate_limit_hits::owner_id.eq(owner_id),
+            rate_limit_hits::hit_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets hits from before `before`: they no longer count for any rate.
+pub fn purge(conn: &mut DbConnection, before: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(rate_limit_hits::table.filter(rate_limit_hits::hit_at.lt(before))).execute(conn)?)
+}
