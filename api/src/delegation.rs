@@ -29,7 +29,8 @@ pub enum Delegate<'a> {
 /// What the stored rows say about a partner and a customer at `now`.
 pub enum Resolution {
     Live(Delegation),
-    /// Recorded as active, but past its end date: record it as expired, then there is none.
+    /// Recorded as active, but past its end date: no standing; the job worker records it as
+    /// expired.
     Lapsed(RelationshipRow),
     None,
 }

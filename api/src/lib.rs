@@ -63,6 +63,8 @@ use crate::unit_of_work::Context;
 
 /// How many verified tokens each process remembers (a few megabytes at most).
 const VERIFIED_TOKENS_KEPT: usize = 20_000;
+/// Sign-ups one process handles at once; more wait up to a second, then get 503.
+const SIGNUPS_AT_ONCE: usize = 2;
 /// How often each process reads the signing keys again, to pick up another process's rotation.
 const KEY_RELOAD_PERIOD: Duration = Duration::from_secs(60);
 
@@ -152,6 +154,7 @@ impl Application {
             config,
             hasher,
             signup_hasher,
+            signup_gate: tokio::sync::Semaphore::new(SIGNUPS_AT_ONCE),
             decoy_password_hash,
             context,
             shutdown: Arc::new(Shutdown::default()),

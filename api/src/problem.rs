@@ -194,6 +194,15 @@ impl ApiError {
         }
     }
 
+    /// Every sign-up place of the process stayed taken: 503, to retry in a moment. Not logged:
+    /// a flood would fill the log.
+    pub fn signups_busy() -> Self {
+        Self {
+            retry_after_seconds: Some(1),
+            ..Self::new(ErrorCode::ServiceUnavailable, "sign-ups are busy; retry in a moment")
+        }
+    }
+
     /// A request lost a race with another one and changed nothing: 409, to retry.
     pub fn concurrent_update() -> Self {
         Self::new(ErrorCode::ConcurrentUpdate, "another change to the same data happened at the same time; try again")

@@ -29,6 +29,10 @@ pub struct AppState {
     /// Sign-ups' own hashing, one thread with a short queue: anyone may sign up, so what they
     /// hash never waits in front of, nor takes a thread from, the sign-ins of existing accounts.
     pub signup_hasher: PasswordHasher,
+    /// Sign-ups handled at once in this process (their throttle reads included): a flood of
+    /// them never holds more database connections than this, whatever its size, so sign-ins
+    /// always find the pool's others.
+    pub signup_gate: tokio::sync::Semaphore,
     pub throttle: SignInThrottle,
     /// A real argon2 hash of nothing anyone knows: unknown accounts are verified against it so
     /// that they take as long to refuse as a wrong password.

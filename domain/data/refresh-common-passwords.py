@@ -3,7 +3,8 @@
 
     python3 domain/data/refresh-common-passwords.py [DJANGO_VERSION] [ZXCVBN_VERSION]
 
-Keeps passwords of 8 characters or more (printable ASCII), lower-cased, sorted, deduplicated.
+Runs on a developer's machine only: it executes zxcvbn's frequency_lists.py (a data file, but
+Python) from the downloaded wheel, so check the versions you pass. Keeps passwords of 8 characters or more (printable ASCII), lower-cased, sorted, deduplicated.
 """
 import gzip
 import pathlib

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 pub enum Cap {
     /// Enabled API clients of a partner.
     ApiClientsPerPartner,
-    /// Offers of a partner neither revoked nor accepted yet.
+    /// Offers of a partner not revoked (an offer's link stays usable after a first acceptance).
     OpenOffersPerPartner,
     /// Custom domains of a tenant (its initial domain is not counted).
     DomainsPerTenant,
@@ -55,7 +55,7 @@ impl Cap {
     fn describe(self) -> &'static str {
         match self {
             Cap::ApiClientsPerPartner => "enabled API clients per partner; disable one first",
-            Cap::OpenOffersPerPartner => "open offers per partner; revoke one first",
+            Cap::OpenOffersPerPartner => "offers not revoked per partner; revoke one first (its relationships stay)",
             Cap::DomainsPerTenant => "custom domains per tenant; remove one first",
             Cap::WebhookEndpointsPerOwner => "webhook endpoints per tenant or partner; remove one first",
             Cap::DomainsPerPartner => "domains per partner; remove one first",
@@ -87,23 +87,30 @@ pub enum Rate {
     FeedbackPerPerson,
     /// DNS lookups a tenant asks for (checks and verifications).
     DnsLookupsPerTenant,
+    /// DNS lookups a partner asks for (verifications of its domains).
+    DnsLookupsPerPartner,
 }
 
 impl Rate {
-    pub const ALL: [Rate; 3] = [Rate::ServiceRequestsPerTenant, Rate::FeedbackPerPerson, Rate::DnsLookupsPerTenant];
+    pub const ALL: [Rate; 4] = [
+        Rate::ServiceRequestsPerTenant,
+        Rate::FeedbackPerPerson,
+        Rate::DnsLookupsPerTenant,
+        Rate::DnsLookupsPerPartner,
+    ];
 
     pub fn limit(self) -> i64 {
         match self {
             Rate::ServiceRequestsPerTenant => 20,
             Rate::FeedbackPerPerson => 10,
-            Rate::DnsLookupsPerTenant => 20,
+            Rate::DnsLookupsPerTenant | Rate::DnsLookupsPerPartner => 20,
         }
     }
 
     pub fn window(self) -> Duration {
         match self {
             Rate::ServiceRequestsPerTenant | Rate::FeedbackPerPerson => Duration::hours(1),
-            Rate::DnsLookupsPerTenant => Duration::minutes(1),
+            Rate::DnsLookupsPerTenant | Rate::DnsLookupsPerPartner => Duration::minutes(1),
         }
     }
 
@@ -113,6 +120,7 @@ impl Rate {
             Rate::ServiceRequestsPerTenant => "service_requests_per_tenant",
             Rate::FeedbackPerPerson => "feedback_per_person",
             Rate::DnsLookupsPerTenant => "dns_lookups_per_tenant",
+            Rate::DnsLookupsPerPartner => "dns_lookups_per_partner",
         }
     }
 
@@ -121,6 +129,7 @@ impl Rate {
             Rate::ServiceRequestsPerTenant => "service requests per tenant per hour",
             Rate::FeedbackPerPerson => "feedback messages per person per hour",
             Rate::DnsLookupsPerTenant => "DNS checks and verifications per tenant per minute",
+            Rate::DnsLookupsPerPartner => "domain verifications per partner per minute",
         }
     }
 

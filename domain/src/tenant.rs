@@ -14,6 +14,8 @@ pub enum TenantError {
         "a slug is 3 to 40 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen"
     )]
     Slug,
+    #[error("`{0}` is reserved by the platform; choose another slug")]
+    ReservedSlug(String),
     #[error("the initial domain is not a valid domain name: {0}")]
     InitialDomain(#[from] DomainNameError),
 }
@@ -46,6 +48,10 @@ impl TenantSlug {
         if !valid {
             return Err(TenantError::Slug);
         }
+        // `partners.<platform domain>` is the parent of every partner's platform domain.
+        if slug == crate::partner_domain::PARTNERS_LABEL {
+            return Err(TenantError::ReservedSlug(slug.to_owned()));
+        }
         Ok(Self(slug.to_owned()))
     }
 
@@ -69,6 +75,12 @@ mod tests {
         assert!(TenantName::parse("   ").is_err());
         assert!(TenantName::parse(&"x".repeat(201)).is_err());
         assert!(TenantName::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn the_partners_slug_is_the_platforms() {
+        assert_eq!(TenantSlug::parse("partners"), Err(TenantError::ReservedSlug("partners".into())));
+        assert!(TenantSlug::parse("partners-sarl").is_ok());
     }
 
     #[test]

@@ -367,13 +367,12 @@ pub fn list_customers(
     Ok(query.order(tenants::id.asc()).limit(limit).load(conn)?)
 }
 
-/// The partner's offers neither revoked nor accepted by any customer.
+/// The partner's offers not revoked: each can still be accepted, by any customer given its link
+/// (a relationship made from an offer outlives the offer's revocation).
 pub fn count_open_offers(conn: &mut DbConnection, partner_id: &str) -> StoreResult<i64> {
-    let accepted = partner_relationships::table.filter(partner_relationships::offer_id.eq(admin_offers::id));
     Ok(admin_offers::table
         .filter(admin_offers::partner_id.eq(partner_id))
         .filter(admin_offers::revoked_at.is_null())
-        .filter(diesel::dsl::not(diesel::dsl::exists(accepted)))
         .count()
         .get_result(conn)?)
 }

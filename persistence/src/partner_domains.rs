@@ -97,3 +97,17 @@ pub fn people_at(conn: &mut DbConnection, partner_id: &str, name: &str) -> Store
         .count()
         .get_result(conn)?)
 }
+
+/// Takes back every partner's proof of `name` (a customer proved it: a proved domain has one
+/// holder) and says whose it was.
+pub fn unprove_everywhere(conn: &mut DbConnection, name: &str) -> StoreResult<Vec<String>> {
+    let holders: Vec<String> = partner_domains::table
+        .filter(partner_domains::name.eq(name))
+        .filter(partner_domains::verified.eq(true))
+        .select(partner_domains::partner_id)
+        .load(conn)?;
+    diesel::update(partner_domains::table.filter(partner_domains::name.eq(name)))
+        .set((partner_domains::verified.eq(false), partner_domains::verified_at.eq(None::<NaiveDateTime>)))
+        .execute(conn)?;
+    Ok(holders)
+}

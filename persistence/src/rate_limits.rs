@@ -40,3 +40,15 @@ pub fn record(conn: &mut DbConnection, id: &str, rate: &str, owner_id: &str, at:
 pub fn purge(conn: &mut DbConnection, before: NaiveDateTime) -> StoreResult<usize> {
     Ok(diesel::delete(rate_limit_hits::table.filter(rate_limit_hits::hit_at.lt(before))).execute(conn)?)
 }
+
+/// Holds a lock on the owner's hits of `rate` until the transaction ends: a PostgreSQL
+/// transaction-level advisory lock on the pair (SQLite's write transactions are serialised
+/// already).
+pub fn lock_owner(conn: &mut DbConnection, rate: &str, owner_id: &str) -> StoreResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(format!("rate {rate} {owner_id}"))
+            .execute(pg)?;
+    }
+    Ok(())
+}

@@ -31,6 +31,7 @@ pub fn cases() -> Vec<Case> {
         partner_people_sign_in_only_at_proved_domains_or_the_platform_one,
         caps_per_owner_are_named_when_reached,
         rates_per_owner_answer_429_with_the_wait,
+        breached_passwords_are_refused_everywhere_a_password_is_chosen,
     ]
 }
 
@@ -504,6 +505,26 @@ fn partner_people_sign_in_only_at_proved_domains_or_the_platform_one(backend: Ba
                 "password": CHOSEN_PASSWORD}),
     );
     vouched.assert_problem(422, "validation_failed");
+
+    // A customer proving a domain a partner proved first takes it: one holder per domain.
+    prove_domain(&app, &partner.id, &partner.admin.token, "reclaimed.example");
+    let added = app.client.post(
+        &format!("/v1/tenants/{}/domains", customer.id),
+        &customer.global_admin.token,
+        &json!({"name": "reclaimed.example"}),
+    );
+    let record = added.json()["verification"]["value"].as_str().unwrap().to_owned();
+    app.dns.set_txt("reclaimed.example", &[&record]);
+    app.client
+        .send(
+            Call::new("POST", &format!("/v1/tenants/{}/domains/reclaimed.example/verify", customer.id))
+                .token(&customer.global_admin.token),
+        )
+        .assert_status(200);
+    let listed = app.client.get(&format!("/v1/partners/{}/domains", partner.id), &partner.admin.token).json();
+    let reclaimed = listed["items"].as_array().unwrap().iter().find(|d| d["name"] == "reclaimed.example").cloned();
+    assert_eq!(reclaimed.expect("still listed")["verified"], false, "{listed}");
+    new_partner_person(&app, &partner, "late@reclaimed.example").assert_problem(422, "validation_failed");
 }
 
 fn caps_per_owner_are_named_when_reached(backend: Backend) {
@@ -604,4 +625,31 @@ fn rates_per_owner_answer_429_with_the_wait(backend: Backend) {
     rate_limited(&app.client.get(&check, token), "dns_lookups_per_tenant");
     let verify = format!("/v1/tenants/{}/domains/{domain}/verify", tenant.id);
     rate_limited(&app.client.send(Call::new("POST", &verify).token(token)), "dns_lookups_per_tenant");
+}
+
+fn breached_passwords_are_refused_everywhere_a_password_is_chosen(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let tenant = tenant_with_admin(&app, "breached");
+    for common in ["Password123!", "qwerty123456", "iloveyou2026!"] {
+        let created = app.client.post(
+            &format!("/v1/tenants/{}/users", tenant.id),
+            &tenant.global_admin.token,
+            &json!({"display_name": "Weak", "sign_in": format!("weak@{}", tenant.domain), "password": common}),
+        );
+        created.assert_problem(422, "validation_failed");
+        assert_eq!(created.json()["errors"][0]["field"], "password", "{}", created.text);
+        let body = json!({"email": "weak@breached-corp.example", "display_name": "Weak", "password": common});
+        let signed_up = app.client.send(Call::new("POST", "/v1/signups").json(&body));
+        signed_up.assert_problem(422, "validation_failed");
+        let changed = app.client.post(
+            "/v1/me/password",
+            &tenant.global_admin.token,
+            &json!({"current_password": CHOSEN_PASSWORD, "new_password": common, "new_password_confirmation": common}),
+        );
+        changed.assert_problem(422, "validation_failed");
+    }
+    // Nothing was created, and the admin's password is unchanged.
+    let found = app.client.get(&format!("/v1/tenants/{}/users?q=weak", tenant.id), &tenant.global_admin.token);
+    assert_eq!(found.json()["items"], json!([]));
+    app.client.token(&tenant.global_admin.sign_in, CHOSEN_PASSWORD);
 }

@@ -49,6 +49,7 @@ impl From<SignupError> for ApiError {
             SignupError::Confirmation(_) => ApiError::new(ErrorCode::ConfirmationFailed, detail),
             SignupError::AccountExists => ApiError::new(ErrorCode::SignInTaken, detail),
             SignupError::Hashing(failure) => failure.into(),
+            SignupError::Busy => ApiError::signups_busy(),
             SignupError::Store(store) => store.into(),
         }
     }
@@ -109,7 +110,7 @@ pub struct SignupRequest {
             body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A personal or platform address (`signup_refused`), or invalid fields (`validation_failed`)",
             body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Sign-ups' password hashing is busy (`service_unavailable`); try again after `Retry-After`",
+        (status = 503, description = "Sign-ups are busy (`service_unavailable`): this process handles two at a time, its hashing one; try again after `Retry-After`",
             body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 429, description = "Too many sign-ups for the address, its domain, from the caller's address or on the platform (`too_many_signups`)",

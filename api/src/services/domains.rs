@@ -9,6 +9,7 @@ use tenantry_domain::limits::{self, Cap, CapReached, Rate, RateReached};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::DomainName;
 use tenantry_persistence::domains::{self, DomainRow, NewDomain};
+use tenantry_persistence::partner_domains;
 use tenantry_persistence::{tenants, DbConnection, StoreError};
 
 use super::lookup::{require_tenant, NotFound};
@@ -155,10 +156,13 @@ pub async fn verify(
                 StoreError::UniqueViolation { .. } => DomainError::HeldElsewhere(name.to_string()),
                 other => other.into(),
             })?;
+            // The customer proved it now: a partner that proved it before no longer holds it, and
+            // its people can no longer be given addresses there.
+            let taken_from = partner_domains::unprove_everywhere(tx.conn(), name.as_str())?;
             tx.audit(
                 AuditAction::DomainVerified,
                 Subject::in_tenant(&tenant_id, name.as_str()),
-                serde_json::json!({}),
+                serde_json::json!({"taken_from_partners": taken_from}),
             )?;
             Ok(Domain::from(&find(tx.conn(), &tenant_id, &name)?))
         })

@@ -12,6 +12,9 @@ use crate::unit_of_work::Tx;
 /// Admits one more hit of `rate` for `owner_id` now and records it, or refuses with the wait.
 pub fn admit<E: From<RateReached> + From<StoreError>>(tx: &mut Tx<'_>, rate: Rate, owner_id: &str) -> Result<(), E> {
     let now = tx.now();
+    // Hits of one owner are counted one at a time, so that concurrent requests cannot all see
+    // room for one more.
+    rate_limits::lock_owner(tx.conn(), rate.as_str(), owner_id)?;
     let since = time::to_db(now - rate.window());
     let (recent, oldest) = rate_limits::recent(tx.conn(), rate.as_str(), owner_id, since)?;
     limits::check_rate(rate, recent, oldest.map(time::from_db), now)?;

@@ -31,6 +31,9 @@ use crate::state::AppState;
 use crate::unit_of_work::{Actor, Subject, Tx};
 use crate::views::signup::{SignupAccepted, SignupConfirmed};
 
+/// How long a sign-up waits for a place before it is answered 503.
+const SIGNUP_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Why a sign-up or its confirmation did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum SignupError {
@@ -44,6 +47,9 @@ pub enum SignupError {
     AccountExists,
     #[error(transparent)]
     Hashing(#[from] HashingError),
+    /// Every sign-up place of this process stayed taken for `SIGNUP_WAIT`.
+    #[error("sign-ups are busy; try again in a moment")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -92,6 +98,11 @@ fn check_throttle(
 /// that address only).
 pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Result<SignupAccepted, SignupError> {
     signup::check_work_address(&input.email, state.config.platform_domain.as_str())?;
+    // A few sign-ups at a time, however many arrive: the rest of the pool stays for sign-ins.
+    let _place = match tokio::time::timeout(SIGNUP_WAIT, state.signup_gate.acquire()).await {
+        Ok(Ok(place)) => place,
+        Ok(Err(_)) | Err(_) => return Err(SignupError::Busy),
+    };
     // Refused and throttled sign-ups are answered before any password is hashed or any mail
     // is written. Checked again below, in the transaction that records it.
     let limits = state.config.signup_limits;

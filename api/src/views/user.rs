@@ -47,7 +47,7 @@ impl From<AdminRole> for Role {
 #[schema(example = json!({
     "id": "019a5f3e-7c1a-7d2e-9b1f-3c4d5e6f7a8b", "tenant_id": "019a5f3e-6b00-7a00-8000-000000000001",
     "display_name": "Ada Lovelace", "sign_in": "ada@contoso.tenantry.test", "contact_email": "ada@example.com",
-    "roles": ["global_admin"], "must_change_password": false, "licenses": [],
+    "roles": ["global_admin"], "must_change_password": false, "account_enabled": true, "created_by_relationship": null, "licenses": [],
     "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z"}))]
 pub struct User {
     /// The person's id.

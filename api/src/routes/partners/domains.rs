@@ -80,6 +80,9 @@ pub async fn add_partner_domain(
             body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The TXT record is absent or carries another code (`verification_failed`); the problem's `expected` says what to publish",
             body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The partner asked for 20 verifications within a minute (`rate_limited`)",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "DNS did not answer (`dns_unavailable`); retry later",
             body = Problem, content_type = "application/problem+json"),
     ),
@@ -95,6 +98,8 @@ pub async fn verify_partner_domain(
 }
 
 /// Removes a partner domain nobody of the partner signs in at (partner admins and operators).
+///
+/// Give the people signing in at it other addresses first. Its proof goes with it: adding it again needs a new TXT record.
 #[utoipa::path(delete, path = "/v1/partners/{pid}/domains/{name}", tag = "partners", operation_id = "remove_partner_domain",
     params(("pid" = String, Path, description = "Partner id"), ("name" = String, Path, description = "Domain name", example = "fabrikam.example")),
     responses(

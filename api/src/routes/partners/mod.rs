@@ -65,6 +65,7 @@ impl From<PartnerError> for ApiError {
             PartnerError::DomainInUse(_) => ApiError::new(ErrorCode::DomainInUse, detail),
             PartnerError::Proof(failure) => failure.into(),
             PartnerError::Cap(reached) => ApiError::limit_reached(reached),
+            PartnerError::Rate(reached) => ApiError::rate_limited(reached),
             PartnerError::Hashing(failure) => failure.into(),
             PartnerError::Store(store) => store.into(),
         }

@@ -51,7 +51,7 @@ pub struct CreateOfferRequest {
     responses(
         (status = 201, description = "Created", body = AdminOffer, headers(("Location" = String, description = "The new offer"))),
         (status = 403, description = "Not a partner admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The partner has 100 offers neither accepted nor revoked (`limit_reached`): revoke one first",
+        (status = 409, description = "The partner has 100 offers not revoked (`limit_reached`): revoke one first; relationships made from it stay",
             body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A duration outside 1 to 730 days", body = Problem, content_type = "application/problem+json"),
     ),

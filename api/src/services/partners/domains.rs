@@ -3,7 +3,7 @@
 //! or at the addresses the operator gave them when setting the partner up.
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::limits::{self, Cap};
+use tenantry_domain::limits::{self, Cap, Rate};
 use tenantry_domain::partner::PartnerAction;
 use tenantry_domain::partner_domain;
 use tenantry_domain::DomainName;
@@ -16,6 +16,7 @@ use crate::caller::SignedIn;
 use crate::ids::new_id;
 use crate::services::domains::prove;
 use crate::services::lookup::NotFound;
+use crate::services::rates;
 use crate::state::AppState;
 use crate::unit_of_work::Subject;
 use crate::views::partner_domain::{PartnerDomain, PartnerDomains};
@@ -87,6 +88,11 @@ pub async fn verify(
     if row.verified {
         return Ok(PartnerDomain::from(&row));
     }
+    // Each proof asks real DNS servers: counted against the partner's rate first.
+    let counted = partner_id.clone();
+    state
+        .transact(caller.into(), move |tx| rates::admit::<PartnerError>(tx, Rate::DnsLookupsPerPartner, &counted))
+        .await?;
     prove(state, name.as_str(), &row.verification_code).await?;
     state
         .transact(caller.into(), move |tx| {

@@ -69,6 +69,8 @@ pub enum PartnerError {
     #[error(transparent)]
     Cap(#[from] CapReached),
     #[error(transparent)]
+    Rate(#[from] tenantry_domain::limits::RateReached),
+    #[error(transparent)]
     AdminNotAssignable(access::NotAnAgent),
     #[error(transparent)]
     Hashing(#[from] HashingError),
@@ -207,6 +209,8 @@ pub async fn create_person(
     state
         .transact(caller.into(), move |tx| {
             let now = tx.stamp();
+            // Serialised with the partner's domains being removed.
+            lock_partner(tx.conn(), &partner_id)?;
             check_again(tx.conn())?;
             let id = new_id();
             let sign_in = input.sign_in.to_string();

@@ -101,8 +101,11 @@ pub async fn open(
     state
         .transact(caller.into(), move |tx| {
             require_tenant::<ServiceRequestError>(tx.conn(), &tenant_id)?;
-            // Counted per tenant, its admins and partners together: support works each one.
-            rates::admit::<ServiceRequestError>(tx, Rate::ServiceRequestsPerTenant, &tenant_id)?;
+            // Counted per tenant, its admins and partners together: support works each one. A
+            // critical one (severity A, services down) is never refused for volume.
+            if input.severity != rules::Severity::A {
+                rates::admit::<ServiceRequestError>(tx, Rate::ServiceRequestsPerTenant, &tenant_id)?;
+            }
             let id = new_id();
             let due = time::to_db(rules::first_response_due(tx.now(), input.severity));
             let opener = tx.actor().clone();

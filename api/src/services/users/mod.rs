@@ -258,15 +258,13 @@ pub async fn update(
             // other at once must not leave nobody.
             lock_tenant(tx.conn(), &tenant_id)?;
             let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
+            // Only a change of state counts: enabling someone enabled changes nothing.
+            let enabling = changes.account_enabled.filter(|enabled| *enabled != current.row.disabled_at.is_none());
             if let Some(relationship) = relationship.as_deref() {
                 partner::check_delegated_change_of(&current.roles)?;
                 let own_account = current.row.created_by_relationship.as_deref() == Some(relationship);
                 let touches_access = changes.sign_in.is_some() || changes.contact_email.is_some();
-                partner::check_delegated_profile_change(
-                    own_account,
-                    touches_access,
-                    changes.account_enabled.is_some(),
-                )?;
+                partner::check_delegated_profile_change(own_account, touches_access, enabling.is_some())?;
             }
             if_match.check(current.row.version)?;
             if let Some(sign_in) = &changes.sign_in {
@@ -283,8 +281,6 @@ pub async fn update(
                 contact_email: contact.as_ref().map(Option::as_deref),
                 sign_in: sign_in.as_deref(),
             };
-            // Only a change of state counts: enabling someone enabled changes nothing.
-            let enabling = changes.account_enabled.filter(|enabled| *enabled != current.row.disabled_at.is_none());
             match enabling {
                 Some(false) => {
                     let others = other_global_admins(tx, &tenant_id, &user_id)?;
