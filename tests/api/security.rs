@@ -376,6 +376,9 @@ fn what_a_partner_created_is_shown_when_it_leaves_and_disabled_in_one_call(backe
         &json!({}),
     );
     ended.assert_status(200);
+    let answered = ended.json()["left_behind"].clone();
+    assert_eq!(answered.as_array().map(Vec::len), Some(1), "{}", ended.text);
+    assert_eq!(answered[0]["user_id"], helpdesk_id.as_str());
     let told = mail::wait_for(&app.storage.mail_dir(), &tenant.global_admin.contact_email, 2);
     let notice = told.iter().find(|m| m.contains("left-behind/disable")).expect("the admin is told what was left");
     assert!(notice.contains(&format!("helpdesk@{}", tenant.domain)), "{notice}");

@@ -145,8 +145,8 @@ pub async fn list_relationships(
 /// Ends a relationship: the customer's global admins, or the partner's admins.
 ///
 /// The partner can no longer act for the tenant from the next request; the other side is told, and the customer's
-/// global admins are sent the accounts and roles the partner created through it (see `.../left-behind`). Ending one
-/// that is already over changes nothing.
+/// global admins are sent the accounts and roles the partner created through it (see `.../left-behind`), and a
+/// customer's answer lists them in `left_behind`. Ending one that is already over changes nothing.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/partner-relationships/{rid}/terminate", tag = "partners", operation_id = "terminate_partner_relationship",
     params(("tid" = String, Path, description = "Tenant id"), ("rid" = String, Path, description = "Relationship id")),
     responses(

@@ -241,6 +241,11 @@ pub struct PartnerRelationship {
     pub ended_at: Option<DateTime<Utc>>,
     /// Who ended it: `customer`, `partner`, or `expiry` (its end date passed).
     pub ended_by: Option<EndedByName>,
+    /// In the customer's answer to ending it only: the accounts the partner created and the
+    /// roles it granted through it that are still there (`.../left-behind/disable` disables
+    /// them all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_behind: Option<Vec<LeftBehindAccount>>,
 }
 
 impl PartnerRelationship {
@@ -269,6 +274,7 @@ impl PartnerRelationship {
             ends_at: row.ends_at.map(time::from_db),
             ended_at: ended_at.map(time::from_db),
             ended_by,
+            left_behind: None,
         })
     }
 }

@@ -20,7 +20,7 @@ use crate::services::lookup::{require_tenant, NotFound};
 use crate::services::messages::{self, Recipient};
 use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};
-use crate::views::partner::PartnerRelationship;
+use crate::views::partner::{LeftBehindAccount, PartnerRelationship};
 use crate::views::Page;
 
 /// What accepting did: a new relationship, or the one this offer already made.
@@ -179,7 +179,12 @@ pub async fn terminate(
                 tell_the_customer_what_was_left(tx, &row)?;
             }
             let row = delegation::find_relationship(tx.conn(), &tenant_id, &row.id)?.ok_or(NotFound("relationship"))?;
-            Ok(PartnerRelationship::new(row, partner.name, tx.now())?)
+            let mut ended = PartnerRelationship::new(row, partner.name, tx.now())?;
+            if matches!(ended_by, EndedBy::Customer) {
+                let grants = users::delegated_grants(tx.conn(), &tenant_id, &ended.id)?;
+                ended.left_behind = Some(grants.iter().map(LeftBehindAccount::from).collect());
+            }
+            Ok(ended)
         })
         .await
 }
