@@ -63,7 +63,7 @@ use crate::unit_of_work::Context;
 
 /// How many verified tokens each process remembers (a few megabytes at most).
 const VERIFIED_TOKENS_KEPT: usize = 20_000;
-/// Sign-ups one process handles at once; more wait up to a second, then get 503.
+/// Sign-ups one process handles at once; more wait up to three seconds, then get 503.
 const SIGNUPS_AT_ONCE: usize = 2;
 /// How often each process reads the signing keys again, to pick up another process's rotation.
 const KEY_RELOAD_PERIOD: Duration = Duration::from_secs(60);

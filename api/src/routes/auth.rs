@@ -73,8 +73,10 @@ pub struct TokenResponse {
 ///
 /// `grant_type=password` with `username` and `password`; `grant_type=client_credentials` with
 /// `client_id` and `client_secret` in the body or with HTTP Basic (RFC 6749 section 2.3.1).
-/// Repeated password failures for one account or from one address are throttled (429 with
-/// `Retry-After`). An unknown account and a wrong password get the same answer. Errors carry
+/// Repeated password failures are throttled (429 with `Retry-After`): five for one account from
+/// one address lock that pair for five minutes, fifty from one address lock the address, and
+/// fifty for one account from anywhere refuse addresses it has not signed in from lately (never
+/// one it has, so others' guesses do not lock its owner out). An unknown account and a wrong password get the same answer. Errors carry
 /// RFC 6749's `error` and `error_description` beside the problem members.
 #[utoipa::path(post, path = "/v1/auth/token", tag = "auth", operation_id = "issue_token",
     request_body(content(
@@ -83,7 +85,7 @@ pub struct TokenResponse {
     )),
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 400, description = "Wrong sign-in address or password (`invalid_grant`), a temporary password past its 72 hours (`temporary_password_expired`, `error: invalid_grant`), an unsupported grant type, or a malformed request",
+        (status = 400, description = "Wrong sign-in address or password (`invalid_grant`), a disabled account's right password (`invalid_grant`, \"this account is disabled\"), a temporary password past its 72 hours (`temporary_password_expired`, `error: invalid_grant`), an unsupported grant type, or a malformed request",
             body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong client id or secret, or a disabled client (`invalid_client`)",
             body = crate::problem::Problem, content_type = "application/problem+json",

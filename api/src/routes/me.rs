@@ -81,7 +81,7 @@ pub async fn get_me(state: web::Data<AppState>, caller: SignedIn) -> Result<Http
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Changed; every token issued before, this one included, stops working: sign in again with the new password"),
-        (status = 422, description = "The current password is wrong (`current_password_incorrect`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The current password is wrong (`current_password_incorrect`), or the new one is too short, too common (a breached password, or one with digits or punctuation added) or contains the sign-in name (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong current passwords", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),

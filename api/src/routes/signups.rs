@@ -101,7 +101,7 @@ pub struct SignupRequest {
 
 /// Signs up with a work address (public); a confirmation code is mailed to it.
 ///
-/// The answer is the same whether or not the address already has an account. Throttled per address (3 an hour), per email domain (30), per caller's network address (5) and platform-wide (500), before any password is hashed or any mail sent. Refused for personal mail domains and for domains a managed tenant has verified (ask its admin). The confirmation mail greets the person by their display name only when it is a plain name (letters, spaces, hyphens, apostrophes, initials; at most 50 characters and 6 words).
+/// The answer is the same whether or not the address already has an account. Throttled per address (3 an hour), per email domain (30), per caller's network address (5) and platform-wide (500), before any password is hashed or any mail sent. Refused for personal mail domains and for domains a managed tenant has verified (ask its admin). The confirmation mail greets the person by their display name only when it is a plain name (letters, spaces, hyphens, apostrophes, initials; at most 40 characters and 3 words).
 #[utoipa::path(post, path = "/v1/signups", tag = "domains", operation_id = "sign_up",
     request_body = SignupRequest,
     responses(

@@ -317,7 +317,9 @@ pub async fn delete_user(
 /// Sets the person's administrator roles (the complete set).
 ///
 /// Newly designated admins are sent their sign-in details; they need a contact email. The last
-/// global admin stays one.
+/// global admin stays one. Nobody adds a role to themselves (dropping one is fine); a role goes to
+/// someone else only from a person who could exercise it, or from the cloud manager; a partner
+/// grants only its relationship's roles, never a cloud manager's or global admin's (403).
 #[utoipa::path(put, path = "/v1/tenants/{tid}/users/{uid}/roles", tag = "users", operation_id = "set_user_roles",
     params(TenantUserPath, IfMatchHeader),
     request_body = SetRolesRequest,

@@ -32,7 +32,7 @@ use crate::unit_of_work::{Actor, Subject, Tx};
 use crate::views::signup::{SignupAccepted, SignupConfirmed};
 
 /// How long a sign-up waits for a place before it is answered 503.
-const SIGNUP_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+const SIGNUP_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Why a sign-up or its confirmation did not happen.
 #[derive(Debug, thiserror::Error)]

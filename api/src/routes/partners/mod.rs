@@ -103,12 +103,14 @@ pub struct CreatePartnerRequest {
 /// A new partner admin or agent. Without a password, a temporary one is sent to the contact email.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"display_name": "Paul Agent", "sign_in": "paul@fabrikam.example",
+#[schema(example = json!({"display_name": "Paul Agent", "sign_in": "paul@fabrikam-partners.partners.tenantry.test",
     "contact_email": "paul.agent@example.com", "role": "partner_agent"}))]
 pub struct CreatePartnerPersonRequest {
     #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
-    /// The address they sign in with; any address not already taken.
+    /// The address they sign in with, not already taken: at the partner's platform domain or a
+    /// domain it has proved (`/v1/partners/{pid}/domains`); the platform operator may use any
+    /// domain nobody holds.
     #[schema(max_length = 254)]
     pub sign_in: String,
     #[schema(max_length = 254)]
@@ -184,7 +186,7 @@ pub async fn get_partner(
     responses(
         (status = 201, description = "Created", body = PartnerPerson, headers(("Location" = String, description = "The new person"))),
         (status = 409, description = "The sign-in address is taken (`sign_in_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or neither a password nor a contact email", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, neither a password nor a contact email, or a `sign_in` at a domain the partner has not proved, a customer's or another partner's (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn create_partner_person(
