@@ -58,9 +58,37 @@ impl FromRequest for IdempotencyKey {
     }
 }
 
+/// What a replayable request came to, in the service's words; the HTTP layer picks the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Something new exists (`Location` names it).
+    Created,
+    /// Done; the body says how things stand.
+    Done,
+    /// Taken on; it completes later.
+    Accepted,
+}
+
+impl Outcome {
+    fn status(self) -> StatusCode {
+        match self {
+            Outcome::Created => StatusCode::CREATED,
+            Outcome::Done => StatusCode::OK,
+            Outcome::Accepted => StatusCode::ACCEPTED,
+        }
+    }
+
+    /// The outcome a stored status stands for; `None` for a status no outcome answers with.
+    fn from_status(status: i32) -> Option<Self> {
+        [Outcome::Created, Outcome::Done, Outcome::Accepted]
+            .into_iter()
+            .find(|outcome| i32::from(outcome.status().as_u16()) == status)
+    }
+}
+
 /// A response that can be stored and replayed.
 pub struct Replayable {
-    pub status: StatusCode,
+    pub outcome: Outcome,
     pub body: serde_json::Value,
     pub location: Option<String>,
     pub etag: Option<String>,
@@ -69,7 +97,7 @@ pub struct Replayable {
 
 impl Replayable {
     pub fn into_response(self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
+        let mut response = HttpResponse::build(self.outcome.status());
         if let Some(location) = self.location {
             response.insert_header((actix_web::http::header::LOCATION, location));
         }
@@ -84,12 +112,10 @@ impl Replayable {
 
     fn from_stored(stored: StoredResponse) -> Result<Self, StoreError> {
         let corrupt = |what: String| StoreError::Corrupt(format!("idempotency key {}: {what}", stored.key));
-        let status = u16::try_from(stored.status)
-            .ok()
-            .and_then(|status| StatusCode::from_u16(status).ok())
-            .ok_or_else(|| corrupt(format!("status {}", stored.status)))?;
+        let outcome =
+            Outcome::from_status(stored.status).ok_or_else(|| corrupt(format!("status {}", stored.status)))?;
         Ok(Self {
-            status,
+            outcome,
             body: serde_json::from_str(&stored.body).map_err(|e| corrupt(e.to_string()))?,
             location: stored.location,
             etag: None,
@@ -165,7 +191,7 @@ where
                 caller_id: caller,
                 key,
                 request_hash: fingerprint,
-                status: i32::from(response.status.as_u16()),
+                status: i32::from(response.outcome.status().as_u16()),
                 body: response.body.to_string(),
                 location: response.location.clone(),
                 created_at: tx.stamp(),

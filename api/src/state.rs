@@ -88,6 +88,16 @@ impl AppState {
         self.reload_keys().await
     }
 
+    /// Runs blocking work that is not the database's (resolving a host name) off the async
+    /// workers.
+    pub async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        web::block(work).await.map_err(|e| StoreError::Interrupted(e.to_string()))
+    }
+
     /// Runs reads off the async workers, in no particular transaction.
     pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where

@@ -172,3 +172,15 @@ fn routes_import_nothing_from_persistence() {
     assert!(!modules().is_empty());
     assert!(offenders.is_empty(), "route modules that use tenantry_persistence: {offenders:?}");
 }
+
+/// Services speak the business, not HTTP: statuses, headers and actix's blocking pool belong to
+/// routes and the layers around them (issue 20).
+#[test]
+fn services_import_nothing_from_actix() {
+    let services: Vec<(String, String)> =
+        modules().into_iter().filter(|(module, _)| module.starts_with("services")).collect();
+    assert!(services.len() > 20, "the services were found: {}", services.len());
+    let offenders: Vec<&String> =
+        services.iter().filter(|(_, source)| code(source).contains("actix_web")).map(|(module, _)| module).collect();
+    assert!(offenders.is_empty(), "service modules that use actix_web: {offenders:?}");
+}

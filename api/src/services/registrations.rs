@@ -18,7 +18,7 @@ use tenantry_persistence::{domains as domain_rows, jobs, registry, tenants, time
 use super::lookup::{require_tenant, NotFound};
 use super::messages::{self, Recipient};
 use crate::caller::{AccessDenied, SignedIn};
-use crate::idempotency::{self, KeyReused, Replayable};
+use crate::idempotency::{self, KeyReused, Outcome, Replayable};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
 use crate::services::subscriptions::Idempotent;
@@ -26,7 +26,6 @@ use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};
 use crate::views::domain::{DomainAvailability, DomainRegistration};
 use crate::views::Page;
-use actix_web::http::StatusCode;
 
 /// Why a registration use case did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -194,7 +193,7 @@ pub async fn register(
         )?;
         let registered = view(tx.conn(), &tenant_id, &id)?;
         Ok(Replayable {
-            status: StatusCode::ACCEPTED,
+            outcome: Outcome::Accepted,
             body: serde_json::to_value(&registered)?,
             location: Some(format!("/v1/tenants/{tenant_id}/domain-registrations/{id}")),
             etag: None,

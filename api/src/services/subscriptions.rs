@@ -6,7 +6,6 @@
 //! request changed the pool in between; the pool is read again and the refusal explains the
 //! state that won.
 
-use actix_web::http::StatusCode;
 use chrono::Duration;
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::catalogue::{Catalogue, UnknownPlan};
@@ -23,7 +22,7 @@ use tenantry_persistence::{time, users, DbConnection, StoreError};
 use super::lookup::{require_tenant, NotFound};
 use crate::caller::{AccessDenied, SignedIn};
 use crate::etag::{etag, IfMatch, PreconditionFailed};
-use crate::idempotency::{self, IdempotencyKey, KeyReused, Replayable};
+use crate::idempotency::{self, IdempotencyKey, KeyReused, Outcome, Replayable};
 use crate::ids::new_id;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -107,12 +106,12 @@ fn explain_lost_race(
 }
 
 fn replayable(
-    status: StatusCode,
+    outcome: Outcome,
     subscription: &Versioned<Subscription>,
     location: Option<String>,
 ) -> Result<Replayable, serde_json::Error> {
     Ok(Replayable {
-        status,
+        outcome,
         body: serde_json::to_value(&subscription.view)?,
         location,
         etag: Some(etag(subscription.version)),
@@ -178,7 +177,7 @@ pub async fn order(
         )?;
         let created = load(tx, &tenant_id, &id)?;
         let location = format!("/v1/tenants/{tenant_id}/subscriptions/{id}");
-        Ok(replayable(StatusCode::CREATED, &created, Some(location))?)
+        Ok(replayable(Outcome::Created, &created, Some(location))?)
     })
     .await
 }
@@ -276,7 +275,7 @@ pub async fn buy_seats(
         }
         let bought =
             change.done(tx, AuditAction::SubscriptionSeatsBought, serde_json::json!({"seats": seats.get()}))?;
-        Ok(replayable(StatusCode::OK, &bought, None)?)
+        Ok(replayable(Outcome::Done, &bought, None)?)
     })
     .await
 }

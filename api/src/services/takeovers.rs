@@ -19,7 +19,7 @@ use super::lookup::NotFound;
 use super::messages::{self, Recipient};
 use crate::auth::secrets;
 use crate::caller::SignedIn;
-use crate::idempotency::{self, KeyReused, Replayable};
+use crate::idempotency::{self, KeyReused, Outcome, Replayable};
 use crate::ids::new_id;
 use crate::services::subscriptions::Idempotent;
 use crate::state::AppState;
@@ -27,7 +27,6 @@ use crate::unit_of_work::{Subject, Tx};
 use crate::views::signup::{Takeover, TakeoverCompleted};
 use crate::views::subscription::Subscription;
 use crate::views::tenant::Tenant;
-use actix_web::http::StatusCode;
 
 /// Why a takeover step did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -239,7 +238,7 @@ pub async fn complete(
             licensed_people: people.len(),
         };
         Ok(Replayable {
-            status: StatusCode::OK,
+            outcome: Outcome::Done,
             body: serde_json::to_value(&completed)?,
             location: None,
             etag: None,

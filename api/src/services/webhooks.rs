@@ -82,9 +82,7 @@ pub async fn register(
     let allow_private = state.config.webhooks_allow_private;
     let url = input.url.clone();
     // Resolving the host is IO: off the async workers.
-    actix_web::web::block(move || check_endpoint(&url, allow_private))
-        .await
-        .map_err(|e| StoreError::Interrupted(e.to_string()))??;
+    state.blocking(move || check_endpoint(&url, allow_private)).await??;
     let created_by = caller.user_id.clone();
     state
         .transact(caller.into(), move |tx| {
