@@ -1,6 +1,8 @@
 //! The published contract and the console: `openapi.yaml` is what the server serves, Swagger
 //! UI is served from the binary, CORS follows the configuration.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 use tenantry_tests::app::Storage;
 use tenantry_tests::client::Call;
@@ -11,6 +13,7 @@ use crate::Case;
 pub fn cases() -> Vec<Case> {
     cases![
         the_served_document_is_openapi_yaml,
+        every_served_route_is_documented_and_every_documented_one_served,
         swagger_ui_is_served_from_the_binary,
         cors_allows_configured_origins_only,
         health_readiness_and_metrics_answer,
@@ -40,6 +43,45 @@ fn the_served_document_is_openapi_yaml(backend: Backend) {
                 "{method} {path} does not document 500"
             );
         }
+    }
+}
+
+/// The `(path, METHOD)` operations `openapi.yaml` documents.
+fn documented_operations() -> BTreeSet<(String, String)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
+    let text = std::fs::read_to_string(path).expect("openapi.yaml at the workspace root");
+    let file: Value = serde_norway::from_str(&text).expect("openapi.yaml is YAML");
+    let mut operations = BTreeSet::new();
+    for (path, item) in file["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            operations.insert((path.clone(), method.to_uppercase()));
+        }
+    }
+    operations
+}
+
+/// What actix serves (every resource the application registered, with its methods) against
+/// what the contract documents, both ways; then each served pair is called, and none may answer
+/// 405: the methods a resource declares are the ones it routes.
+fn every_served_route_is_documented_and_every_documented_one_served(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    // Workers build their routes when they start: one answered request means one has.
+    app.client.send(Call::new("GET", "/healthz")).assert_status(200);
+    let served: BTreeSet<(String, String)> = tenantry_api::routes::resource::served().into_iter().collect();
+    let documented = documented_operations();
+    assert!(served.len() > 100, "the application registered its routes: {}", served.len());
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    assert!(undocumented.is_empty(), "served but not in openapi.yaml: {undocumented:#?}");
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    assert!(unserved.is_empty(), "in openapi.yaml but not served: {unserved:#?}");
+    for (path, method) in &served {
+        let concrete: String = path
+            .split('/')
+            .map(|segment| if segment.starts_with('{') { "0" } else { segment })
+            .collect::<Vec<_>>()
+            .join("/");
+        let reply = app.client.send(Call::new(method, &concrete));
+        assert_ne!(reply.status, 405, "{method} {path} is declared but not routed: {reply:?}");
     }
 }
 
