@@ -148,6 +148,12 @@ impl ApiError {
         Self::new(ErrorCode::InternalError, "an unexpected error occurred; it has been logged")
     }
 
+    /// An error that should not happen: logged with its whole chain of causes, opaque to the
+    /// client.
+    pub fn internal_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        Self::internal(causes(error))
+    }
+
     /// The database is saturated (no connection free in time, or SQLite's lock not released in
     /// time): 503, to retry in a moment.
     pub fn busy() -> Self {
@@ -271,6 +277,22 @@ impl ResponseError for ApiError {
     }
 }
 
+/// An error and the errors that caused it, outermost first: `a: caused by b: caused by c`. A
+/// cause whose words the message repeats already (`query failed: {0}`) is not said twice.
+pub fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let words = cause.to_string();
+        if !text.contains(&words) {
+            text.push_str(": caused by ");
+            text.push_str(&words);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 pub(crate) fn problem_body(
     code: ErrorCode,
     detail: &str,
@@ -303,7 +325,34 @@ impl From<tenantry_persistence::StoreError> for ApiError {
             }
             error if error.is_lost_race() => ApiError::concurrent_update(),
             error if error.is_busy() => ApiError::busy(),
-            error => ApiError::internal(error),
+            error => ApiError::internal_error(&error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the order could not be recorded")]
+    struct Outer(#[source] Middle);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the database refused it")]
+    struct Middle(#[source] std::io::Error);
+
+    #[test]
+    fn an_internal_error_is_logged_with_every_cause() {
+        let error = Outer(Middle(std::io::Error::other("disk full")));
+        assert_eq!(
+            causes(&error),
+            "the order could not be recorded: caused by the database refused it: caused by disk full"
+        );
+        assert_eq!(ApiError::internal_error(&error).code(), ErrorCode::InternalError);
+        #[derive(Debug, thiserror::Error)]
+        #[error("database query failed: {0}")]
+        struct Repeating(#[source] std::io::Error);
+        assert_eq!(causes(&Repeating(std::io::Error::other("timeout"))), "database query failed: timeout");
     }
 }

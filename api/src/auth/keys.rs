@@ -55,7 +55,7 @@ impl From<KeyError> for ApiError {
     fn from(error: KeyError) -> Self {
         match error {
             KeyError::Store(error) => error.into(),
-            error => ApiError::internal(error),
+            error => ApiError::internal_error(&error),
         }
     }
 }

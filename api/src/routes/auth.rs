@@ -20,7 +20,7 @@ impl From<SignInError> for ApiError {
             SignInError::TemporaryPasswordExpired => ApiError::new(ErrorCode::TemporaryPasswordExpired, detail),
             SignInError::Throttled(throttled) => throttled.into(),
             SignInError::Hashing(failure) => failure.into(),
-            SignInError::Token(failure) => ApiError::internal(failure),
+            SignInError::Token(failure) => ApiError::internal_error(&failure),
             SignInError::Store(store) => store.into(),
         }
     }

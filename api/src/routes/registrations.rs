@@ -42,7 +42,7 @@ impl From<RegistrationError> for ApiError {
                 .with_context(serde_json::json!({ "alternatives": alternatives })),
             RegistrationError::NoRegistrarSeat(_) => ApiError::new(ErrorCode::RegistrarSeatRequired, detail),
             RegistrationError::KeyReused(reused) => reused.into(),
-            RegistrationError::Render(failure) => ApiError::internal(failure),
+            RegistrationError::Render(failure) => ApiError::internal_error(&failure),
             RegistrationError::Store(store) => store.into(),
         }
     }

@@ -70,7 +70,7 @@ impl From<TakeoverError> for ApiError {
             },
             TakeoverError::Domain(domain) => domain.into(),
             TakeoverError::KeyReused(reused) => reused.into(),
-            TakeoverError::Render(failure) => ApiError::internal(failure),
+            TakeoverError::Render(failure) => ApiError::internal_error(&failure),
             TakeoverError::Store(store) => store.into(),
         }
     }

@@ -75,7 +75,7 @@ impl From<SubscriptionError> for ApiError {
             SubscriptionError::LostRace => ApiError::new(ErrorCode::ConcurrentUpdate, detail),
             SubscriptionError::Stale(stale) => stale.into(),
             SubscriptionError::KeyReused(reused) => reused.into(),
-            SubscriptionError::Render(failure) => ApiError::internal(failure),
+            SubscriptionError::Render(failure) => ApiError::internal_error(&failure),
             SubscriptionError::Store(store) => store.into(),
         }
     }
