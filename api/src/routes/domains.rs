@@ -7,9 +7,9 @@ use tenantry_domain::custom_domain::DomainRefusal;
 use tenantry_domain::DomainName;
 use utoipa::ToSchema;
 
-use super::partners::PageQuery;
 use super::resource::resource;
 use crate::caller::Caller;
+use crate::pagination::PageQuery;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::domains::{self as service, DomainError};
 use crate::state::AppState;

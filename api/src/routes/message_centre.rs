@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::partners::PageQuery;
 use super::resource::resource;
 use crate::caller::Caller;
+use crate::pagination::PageQuery;
 use crate::pagination::PageRequest;
 use crate::problem::{ApiError, Problem};
 use crate::services::message_centre::{self as service, MarksChange, MessageCentreError, NewFeedback, NewMessage};

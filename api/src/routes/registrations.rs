@@ -6,10 +6,10 @@ use tenantry_domain::registration::{Registrant, OFFERED_EXTENSIONS};
 use tenantry_domain::DomainName;
 use utoipa::{IntoParams, ToSchema};
 
-use super::partners::PageQuery;
 use super::resource::resource;
 use crate::caller::Caller;
 use crate::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
+use crate::pagination::PageQuery;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::registrations::{self as service, RegistrationError, RegistrationInput};
 use crate::services::subscriptions::Idempotent;

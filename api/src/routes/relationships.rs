@@ -4,9 +4,9 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-use super::partners::PageQuery;
 use super::resource::resource;
 use crate::caller::Caller;
+use crate::pagination::PageQuery;
 use crate::problem::{ApiError, Problem};
 use crate::services::partners::relationships as service;
 use crate::services::partners::{left_behind, offers};

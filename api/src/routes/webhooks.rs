@@ -6,9 +6,9 @@ use serde::Deserialize;
 use tenantry_domain::webhook::EventType;
 use utoipa::ToSchema;
 
-use super::partners::PageQuery;
 use super::resource::resource;
 use crate::caller::Caller;
+use crate::pagination::PageQuery;
 use crate::problem::{ApiError, Problem};
 use crate::services::webhooks::{self as service, NewWebhook, OwnerId, WebhookError};
 use crate::state::AppState;

@@ -5,8 +5,8 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::PageQuery;
 use crate::caller::Caller;
+use crate::pagination::PageQuery;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::routes::resource::resource;
 use crate::services::partners::api_clients::{self as service, MAX_OVERLAP_SECONDS};

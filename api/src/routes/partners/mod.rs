@@ -14,11 +14,11 @@ use serde::Deserialize;
 use tenantry_domain::relationship::AcceptanceError;
 use tenantry_domain::user::DisplayName;
 use tenantry_domain::{EmailAddress, Password};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::resource::resource;
 use crate::caller::Caller;
-use crate::pagination::PageRequest;
+use crate::pagination::PageQuery;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::services::partners::{self as service, NewPartnerPerson, PartnerError};
 use crate::state::AppState;
@@ -69,25 +69,6 @@ impl From<PartnerError> for ApiError {
             PartnerError::Hashing(failure) => failure.into(),
             PartnerError::Store(store) => store.into(),
         }
-    }
-}
-
-/// The `limit` and `cursor` of a page.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 200, example = 50)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    #[param(max_length = 200)]
-    pub cursor: Option<String>,
-}
-
-impl PageQuery {
-    pub fn page(&self) -> Result<PageRequest, ApiError> {
-        PageRequest::parse(self.limit, self.cursor.as_deref())
     }
 }
 

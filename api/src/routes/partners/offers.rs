@@ -6,8 +6,8 @@ use serde::Deserialize;
 use tenantry_domain::relationship::OfferDuration;
 use utoipa::ToSchema;
 
-use super::PageQuery;
 use crate::caller::Caller;
+use crate::pagination::PageQuery;
 use crate::problem::{ApiError, Problem};
 use crate::routes::resource::resource;
 use crate::services::partners::offers as service;
