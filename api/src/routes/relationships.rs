@@ -11,7 +11,8 @@ use crate::problem::{ApiError, Problem};
 use crate::services::partners::relationships as service;
 use crate::services::partners::{left_behind, offers};
 use crate::state::AppState;
-use crate::views::partner::{LeftBehind, OfferPreview, PartnerRelationship, PartnerRelationshipPage};
+use crate::views::left_behind::LeftBehind;
+use crate::views::partner::{OfferPreview, PartnerRelationship, PartnerRelationshipPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v1/tenants/{tid}/admin-offers/{token}", "GET").route(web::get().to(preview_offer)))

@@ -22,6 +22,7 @@ macro_rules! page_of {
 
 pub mod audit;
 pub mod domain;
+pub mod left_behind;
 pub mod me;
 pub mod message_centre;
 pub mod outbox;

@@ -18,11 +18,22 @@ use crate::services::domains::prove;
 use crate::services::lookup::NotFound;
 use crate::services::rates;
 use crate::state::AppState;
-use crate::unit_of_work::Subject;
+use crate::unit_of_work::{Subject, Tx};
 use crate::views::partner_domain::{PartnerDomain, PartnerDomains};
 
 fn find(conn: &mut DbConnection, partner_id: &str, name: &DomainName) -> Result<PartnerDomainRow, PartnerError> {
     Ok(partner_domains::find(conn, partner_id, name.as_str())?.ok_or(NotFound("domain"))?)
+}
+
+/// Records a change of one of the partner's domains in the platform's audit log.
+fn audit(
+    tx: &mut Tx<'_>,
+    action: AuditAction,
+    id: &str,
+    partner_id: &str,
+    name: &DomainName,
+) -> Result<(), StoreError> {
+    tx.audit(action, Subject::platform(id), serde_json::json!({"partner_id": partner_id, "name": name.as_str()}))
 }
 
 /// The partner's platform domain and the domains it added, proved or not.
@@ -64,11 +75,7 @@ pub async fn add(
                 created_at: tx.stamp(),
             };
             partner_domains::insert(tx.conn(), &row)?;
-            tx.audit(
-                AuditAction::PartnerDomainAdded,
-                Subject::platform(&id),
-                serde_json::json!({"partner_id": partner_id, "name": name.as_str()}),
-            )?;
+            audit(tx, AuditAction::PartnerDomainAdded, &id, &partner_id, &name)?;
             Ok(PartnerDomain::from(&find(tx.conn(), &partner_id, &name)?))
         })
         .await
@@ -109,11 +116,7 @@ pub async fn verify(
                 other => other.into(),
             })?;
             if proved {
-                tx.audit(
-                    AuditAction::PartnerDomainVerified,
-                    Subject::platform(&current.id),
-                    serde_json::json!({"partner_id": partner_id, "name": name.as_str()}),
-                )?;
+                audit(tx, AuditAction::PartnerDomainVerified, &current.id, &partner_id, &name)?;
             }
             Ok(PartnerDomain::from(&find(tx.conn(), &partner_id, &name)?))
         })
@@ -136,11 +139,7 @@ pub async fn remove(
                 return Err(PartnerError::DomainInUse(name.to_string()));
             }
             partner_domains::delete(tx.conn(), &row.id)?;
-            tx.audit(
-                AuditAction::PartnerDomainRemoved,
-                Subject::platform(&row.id),
-                serde_json::json!({"partner_id": partner_id, "name": name.as_str()}),
-            )?;
+            audit(tx, AuditAction::PartnerDomainRemoved, &row.id, &partner_id, &name)?;
             Ok(())
         })
         .await

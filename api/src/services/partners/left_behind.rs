@@ -16,7 +16,7 @@ use crate::services::lookup::NotFound;
 use crate::services::users::{other_global_admins, UserError};
 use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};
-use crate::views::partner::{LeftBehind, LeftBehindAccount};
+use crate::views::left_behind::{LeftBehind, LeftBehindAccount};
 
 /// The accounts and roles the relationship's partner left in the tenant.
 pub async fn list(

@@ -20,7 +20,8 @@ use crate::services::lookup::{require_tenant, NotFound};
 use crate::services::messages::{self, Recipient};
 use crate::state::AppState;
 use crate::unit_of_work::{Subject, Tx};
-use crate::views::partner::{LeftBehindAccount, PartnerRelationship};
+use crate::views::left_behind::LeftBehindAccount;
+use crate::views::partner::PartnerRelationship;
 use crate::views::Page;
 
 /// What accepting did: a new relationship, or the one this offer already made.
