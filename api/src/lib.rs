@@ -1,43 +1,15 @@
 //! Tenantry's HTTP API: the actix-web application, authentication, OpenAPI and the workers.
 
-pub mod access_log;
+pub mod app;
 pub mod auth;
-pub mod bare_errors;
-pub mod bootstrap;
-pub mod caller;
-pub mod client_address;
-pub mod clock;
 pub mod commands;
-pub mod config;
-pub mod delegation;
-pub mod dns;
-pub mod error_code;
-pub mod etag;
-pub mod idempotency;
-pub mod ids;
-pub mod job_worker;
-pub mod logging;
-pub mod mail_transport;
-pub mod mail_worker;
-pub mod metrics;
-pub mod openapi;
-pub mod pagination;
-pub mod periodic;
-pub mod problem;
-pub mod request_errors;
-pub mod request_id;
+pub mod http;
+pub mod outbound;
 pub mod routes;
-pub mod security_headers;
+pub mod runtime;
 pub mod services;
-pub mod shutdown;
-pub mod state;
-pub mod templates;
-pub mod unit_of_work;
-pub mod validation;
 pub mod views;
-pub mod webhook_events;
-pub mod webhook_security;
-pub mod webhook_worker;
+pub mod workers;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -51,15 +23,21 @@ use actix_web::{web, App, HttpServer};
 use tenantry_persistence::Database;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Context;
 use crate::auth::keys::{KeyRing, KeysOrigin};
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::verified_tokens::VerifiedTokens;
-use crate::bootstrap::NewOperator;
-use crate::config::Config;
-use crate::metrics::Metrics;
-use crate::shutdown::Shutdown;
-use crate::state::AppState;
-use crate::unit_of_work::Context;
+use crate::commands::bootstrap;
+use crate::commands::bootstrap::NewOperator;
+use crate::http::{access_log, bare_errors, request_errors, request_id, security_headers};
+use crate::outbound::mail_transport;
+use crate::routes::openapi;
+use crate::runtime::config::Config;
+use crate::runtime::metrics::Metrics;
+use crate::runtime::shutdown::Shutdown;
+use crate::runtime::{clock, metrics, shutdown};
+use crate::workers::{job_worker, mail_worker, periodic, webhook_worker};
 
 /// How many verified tokens each process remembers (a few megabytes at most).
 const VERIFIED_TOKENS_KEPT: usize = 20_000;

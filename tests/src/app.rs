@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
-use tenantry_api::config::Config;
+use tenantry_api::runtime::config::Config;
 use tenantry_api::Application;
 
 use crate::backend::{Backend, TestDatabase};

@@ -16,7 +16,6 @@ use argon2::Block;
 use tokio::sync::oneshot;
 
 use super::passwords;
-use crate::problem::ApiError;
 
 /// Why a password could not be hashed or checked.
 #[derive(Debug, thiserror::Error)]
@@ -29,15 +28,6 @@ pub enum HashingError {
     Stopped,
     #[error("argon2: {0}")]
     Argon2(argon2::password_hash::Error),
-}
-
-impl From<HashingError> for ApiError {
-    fn from(error: HashingError) -> Self {
-        match error {
-            HashingError::Busy => ApiError::hashing_busy(),
-            other => ApiError::internal(format!("password hashing: {other}")),
-        }
-    }
 }
 
 /// How many computations run at once and how long others may wait for them.

@@ -32,8 +32,6 @@ use tenantry_persistence::signing_keys::{self, SigningKeyRow};
 use tenantry_persistence::{time, DbConnection, StoreError};
 use utoipa::ToSchema;
 
-use crate::problem::ApiError;
-
 /// How long a retired key is kept beyond the token lifetime: the validation leeway and then some.
 const RETIRED_KEY_GRACE_SECONDS: i64 = 120;
 /// At most one reload for unknown `kid`s per this period, whatever tokens are sent.
@@ -49,15 +47,6 @@ pub enum KeyError {
     NoKey,
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<KeyError> for ApiError {
-    fn from(error: KeyError) -> Self {
-        match error {
-            KeyError::Store(error) => error.into(),
-            error => ApiError::internal_error(&error),
-        }
-    }
 }
 
 struct VerifyingKey {
@@ -243,7 +232,7 @@ pub fn add_signing_key(
 }
 
 fn new_key(now: DateTime<Utc>) -> Result<SigningKeyRow, KeyError> {
-    let kid = crate::ids::new_id();
+    let kid = crate::runtime::ids::new_id();
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
     let pem =
         key.to_pkcs8_pem(LineEnding::LF).map_err(|e| KeyError::Invalid { kid: kid.clone(), message: e.to_string() })?;

@@ -1,6 +1,8 @@
-//! Proving who is calling: signing keys, tokens, password hashing and sign-in throttling. The
-//! extractors that turn a bearer token into a known caller are in `caller`, above the state.
+//! Proving who is calling: signing keys, tokens, password hashing, sign-in throttling, and a
+//! partner's delegated standing in a customer. The extractors that turn a bearer token into a
+//! known caller are in `http::caller`, above the state.
 
+pub mod delegation;
 pub mod hashing;
 pub mod keys;
 pub mod passwords;

@@ -16,8 +16,6 @@ use tenantry_domain::sign_in_throttle::{self as rules, FailureRecord, ThrottlePo
 use tenantry_persistence::sign_in_throttle::{self, Scope, ThrottleRow};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
-use crate::problem::ApiError;
-
 /// How long an attempt counts as in flight without being ended: far longer than a password
 /// check, which the hasher answers or gives up within seconds.
 const IN_FLIGHT_LEASE_SECONDS: i64 = 60;
@@ -27,12 +25,6 @@ const IN_FLIGHT_LEASE_SECONDS: i64 = 60;
 #[error("too many failed sign-ins; try again in {retry_after_seconds} s")]
 pub struct Throttled {
     pub retry_after_seconds: u64,
-}
-
-impl From<Throttled> for ApiError {
-    fn from(throttled: Throttled) -> Self {
-        ApiError::too_many_sign_in_attempts(throttled.retry_after_seconds)
-    }
 }
 
 /// One key's record as the domain reads it, with its attempts in flight at `now`.
@@ -301,7 +293,7 @@ impl Drop for Attempt {
                 address: Outcome::Abandoned,
                 succeeded: false,
             };
-            let work = self.ending(abandoned, crate::clock::now());
+            let work = self.ending(abandoned, crate::runtime::clock::now());
             actix_web::rt::spawn(async move {
                 if let Ok(Err(error)) = actix_web::web::block(work).await {
                     log::warn!("could not end an abandoned sign-in attempt: {error}");

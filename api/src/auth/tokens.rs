@@ -84,7 +84,7 @@ pub fn issue(
         iat: now.timestamp(),
         nbf: now.timestamp(),
         exp: now.timestamp() + settings.ttl_seconds,
-        jti: crate::ids::new_id(),
+        jti: crate::runtime::ids::new_id(),
         tid: subject.tenant_id.map(str::to_owned),
         pid: subject.partner_id.map(str::to_owned),
         client_id: subject.is_client.then(|| subject.sub.to_owned()),

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use tenantry_persistence::{database_url, Database};
 
-use crate::config::Config;
+use crate::runtime::config::Config;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

@@ -2,6 +2,7 @@
 //! `backup PATH` and `create-operator`. Each reads the same environment as the service.
 
 mod backup;
+pub mod bootstrap;
 mod check_config;
 mod create_operator;
 mod migrate;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, LogFormat};
+use crate::runtime::config::{Config, LogFormat};
 
 /// Tenantry: the API of a cloud-services reseller and partner portal.
 ///
@@ -65,7 +66,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     // The log's format is needed before the rest of the configuration is read; a bad value is
     // reported with the other configuration problems.
     let log_format = LogFormat::parse(std::env::var("TENANTRY_LOG_FORMAT").ok().as_deref()).unwrap_or(LogFormat::Text);
-    crate::logging::init(log_format);
+    crate::runtime::logging::init(log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::run().await,
         Command::Migrate => migrate::run(),
@@ -77,7 +78,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 fn print_openapi() -> ExitCode {
-    match crate::openapi::document().to_yaml() {
+    match crate::routes::openapi::document().to_yaml() {
         Ok(yaml) => {
             print!("{yaml}");
             ExitCode::SUCCESS

@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use crate::auth::keys::KeysOrigin;
-use crate::bootstrap::NewOperator;
-use crate::config::{Config, LogFormat};
-use crate::shutdown::Signals;
+use crate::commands::bootstrap::NewOperator;
+use crate::runtime::config::{Config, LogFormat};
+use crate::runtime::shutdown::Signals;
 use crate::{Application, StartError};
 
 use super::{config_or_exit, printable};

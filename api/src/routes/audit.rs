@@ -6,12 +6,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::pagination::PageRequest;
-use crate::problem::ApiError;
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageRequest;
+use crate::http::problem::ApiError;
+use crate::http::validation::bounded_query;
 use crate::services::audit::{self as service, AuditError, AuditQuery};
-use crate::state::AppState;
-use crate::validation::bounded_query;
 use crate::views::audit::AuditEventPage;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::resource::resource;
+use crate::app::state::AppState;
 use crate::auth::keys::Jwks;
-use crate::problem::{ApiError, ErrorCode};
+use crate::http::problem::{ApiError, ErrorCode};
 use crate::services::sign_in::{self, SignInError};
-use crate::state::AppState;
 
 impl From<SignInError> for ApiError {
     fn from(error: SignInError) -> Self {
@@ -86,12 +86,12 @@ pub struct TokenResponse {
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 400, description = "Wrong sign-in address or password (`invalid_grant`), a disabled account's right password (`invalid_grant`, \"this account is disabled\"), a temporary password past its 72 hours (`temporary_password_expired`, `error: invalid_grant`), an unsupported grant type, or a malformed request",
-            body = crate::problem::Problem, content_type = "application/problem+json"),
+            body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong client id or secret, or a disabled client (`invalid_client`)",
-            body = crate::problem::Problem, content_type = "application/problem+json",
+            body = crate::http::problem::Problem, content_type = "application/problem+json",
             headers(("WWW-Authenticate" = String, description = "`Basic realm=\"tenantry\"`: authenticate the client"))),
         (status = 429, description = "Too many failed sign-ins; retry after `Retry-After` seconds",
-            body = crate::problem::Problem, content_type = "application/problem+json",
+            body = crate::http::problem::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn issue_token(
@@ -113,7 +113,7 @@ async fn token_for(
     let issued = match request.grant_type.as_str() {
         "password" => {
             let (Some(username), Some(password)) = (request.username, request.password) else {
-                return Err(ApiError::invalid_body(vec![crate::problem::FieldError::new(
+                return Err(ApiError::invalid_body(vec![crate::http::problem::FieldError::new(
                     "username",
                     "the password grant needs `username` and `password`",
                 )]));
@@ -121,7 +121,7 @@ async fn token_for(
             if username.len() > 254 || password.len() > 1024 {
                 return Err(ApiError::new(ErrorCode::InvalidGrant, "the sign-in address or the password is wrong"));
             }
-            let address = client_address(req);
+            let address = crate::http::client_address::client_address(req);
             sign_in::with_password(state, &username, password, &address).await?
         }
         "client_credentials" => {
@@ -188,14 +188,6 @@ fn basic_credentials(req: &HttpRequest) -> Option<Result<(String, String), ApiEr
         Ok((decode(id)?, decode(secret)?))
     };
     Some(parse())
-}
-
-/// The address the request came from, which the throttles count by (see `client_address`).
-pub fn client_address(req: &HttpRequest) -> String {
-    match req.app_data::<web::Data<AppState>>() {
-        Some(state) => state.config.trusted_proxies.client_address(req),
-        None => crate::client_address::TrustedProxies::default().client_address(req),
-    }
 }
 
 /// RFC 6749 says form-encoded; JSON with the same names is accepted for convenience.

@@ -8,12 +8,12 @@ use tenantry_domain::DomainName;
 use utoipa::ToSchema;
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::pagination::PageQuery;
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageQuery;
+use crate::http::problem::{ApiError, ErrorCode, Problem};
+use crate::http::validation::FieldCheck;
 use crate::services::domains::{self as service, DomainError};
-use crate::state::AppState;
-use crate::validation::FieldCheck;
 use crate::views::domain::{DnsCheck, Domain, DomainPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

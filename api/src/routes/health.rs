@@ -5,10 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::resource::resource;
-use crate::metrics::{Backlog, Metrics};
-use crate::problem::{ApiError, ErrorCode};
+use crate::app::state::AppState;
+use crate::http::problem::{ApiError, ErrorCode};
+use crate::runtime::metrics::{Backlog, Metrics};
 use crate::services::operations;
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
@@ -50,7 +50,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
     responses(
         (status = 200, description = "The database answers", body = Readiness),
-        (status = 503, description = "The database does not answer, or the process is shutting down", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer, or the process is shutting down", body = crate::http::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if state.shutdown.is_draining() {

@@ -7,10 +7,10 @@ use utoipa::IntoParams;
 
 use super::resource::resource;
 use super::subscriptions::problems::pool_problem;
-use crate::caller::Caller;
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::problem::{ApiError, ErrorCode, Problem};
 use crate::services::licences::{self as service, LicenceError};
-use crate::state::AppState;
 use crate::views::user::UserLicense;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -6,13 +6,13 @@ use tenantry_domain::Password;
 use utoipa::ToSchema;
 
 use super::resource::resource;
-use crate::caller::{Caller, SignedIn};
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::{Caller, SignedIn};
+use crate::http::problem::{ApiError, ErrorCode, Problem};
+use crate::http::validation::FieldCheck;
 use crate::services::me::{self as service, MeError};
 use crate::services::partners::customers;
 use crate::services::recent_users;
-use crate::state::AppState;
-use crate::validation::FieldCheck;
 use crate::views::me::{Me, Preferences};
 use crate::views::partner::RecentUserList;
 
@@ -103,7 +103,7 @@ pub async fn change_my_password(
         check.fail("new_password_confirmation", "does not match the new password");
     }
     let new_password = check.finish(|| new_password)?;
-    let address = super::auth::client_address(&req);
+    let address = crate::http::client_address::client_address(&req);
     service::change_password(&state, &caller, body.current_password, new_password, &address).await?;
     Ok(HttpResponse::NoContent().finish())
 }

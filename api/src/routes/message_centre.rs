@@ -7,13 +7,13 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::pagination::PageQuery;
-use crate::pagination::PageRequest;
-use crate::problem::{ApiError, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageQuery;
+use crate::http::pagination::PageRequest;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::validation::{distinct_ids, free_text, one_line_text, optional_whole_number, FieldCheck};
 use crate::services::message_centre::{self as service, MarksChange, MessageCentreError, NewFeedback, NewMessage};
-use crate::state::AppState;
-use crate::validation::{distinct_ids, free_text, one_line_text, optional_whole_number, FieldCheck};
 use crate::views::message_centre::{
     CentreMessage, CentreMessagePage, Feedback, FeedbackPage, MessageCategory, MessageSeverity,
 };

@@ -10,6 +10,7 @@ pub mod health;
 pub mod licences;
 pub mod me;
 pub mod message_centre;
+pub mod openapi;
 pub mod outbox;
 pub mod partners;
 pub mod plans;
@@ -27,7 +28,7 @@ pub mod webhooks;
 
 use actix_web::web;
 
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 use crate::services::lookup::NotFound;
 
 /// The route table: each resource's module adds its routes.

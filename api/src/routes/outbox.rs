@@ -5,11 +5,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::pagination::PageRequest;
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageRequest;
+use crate::http::problem::{ApiError, ErrorCode, Problem};
 use crate::services::outbox::{self as service, OutboxError};
-use crate::state::AppState;
 use crate::views::outbox::{DeliveryStatusName, OutboxMessage, OutboxMessagePage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -3,8 +3,8 @@
 use actix_web::{web, HttpResponse};
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::state::AppState;
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
 use crate::views::plan::{Plan, PlanList};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -7,14 +7,14 @@ use tenantry_domain::DomainName;
 use utoipa::{IntoParams, ToSchema};
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
-use crate::pagination::PageQuery;
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
+use crate::http::pagination::PageQuery;
+use crate::http::problem::{ApiError, ErrorCode, Problem};
+use crate::http::validation::FieldCheck;
 use crate::services::registrations::{self as service, RegistrationError, RegistrationInput};
 use crate::services::subscriptions::Idempotent;
-use crate::state::AppState;
-use crate::validation::FieldCheck;
 use crate::views::domain::{DomainAvailability, DomainRegistration, DomainRegistrationPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

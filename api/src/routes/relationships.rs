@@ -5,12 +5,12 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::pagination::PageQuery;
-use crate::problem::{ApiError, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageQuery;
+use crate::http::problem::{ApiError, Problem};
 use crate::services::partners::relationships as service;
 use crate::services::partners::{left_behind, offers};
-use crate::state::AppState;
 use crate::views::left_behind::LeftBehind;
 use crate::views::partner::{OfferPreview, PartnerRelationship, PartnerRelationshipPage};
 

@@ -8,12 +8,12 @@ use tenantry_domain::workload::Workload;
 use utoipa::{IntoParams, ToSchema};
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::pagination::PageRequest;
-use crate::problem::{ApiError, ErrorCode, FieldError, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageRequest;
+use crate::http::problem::{ApiError, ErrorCode, FieldError, Problem};
+use crate::http::validation::{distinct_ids, free_text, one_line_text, FieldCheck};
 use crate::services::service_health::{self as service, HealthError, IncidentChange, NewIncidentInput};
-use crate::state::AppState;
-use crate::validation::{distinct_ids, free_text, one_line_text, FieldCheck};
 use crate::views::service_health::{
     ClassificationName, HealthName, Incident, IncidentPage, PartnerServiceHealth, ServiceHealth,
 };

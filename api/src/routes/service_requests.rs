@@ -10,15 +10,15 @@ use tenantry_domain::EmailAddress;
 use utoipa::{IntoParams, ToSchema};
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::etag::{with_etag, IfMatch, IfMatchHeader};
-use crate::pagination::PageRequest;
-use crate::problem::{ApiError, ErrorCode, FieldError, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::etag::{with_etag, IfMatch, IfMatchHeader};
+use crate::http::pagination::PageRequest;
+use crate::http::problem::{ApiError, ErrorCode, FieldError, Problem};
+use crate::http::validation::{bounded_query, free_text, one_line_text, FieldCheck};
 use crate::services::service_requests::{
     self as service, decode_cursor, NewRequest, RequestChange, RequestQuery, ServiceRequestError,
 };
-use crate::state::AppState;
-use crate::validation::{bounded_query, free_text, one_line_text, FieldCheck};
 use crate::views::service_request::{
     CategoryName, Contact, KindName, Note, RequestStatusName, ServiceRequest, ServiceRequestPage, SeverityName,
 };

@@ -3,10 +3,10 @@
 use actix_web::{web, HttpResponse};
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::problem::ApiError;
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::problem::ApiError;
 use crate::services::signing_keys::{self as service, SigningKeyError};
-use crate::state::AppState;
 use crate::views::signing_key::RotatedSigningKey;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

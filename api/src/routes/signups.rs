@@ -10,16 +10,16 @@ use tenantry_domain::{EmailAddress, Password};
 use utoipa::ToSchema;
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
-use crate::problem::{ApiError, ErrorCode, Problem};
-use crate::request_id::RequestId;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Actor;
+use crate::http::caller::Caller;
+use crate::http::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
+use crate::http::problem::{ApiError, ErrorCode, Problem};
+use crate::http::request_id::RequestId;
+use crate::http::validation::FieldCheck;
 use crate::services::signups::{self, SignupError, SignupInput};
 use crate::services::subscriptions::Idempotent;
 use crate::services::takeovers::{self, Purchase, TakeoverError};
-use crate::state::AppState;
-use crate::unit_of_work::Actor;
-use crate::validation::FieldCheck;
 use crate::views::me::LanguageName;
 use crate::views::signup::{SignupAccepted, SignupConfirmed, Takeover, TakeoverCompleted};
 
@@ -134,7 +134,7 @@ pub async fn sign_up(
             display_name: display_name?,
             password: password?,
             language: body.language.map(Into::into).unwrap_or_default(),
-            client_address: super::auth::client_address(&req),
+            client_address: crate::http::client_address::client_address(&req),
         })
     })?;
     let accepted = signups::sign_up(&state, self_service(&req), input).await?;
@@ -247,7 +247,7 @@ pub struct CompleteTakeoverRequest {
     #[schema(max_length = 64)]
     pub plan: String,
     /// At least one per person who signed up.
-    #[serde(deserialize_with = "crate::validation::whole_number")]
+    #[serde(deserialize_with = "crate::http::validation::whole_number")]
     #[schema(value_type = i64, minimum = 1, maximum = 300)]
     pub seats: i64,
 }

@@ -9,14 +9,14 @@ use tenantry_domain::EmailAddress;
 use utoipa::{IntoParams, ToSchema};
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::etag::with_etag;
-use crate::etag::{IfMatch, IfMatchHeader};
-use crate::pagination::PageRequest;
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::etag::with_etag;
+use crate::http::etag::{IfMatch, IfMatchHeader};
+use crate::http::pagination::PageRequest;
+use crate::http::problem::{ApiError, ErrorCode, Problem};
+use crate::http::validation::{bounded_query, FieldCheck};
 use crate::services::tenants::{self as service, NewManagerInput, NewTenantInput, TenantError, TenantQuery};
-use crate::state::AppState;
-use crate::validation::{bounded_query, FieldCheck};
 use crate::views::tenant::{CreatedTenant, Tenant, TenantPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -9,14 +9,14 @@ use tenantry_domain::{EmailAddress, Password};
 use utoipa::{IntoParams, ToSchema};
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::etag::with_etag;
-use crate::etag::{json_unless_unchanged, IfMatch, IfMatchHeader, IfNoneMatchHeader};
-use crate::pagination::PageRequest;
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::etag::with_etag;
+use crate::http::etag::{json_unless_unchanged, IfMatch, IfMatchHeader, IfNoneMatchHeader};
+use crate::http::pagination::PageRequest;
+use crate::http::problem::{ApiError, ErrorCode, Problem};
+use crate::http::validation::{bounded_query, FieldCheck};
 use crate::services::users::{self as service, NewSignIn, NewUserInput, UserChanges, UserError};
-use crate::state::AppState;
-use crate::validation::{bounded_query, FieldCheck};
 use crate::views::user::{role_set, PasswordResetResponse, Role, User, UserPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

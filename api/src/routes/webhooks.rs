@@ -7,12 +7,12 @@ use tenantry_domain::webhook::EventType;
 use utoipa::ToSchema;
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::pagination::PageQuery;
-use crate::problem::{ApiError, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageQuery;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::validation::FieldCheck;
 use crate::services::webhooks::{self as service, NewWebhook, OwnerId, WebhookError};
-use crate::state::AppState;
-use crate::validation::FieldCheck;
 use crate::views::webhook::{WebhookDeliveryPage, WebhookEndpointPage, WebhookEndpointWithSecret};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -63,7 +63,7 @@ pub struct RegisterWebhookRequest {
     #[schema(min_items = 1, max_items = 10)]
     pub events: Vec<String>,
     /// `pool.low` fires when a pool's free seats fall below this (default 5).
-    #[serde(default, deserialize_with = "crate::validation::optional_whole_number")]
+    #[serde(default, deserialize_with = "crate::http::validation::optional_whole_number")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 10000)]
     pub pool_low_below: Option<i64>,
 }

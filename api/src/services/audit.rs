@@ -6,9 +6,9 @@ use tenantry_persistence::audit::{self, AuditFilter};
 use tenantry_persistence::{time, StoreError};
 
 use super::lookup::{require_tenant, NotFound};
-use crate::caller::{AccessDenied, SignedIn};
-use crate::pagination::PageRequest;
-use crate::state::AppState;
+use crate::app::state::AppState;
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::pagination::PageRequest;
 use crate::views::audit::AuditEvent;
 use crate::views::Page;
 

@@ -14,12 +14,12 @@ use tenantry_persistence::{tenants, DbConnection, StoreError};
 
 use super::lookup::{require_tenant, NotFound};
 use super::rates;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
 use crate::auth::secrets;
-use crate::caller::{AccessDenied, SignedIn};
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::views::domain::{DnsCheck, DnsRecordCheck, Domain};
 use crate::views::Page;
 
@@ -265,7 +265,7 @@ pub async fn dns_check(
         domain: name.to_string(),
         all_ok: records.iter().all(|record| record.status == "ok"),
         records,
-        checked_at: crate::clock::now(),
+        checked_at: crate::runtime::clock::now(),
     })
 }
 

@@ -9,11 +9,11 @@ use tenantry_persistence::{users, DbConnection, StoreError};
 
 use super::lookup::NotFound;
 use super::subscriptions::{find as find_subscription, plan_of};
-use crate::caller::{AccessDenied, SignedIn};
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::outbound::webhook_events;
 use crate::views::user::UserLicense;
-use crate::webhook_events;
 
 /// Why a licence was not given or taken back.
 #[derive(Debug, thiserror::Error)]

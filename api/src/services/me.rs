@@ -8,12 +8,12 @@ use tenantry_persistence::users::{self, UserRow};
 use tenantry_persistence::{partners, tenants, StoreError};
 
 use super::lookup::NotFound;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
 use crate::auth::hashing::HashingError;
 use crate::auth::throttle::Throttled;
-use crate::caller::SignedIn;
-use crate::clock;
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
+use crate::http::caller::SignedIn;
+use crate::runtime::clock;
 use crate::views::me::Me;
 use crate::views::tenant::Tenant;
 

@@ -12,13 +12,13 @@ use tenantry_persistence::feedback::{self as feedback_rows, FeedbackRow};
 use tenantry_persistence::message_centre::{self as rows, ArchivedBy, MessageRow};
 use tenantry_persistence::{tenants, time, StoreError};
 
-use crate::caller::{AccessDenied, SignedIn};
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::services::lookup::{require_tenant, NotFound};
 use crate::services::rates;
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
 use crate::views::message_centre::{CentreMessage, Feedback, Marks, MessageCategory, MessageSeverity};
 use crate::views::Page;
 

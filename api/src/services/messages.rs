@@ -8,8 +8,8 @@ use tenantry_domain::preferences::Preferences;
 use tenantry_domain::RoleSet;
 use tenantry_persistence::users::UserRow;
 
-use crate::templates::{self, phrase, Template};
-use crate::unit_of_work::Message;
+use crate::app::unit_of_work::Message;
+use crate::outbound::templates::{self, phrase, Template};
 
 /// Who a message goes to, what they sign in with, and the language they read.
 pub struct Recipient<'a> {

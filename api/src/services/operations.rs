@@ -3,7 +3,7 @@
 
 use tenantry_persistence::{jobs, outbox, StoreError};
 
-use crate::state::AppState;
+use crate::app::state::AppState;
 
 /// The database backend's name, once it answered a query.
 pub async fn database_answers(state: &AppState) -> Result<&'static str, StoreError> {

@@ -4,9 +4,9 @@ use tenantry_persistence::outbox::{self, DeliveryStatus};
 use tenantry_persistence::StoreError;
 
 use super::lookup::NotFound;
-use crate::caller::{AccessDenied, SignedIn};
-use crate::pagination::PageRequest;
-use crate::state::AppState;
+use crate::app::state::AppState;
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::pagination::PageRequest;
 use crate::views::outbox::OutboxMessage;
 use crate::views::Page;
 

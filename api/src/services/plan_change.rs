@@ -20,10 +20,10 @@ use tenantry_persistence::{users, StoreError};
 
 use super::lookup::NotFound;
 use super::subscriptions::{find as find_subscription, plan_of};
-use crate::caller::{AccessDenied, SignedIn};
-use crate::ids::new_id;
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::runtime::ids::new_id;
 use crate::views::plan_change::{PlanChangeFacts, PlanChangeReportBody};
 
 /// Why a plan change was not made.

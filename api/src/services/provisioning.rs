@@ -9,7 +9,7 @@ use tenantry_domain::AdminRole;
 use tenantry_persistence::{subscriptions, users, StoreError};
 
 use super::messages::{self, Recipient};
-use crate::unit_of_work::{Subject, Tx};
+use crate::app::unit_of_work::{Subject, Tx};
 
 pub fn provision(tx: &mut Tx<'_>, subscription_id: &str) -> Result<(), StoreError> {
     let Some(row) = subscriptions::find(tx.conn(), subscription_id)? else {

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use tenantry_domain::limits::{self, Rate, RateReached};
 use tenantry_persistence::{rate_limits, time, DbConnection, StoreError};
 
-use crate::ids::new_id;
-use crate::unit_of_work::Tx;
+use crate::app::unit_of_work::Tx;
+use crate::runtime::ids::new_id;
 
 /// Admits one more hit of `rate` for `owner_id` now and records it, or refuses with the wait.
 pub fn admit<E: From<RateReached> + From<StoreError>>(tx: &mut Tx<'_>, rate: Rate, owner_id: &str) -> Result<(), E> {

@@ -8,10 +8,10 @@ use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::RoleSet;
 use tenantry_persistence::{recent_users, time, DbConnection, StoreError};
 
-use crate::caller::SignedIn;
-use crate::delegation::{resolve, Delegate, Resolution};
+use crate::app::state::AppState;
+use crate::auth::delegation::{resolve, Delegate, Resolution};
+use crate::http::caller::SignedIn;
 use crate::services::me::MeError;
-use crate::state::AppState;
 use crate::views::partner::RecentUser;
 
 /// The people this person opened, newest first, among those they may still see.
@@ -20,7 +20,7 @@ pub async fn list(state: &AppState, caller: &SignedIn) -> Result<Vec<RecentUser>
         return Err(MeError::NotAPerson);
     }
     let caller = caller.clone();
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     state
         .read(move |conn, _| {
             let mut visible = VisibleTenants::default();

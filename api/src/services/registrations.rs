@@ -17,13 +17,13 @@ use tenantry_persistence::{domains as domain_rows, jobs, registry, tenants, time
 
 use super::lookup::{require_tenant, NotFound};
 use super::messages::{self, Recipient};
-use crate::caller::{AccessDenied, SignedIn};
-use crate::idempotency::{self, KeyReused, Outcome, Replayable};
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::idempotency::{self, KeyReused, Outcome, Replayable};
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::services::subscriptions::Idempotent;
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
 use crate::views::domain::{DomainAvailability, DomainRegistration};
 use crate::views::Page;
 

@@ -12,12 +12,12 @@ use tenantry_persistence::delegation::{self, CustomerFilter};
 use tenantry_persistence::incidents::{self as rows, IncidentRow, NewIncident, ACTIVE, RESOLVED};
 use tenantry_persistence::{tenants, time, DbConnection, StoreError};
 
-use crate::caller::{AccessDenied, SignedIn};
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::services::lookup::{require_tenant, NotFound};
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
 use crate::views::service_health::{CustomerHealth, Incident, ServiceHealth, WorkloadHealth};
 use crate::views::Page;
 
@@ -276,7 +276,7 @@ pub async fn partner_health(
 ) -> Result<Vec<CustomerHealth>, HealthError> {
     let seat = caller.authorize_partner(&partner_id, PartnerAction::ListCustomers)?;
     let grantee = matches!(seat, PartnerSeat::Agent | PartnerSeat::ApiClient).then(|| caller.user_id.clone());
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     state
         .read(move |conn, _| {
             let filter = CustomerFilter {

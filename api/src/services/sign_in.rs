@@ -3,12 +3,12 @@
 use tenantry_domain::temporary_password;
 use tenantry_persistence::{api_clients, time, users, StoreError};
 
+use crate::app::state::AppState;
 use crate::auth::hashing::HashingError;
 use crate::auth::secrets;
 use crate::auth::throttle::Throttled;
 use crate::auth::tokens::{self, TokenError, TokenSubject};
-use crate::clock;
-use crate::state::AppState;
+use crate::runtime::clock;
 
 /// Why no token was issued.
 #[derive(Debug, thiserror::Error)]

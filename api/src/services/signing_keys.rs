@@ -3,10 +3,10 @@
 
 use tenantry_domain::audit::AuditAction;
 
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
 use crate::auth::keys::{self, KeyError};
-use crate::caller::{AccessDenied, SignedIn};
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
+use crate::http::caller::{AccessDenied, SignedIn};
 use crate::views::signing_key::RotatedSigningKey;
 
 #[derive(Debug, thiserror::Error)]

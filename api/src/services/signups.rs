@@ -24,11 +24,11 @@ use tenantry_persistence::{time, DbConnection, StoreError};
 
 use super::lookup::NotFound;
 use super::messages;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Actor, Subject, Tx};
 use crate::auth::hashing::HashingError;
 use crate::auth::secrets;
-use crate::ids::new_id;
-use crate::state::AppState;
-use crate::unit_of_work::{Actor, Subject, Tx};
+use crate::runtime::ids::new_id;
 use crate::views::signup::{SignupAccepted, SignupConfirmed};
 
 /// How long a sign-up waits for a place before it is answered 503.
@@ -110,7 +110,7 @@ pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Resu
     state
         .read(move |conn, _| {
             check_not_managed(conn, address.domain().as_str())?;
-            check_throttle(conn, &limits, &address, &source, crate::clock::now())
+            check_throttle(conn, &limits, &address, &source, crate::runtime::clock::now())
         })
         .await?;
     // On sign-ups' own hashing thread: never in the way of sign-ins.

@@ -20,13 +20,13 @@ use tenantry_persistence::{jobs, registrations};
 use tenantry_persistence::{time, users, DbConnection, StoreError};
 
 use super::lookup::{require_tenant, NotFound};
-use crate::caller::{AccessDenied, SignedIn};
-use crate::etag::{etag, IfMatch, PreconditionFailed};
-use crate::idempotency::{self, IdempotencyKey, KeyReused, Outcome, Replayable};
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::etag::{etag, IfMatch, PreconditionFailed};
+use crate::http::idempotency::{self, IdempotencyKey, KeyReused, Outcome, Replayable};
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::views::subscription::{LicenseSummary as SummaryView, Subscription};
 use crate::views::{Page, Versioned};
 

@@ -12,13 +12,13 @@ use tenantry_persistence::webhooks::{self, NewEndpoint, Owner};
 use tenantry_persistence::StoreError;
 
 use super::lookup::NotFound;
-use crate::caller::{AccessDenied, SignedIn};
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
-use crate::state::AppState;
+use crate::app::state::AppState;
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::pagination::PageRequest;
+use crate::outbound::webhook_security::check_endpoint;
+use crate::runtime::ids::new_id;
 use crate::views::webhook::{WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret};
 use crate::views::Page;
-use crate::webhook_security::check_endpoint;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {

@@ -107,7 +107,7 @@ impl UserLicense {
             assigned_at: licence.assigned_at,
             // The free licence is given at sign-up, so its date is the sign-up date.
             meeting_participant_limit: (plan.code == FREE_MEETINGS_PLAN)
-                .then(|| free_meetings::participant_limit(licence.assigned_at, crate::clock::now())),
+                .then(|| free_meetings::participant_limit(licence.assigned_at, crate::runtime::clock::now())),
             limit_drops_at: (plan.code == FREE_MEETINGS_PLAN)
                 .then(|| free_meetings::limit_drops_at(licence.assigned_at)),
         })

@@ -4,11 +4,11 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::caller::Caller;
-use crate::problem::{ApiError, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::problem::{ApiError, Problem};
 use crate::routes::resource::resource;
 use crate::services::partners::access::{self as service, Grantee};
-use crate::state::AppState;
 use crate::views::partner::{AccessAssignment, AssignedAccessName};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -5,13 +5,13 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::caller::Caller;
-use crate::pagination::PageQuery;
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageQuery;
+use crate::http::problem::{ApiError, ErrorCode, Problem};
+use crate::http::validation::{whole_number, FieldCheck};
 use crate::routes::resource::resource;
 use crate::services::partners::api_clients::{self as service, MAX_OVERLAP_SECONDS};
-use crate::state::AppState;
-use crate::validation::{whole_number, FieldCheck};
 use crate::views::partner::{ApiClient, ApiClientPage, ApiClientWithSecret};
 use tenantry_domain::user::DisplayName;
 

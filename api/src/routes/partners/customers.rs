@@ -4,14 +4,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::caller::Caller;
-use crate::etag::{json_unless_unchanged, IfNoneMatchHeader};
-use crate::pagination::PageRequest;
-use crate::problem::ApiError;
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::etag::{json_unless_unchanged, IfNoneMatchHeader};
+use crate::http::pagination::PageRequest;
+use crate::http::problem::ApiError;
+use crate::http::validation::bounded_query;
 use crate::routes::resource::resource;
 use crate::services::partners::customers::{self as service, CustomerQuery};
-use crate::state::AppState;
-use crate::validation::bounded_query;
 use crate::views::partner::CustomerPage;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

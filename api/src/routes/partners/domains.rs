@@ -6,11 +6,11 @@ use tenantry_domain::DomainName;
 
 use super::super::domains::{domain_in_path, AddDomainRequest};
 use super::super::resource::resource;
-use crate::caller::Caller;
-use crate::problem::{ApiError, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::validation::FieldCheck;
 use crate::services::partners::domains as service;
-use crate::state::AppState;
-use crate::validation::FieldCheck;
 use crate::views::partner_domain::{PartnerDomain, PartnerDomains};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

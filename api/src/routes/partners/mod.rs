@@ -17,12 +17,12 @@ use tenantry_domain::{EmailAddress, Password};
 use utoipa::ToSchema;
 
 use super::resource::resource;
-use crate::caller::Caller;
-use crate::pagination::PageQuery;
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageQuery;
+use crate::http::problem::{ApiError, ErrorCode, Problem};
+use crate::http::validation::FieldCheck;
 use crate::services::partners::{self as service, NewPartnerPerson, PartnerError};
-use crate::state::AppState;
-use crate::validation::FieldCheck;
 use crate::views::partner::{Partner, PartnerPage, PartnerPerson, PartnerPersonPage, PartnerRoleName};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

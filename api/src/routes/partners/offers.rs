@@ -6,13 +6,13 @@ use serde::Deserialize;
 use tenantry_domain::relationship::OfferDuration;
 use utoipa::ToSchema;
 
-use crate::caller::Caller;
-use crate::pagination::PageQuery;
-use crate::problem::{ApiError, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::pagination::PageQuery;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::validation::{optional_whole_number, FieldCheck};
 use crate::routes::resource::resource;
 use crate::services::partners::offers as service;
-use crate::state::AppState;
-use crate::validation::{optional_whole_number, FieldCheck};
 use crate::views::partner::{Access, AdminOffer, AdminOfferPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

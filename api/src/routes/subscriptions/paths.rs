@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::etag::IfMatch;
+use crate::http::etag::IfMatch;
 use crate::services::subscriptions::PoolChange;
 
 #[derive(Deserialize, IntoParams)]

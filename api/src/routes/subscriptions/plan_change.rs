@@ -4,10 +4,10 @@ use actix_web::{web, HttpResponse};
 
 use super::paths::TenantSubscriptionPath;
 use super::requests::ChangePlanRequest;
-use crate::caller::Caller;
-use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::problem::{ApiError, ErrorCode, Problem};
 use crate::services::plan_change::{self as service, PlanChangeError, PlanChangeRequest};
-use crate::state::AppState;
 use crate::views::plan_change::PlanChangeReportBody;
 
 impl From<PlanChangeError> for ApiError {

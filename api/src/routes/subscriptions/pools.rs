@@ -6,14 +6,14 @@ use tenantry_domain::license_pool::SeatCount;
 
 use super::paths::TenantSubscriptionPath;
 use super::requests::{ActivationRequest, BuySeatsRequest, CreateSubscriptionRequest, SubscriptionListQuery};
-use crate::caller::Caller;
-use crate::etag::with_etag;
-use crate::etag::{IfMatch, IfMatchHeader};
-use crate::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
-use crate::pagination::PageRequest;
-use crate::problem::{ApiError, Problem};
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::etag::with_etag;
+use crate::http::etag::{IfMatch, IfMatchHeader};
+use crate::http::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
+use crate::http::pagination::PageRequest;
+use crate::http::problem::{ApiError, Problem};
 use crate::services::subscriptions::{self as service, Idempotent, OrderInput};
-use crate::state::AppState;
 use crate::views::subscription::{Subscription, SubscriptionPage};
 
 fn seats(field: &str, raw: i64) -> Result<SeatCount, ApiError> {

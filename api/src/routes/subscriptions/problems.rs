@@ -2,7 +2,7 @@
 
 use tenantry_domain::license_pool::PoolError;
 
-use crate::problem::{ApiError, ErrorCode};
+use crate::http::problem::{ApiError, ErrorCode};
 use crate::services::subscriptions::SubscriptionError;
 
 /// The problem a refused pool change answers with; each refusal has its own stable code.

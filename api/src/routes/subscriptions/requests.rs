@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::validation::{optional_whole_number, whole_number};
+use crate::http::validation::{optional_whole_number, whole_number};
 use crate::views::subscription::SubscriptionStatus;
 
 /// An order: a plan and a number of seats. The subscription starts `provisioning`; a

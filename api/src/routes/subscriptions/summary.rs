@@ -2,10 +2,10 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::caller::Caller;
-use crate::problem::ApiError;
+use crate::app::state::AppState;
+use crate::http::caller::Caller;
+use crate::http::problem::ApiError;
 use crate::services::subscriptions as service;
-use crate::state::AppState;
 use crate::views::subscription::LicenseSummary;
 
 /// The tenant's licences per plan, for dashboards.

@@ -6,10 +6,10 @@ use tenantry_domain::partner::{self, AssignedAccess, PartnerAction, PartnerRole}
 use tenantry_persistence::{api_clients, delegation, partners as partner_rows};
 
 use super::PartnerError;
-use crate::caller::SignedIn;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
+use crate::http::caller::SignedIn;
 use crate::services::lookup::NotFound;
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
 use crate::views::partner::AccessAssignment;
 
 /// Who is given access.

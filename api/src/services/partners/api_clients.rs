@@ -10,13 +10,13 @@ use tenantry_persistence::api_clients::{self as client_rows, ApiClientRow, NewAp
 use tenantry_persistence::{time, StoreError};
 
 use super::{lock_partner, require_partner, PartnerError};
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
 use crate::auth::secrets;
-use crate::caller::SignedIn;
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
+use crate::http::caller::SignedIn;
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::services::lookup::NotFound;
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
 use crate::views::partner::{ApiClient, ApiClientWithSecret};
 use crate::views::Page;
 
@@ -75,7 +75,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<ApiClient>, PartnerError> {
     caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     state
         .read(move |conn, _| {
             require_partner(conn, &partner_id)?;
@@ -93,7 +93,7 @@ pub async fn get(
     client_id: String,
 ) -> Result<ApiClient, PartnerError> {
     caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     state
         .read(move |conn, _| {
             let row = client_rows::find_of_partner(conn, &partner_id, &client_id)?.ok_or(NotFound("API client"))?;

@@ -8,9 +8,9 @@ use tenantry_persistence::delegation::{self, CustomerFilter};
 use tenantry_persistence::{flagged_customers, time};
 
 use super::{require_partner, PartnerError};
-use crate::caller::{AccessDenied, SignedIn};
-use crate::pagination::PageRequest;
-use crate::state::AppState;
+use crate::app::state::AppState;
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::pagination::PageRequest;
 use crate::views::partner::Customer;
 use crate::views::Page;
 
@@ -34,7 +34,7 @@ pub async fn list(
     }
     let grantee = matches!(seat, PartnerSeat::Agent | PartnerSeat::ApiClient).then(|| caller.user_id.clone());
     let viewer = caller.user_id.clone();
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     state
         .read(move |conn, _| {
             require_partner(conn, &partner_id)?;

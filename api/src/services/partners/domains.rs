@@ -11,14 +11,14 @@ use tenantry_persistence::partner_domains::{self, NewPartnerDomain, PartnerDomai
 use tenantry_persistence::{tenants, DbConnection, StoreError};
 
 use super::{lock_partner, require_partner, PartnerError};
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
 use crate::auth::secrets;
-use crate::caller::SignedIn;
-use crate::ids::new_id;
+use crate::http::caller::SignedIn;
+use crate::runtime::ids::new_id;
 use crate::services::domains::prove;
 use crate::services::lookup::NotFound;
 use crate::services::rates;
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
 use crate::views::partner_domain::{PartnerDomain, PartnerDomains};
 
 fn find(conn: &mut DbConnection, partner_id: &str, name: &DomainName) -> Result<PartnerDomainRow, PartnerError> {

@@ -8,8 +8,8 @@ use tenantry_domain::AdminRole;
 use tenantry_persistence::delegation::{self, EndedBy, RelationshipRow};
 use tenantry_persistence::{partners, tenants, time, users, StoreResult};
 
+use crate::app::unit_of_work::{Subject, Tx};
 use crate::services::messages::{self, Recipient};
-use crate::unit_of_work::{Subject, Tx};
 
 /// Records a lapsed relationship as expired (its assignments go with it), as of its end date.
 /// Does nothing if another request got there first.

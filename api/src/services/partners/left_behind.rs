@@ -10,12 +10,12 @@ use tenantry_persistence::users::{self, DelegatedGrant};
 use tenantry_persistence::{partners as partner_rows, tenants as tenant_rows, DbConnection, StoreError};
 
 use super::PartnerError;
-use crate::caller::SignedIn;
-use crate::etag::PreconditionFailed;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
+use crate::http::caller::SignedIn;
+use crate::http::etag::PreconditionFailed;
 use crate::services::lookup::NotFound;
 use crate::services::users::{other_global_admins, UserError};
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
 use crate::views::left_behind::{LeftBehind, LeftBehindAccount};
 
 /// The accounts and roles the relationship's partner left in the tenant.

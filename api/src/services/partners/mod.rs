@@ -23,16 +23,16 @@ pub mod left_behind;
 pub mod offers;
 pub mod relationships;
 
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
 use crate::auth::hashing::HashingError;
 use crate::auth::{passwords, secrets};
-use crate::caller::{AccessDenied, SignedIn};
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::services::lookup::NotFound;
 use crate::services::messages::{self, Recipient};
 use crate::services::users::SignInTaken;
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
 use crate::views::partner::{Partner, PartnerPerson};
 use crate::views::Page;
 

@@ -8,13 +8,13 @@ use tenantry_domain::relationship::OfferDuration;
 use tenantry_persistence::delegation::{self, NewOffer};
 
 use super::{lock_partner, require_partner, PartnerError};
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
 use crate::auth::secrets;
-use crate::caller::SignedIn;
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
+use crate::http::caller::SignedIn;
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::services::lookup::{require_tenant, NotFound};
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
 use crate::views::partner::{AdminOffer, OfferPreview};
 use crate::views::Page;
 

@@ -13,13 +13,13 @@ use tenantry_domain::preferences::Preferences;
 
 use super::expiry::{record_expiry, tell_the_customer_what_was_left};
 use super::{require_partner, PartnerError};
-use crate::caller::SignedIn;
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
+use crate::http::caller::SignedIn;
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::services::lookup::{require_tenant, NotFound};
 use crate::services::messages::{self, Recipient};
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
 use crate::views::left_behind::LeftBehindAccount;
 use crate::views::partner::PartnerRelationship;
 use crate::views::Page;
@@ -116,7 +116,7 @@ pub async fn list(
 ) -> Result<Page<PartnerRelationship>, PartnerError> {
     caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     let only_partner = caller.delegation_in(&tenant_id).and(caller.partner.as_ref()).map(|p| p.partner_id.clone());
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     state
         .read(move |conn, _| {
             require_tenant::<PartnerError>(conn, &tenant_id)?;

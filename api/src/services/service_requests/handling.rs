@@ -8,12 +8,12 @@ use tenantry_domain::service_request::{self as rules, RequestStatus, Severity, S
 use tenantry_persistence::service_requests::{self as rows, RequestChanges, SubmissionRow};
 use tenantry_persistence::{time, users, StoreError};
 
-use crate::caller::SignedIn;
-use crate::etag::{IfMatch, PreconditionFailed};
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
+use crate::http::caller::SignedIn;
+use crate::http::etag::{IfMatch, PreconditionFailed};
 use crate::services::lookup::NotFound;
 use crate::services::messages::{self, Recipient, WhatChanged};
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
 use crate::views::service_request::ServiceRequest;
 use crate::views::Versioned;
 

@@ -14,13 +14,13 @@ use tenantry_domain::EmailAddress;
 use tenantry_persistence::service_requests::{self as rows, NewHandling, RequestCursor, SubmissionRow};
 use tenantry_persistence::{time, StoreError};
 
-use crate::caller::{AccessDenied, SignedIn};
-use crate::etag::PreconditionFailed;
-use crate::ids::new_id;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Subject, Tx};
+use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::etag::PreconditionFailed;
+use crate::runtime::ids::new_id;
 use crate::services::lookup::{require_tenant, NotFound};
 use crate::services::rates;
-use crate::state::AppState;
-use crate::unit_of_work::{Subject, Tx};
 use crate::views::service_request::ServiceRequest;
 use crate::views::{Page, Versioned};
 mod cursor;
@@ -177,7 +177,7 @@ pub async fn list(
         Some(tenant_id) => caller.authorize(tenant_id, Action::WorkServiceRequests, Target::Tenant)?,
         None => caller.require_operator()?,
     }
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     state
         .read(move |conn, _| {
             if let Some(tenant_id) = &tenant_id {
@@ -215,7 +215,7 @@ pub async fn get(
     id: String,
 ) -> Result<Versioned<ServiceRequest>, ServiceRequestError> {
     caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     state
         .read(move |conn, _| {
             require_tenant::<ServiceRequestError>(conn, &tenant_id)?;

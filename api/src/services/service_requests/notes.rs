@@ -8,11 +8,11 @@ use tenantry_domain::service_request::{RequestStatus, Side};
 use tenantry_persistence::service_requests::{self as rows, NewNote, RequestChanges};
 use tenantry_persistence::StoreError;
 
-use crate::caller::SignedIn;
-use crate::ids::new_id;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
+use crate::http::caller::SignedIn;
+use crate::runtime::ids::new_id;
 use crate::services::lookup::NotFound;
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
 use crate::views::service_request::Note;
 
 use super::handling::tell_requester;

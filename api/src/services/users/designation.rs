@@ -7,11 +7,11 @@ use tenantry_domain::RoleSet;
 use tenantry_persistence::users;
 
 use super::person::{find, load, lock_tenant, other_global_admins, role_names, UserError};
-use crate::caller::SignedIn;
-use crate::etag::{IfMatch, PreconditionFailed};
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
+use crate::http::caller::SignedIn;
+use crate::http::etag::{IfMatch, PreconditionFailed};
 use crate::services::messages;
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
 use crate::views::user::User;
 use crate::views::Versioned;
 

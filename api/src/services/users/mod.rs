@@ -25,15 +25,15 @@ pub use person::{load, other_global_admins, SignInTaken, UserError};
 
 use person::{check_sign_in_domain, find, lock_tenant, role_names, Person};
 
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
 use crate::auth::passwords;
-use crate::caller::SignedIn;
-use crate::etag::{IfMatch, PreconditionFailed};
-use crate::ids::new_id;
-use crate::pagination::PageRequest;
+use crate::http::caller::SignedIn;
+use crate::http::etag::{IfMatch, PreconditionFailed};
+use crate::http::pagination::PageRequest;
+use crate::runtime::ids::new_id;
 use crate::services::lookup::require_tenant;
 use crate::services::messages::{self, Recipient};
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
 use crate::views::user::User;
 use crate::views::{Page, Versioned};
 

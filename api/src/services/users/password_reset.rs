@@ -7,13 +7,13 @@ use tenantry_domain::EmailAddress;
 use tenantry_persistence::{users, StoreError};
 
 use super::person::{find, UserError};
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Subject;
 use crate::auth::passwords;
-use crate::caller::SignedIn;
+use crate::http::caller::SignedIn;
 use crate::services::lookup::require_tenant;
 use crate::services::lookup::NotFound;
 use crate::services::messages;
-use crate::state::AppState;
-use crate::unit_of_work::Subject;
 use crate::views::user::PasswordResetResponse;
 
 /// Sends a temporary password to the person's contact email; they choose a new one at next

@@ -12,12 +12,12 @@ use tenantry_persistence::tenants;
 use tenantry_persistence::users::{self, UserRow};
 use tenantry_persistence::{DbConnection, StoreError};
 
+use crate::app::unit_of_work::Tx;
 use crate::auth::hashing::HashingError;
-use crate::caller::AccessDenied;
-use crate::etag::PreconditionFailed;
+use crate::http::caller::AccessDenied;
+use crate::http::etag::PreconditionFailed;
 use crate::services::lookup::NotFound;
 use crate::services::messages::Recipient;
-use crate::unit_of_work::Tx;
 use crate::views::user::User;
 use crate::views::Versioned;
 

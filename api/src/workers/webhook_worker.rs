@@ -16,10 +16,10 @@ use tenantry_domain::AdminRole;
 use tenantry_persistence::webhooks::{self, DeliveryRow, EndpointRow};
 use tenantry_persistence::{partners, time, users, DbConnection, DbPool, StoreError};
 
+use crate::app::unit_of_work::{Actor, Context, Tx};
+use crate::outbound::webhook_security::{check_endpoint, sign};
+use crate::runtime::shutdown::Shutdown;
 use crate::services::messages::{self, Recipient};
-use crate::shutdown::Shutdown;
-use crate::unit_of_work::{Actor, Context, Tx};
-use crate::webhook_security::{check_endpoint, sign};
 
 const CLAIM_LEASE_SECONDS: i64 = 60;
 const BATCH: i64 = 50;
@@ -48,7 +48,7 @@ impl Webhooks {
 pub async fn run(pool: DbPool, hooks: Webhooks, poll: Duration, shutdown: Arc<Shutdown>) {
     let hooks = Arc::new(hooks);
     let stop = shutdown.clone();
-    crate::periodic::run_every(poll, "webhook delivery", shutdown, move || {
+    crate::workers::periodic::run_every(poll, "webhook delivery", shutdown, move || {
         deliver_due(&pool, &hooks, &stop).map_err(|e| e.to_string())
     })
     .await;
@@ -64,7 +64,7 @@ fn attempt(hooks: &Webhooks, endpoint: &EndpointRow, delivery: &DeliveryRow) -> 
     if let Err(refusal) = check_endpoint(&endpoint.url, hooks.allow_private) {
         return Outcome::Failed { status: None, error: refusal.to_string() };
     }
-    let timestamp = crate::clock::now().timestamp();
+    let timestamp = crate::runtime::clock::now().timestamp();
     let signature = sign(&endpoint.secret, &delivery.event_id, timestamp, &delivery.payload);
     let sent = hooks
         .agent
@@ -90,27 +90,27 @@ fn attempt(hooks: &Webhooks, endpoint: &EndpointRow, delivery: &DeliveryRow) -> 
 /// Delivers every due event once; returns how many were delivered.
 pub fn deliver_due(pool: &DbPool, hooks: &Webhooks, shutdown: &Shutdown) -> Result<usize, StoreError> {
     let mut conn = pool.get()?;
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     let mut delivered = 0;
     for delivery in webhooks::due(&mut conn, time::to_db(now), BATCH)? {
         if shutdown.workers_stopping() {
             break;
         }
         // From its own claim, so that slow receivers earlier in the batch cannot let it go stale.
-        let lease = time::to_db(crate::clock::now() + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
+        let lease = time::to_db(crate::runtime::clock::now() + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
         if !webhooks::claim(&mut conn, &delivery, lease)? {
             continue;
         }
         let Some(endpoint) = webhooks::find_endpoint_by_id(&mut conn, &delivery.endpoint_id)? else { continue };
         if endpoint.disabled_at.is_some() {
             // Disabled while this waited: nothing more goes to it.
-            let stamp = time::to_db(crate::clock::now());
+            let stamp = time::to_db(crate::runtime::clock::now());
             webhooks::mark_attempt_failed(&mut conn, &delivery, None, "the endpoint is disabled", None, stamp)?;
             continue;
         }
         match attempt(hooks, &endpoint, &delivery) {
             Outcome::Delivered(status) => {
-                webhooks::mark_delivered(&mut conn, &delivery, status, time::to_db(crate::clock::now()))?;
+                webhooks::mark_delivered(&mut conn, &delivery, status, time::to_db(crate::runtime::clock::now()))?;
                 delivered += 1;
             }
             Outcome::Failed { status, error } => {
@@ -129,7 +129,7 @@ fn settle_failure(
     status: Option<i32>,
     error: &str,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     let jitter: f64 = rand::thread_rng().gen();
     let retry_at = match hooks.retry.after_transient_failure(delivery.attempts + 1, jitter) {
         AfterFailure::RetryIn(pause) => Some(time::to_db(now + pause)),

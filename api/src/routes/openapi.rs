@@ -142,7 +142,7 @@ use crate::routes;
         routes::webhooks::remove_tenant_webhook,
         routes::webhooks::tenant_webhook_deliveries,
     ),
-    components(schemas(crate::problem::Problem, crate::problem::ErrorCode, crate::problem::FieldError)),
+    components(schemas(crate::http::problem::Problem, crate::http::problem::ErrorCode, crate::http::problem::FieldError)),
     modifiers(&SecuritySchemes, &StandardErrors),
     tags(
         (name = "auth", description = "Signing in and the keys that verify tokens"),
@@ -235,7 +235,7 @@ fn problem_response(status: &str, description: &str) -> Response {
     ResponseBuilder::new()
         .description(description)
         .content(
-            crate::problem::PROBLEM_JSON,
+            crate::http::problem::PROBLEM_JSON,
             ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("Problem")))
                 .example(Some(problem_example(status)))

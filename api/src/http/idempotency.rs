@@ -13,9 +13,9 @@ use sha2::{Digest, Sha256};
 use tenantry_persistence::idempotency::{self, StoredResponse};
 use tenantry_persistence::StoreError;
 
-use crate::problem::{ApiError, ErrorCode};
-use crate::state::AppState;
-use crate::unit_of_work::{Actor, Tx};
+use crate::app::state::AppState;
+use crate::app::unit_of_work::{Actor, Tx};
+use crate::http::problem::{ApiError, ErrorCode};
 
 pub const HEADER: &str = "idempotency-key";
 

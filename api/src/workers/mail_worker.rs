@@ -16,8 +16,8 @@ use tenantry_domain::retry::AfterFailure;
 use tenantry_persistence::outbox::{self, OutboxMessageRow};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
-use crate::mail_transport::MailTransport;
-use crate::shutdown::Shutdown;
+use crate::outbound::mail_transport::MailTransport;
+use crate::runtime::shutdown::Shutdown;
 
 /// How long a claimed message is left alone before another attempt may take it; longer than an
 /// SMTP exchange may last (`TENANTRY_SMTP_TIMEOUT_SECONDS` is at most 300 per step, a few steps).
@@ -34,7 +34,7 @@ pub struct Outbox {
 pub async fn run(pool: DbPool, outbox: Outbox, poll: Duration, shutdown: Arc<Shutdown>) {
     let outbox = Arc::new(outbox);
     let stop = shutdown.clone();
-    crate::periodic::run_every(poll, "outbox delivery", shutdown, move || {
+    crate::workers::periodic::run_every(poll, "outbox delivery", shutdown, move || {
         deliver_due(&pool, &outbox, &stop).map_err(|e| e.to_string())
     })
     .await;
@@ -44,7 +44,7 @@ pub async fn run(pool: DbPool, outbox: Outbox, poll: Duration, shutdown: Arc<Shu
 /// others stay due); returns how many were delivered.
 pub fn deliver_due(pool: &DbPool, outbox: &Outbox, shutdown: &Shutdown) -> Result<usize, StoreError> {
     let mut conn = pool.get()?;
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     let due = outbox::due(&mut conn, time::to_db(now), BATCH)?;
     let mut delivered = 0;
     for message in due {
@@ -53,7 +53,7 @@ pub fn deliver_due(pool: &DbPool, outbox: &Outbox, shutdown: &Shutdown) -> Resul
         }
         // Each lease runs from its own claim: a slow server must not let later messages of the
         // batch go stale while they wait their turn.
-        let lease = time::to_db(crate::clock::now() + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
+        let lease = time::to_db(crate::runtime::clock::now() + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
         if !outbox::claim(&mut conn, &message, lease)? {
             continue;
         }
@@ -72,7 +72,7 @@ fn settle(
     message: &OutboxMessageRow,
     attempt: Attempt,
 ) -> Result<bool, StoreError> {
-    let now = crate::clock::now();
+    let now = crate::runtime::clock::now();
     // The claim counted this attempt.
     let attempts = message.attempts + 1;
     match attempt {

@@ -10,12 +10,12 @@ use tenantry_persistence::jobs::{self, JobRow};
 use tenantry_persistence::{delegation, idempotency, signups};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
+use crate::app::unit_of_work::{Actor, Context, Tx};
 use crate::auth::throttle::SignInThrottle;
-use crate::clock;
+use crate::runtime::clock;
+use crate::runtime::shutdown::Shutdown;
 use crate::services::partners::expiry;
 use crate::services::{provisioning, registrations};
-use crate::shutdown::Shutdown;
-use crate::unit_of_work::{Actor, Context, Tx};
 
 /// How long a claimed job is left alone before another worker may take it.
 const CLAIM_LEASE_SECONDS: i64 = 60;
@@ -23,7 +23,7 @@ const BATCH: i64 = 20;
 
 pub async fn run(pool: DbPool, context: Arc<Context>, period: Duration, shutdown: Arc<Shutdown>) {
     let stop = shutdown.clone();
-    crate::periodic::run_every(period, "jobs", shutdown, move || {
+    crate::workers::periodic::run_every(period, "jobs", shutdown, move || {
         run_due(&pool, &context, &stop).map_err(|e| e.to_string())
     })
     .await;

@@ -47,8 +47,8 @@ impl Template {
             ($($variant:ident => $file:literal),* $(,)?) => {
                 match (self, language) {
                     $(
-                        (Template::$variant, Language::French) => include_str!(concat!("../templates/fr/", $file, ".txt")),
-                        (Template::$variant, Language::English) => include_str!(concat!("../templates/en/", $file, ".txt")),
+                        (Template::$variant, Language::French) => include_str!(concat!("../../templates/fr/", $file, ".txt")),
+                        (Template::$variant, Language::English) => include_str!(concat!("../../templates/en/", $file, ".txt")),
                     )*
                 }
             };
@@ -74,12 +74,12 @@ impl Template {
 
 fn phrases(language: Language) -> &'static str {
     match language {
-        Language::French => include_str!("../templates/fr/phrases.txt"),
-        Language::English => include_str!("../templates/en/phrases.txt"),
+        Language::French => include_str!("../../templates/fr/phrases.txt"),
+        Language::English => include_str!("../../templates/en/phrases.txt"),
     }
 }
 
-const LAYOUT: &str = include_str!("../templates/layout.html");
+const LAYOUT: &str = include_str!("../../templates/layout.html");
 
 /// A message in one language: its subject, its text and its HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]

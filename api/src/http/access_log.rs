@@ -11,7 +11,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 
-use crate::request_id::RequestId;
+use crate::http::request_id::RequestId;
 
 /// Who made the request, noted by authentication for the access record.
 #[derive(Debug, Clone)]

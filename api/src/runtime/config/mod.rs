@@ -2,9 +2,11 @@
 //! Bad values stop start-up with a message naming each variable, all of them at once.
 
 mod environment;
+mod nameserver;
 mod smtp;
 #[cfg(test)]
 mod tests;
+mod trusted_proxies;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,11 +18,10 @@ use tenantry_persistence::Database;
 
 use tenantry_domain::signup::SignupLimits;
 
-use crate::client_address::TrustedProxies;
-use crate::dns::Nameserver;
-
 pub use environment::{ConfigError, ConfigErrors};
+pub use nameserver::{Nameserver, Transport};
 pub use smtp::{SmtpSecurity, SmtpSettings};
+pub use trusted_proxies::{counted_as, TrustedProxies};
 
 use environment::Environment;
 

@@ -8,7 +8,6 @@
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
 use ipnet::IpNet;
 
 /// The proxies whose `X-Forwarded-For` is believed, as addresses or networks.
@@ -56,21 +55,6 @@ impl TrustedProxies {
             }
         }
         client
-    }
-
-    /// The throttles' key for the request's client.
-    pub fn client_address(&self, req: &HttpRequest) -> String {
-        let Some(peer) = req.peer_addr().map(|address| address.ip()) else {
-            // Never for a real connection: every such request then shares one count.
-            return "unknown".to_owned();
-        };
-        let forwarded: Vec<&str> = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .collect();
-        counted_as(self.client_behind(peer, &forwarded))
     }
 }
 

@@ -11,10 +11,10 @@ use tenantry_domain::{EmailAddress, Password};
 use tenantry_persistence::users::{self, NewUser};
 use tenantry_persistence::{time, DbPool};
 
+use crate::app::unit_of_work::{Actor, Context, Subject, Tx};
 use crate::auth::passwords;
-use crate::config::Config;
-use crate::unit_of_work::{Actor, Context, Subject, Tx};
-use crate::{clock, ids};
+use crate::runtime::config::Config;
+use crate::runtime::{clock, ids};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {

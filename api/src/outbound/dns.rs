@@ -5,7 +5,6 @@
 //! Answers are never cached: someone who has just published a record and asks again must not
 //! be told what DNS said a minute ago.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
@@ -15,53 +14,20 @@ use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::TokioResolver;
 use tenantry_domain::dns_check::{self, Answer};
 
-/// How a configured nameserver is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// UDP, and TCP when an answer is truncated: what resolvers do.
-    UdpThenTcp,
-    Udp,
-    Tcp,
-}
+use crate::runtime::config::{Nameserver, Transport};
 
-/// One nameserver from `TENANTRY_DNS_SERVERS`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Nameserver {
-    pub address: SocketAddr,
-    pub transport: Transport,
-}
-
-impl Nameserver {
-    /// `ip:port` (UDP, then TCP for truncated answers), `udp://ip:port` or `tcp://ip:port`; the
-    /// port defaults to 53.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let raw = raw.trim();
-        let (transport, rest) = if let Some(rest) = raw.strip_prefix("udp://") {
-            (Transport::Udp, rest)
-        } else if let Some(rest) = raw.strip_prefix("tcp://") {
-            (Transport::Tcp, rest)
-        } else {
-            (Transport::UdpThenTcp, raw)
-        };
-        let address = rest
-            .parse::<SocketAddr>()
-            .or_else(|_| rest.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-            .map_err(|_| format!("`{raw}` is not `ip:port`, `udp://ip:port` or `tcp://ip:port`"))?;
-        Ok(Self { address, transport })
-    }
-
-    fn config(&self) -> NameServerConfig {
-        let connection = |mut connection: ConnectionConfig| {
-            connection.port = self.address.port();
-            connection
-        };
-        let connections = match self.transport {
-            Transport::UdpThenTcp => vec![connection(ConnectionConfig::udp()), connection(ConnectionConfig::tcp())],
-            Transport::Udp => vec![connection(ConnectionConfig::udp())],
-            Transport::Tcp => vec![connection(ConnectionConfig::tcp())],
-        };
-        NameServerConfig::new(self.address.ip(), true, connections)
-    }
+/// How hickory reaches one configured nameserver.
+fn server_config(nameserver: &Nameserver) -> NameServerConfig {
+    let connection = |mut connection: ConnectionConfig| {
+        connection.port = nameserver.address.port();
+        connection
+    };
+    let connections = match nameserver.transport {
+        Transport::UdpThenTcp => vec![connection(ConnectionConfig::udp()), connection(ConnectionConfig::tcp())],
+        Transport::Udp => vec![connection(ConnectionConfig::udp())],
+        Transport::Tcp => vec![connection(ConnectionConfig::tcp())],
+    };
+    NameServerConfig::new(nameserver.address.ip(), true, connections)
 }
 
 /// The resolver settings, fixed at start-up.
@@ -85,7 +51,7 @@ impl Dns {
         let mut builder = if self.nameservers.is_empty() {
             TokioResolver::builder_tokio().map_err(|e| format!("cannot read the system's DNS configuration: {e}"))?
         } else {
-            let servers = self.nameservers.iter().map(Nameserver::config).collect();
+            let servers = self.nameservers.iter().map(server_config).collect();
             TokioResolver::builder_with_config(
                 ResolverConfig::from_parts(None, vec![], servers),
                 TokioRuntimeProvider::default(),
@@ -142,21 +108,5 @@ fn written(data: &RData) -> Option<String> {
         RData::CNAME(cname) => Some(host(&cname.0)),
         RData::SRV(srv) => Some(format!("{} {} {} {}", srv.priority, srv.weight, srv.port, host(&srv.target))),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nameservers_are_read_with_their_transport() {
-        let both = Nameserver::parse("127.0.0.1:5353").unwrap();
-        assert_eq!(both.transport, Transport::UdpThenTcp);
-        assert_eq!(both.address.port(), 5353);
-        assert_eq!(Nameserver::parse("tcp://127.0.0.1:53").unwrap().transport, Transport::Tcp);
-        assert_eq!(Nameserver::parse("udp://[::1]:53").unwrap().transport, Transport::Udp);
-        assert_eq!(Nameserver::parse("9.9.9.9").unwrap().address.port(), 53);
-        assert!(Nameserver::parse("dns.example").is_err());
     }
 }

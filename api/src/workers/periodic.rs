@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::shutdown::Shutdown;
+use crate::runtime::shutdown::Shutdown;
 
 /// Calls `work` on the blocking pool every `period` until the workers are asked to stop: the
 /// call in progress then finishes (the work itself checks between items and stops early), and

@@ -7,14 +7,14 @@ use actix_web::web;
 use tenantry_domain::catalogue::Catalogue;
 use tenantry_persistence::{DbConnection, DbPool, StoreError};
 
+use crate::app::unit_of_work::{Actor, Context, Tx};
 use crate::auth::hashing::PasswordHasher;
 use crate::auth::keys::{KeyError, KeyRing};
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::tokens::TokenSettings;
 use crate::auth::verified_tokens::VerifiedTokens;
-use crate::config::Config;
-use crate::dns::Dns;
-use crate::unit_of_work::{Actor, Context, Tx};
+use crate::outbound::dns::Dns;
+use crate::runtime::config::Config;
 
 pub struct AppState {
     pub pool: DbPool,
@@ -40,7 +40,7 @@ pub struct AppState {
     /// The catalogue and message settings every unit of work consults.
     pub context: Arc<Context>,
     /// Whether the process drains or stops (readiness, connections, workers).
-    pub shutdown: Arc<crate::shutdown::Shutdown>,
+    pub shutdown: Arc<crate::runtime::shutdown::Shutdown>,
 }
 
 impl AppState {
@@ -64,7 +64,7 @@ impl AppState {
     /// Reads the signing keys again (another process may have rotated them).
     pub async fn reload_keys(&self) -> Result<(), KeyError> {
         let keys = self.keys.clone();
-        self.read(move |conn, _| keys.reload(conn, crate::clock::now())).await
+        self.read(move |conn, _| keys.reload(conn, crate::runtime::clock::now())).await
     }
 
     /// Reloads the keys for a token naming a key this process does not know, unless a reload

@@ -8,7 +8,7 @@ use base64::Engine;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::problem::{ApiError, ErrorCode};
+use crate::http::problem::{ApiError, ErrorCode};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;

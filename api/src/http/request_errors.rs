@@ -4,7 +4,7 @@
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::{web, HttpRequest};
 
-use crate::problem::{ApiError, ErrorCode, FieldError};
+use crate::http::problem::{ApiError, ErrorCode, FieldError};
 
 pub fn json_config(max_body_bytes: usize) -> web::JsonConfig {
     web::JsonConfig::default().limit(max_body_bytes).error_handler(|error, _req: &HttpRequest| json_error(error).into())

@@ -1,7 +1,7 @@
 //! Turning request fields into domain values while collecting every invalid field, so that a
 //! client learns all its mistakes from one response.
 
-use crate::problem::{ApiError, FieldError};
+use crate::http::problem::{ApiError, FieldError};
 
 #[derive(Default)]
 pub struct FieldCheck {
@@ -50,7 +50,7 @@ impl FieldCheck {
 pub fn bounded_query(name: &str, value: Option<String>, max_chars: usize) -> Result<Option<String>, ApiError> {
     match value {
         Some(text) if text.chars().count() > max_chars => Err(ApiError::new(
-            crate::problem::ErrorCode::InvalidQuery,
+            crate::http::problem::ErrorCode::InvalidQuery,
             format!("`{name}` has at most {max_chars} characters"),
         )),
         other => Ok(other),

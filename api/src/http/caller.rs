@@ -16,14 +16,14 @@ use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
 use tenantry_persistence::{api_clients, time, users, DbConnection, StoreError};
 
-use crate::access_log::LoggedCaller;
+use crate::app::state::AppState;
+use crate::app::unit_of_work::Actor;
+use crate::auth::delegation::{self, Delegate, Delegation, Resolution};
 use crate::auth::tokens::{self, Claims, TokenError};
-use crate::clock;
-use crate::delegation::{self, Delegate, Delegation, Resolution};
-use crate::problem::{ApiError, ErrorCode};
-use crate::request_id::RequestId;
-use crate::state::AppState;
-use crate::unit_of_work::Actor;
+use crate::http::access_log::LoggedCaller;
+use crate::http::problem::{ApiError, ErrorCode};
+use crate::http::request_id::RequestId;
+use crate::runtime::clock;
 
 /// Why a signed-in caller may not do something.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

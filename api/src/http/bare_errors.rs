@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::HttpResponse;
 
-use crate::problem::{problem_body, ApiError, ErrorCode, PROBLEM_JSON};
+use crate::http::problem::{problem_body, ApiError, ErrorCode, PROBLEM_JSON};
 
 /// Catches every error response that did not come from an [`ApiError`] (unknown routes, wrong
 /// methods, errors from actix itself) and gives it a problem+json body, so clients see one

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use tenantry_persistence::version_guard::VersionGuard;
 
-use crate::problem::{ApiError, ErrorCode};
+use crate::http::problem::{ApiError, ErrorCode};
 use crate::views::Versioned;
 
 /// The resource changed since the client read it: its `If-Match` no longer matches.

@@ -9,7 +9,7 @@
 //! A field without a value (an empty text) is left out in both formats.
 //!
 //! Nothing here writes secrets: records carry ids, never passwords, tokens or headers, and the
-//! access record masks the secret segments of paths (see [`crate::access_log`]).
+//! access record masks the secret segments of paths (see [`crate::http::access_log`]).
 
 use std::io::Write;
 
@@ -17,7 +17,7 @@ use chrono::SecondsFormat;
 use log::kv::{self, VisitSource};
 use serde_json::Value;
 
-use crate::config::LogFormat;
+use crate::runtime::config::LogFormat;
 
 /// Installs the logger for the process; later calls do nothing (tests build several apps).
 pub fn init(format: LogFormat) {

@@ -14,7 +14,8 @@ use tenantry_persistence::audit::{self, NewAuditEvent};
 use tenantry_persistence::outbox::{self, NewOutboxMessage};
 use tenantry_persistence::{time, DbConnection, StoreResult};
 
-use crate::{clock, ids, webhook_events};
+use crate::outbound::webhook_events;
+use crate::runtime::{clock, ids};
 
 /// The person (or job) behind a change, as the audit log names them.
 #[derive(Debug, Clone)]
@@ -45,7 +46,7 @@ pub struct Context {
 
 impl Context {
     /// The catalogue as stored, and the configuration's links and domain.
-    pub fn read(conn: &mut DbConnection, config: &crate::config::Config) -> StoreResult<Self> {
+    pub fn read(conn: &mut DbConnection, config: &crate::runtime::config::Config) -> StoreResult<Self> {
         Ok(Self {
             catalogue: tenantry_persistence::plans::catalogue(conn)?,
             public_url: config.public_url.clone(),

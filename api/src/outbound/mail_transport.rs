@@ -17,7 +17,7 @@ use tenantry_domain::delivery::Attempt;
 use tenantry_persistence::outbox::OutboxMessageRow;
 use tenantry_persistence::time;
 
-use crate::config::{SmtpSecurity, SmtpSettings};
+use crate::runtime::config::{SmtpSecurity, SmtpSettings};
 
 pub enum MailTransport {
     Smtp { transport: SmtpTransport, host: String },

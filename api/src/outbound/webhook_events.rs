@@ -8,7 +8,7 @@ use tenantry_domain::webhook::{self, EventType};
 use tenantry_persistence::webhooks::{self, EndpointRow, NewDelivery};
 use tenantry_persistence::{DbConnection, StoreResult};
 
-use crate::ids::new_id;
+use crate::runtime::ids::new_id;
 
 /// What an event says, as the receiver reads it.
 fn payload(

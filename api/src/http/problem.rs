@@ -6,13 +6,16 @@
 //! goes through [`ApiError::internal`]: the cause is logged with the request, the client gets
 //! an opaque 500 with no internal text.
 
+use crate::auth::hashing::HashingError;
+use crate::auth::keys::KeyError;
+use crate::auth::throttle::Throttled;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub use crate::error_code::ErrorCode;
+pub use crate::http::error_code::ErrorCode;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -327,6 +330,32 @@ impl From<tenantry_persistence::StoreError> for ApiError {
             error if error.is_busy() => ApiError::busy(),
             error => ApiError::internal_error(&error),
         }
+    }
+}
+
+// Failures of proving who calls, as the caller hears them.
+
+impl From<HashingError> for ApiError {
+    fn from(error: HashingError) -> Self {
+        match error {
+            HashingError::Busy => ApiError::hashing_busy(),
+            other => ApiError::internal(format!("password hashing: {other}")),
+        }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(error: KeyError) -> Self {
+        match error {
+            KeyError::Store(error) => error.into(),
+            error => ApiError::internal_error(&error),
+        }
+    }
+}
+
+impl From<Throttled> for ApiError {
+    fn from(throttled: Throttled) -> Self {
+        ApiError::too_many_sign_in_attempts(throttled.retry_after_seconds)
     }
 }
 
