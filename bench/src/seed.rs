@@ -8,7 +8,8 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use tenantry_domain::license_pool::SubscriptionStatus;
 use tenantry_domain::{AdminRole, RoleSet};
-use tenantry_persistence::subscriptions::{self, NewSubscription};
+use tenantry_persistence::seats;
+use tenantry_persistence::subscriptions::NewSubscription;
 use tenantry_persistence::tenants::{self, NewTenant};
 use tenantry_persistence::{time, users, Database as Store, DbConnection, StoreError};
 
@@ -180,7 +181,7 @@ fn seed_tenant(
             email_domain: None,
         };
         tenants::insert(conn, &tenant, &uuid::Uuid::now_v7().to_string())?;
-        subscriptions::insert(
+        seats::open(
             conn,
             &NewSubscription {
                 id: &subscription_id,

@@ -103,6 +103,25 @@ pub enum PoolError {
     Transition { from: SubscriptionStatus, to: SubscriptionStatus },
 }
 
+/// A change to a whole pool, as opposed to one seat taken or given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolChange {
+    /// More seats bought, up to the plan's limit per subscription.
+    Buy {
+        seats: SeatCount,
+        seat_limit: i64,
+    },
+    /// Seats switched on (`delta > 0`) or off.
+    Activate(i64),
+    Suspend,
+    Reactivate,
+    /// The suite is set up: active, with `activate` seats switched on.
+    Provisioned {
+        activate: i64,
+    },
+    Terminate,
+}
+
 /// The counters and status of one subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LicensePool {
@@ -211,6 +230,31 @@ impl LicensePool {
     pub fn provisioned(&self, activate: i64) -> Result<LicensePool, PoolError> {
         let pool = self.move_to(SubscriptionStatus::Provisioning, SubscriptionStatus::Active)?;
         Ok(LicensePool { active: activate.clamp(0, self.purchased), ..pool })
+    }
+
+    /// A free pool grows with the people who join it: one more seat, bought, active and taken
+    /// at once (the free Meetings tier has no seats to buy), even while an operator has it
+    /// suspended, up to the plan's limit.
+    pub fn join_free(&self, seat_limit: i64) -> Result<LicensePool, PoolError> {
+        if self.status == SubscriptionStatus::Terminated {
+            return Err(PoolError::NotActive { status: self.status });
+        }
+        if self.purchased >= seat_limit {
+            return Err(PoolError::SeatLimit { limit: seat_limit, purchased: self.purchased });
+        }
+        Ok(LicensePool { purchased: self.purchased + 1, active: self.active + 1, assigned: self.assigned + 1, ..*self })
+    }
+
+    /// The pool after `change`, or why it refuses.
+    pub fn apply(&self, change: PoolChange) -> Result<LicensePool, PoolError> {
+        match change {
+            PoolChange::Buy { seats, seat_limit } => self.buy(seats, seat_limit),
+            PoolChange::Activate(delta) => self.activate(delta),
+            PoolChange::Suspend => self.suspend(),
+            PoolChange::Reactivate => self.reactivate(),
+            PoolChange::Provisioned { activate } => self.provisioned(activate),
+            PoolChange::Terminate => self.terminate(),
+        }
     }
 
     fn move_to(&self, from: SubscriptionStatus, to: SubscriptionStatus) -> Result<LicensePool, PoolError> {
@@ -347,5 +391,30 @@ mod tests {
         for (label, p, cents) in cases {
             assert_eq!(p.monthly_cost_cents(&priced), cents, "{label}");
         }
+    }
+
+    #[test]
+    fn a_free_pool_grows_with_each_person_up_to_its_limit() {
+        assert_eq!(pool(3, 3, 3).join_free(10).unwrap(), pool(4, 4, 4));
+        let suspended = LicensePool { status: SubscriptionStatus::Suspended, ..pool(3, 3, 3) };
+        assert_eq!(
+            suspended.join_free(10).unwrap(),
+            LicensePool { status: SubscriptionStatus::Suspended, ..pool(4, 4, 4) }
+        );
+        assert_eq!(pool(10, 10, 10).join_free(10), Err(PoolError::SeatLimit { limit: 10, purchased: 10 }));
+        let ended = LicensePool { status: SubscriptionStatus::Terminated, ..pool(0, 0, 0) };
+        assert_eq!(ended.join_free(10), Err(PoolError::NotActive { status: SubscriptionStatus::Terminated }));
+    }
+
+    #[test]
+    fn a_pool_change_is_decided_by_the_rule_it_names() {
+        let seats = SeatCount::parse(2).unwrap();
+        assert_eq!(pool(10, 5, 2).apply(PoolChange::Buy { seats, seat_limit: 300 }), pool(10, 5, 2).buy(seats, 300));
+        assert_eq!(pool(10, 5, 2).apply(PoolChange::Activate(-4)), pool(10, 5, 2).activate(-4));
+        assert_eq!(pool(10, 5, 2).apply(PoolChange::Terminate), Err(PoolError::StillAssigned { assigned: 2 }));
+        assert_eq!(pool(10, 5, 2).apply(PoolChange::Suspend).unwrap().status, SubscriptionStatus::Suspended);
+        assert!(pool(10, 5, 2).apply(PoolChange::Reactivate).is_err());
+        let ordered = LicensePool { status: SubscriptionStatus::Provisioning, ..pool(10, 0, 0) };
+        assert_eq!(ordered.apply(PoolChange::Provisioned { activate: 4 }).unwrap(), pool(10, 4, 0));
     }
 }

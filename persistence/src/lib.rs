@@ -28,6 +28,7 @@ pub mod recent_users;
 pub mod registrations;
 pub mod registry;
 pub mod schema;
+pub mod seats;
 pub mod service_requests;
 pub mod sign_in_throttle;
 pub mod signing_keys;

@@ -4,6 +4,7 @@ use tenantry_domain::audit::AuditAction;
 use tenantry_domain::licence::{self, AssignmentRefusal, Licence};
 use tenantry_domain::license_pool::PoolError;
 use tenantry_domain::permissions::{Action, Target};
+use tenantry_persistence::seats::{self, SeatError};
 use tenantry_persistence::subscriptions::{self, NewAssignment};
 use tenantry_persistence::{users, DbConnection, StoreError};
 
@@ -33,6 +34,17 @@ pub enum LicenceError {
     LostRace,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<SeatError> for LicenceError {
+    fn from(error: SeatError) -> Self {
+        match error {
+            SeatError::Refused(refusal) => LicenceError::Pool(refusal),
+            SeatError::Raced | SeatError::AlreadyHeld => LicenceError::LostRace,
+            SeatError::NoSuchPool(_) => LicenceError::NotFound(NotFound("subscription")),
+            SeatError::Store(error) => LicenceError::Store(error),
+        }
+    }
 }
 
 /// A licence given: the licence, and whether this request gave it (a repeated PUT finds it
@@ -67,6 +79,11 @@ pub async fn assign(
             let refused = |refusal| LicenceError::Refused { sign_in: person.sign_in.clone(), refusal };
             licence::check_assignment(plan, &held).map_err(refused)?;
             row.pool().assign()?;
+            tx.audit(
+                AuditAction::LicenceAssigned,
+                Subject::in_tenant(&tenant_id, &user_id),
+                serde_json::json!({"subscription_id": subscription_id, "plan": plan.code}),
+            )?;
             let stamp = tx.stamp();
             let assignment = NewAssignment {
                 subscription_id: &subscription_id,
@@ -75,33 +92,17 @@ pub async fn assign(
                 plan_code: &plan.code,
                 assigned_at: stamp,
             };
-            subscriptions::insert_assignment(tx.conn(), &assignment).map_err(|e| match e {
+            let after = seats::give(tx.conn(), &assignment, stamp).map_err(|error| match error {
                 // A concurrent request gave them a licence of the plan first; which one is not
                 // known inside this failed transaction.
-                StoreError::UniqueViolation { .. } => {
+                SeatError::AlreadyHeld => {
                     LicenceError::HeldConcurrently { sign_in: person.sign_in.clone(), plan_name: plan.name.clone() }
                 }
                 other => other.into(),
             })?;
-            tx.audit(
-                AuditAction::LicenceAssigned,
-                Subject::in_tenant(&tenant_id, &user_id),
-                serde_json::json!({"subscription_id": subscription_id, "plan": plan.code}),
-            )?;
-            // The seat is taken last: its conditional update locks the pool's row until commit,
-            // and every assignment to the pool queues on that lock, so as little as possible
-            // happens after it.
-            if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
-                let fresh = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
-                return Err(match fresh.pool().assign() {
-                    Err(error) => error.into(),
-                    Ok(_) => LicenceError::LostRace,
-                });
-            }
-            // Read again: racing assignments each see the pool as their own took it.
-            let after = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
-            let free_after = after.active - after.assigned;
-            // This assignment took exactly one seat: the pool had one more free just before it.
+            // Racing assignments each see the pool as their own took it: exactly one seat, so
+            // the pool had one more free just before.
+            let free_after = after.available();
             webhook_events::on_seats_taken(tx.conn(), &tenant_id, &subscription_id, free_after + 1, free_after, stamp)?;
             let given = Licence {
                 subscription_id: subscription_id.clone(),
@@ -126,7 +127,8 @@ pub async fn remove(
         .transact(caller.into(), move |tx| {
             users::find_in_tenant(tx.conn(), &tenant_id, &user_id)?.ok_or(NotFound("user"))?;
             let row = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
-            if !subscriptions::delete_assignment(tx.conn(), &subscription_id, &user_id)? {
+            let stamp = tx.stamp();
+            if !seats::take_back(tx.conn(), &subscription_id, &user_id, stamp)? {
                 return Err(NotFound("licence").into());
             }
             tx.audit(
@@ -134,12 +136,6 @@ pub async fn remove(
                 Subject::in_tenant(&tenant_id, &user_id),
                 serde_json::json!({"subscription_id": subscription_id, "plan": row.plan_code}),
             )?;
-            // Last, as in `assign`: this update holds the pool's row lock until commit.
-            let stamp = tx.stamp();
-            if !subscriptions::release_seat(tx.conn(), &subscription_id, stamp)? {
-                let corrupt = format!("subscription {subscription_id} counted no seat for a licence it gave");
-                return Err(StoreError::Corrupt(corrupt).into());
-            }
             Ok(())
         })
         .await

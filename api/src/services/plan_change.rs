@@ -10,10 +10,11 @@ use std::collections::HashSet;
 
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::catalogue::UnknownPlan;
-use tenantry_domain::license_pool::SubscriptionStatus;
+use tenantry_domain::license_pool::{PoolChange, SeatCount, SubscriptionStatus};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::plan::Plan;
 use tenantry_domain::plan_change::{self, Mover, PlanChangeInput, PlanChangePlan};
+use tenantry_persistence::seats::{self, SeatError};
 use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription, SubscriptionRow};
 use tenantry_persistence::version_guard::VersionGuard;
 use tenantry_persistence::{users, StoreError};
@@ -181,7 +182,8 @@ fn record(tx: &mut Tx<'_>, applied: &Applied<'_>) -> Result<(), StoreError> {
     tx.audit(AuditAction::SubscriptionPlanChanged, Subject::in_tenant(tenant_id, source_id), details)
 }
 
-/// Applies a decided change. Any step that does not apply rolls the whole change back.
+/// Applies a decided change. Any step that does not apply rolls the whole change back: the
+/// decision was made on the pools as read, so a refusal now means another request changed them.
 fn apply(
     tx: &mut Tx<'_>,
     tenant_id: &str,
@@ -194,29 +196,23 @@ fn apply(
     let conn = tx.conn();
     let target_id = match target_row {
         Some(row) => {
-            if decided.seats_to_buy > 0
-                && !subscriptions::add_purchased(
-                    conn,
-                    &row.id,
-                    decided.seats_to_buy,
-                    target_plan.seat_limit,
-                    now,
-                    VersionGuard::ANY,
-                )?
-            {
-                return Err(PlanChangeError::LostRace);
+            let mut row = row.clone();
+            if decided.seats_to_buy > 0 {
+                let bought = SeatCount::parse(decided.seats_to_buy).map_err(|_| PlanChangeError::LostRace)?;
+                let buy = PoolChange::Buy { seats: bought, seat_limit: target_plan.seat_limit };
+                row = seats::change(conn, &row, buy, now, VersionGuard::ANY)?;
             }
             let to_activate = decided.seats_to_activate + decided.seats_to_buy;
-            if to_activate > 0 && !subscriptions::change_active(conn, &row.id, to_activate, now, VersionGuard::ANY)? {
-                return Err(PlanChangeError::LostRace);
+            if to_activate > 0 {
+                seats::change(conn, &row, PoolChange::Activate(to_activate), now, VersionGuard::ANY)?;
             }
-            row.id.clone()
+            row.id
         }
         None => {
             // The tenant is already set up on the suite, so a pool made by a plan change is
             // active at once: only first orders wait for provisioning.
             let id = new_id();
-            subscriptions::insert(
+            seats::open(
                 conn,
                 &NewSubscription {
                     id: &id,
@@ -236,31 +232,33 @@ fn apply(
         }
     };
     for user_id in &decided.moving {
-        if !subscriptions::take_seat(conn, &target_id, now)? {
-            return Err(PlanChangeError::LostRace);
-        }
-        subscriptions::insert_assignment(
-            conn,
-            &NewAssignment {
-                subscription_id: &target_id,
-                user_id,
-                tenant_id,
-                plan_code: &target_plan.code,
-                assigned_at: now,
-            },
-        )
-        .map_err(|e| match e {
-            StoreError::UniqueViolation { .. } => PlanChangeError::LostRace,
-            other => other.into(),
-        })?;
-        if !subscriptions::delete_assignment(conn, source_id, user_id)?
-            || !subscriptions::release_seat(conn, source_id, now)?
-        {
+        let licence = NewAssignment {
+            subscription_id: &target_id,
+            user_id,
+            tenant_id,
+            plan_code: &target_plan.code,
+            assigned_at: now,
+        };
+        seats::give(conn, &licence, now)?;
+        if !seats::take_back(conn, source_id, user_id, now)? {
             return Err(PlanChangeError::LostRace);
         }
     }
-    if decided.terminates_source && !subscriptions::terminate(conn, source_id, now, VersionGuard::ANY)? {
-        return Err(PlanChangeError::LostRace);
+    if decided.terminates_source {
+        let source = subscriptions::find(conn, source_id)?.ok_or(PlanChangeError::LostRace)?;
+        seats::change(conn, &source, PoolChange::Terminate, now, VersionGuard::ANY)?;
     }
     Ok(target_id)
+}
+
+/// A seat that does not move as decided: the pools changed since they were read.
+impl From<SeatError> for PlanChangeError {
+    fn from(error: SeatError) -> Self {
+        match error {
+            SeatError::Store(error) => PlanChangeError::Store(error),
+            SeatError::Refused(_) | SeatError::AlreadyHeld | SeatError::Raced | SeatError::NoSuchPool(_) => {
+                PlanChangeError::LostRace
+            }
+        }
+    }
 }

@@ -5,7 +5,10 @@
 //! the process stops at any point.
 
 use tenantry_domain::audit::AuditAction;
+use tenantry_domain::license_pool::PoolChange;
 use tenantry_domain::AdminRole;
+use tenantry_persistence::seats::{self, SeatError};
+use tenantry_persistence::version_guard::VersionGuard;
 use tenantry_persistence::{subscriptions, users, StoreError};
 
 use super::messages::{self, Recipient};
@@ -16,9 +19,12 @@ pub fn provision(tx: &mut Tx<'_>, subscription_id: &str) -> Result<(), StoreErro
         return Err(StoreError::Corrupt(format!("provisioning a subscription that does not exist: {subscription_id}")));
     };
     let stamp = tx.stamp();
-    if !subscriptions::mark_provisioned(tx.conn(), subscription_id, stamp)? {
+    let provisioned = PoolChange::Provisioned { activate: row.activate_on_provisioning };
+    match seats::change(tx.conn(), &row, provisioned, stamp, VersionGuard::ANY) {
+        Ok(_) => {}
         // Already active, suspended or terminated: nothing left to provision.
-        return Ok(());
+        Err(SeatError::Refused(_) | SeatError::Raced) => return Ok(()),
+        Err(error) => return Err(error.unexpected(&format!("provisioning {subscription_id}"))),
     }
     let admins = users::with_role(tx.conn(), &row.tenant_id, AdminRole::GlobalAdmin)?;
     for admin in &admins {

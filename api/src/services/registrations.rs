@@ -7,11 +7,12 @@
 
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::custom_domain::DomainOrigin;
-use tenantry_domain::license_pool::SubscriptionStatus;
+use tenantry_domain::license_pool::PoolError;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::registration::{self, NotForSale, Registrant, RegistrationStatus, REGISTRAR_PLAN};
 use tenantry_domain::{AdminRole, DomainName};
 use tenantry_persistence::registrations::{self, NewRegistration, RegistrationRow};
+use tenantry_persistence::seats::{self, SeatError};
 use tenantry_persistence::subscriptions::{self, SubscriptionRow};
 use tenantry_persistence::{domains as domain_rows, jobs, registry, tenants, time, users, DbConnection, StoreError};
 
@@ -160,13 +161,16 @@ pub async fn register(
         }
         let registrar = registrar_for(tx, &tenant_id, input.subscription_id.as_deref())?;
         let stamp = tx.stamp();
-        if !subscriptions::take_seat(tx.conn(), &registrar.id, stamp)? {
-            let why = if registrar.status == SubscriptionStatus::Active {
-                "every seat of the Registrar resource holds a domain: activate or buy a seat first"
-            } else {
-                "the Registrar resource is not active"
-            };
-            return Err(RegistrationError::NoRegistrarSeat(why.to_owned()));
+        match seats::hold_for_resource(tx.conn(), &registrar.id, stamp) {
+            Ok(()) => {}
+            Err(SeatError::Store(error)) => return Err(error.into()),
+            Err(SeatError::Refused(PoolError::NotActive { .. })) => {
+                return Err(RegistrationError::NoRegistrarSeat("the Registrar resource is not active".to_owned()));
+            }
+            Err(_) => {
+                let why = "every seat of the Registrar resource holds a domain: activate or buy a seat first";
+                return Err(RegistrationError::NoRegistrarSeat(why.to_owned()));
+            }
         }
         let id = new_id();
         let row = NewRegistration {
@@ -271,9 +275,8 @@ pub fn fail(tx: &mut Tx<'_>, row: &RegistrationRow, why: &str) -> Result<(), Sto
     if !registrations::complete(tx.conn(), &row.id, RegistrationStatus::Failed, Some(why), stamp)? {
         return Ok(());
     }
-    if !subscriptions::release_seat(tx.conn(), &row.subscription_id, stamp)? {
-        return Err(StoreError::Corrupt(format!("registration {} held no seat of {}", row.id, row.subscription_id)));
-    }
+    seats::release_from_resource(tx.conn(), &row.subscription_id, stamp)
+        .map_err(|e| e.unexpected(&format!("registration {} giving back its seat", row.id)))?;
     tx.audit(
         AuditAction::DomainRegistrationFailed,
         Subject::in_tenant(&row.tenant_id, &row.id),

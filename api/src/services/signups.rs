@@ -16,6 +16,7 @@ use tenantry_domain::signup::{self, ConfirmationRefusal, Counted, PendingSignup,
 use tenantry_domain::user::{DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password};
 use tenantry_persistence::domains::{self, NewDomain};
+use tenantry_persistence::seats;
 use tenantry_persistence::signups::{self, NewSignup, SignupRow};
 use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription};
 use tenantry_persistence::tenants::{self, NewTenant, TenantRow};
@@ -248,11 +249,6 @@ fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfi
     users::set_preferences(tx.conn(), &user_id, &preferences, stamp)?;
     let free_pool = free_pool_of(tx, &tenant.id)?;
     let seat_limit = tx.catalogue().plan(FREE_MEETINGS_PLAN).map_or(10_000, |plan| plan.seat_limit);
-    if !subscriptions::grow_free_pool(tx.conn(), &free_pool, seat_limit, stamp)? {
-        return Err(
-            StoreError::Corrupt(format!("the free Meetings pool of {} is full or terminated", tenant.id)).into()
-        );
-    }
     let licence = NewAssignment {
         subscription_id: &free_pool,
         user_id: &user_id,
@@ -260,7 +256,8 @@ fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfi
         plan_code: FREE_MEETINGS_PLAN,
         assigned_at: stamp,
     };
-    subscriptions::insert_assignment(tx.conn(), &licence)?;
+    seats::join_free_pool(tx.conn(), &licence, seat_limit, stamp)
+        .map_err(|e| e.unexpected(&format!("the free Meetings pool of {}", tenant.id)))?;
     signups::mark_confirmed(tx.conn(), &row.id, &user_id, stamp)?;
     tx.audit(
         AuditAction::PersonSignedUp,
@@ -324,7 +321,7 @@ fn create_unmanaged_tenant(tx: &mut Tx<'_>, email_domain: &str) -> Result<Tenant
         updated_at: stamp,
         activated_at: Some(stamp),
     };
-    subscriptions::insert(tx.conn(), &free_pool)?;
+    seats::open(tx.conn(), &free_pool)?;
     tx.audit(
         AuditAction::TenantCreated,
         Subject::in_tenant(&id, &id),

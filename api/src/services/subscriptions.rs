@@ -9,12 +9,13 @@
 use chrono::Duration;
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::catalogue::{Catalogue, UnknownPlan};
-use tenantry_domain::license_pool::{LicensePool, PoolError, SeatCount, SubscriptionStatus};
+use tenantry_domain::license_pool::{LicensePool, PoolChange, PoolError, SeatCount, SubscriptionStatus};
 use tenantry_domain::license_summary::LicenseSummary;
 use tenantry_domain::order::{self, OrderError};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::plan::Plan;
 use tenantry_domain::AdminRole;
+use tenantry_persistence::seats::{self, SeatError};
 use tenantry_persistence::subscriptions::{self, Holder, NewSubscription, SubscriptionRow};
 use tenantry_persistence::{jobs, registrations};
 use tenantry_persistence::{time, users, DbConnection, StoreError};
@@ -90,7 +91,7 @@ fn explain_lost_race(
     tenant_id: &str,
     id: &str,
     if_match: &IfMatch,
-    decide: impl Fn(&LicensePool) -> Result<LicensePool, PoolError>,
+    change: PoolChange,
 ) -> SubscriptionError {
     let fresh = match find::<SubscriptionError>(tx.conn(), tenant_id, id) {
         Ok(fresh) => fresh,
@@ -99,7 +100,7 @@ fn explain_lost_race(
     if let Err(stale) = if_match.check(fresh.version) {
         return stale.into();
     }
-    match decide(&fresh.pool()) {
+    match fresh.pool().apply(change) {
         Err(error) => error.into(),
         Ok(_) => SubscriptionError::LostRace,
     }
@@ -164,7 +165,7 @@ pub async fn order(
             updated_at: tx.stamp(),
             activated_at: None,
         };
-        subscriptions::insert(tx.conn(), &subscription)?;
+        seats::open(tx.conn(), &subscription)?;
         let run_at = tx.now() + delay;
         let stamp = tx.stamp();
         jobs::enqueue(tx.conn(), &new_id(), jobs::PROVISION_SUBSCRIPTION, &id, stamp, time::to_db(run_at))?;
@@ -221,13 +222,13 @@ pub async fn get(
 }
 
 /// Which subscription a change is about, and the precondition it carries.
-pub struct PoolChange {
+pub struct PoolTarget {
     pub tenant_id: String,
     pub subscription_id: String,
     pub if_match: IfMatch,
 }
 
-impl PoolChange {
+impl PoolTarget {
     /// The subscription as this unit of work reads it, while the client's `If-Match` holds.
     fn current(&self, tx: &mut Tx<'_>) -> Result<SubscriptionRow, SubscriptionError> {
         let row = find::<SubscriptionError>(tx.conn(), &self.tenant_id, &self.subscription_id)?;
@@ -235,13 +236,19 @@ impl PoolChange {
         Ok(row)
     }
 
-    /// After a conditional update did not apply: why, as [`explain_lost_race`] tells it.
-    fn lost(
-        &self,
-        tx: &mut Tx<'_>,
-        decide: impl Fn(&LicensePool) -> Result<LicensePool, PoolError>,
-    ) -> SubscriptionError {
-        explain_lost_race(tx, &self.tenant_id, &self.subscription_id, &self.if_match, decide)
+    /// Changes the pool as read by [`Self::current`], while the client's `If-Match` holds; when
+    /// the change does not apply, why, as [`explain_lost_race`] tells it.
+    fn apply(&self, tx: &mut Tx<'_>, row: &SubscriptionRow, change: PoolChange) -> Result<(), SubscriptionError> {
+        let (stamp, guard) = (tx.stamp(), self.if_match.guard(row.version));
+        match seats::change(tx.conn(), row, change, stamp, guard) {
+            Ok(_) => Ok(()),
+            Err(SeatError::Refused(refusal)) => Err(refusal.into()),
+            Err(SeatError::Raced) => {
+                Err(explain_lost_race(tx, &self.tenant_id, &self.subscription_id, &self.if_match, change))
+            }
+            Err(SeatError::NoSuchPool(_) | SeatError::AlreadyHeld) => Err(NotFound("subscription").into()),
+            Err(SeatError::Store(error)) => Err(error.into()),
+        }
     }
 
     /// Records the change and answers with the subscription as it now is.
@@ -260,19 +267,15 @@ impl PoolChange {
 pub async fn buy_seats(
     state: &AppState,
     caller: &SignedIn,
-    change: PoolChange,
+    change: PoolTarget,
     seats: SeatCount,
     request: Idempotent,
 ) -> Result<Replayable, SubscriptionError> {
     caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
         let row = change.current(tx)?;
-        let limit = plan_of(tx.catalogue(), &row)?.seat_limit;
-        row.pool().buy(seats, limit)?;
-        let (stamp, guard) = (tx.stamp(), change.if_match.guard(row.version));
-        if !subscriptions::add_purchased(tx.conn(), &row.id, seats.get(), limit, stamp, guard)? {
-            return Err(change.lost(tx, |p| p.buy(seats, limit)));
-        }
+        let seat_limit = plan_of(tx.catalogue(), &row)?.seat_limit;
+        change.apply(tx, &row, PoolChange::Buy { seats, seat_limit })?;
         let bought =
             change.done(tx, AuditAction::SubscriptionSeatsBought, serde_json::json!({"seats": seats.get()}))?;
         Ok(replayable(Outcome::Done, &bought, None)?)
@@ -284,18 +287,14 @@ pub async fn buy_seats(
 pub async fn activate(
     state: &AppState,
     caller: &SignedIn,
-    change: PoolChange,
+    change: PoolTarget,
     delta: i64,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
     caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     state
         .transact(caller.into(), move |tx| {
             let row = change.current(tx)?;
-            row.pool().activate(delta)?;
-            let (stamp, guard) = (tx.stamp(), change.if_match.guard(row.version));
-            if !subscriptions::change_active(tx.conn(), &row.id, delta, stamp, guard)? {
-                return Err(change.lost(tx, |p| p.activate(delta)));
-            }
+            change.apply(tx, &row, PoolChange::Activate(delta))?;
             let action = if delta > 0 {
                 AuditAction::SubscriptionSeatsActivated
             } else {
@@ -310,19 +309,14 @@ pub async fn activate(
 pub async fn set_suspended(
     state: &AppState,
     caller: &SignedIn,
-    change: PoolChange,
+    change: PoolTarget,
     suspend: bool,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
     caller.require_operator()?;
     state
         .transact(caller.into(), move |tx| {
             let row = change.current(tx)?;
-            let decide = |p: &LicensePool| if suspend { p.suspend() } else { p.reactivate() };
-            let next = decide(&row.pool())?;
-            let (stamp, guard) = (tx.stamp(), change.if_match.guard(row.version));
-            if !subscriptions::change_status(tx.conn(), &row.id, row.status, next.status, stamp, guard)? {
-                return Err(change.lost(tx, decide));
-            }
+            change.apply(tx, &row, if suspend { PoolChange::Suspend } else { PoolChange::Reactivate })?;
             let action =
                 if suspend { AuditAction::SubscriptionSuspended } else { AuditAction::SubscriptionReactivated };
             change.done(tx, action, serde_json::json!({}))
@@ -361,18 +355,14 @@ fn refused_termination(tx: &mut Tx<'_>, id: &str, error: PoolError) -> Subscript
 pub async fn terminate(
     state: &AppState,
     caller: &SignedIn,
-    change: PoolChange,
+    change: PoolTarget,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
     caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     state
         .transact(caller.into(), move |tx| {
             let row = change.current(tx)?;
-            if let Err(error) = row.pool().terminate() {
-                return Err(refused_termination(tx, &row.id, error));
-            }
-            let (stamp, guard) = (tx.stamp(), change.if_match.guard(row.version));
-            if !subscriptions::terminate(tx.conn(), &row.id, stamp, guard)? {
-                return Err(match change.lost(tx, LicensePool::terminate) {
+            if let Err(refused) = change.apply(tx, &row, PoolChange::Terminate) {
+                return Err(match refused {
                     SubscriptionError::Pool(error) => refused_termination(tx, &row.id, error),
                     other => other,
                 });

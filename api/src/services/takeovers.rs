@@ -6,12 +6,14 @@
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::custom_domain::DomainOrigin;
 use tenantry_domain::free_meetings::FREE_MEETINGS_PLAN;
-use tenantry_domain::license_pool::SubscriptionStatus;
+use tenantry_domain::license_pool::{PoolChange, SubscriptionStatus};
 use tenantry_domain::takeover::{TakeoverRefusal, TakeoverStatus};
 use tenantry_domain::{AdminRole, RoleSet};
+use tenantry_persistence::seats::{self, SeatError};
 use tenantry_persistence::subscriptions::{self, NewAssignment, NewSubscription};
 use tenantry_persistence::takeovers::{self, NewTakeover, TakeoverRow};
 use tenantry_persistence::tenants::{self, TenantRow};
+use tenantry_persistence::version_guard::VersionGuard;
 use tenantry_persistence::{domains as domain_rows, users, StoreError};
 
 use super::domains::{self, DomainError};
@@ -187,13 +189,8 @@ pub async fn complete(
             updated_at: stamp,
             activated_at: Some(stamp),
         };
-        subscriptions::insert(tx.conn(), &pool)?;
+        seats::open(tx.conn(), &pool)?;
         for person in &people {
-            if !subscriptions::take_seat(tx.conn(), &subscription_id, stamp)? {
-                return Err(
-                    StoreError::Corrupt("a takeover pool ran out of the seats it was sized for".to_owned()).into()
-                );
-            }
             let licence = NewAssignment {
                 subscription_id: &subscription_id,
                 user_id: &person.id,
@@ -201,7 +198,8 @@ pub async fn complete(
                 plan_code: &plan.code,
                 assigned_at: stamp,
             };
-            subscriptions::insert_assignment(tx.conn(), &licence)?;
+            // The pool was sized for everyone: a refusal here is a defect, not a request to fix.
+            seats::give(tx.conn(), &licence, stamp).map_err(|e| e.unexpected("a takeover pool licensing everyone"))?;
         }
         end_free_tier(tx, &tenant.id)?;
 
@@ -255,11 +253,14 @@ fn end_free_tier(tx: &mut Tx<'_>, tenant_id: &str) -> Result<(), StoreError> {
     let free_pools =
         subscriptions::live_in_tenant(tx.conn(), tenant_id)?.into_iter().filter(|p| p.plan_code == FREE_MEETINGS_PLAN);
     for pool in free_pools {
+        let ending = |e: SeatError| e.unexpected(&format!("ending the free Meetings pool {}", pool.id));
         for holder in subscriptions::holders(tx.conn(), &pool.id)? {
-            subscriptions::delete_assignment(tx.conn(), &pool.id, &holder.user_id)?;
-            subscriptions::release_seat(tx.conn(), &pool.id, stamp)?;
+            seats::take_back(tx.conn(), &pool.id, &holder.user_id, stamp).map_err(ending)?;
         }
-        subscriptions::terminate(tx.conn(), &pool.id, stamp, subscriptions::VersionGuard::ANY)?;
+        // Read again: the licences just taken back are no longer counted.
+        if let Some(emptied) = subscriptions::find(tx.conn(), &pool.id)? {
+            seats::change(tx.conn(), &emptied, PoolChange::Terminate, stamp, VersionGuard::ANY).map_err(ending)?;
+        }
     }
     Ok(())
 }

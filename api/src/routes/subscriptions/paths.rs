@@ -4,7 +4,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::http::etag::IfMatch;
-use crate::services::subscriptions::PoolChange;
+use crate::services::subscriptions::PoolTarget;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -17,7 +17,7 @@ pub struct TenantSubscriptionPath {
 
 impl TenantSubscriptionPath {
     /// The subscription a change is about, with the client's precondition.
-    pub fn change(self, if_match: IfMatch) -> PoolChange {
-        PoolChange { tenant_id: self.tid, subscription_id: self.sid, if_match }
+    pub fn change(self, if_match: IfMatch) -> PoolTarget {
+        PoolTarget { tenant_id: self.tid, subscription_id: self.sid, if_match }
     }
 }

@@ -13,7 +13,7 @@ use tenantry_domain::DomainName;
 use tenantry_domain::{EmailAddress, Password, RoleSet};
 use tenantry_persistence::users::{self, NewUser, ProfileChanges};
 use tenantry_persistence::{domains, DbConnection, StoreError};
-use tenantry_persistence::{recent_users, subscriptions};
+use tenantry_persistence::{recent_users, seats, subscriptions};
 
 mod designation;
 mod password_reset;
@@ -356,12 +356,8 @@ pub async fn delete(
             // has already given its seat back.
             let stamp = tx.stamp();
             for licence in &current.licences {
-                if subscriptions::delete_assignment(tx.conn(), &licence.subscription_id, &user_id)?
-                    && !subscriptions::release_seat(tx.conn(), &licence.subscription_id, stamp)?
-                {
-                    let pool = &licence.subscription_id;
-                    return Err(StoreError::Corrupt(format!("pool {pool} counted no seat for a licence")).into());
-                }
+                seats::take_back(tx.conn(), &licence.subscription_id, &user_id, stamp)
+                    .map_err(|e| e.unexpected(&format!("giving back the seat of {}", licence.subscription_id)))?;
             }
             if !users::delete(tx.conn(), &user_id, if_match.guard(current.row.version))? {
                 return Err(PreconditionFailed.into());

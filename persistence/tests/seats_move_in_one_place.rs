@@ -1,0 +1,77 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! Seats move in one place: `seats.rs` is the only module that writes a pool's counters or a
+//! licence's row, so every change is decided by the domain's `LicensePool` and applied by the
+//! same conditional updates. The api crate cannot write them at all (it has no diesel); this
+//! checks the rest of this crate from its source.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Writes to the two tables, as diesel or as SQL, in lower case.
+const WRITES: [&str; 10] = [
+    "update(subscriptions",
+    "insert_into(subscriptions",
+    "delete(subscriptions",
+    "update(licence_assignments",
+    "insert_into(licence_assignments",
+    "delete(licence_assignments",
+    "update subscriptions",
+    "into subscriptions",
+    "update licence_assignments",
+    "into licence_assignments",
+];
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The writes to seat tables in a source, comments and tests left out.
+fn seat_writes(source: &str) -> Vec<&'static str> {
+    let code: String = source
+        .split("#[cfg(test)]")
+        .next()
+        .unwrap_or(source)
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_lowercase();
+    let code: String = code.split_whitespace().collect::<Vec<_>>().join(" ").replace("( ", "(").replace("::table", "");
+    WRITES.iter().copied().filter(|write| code.contains(write)).collect()
+}
+
+#[test]
+fn only_the_seats_module_writes_counters_or_licences() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let seats = fs::read_to_string(src.join("seats.rs")).unwrap();
+    assert!(seat_writes(&seats).len() >= 4, "the check recognises the writes seats.rs makes");
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|path| !path.ends_with("seats.rs"))
+        .filter_map(|path| {
+            let writes = seat_writes(&fs::read_to_string(path).unwrap());
+            (!writes.is_empty()).then(|| format!("{}: {writes:?}", path.display()))
+        })
+        .collect();
+    assert!(files.len() > 20, "the sources were found: {}", files.len());
+    assert!(offenders.is_empty(), "seats move outside seats.rs: {offenders:#?}");
+}
+
+#[test]
+fn a_write_is_recognised_however_it_is_spelled() {
+    assert_eq!(seat_writes("diesel::update(\n    subscriptions::table.find(id))"), ["update(subscriptions"]);
+    assert_eq!(seat_writes("sql_query(\"UPDATE  subscriptions SET assigned = 0\")"), ["update subscriptions"]);
+    assert_eq!(seat_writes("diesel::delete(licence_assignments::table)"), ["delete(licence_assignments"]);
+    assert!(seat_writes("// diesel::update(subscriptions::table)\nlet x = 1;").is_empty());
+    assert!(seat_writes("subscriptions::table.find(id).first(conn)").is_empty());
+}
