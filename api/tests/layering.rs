@@ -189,3 +189,29 @@ fn services_import_nothing_from_actix() {
         services.iter().filter(|(_, source)| code(source).contains("actix_web")).map(|(module, _)| module).collect();
     assert!(offenders.is_empty(), "service modules that use actix_web: {offenders:?}");
 }
+
+/// A service reaches the database only with a permit an authorization decision made (see
+/// `auth::permit`): it may not make the permits of open endpoints or of the platform's own
+/// work, nor take a connection or a unit of work any other way.
+#[test]
+fn services_reach_the_database_only_with_a_permit_a_decision_made() {
+    const BYPASSES: [&str; 6] =
+        ["Permit::open_to_anyone", "Permit::platform_work", "Tx::new(", ".pool.get(", "state.pool", "DbPool"];
+    let services: Vec<(String, String)> =
+        modules().into_iter().filter(|(module, _)| module.starts_with("services")).collect();
+    assert!(services.len() > 20, "the services were found: {}", services.len());
+    let offenders: Vec<String> = services
+        .iter()
+        .flat_map(|(module, source)| {
+            let code = code(source).split_whitespace().collect::<Vec<_>>().join(" ");
+            BYPASSES
+                .iter()
+                .filter(move |bypass| code.contains(*bypass))
+                .map(move |bypass| format!("{module}: {bypass}"))
+        })
+        .collect();
+    assert!(offenders.is_empty(), "services that reach the database without a decision: {offenders:#?}");
+    // The decisions that make permits are where the test expects them.
+    let standing = &modules()["auth::standing"];
+    assert!(standing.contains("Permit::granted"), "auth::standing makes the permits of callers");
+}

@@ -7,9 +7,10 @@ use actix_web::web;
 use tenantry_domain::catalogue::Catalogue;
 use tenantry_persistence::{DbConnection, DbPool, StoreError};
 
-use crate::app::unit_of_work::{Actor, Context, Tx};
+use crate::app::unit_of_work::{Context, Tx};
 use crate::auth::hashing::PasswordHasher;
 use crate::auth::keys::{KeyError, KeyRing};
+use crate::auth::permit::Permit;
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::tokens::TokenSettings;
 use crate::auth::verified_tokens::VerifiedTokens;
@@ -64,7 +65,8 @@ impl AppState {
     /// Reads the signing keys again (another process may have rotated them).
     pub async fn reload_keys(&self) -> Result<(), KeyError> {
         let keys = self.keys.clone();
-        self.read(move |conn, _| keys.reload(conn, crate::runtime::clock::now())).await
+        let permit = Permit::platform_work("Key reload", "keys:reload".to_owned());
+        self.read(&permit, move |conn, _| keys.reload(conn, crate::runtime::clock::now())).await
     }
 
     /// Reloads the keys for a token naming a key this process does not know, unless a reload
@@ -98,8 +100,9 @@ impl AppState {
         web::block(work).await.map_err(|e| StoreError::Interrupted(e.to_string()))
     }
 
-    /// Runs reads off the async workers, in no particular transaction.
-    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    /// Runs reads off the async workers, in no particular transaction, for work `permit` lets
+    /// through.
+    pub async fn read<T, E, F>(&self, _permit: &Permit, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -118,12 +121,13 @@ impl AppState {
     /// Runs one write use case off the async workers as one unit of work: all of it commits, or
     /// none of it does. The error type is the use case's own, so it can roll back with an
     /// outcome of its own (see `idempotency`).
-    pub async fn transact<T, E, F>(&self, actor: Actor, work: F) -> Result<T, E>
+    pub async fn transact<T, E, F>(&self, permit: &Permit, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
     {
+        let actor = permit.actor().clone();
         let pool = self.pool.clone();
         let context = self.context.clone();
         web::block(move || {

@@ -14,27 +14,9 @@ use tenantry_persistence::audit::{self, NewAuditEvent};
 use tenantry_persistence::outbox::{self, NewOutboxMessage};
 use tenantry_persistence::{time, DbConnection, StoreResult};
 
+pub use crate::auth::permit::Actor;
 use crate::outbound::webhook_events;
 use crate::runtime::{clock, ids};
-
-/// The person (or job) behind a change, as the audit log names them.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: Option<String>,
-    pub name: String,
-    /// The partner organisation they acted for, when acting through delegated administration.
-    pub partner_id: Option<String>,
-    /// That partner's name at the time, so the log reads without looking it up.
-    pub partner_name: Option<String>,
-    pub request_id: String,
-}
-
-impl Actor {
-    /// A background job acting on its own, named for the audit log.
-    pub fn job(name: &str, request_id: String) -> Self {
-        Self { user_id: None, name: name.to_owned(), partner_id: None, partner_name: None, request_id }
-    }
-}
 
 /// What every unit of work may consult: the catalogue, where links in messages point, and the
 /// platform's own domain (under which tenants get their initial domain).

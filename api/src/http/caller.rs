@@ -9,40 +9,20 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
-use tenantry_domain::granting::{self, GrantRefusal, Granter};
-use tenantry_domain::partner::{self as partner_rules, DelegatedAccess, PartnerAction, PartnerRole, PartnerSeat};
-use tenantry_domain::permissions::{self, Action, Position, Target};
+use tenantry_domain::partner::{PartnerRole, PartnerSeat};
 use tenantry_domain::user::UserKind;
 use tenantry_domain::RoleSet;
 use tenantry_persistence::{api_clients, time, users, DbConnection, StoreError};
 
 use crate::app::state::AppState;
-use crate::app::unit_of_work::Actor;
-use crate::auth::delegation::{self, Delegate, Delegation, Resolution};
+use crate::auth::delegation::{self, Delegate, Resolution};
+use crate::auth::permit::Permit;
+pub use crate::auth::standing::{AccessDenied, GrantingStanding, PartnerCaller, SignedIn};
 use crate::auth::tokens::{self, Claims, TokenError};
 use crate::http::access_log::LoggedCaller;
 use crate::http::problem::{ApiError, ErrorCode};
 use crate::http::request_id::RequestId;
 use crate::runtime::clock;
-
-/// Why a signed-in caller may not do something.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AccessDenied {
-    /// The tenant is not the caller's: it does not exist from where they stand.
-    #[error("tenant not found")]
-    TenantHidden,
-    #[error("your roles do not allow you to {}", .0.describe())]
-    NotPermitted(Action),
-    #[error("only platform operators may do this")]
-    OperatorsOnly,
-    /// The partner is not the caller's: it does not exist from where they stand.
-    #[error("partner not found")]
-    PartnerHidden,
-    #[error("your partner role does not allow you to {}", .0.describe())]
-    NotPermittedForPartner(PartnerAction),
-    #[error("only people in a partner organisation may do this")]
-    PartnerPeopleOnly,
-}
 
 impl From<AccessDenied> for ApiError {
     fn from(denied: AccessDenied) -> Self {
@@ -52,44 +32,6 @@ impl From<AccessDenied> for ApiError {
             other => ApiError::forbidden(other.to_string()),
         }
     }
-}
-
-impl From<&SignedIn> for Actor {
-    fn from(caller: &SignedIn) -> Self {
-        Self {
-            user_id: Some(caller.user_id.clone()),
-            name: caller.display_name.clone(),
-            partner_id: caller.partner.as_ref().map(|p| p.partner_id.clone()),
-            partner_name: caller.partner.as_ref().map(|p| p.partner_name.clone()),
-            request_id: caller.request_id.clone(),
-        }
-    }
-}
-
-/// Anyone with a valid token, even one who must change their password first: a person, or a
-/// partner's API client (`user_id` is then the client's id).
-#[derive(Debug, Clone)]
-pub struct SignedIn {
-    pub user_id: String,
-    pub display_name: String,
-    pub tenant_id: Option<String>,
-    pub is_operator: bool,
-    pub roles: RoleSet,
-    pub must_change_password: bool,
-    pub request_id: String,
-    /// Set for a partner's people and API clients.
-    pub partner: Option<PartnerCaller>,
-}
-
-/// A caller on a partner's side.
-#[derive(Debug, Clone)]
-pub struct PartnerCaller {
-    pub partner_id: String,
-    pub partner_name: String,
-    pub seat: PartnerSeat,
-    /// Their standing in the customer the request is about (the path's `{tid}`), resolved
-    /// once for this request; `None` without a live relationship and assignment.
-    pub delegation: Option<Delegation>,
 }
 
 /// A signed-in person who may use the API: their password is not a temporary one.
@@ -103,131 +45,6 @@ impl std::ops::Deref for Caller {
     }
 }
 
-impl SignedIn {
-    /// Where this caller stands in tenant `tenant_id`. Someone from another tenant learns
-    /// nothing, not even that the tenant exists: 404.
-    fn standing_in(&self, tenant_id: &str) -> Result<Standing, AccessDenied> {
-        if self.is_operator {
-            return Ok(Standing::Operator);
-        }
-        if self.tenant_id.as_deref() == Some(tenant_id) {
-            return Ok(Standing::Member(Position::of_member(&self.roles)));
-        }
-        if let Some(delegation) = self.delegation_in(tenant_id) {
-            return Ok(Standing::Member(vec![delegation.access.position()]));
-        }
-        Err(AccessDenied::TenantHidden)
-    }
-
-    /// How the caller grants admin roles in tenant `tenant_id` (see `granting`).
-    pub fn granting_in(&self, tenant_id: &str) -> Result<GrantingStanding, AccessDenied> {
-        if let Some(delegation) = self.delegation_in(tenant_id) {
-            return Ok(GrantingStanding::Partner(delegation.access));
-        }
-        Ok(match self.standing_in(tenant_id)? {
-            Standing::Operator => GrantingStanding::Operator,
-            Standing::Member(positions) => GrantingStanding::Member(positions),
-        })
-    }
-
-    /// The caller's delegated standing in tenant `tenant_id`, if they act there for a partner.
-    pub fn delegation_in(&self, tenant_id: &str) -> Option<&Delegation> {
-        self.partner.as_ref()?.delegation.as_ref().filter(|delegation| delegation.tenant_id == tenant_id)
-    }
-
-    /// Where the caller sits in partner `partner_id`: 404 for another partner's people (and
-    /// anyone outside partners but operators), so they learn nothing of it.
-    pub fn seat_in(&self, partner_id: &str) -> Result<PartnerSeat, AccessDenied> {
-        if self.is_operator {
-            return Ok(PartnerSeat::Operator);
-        }
-        match &self.partner {
-            Some(partner) if partner.partner_id == partner_id => Ok(partner.seat),
-            _ => Err(AccessDenied::PartnerHidden),
-        }
-    }
-
-    /// Authorizes `action` on partner `partner_id`: 404 outside one's partner, 403 when the
-    /// partner table says no.
-    pub fn authorize_partner(&self, partner_id: &str, action: PartnerAction) -> Result<PartnerSeat, AccessDenied> {
-        let seat = self.seat_in(partner_id)?;
-        if partner_rules::partner_permits(seat, action) {
-            Ok(seat)
-        } else {
-            Err(AccessDenied::NotPermittedForPartner(action))
-        }
-    }
-
-    /// A person on a partner's side (not an API client), for what only people have: flagged
-    /// customers, recently opened users.
-    pub fn is_partner_person(&self) -> bool {
-        self.partner.as_ref().is_some_and(|p| matches!(p.seat, PartnerSeat::Admin | PartnerSeat::Agent))
-    }
-
-    pub fn is_api_client(&self) -> bool {
-        self.partner.as_ref().is_some_and(|p| p.seat == PartnerSeat::ApiClient)
-    }
-
-    /// 404 unless the tenant is the caller's own (or the caller is an operator). Use before
-    /// work whose permission depends on a target that must be loaded first.
-    pub fn ensure_visible(&self, tenant_id: &str) -> Result<(), AccessDenied> {
-        self.standing_in(tenant_id).map(|_| ())
-    }
-
-    /// Authorizes `action` on `target` in tenant `tenant_id`: 404 outside one's tenant, 403 when
-    /// the permission matrix says no.
-    pub fn authorize(&self, tenant_id: &str, action: Action, target: Target<'_>) -> Result<(), AccessDenied> {
-        let allowed = match self.standing_in(tenant_id)? {
-            Standing::Operator => permissions::operator_permits(action),
-            Standing::Member(positions) => permissions::permits(&positions, action, target),
-        };
-        if allowed {
-            Ok(())
-        } else {
-            Err(AccessDenied::NotPermitted(action))
-        }
-    }
-
-    /// Only platform operators pass.
-    pub fn require_operator(&self) -> Result<(), AccessDenied> {
-        if self.is_operator {
-            Ok(())
-        } else {
-            Err(AccessDenied::OperatorsOnly)
-        }
-    }
-}
-
-enum Standing {
-    Operator,
-    Member(Vec<Position>),
-}
-
-/// Where a caller stands when granting roles in a tenant.
-#[derive(Debug, Clone)]
-pub enum GrantingStanding {
-    /// The platform grants what it sets up (a new tenant's cloud manager).
-    Operator,
-    Member(Vec<Position>),
-    Partner(DelegatedAccess),
-}
-
-impl GrantingStanding {
-    /// Whether the caller may change a person's roles from `before` to `after` (`is_self` when
-    /// the person is the caller).
-    pub fn check(&self, is_self: bool, before: &RoleSet, after: &RoleSet) -> Result<(), GrantRefusal> {
-        match self {
-            GrantingStanding::Operator => Ok(()),
-            GrantingStanding::Member(positions) => {
-                granting::check_grant(Granter::Member(positions), is_self, before, after)
-            }
-            GrantingStanding::Partner(access) => {
-                granting::check_grant(Granter::Partner(*access), is_self, before, after)
-            }
-        }
-    }
-}
-
 impl FromRequest for SignedIn {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -237,7 +54,7 @@ impl FromRequest for SignedIn {
         let bearer = bearer_token(req);
         let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
         // The customer this request is about, if any: a partner's standing there is resolved now.
-        let tenant_in_path = req.match_info().get("tid").map(str::to_owned);
+        let tenant_in_path = tenant_in_path(req);
         let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
@@ -250,8 +67,10 @@ impl FromRequest for SignedIn {
                 Principal::Person { id: claims.sub.clone(), security_stamp: claims.ss.unwrap_or(0) }
             };
             let now = clock::now();
+            // Finding out who calls is the platform's own work: nobody is known yet to ask for it.
+            let permit = Permit::platform_work("Authentication", request_id.clone());
             let (mut signed_in, resolution) = state
-                .read(move |conn, _| load(conn, principal, tenant_in_path.as_deref(), request_id, now))
+                .read(&permit, move |conn, _| load(conn, principal, tenant_in_path.as_deref(), request_id, now))
                 .await?
                 .ok_or_else(|| {
                     ApiError::unauthenticated("this token no longer works: the account was removed or disabled, or its password changed or was reset; sign in again")
@@ -411,6 +230,22 @@ impl FromRequest for Caller {
     }
 }
 
+/// The tenant a request's path names, whatever its parameter is called.
+fn tenant_in_path(req: &HttpRequest) -> Option<String> {
+    let pattern = req.match_pattern()?;
+    req.match_info().get(tenant_parameter(&pattern)?).map(str::to_owned)
+}
+
+/// The name of the parameter that holds the tenant in a route's pattern: the segment after
+/// `tenants/` (or after `flagged-customers/`, a partner person's mark on a customer).
+fn tenant_parameter(pattern: &str) -> Option<&str> {
+    let segments: Vec<&str> = pattern.split('/').collect();
+    segments
+        .windows(2)
+        .find(|pair| matches!(pair[0], "tenants" | "flagged-customers"))
+        .and_then(|pair| pair[1].strip_prefix('{')?.strip_suffix('}'))
+}
+
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
@@ -423,5 +258,19 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
             Ok(token.trim().to_owned())
         }
         _ => Err(ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tenant_parameter;
+
+    #[test]
+    fn the_tenant_is_found_in_a_path_whatever_its_parameter_is_called() {
+        assert_eq!(tenant_parameter("/v1/tenants/{tid}/users/{uid}"), Some("tid"));
+        assert_eq!(tenant_parameter("/v1/tenants/{tenant_id}/partner-relationships"), Some("tenant_id"));
+        assert_eq!(tenant_parameter("/v1/me/flagged-customers/{customer}"), Some("customer"));
+        assert_eq!(tenant_parameter("/v1/tenants"), None);
+        assert_eq!(tenant_parameter("/v1/partners/{pid}/customers"), None);
     }
 }

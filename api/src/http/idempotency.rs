@@ -14,7 +14,8 @@ use tenantry_persistence::idempotency::{self, StoredResponse};
 use tenantry_persistence::StoreError;
 
 use crate::app::state::AppState;
-use crate::app::unit_of_work::{Actor, Tx};
+use crate::app::unit_of_work::Tx;
+use crate::auth::permit::Permit;
 use crate::http::problem::{ApiError, ErrorCode};
 
 pub const HEADER: &str = "idempotency-key";
@@ -169,7 +170,7 @@ fn replay_if_same(stored: StoredResponse, fingerprint: &str) -> Result<Result<Re
 /// Runs `work` as one unit of work, at most once per (caller, key).
 pub async fn run_once<E, F>(
     state: &AppState,
-    actor: Actor,
+    permit: &Permit,
     key: IdempotencyKey,
     fingerprint: String,
     work: F,
@@ -178,11 +179,12 @@ where
     E: From<StoreError> + From<KeyReused> + Send + 'static,
     F: FnOnce(&mut Tx<'_>) -> Result<Replayable, E> + Send + 'static,
 {
-    let Some(key) = key.0 else { return state.transact(actor, work).await };
+    let Some(key) = key.0 else { return state.transact(permit, work).await };
+    let actor = permit.actor();
     let caller = actor.user_id.clone().unwrap_or_else(|| actor.name.clone());
     let (lookup_caller, lookup_key, lookup_fingerprint) = (caller.clone(), key.clone(), fingerprint.clone());
     let outcome = state
-        .transact(actor, move |tx| -> Result<Replayable, Keyed<E>> {
+        .transact(permit, move |tx| -> Result<Replayable, Keyed<E>> {
             if let Some(stored) = idempotency::find(tx.conn(), &caller, &key)? {
                 return replay_if_same(stored, &fingerprint)?.map_err(|reused| Keyed::Failed(E::from(reused)));
             }
@@ -208,7 +210,7 @@ where
         Err(Keyed::Failed(error)) => Err(error),
         Err(Keyed::Taken) => {
             let stored = state
-                .read(move |conn, _| idempotency::find(conn, &lookup_caller, &lookup_key))
+                .read(permit, move |conn, _| idempotency::find(conn, &lookup_caller, &lookup_key))
                 .await?
                 .ok_or_else(|| StoreError::Corrupt("an idempotency key vanished after a conflict".to_owned()))?;
             Ok(replay_if_same(stored, &lookup_fingerprint)??)

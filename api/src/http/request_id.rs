@@ -5,12 +5,21 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{HttpMessage, HttpRequest};
+
+use crate::auth::permit::Permit;
 
 pub const HEADER: &str = "x-request-id";
 
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
+
+/// The permit of an endpoint its route opens to anyone (signing up, signing in): `who` names
+/// them in the audit log, with this request's id.
+pub fn open_to_anyone(req: &HttpRequest, who: &str) -> Permit {
+    let request_id = req.extensions().get::<RequestId>().map_or_else(String::new, |id| id.0.clone());
+    Permit::open_to_anyone(who, request_id)
+}
 
 fn acceptable(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')

@@ -9,6 +9,7 @@ use super::resource::resource;
 use crate::app::state::AppState;
 use crate::auth::keys::Jwks;
 use crate::http::problem::{ApiError, ErrorCode};
+use crate::http::request_id::open_to_anyone;
 use crate::services::sign_in::{self, SignInError};
 
 impl From<SignInError> for ApiError {
@@ -122,7 +123,7 @@ async fn token_for(
                 return Err(ApiError::new(ErrorCode::InvalidGrant, "the sign-in address or the password is wrong"));
             }
             let address = crate::http::client_address::client_address(req);
-            sign_in::with_password(state, &username, password, &address).await?
+            sign_in::with_password(state, &open_to_anyone(req, "Sign-in"), &username, password, &address).await?
         }
         "client_credentials" => {
             // RFC 6749 section 2.3.1: HTTP Basic or the body, not both; some client libraries
@@ -148,7 +149,7 @@ async fn token_for(
             if client_id.len() > 100 || client_secret.len() > 200 {
                 return Err(SignInError::InvalidClient.into());
             }
-            sign_in::with_client_credentials(state, client_id, client_secret).await?
+            sign_in::with_client_credentials(state, &open_to_anyone(req, "Sign-in"), client_id, client_secret).await?
         }
         _ => {
             return Err(ApiError::new(

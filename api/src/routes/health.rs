@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::resource::resource;
 use crate::app::state::AppState;
+use crate::auth::permit::Permit;
 use crate::http::problem::{ApiError, ErrorCode};
 use crate::runtime::metrics::{Backlog, Metrics};
 use crate::services::operations;
@@ -56,7 +57,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     if state.shutdown.is_draining() {
         return Err(ApiError::new(ErrorCode::ServiceUnavailable, "the service is shutting down"));
     }
-    let backend = operations::database_answers(&state).await.map_err(|e| {
+    // Open to anyone: orchestrators probe it without a token.
+    let permit = Permit::open_to_anyone("Readiness probe", "readyz".to_owned());
+    let backend = operations::database_answers(&state, &permit).await.map_err(|e| {
         if e.is_busy() {
             // Saturated, not down: say when to come back.
             return ApiError::busy();
@@ -75,8 +78,10 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         example = "tenantry_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n")))]
 pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
     let pool_state = state.pool.state();
+    // Open to anyone who reaches it (deployments keep /metrics on a private network).
+    let permit = Permit::open_to_anyone("Metrics scrape", "metrics".to_owned());
     // Metrics are read while the database may be down: the backlog gauge is then left out.
-    let pending = match operations::outbox_backlog(&state).await {
+    let pending = match operations::outbox_backlog(&state, &permit).await {
         Ok(pending) => Some(pending),
         Err(error) => {
             log::warn!("the outbox backlog could not be read for /metrics: {error}");
@@ -85,8 +90,8 @@ pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) ->
     };
     let backlog = Backlog {
         outbox_pending: pending,
-        outbox_failed: operations::failed_messages(&state).await.ok(),
-        jobs_failed: operations::failed_jobs(&state).await.ok(),
+        outbox_failed: operations::failed_messages(&state, &permit).await.ok(),
+        jobs_failed: operations::failed_jobs(&state, &permit).await.ok(),
         sign_in_hashes: state.hasher.computed(),
         sign_up_hashes: state.signup_hasher.computed(),
     };

@@ -70,11 +70,11 @@ pub struct AvailabilityQuery {
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn domain_availability(
     state: web::Data<AppState>,
-    _caller: Caller,
+    caller: Caller,
     query: web::Query<AvailabilityQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let name = DomainName::parse(&query.name).map_err(|e| ApiError::invalid_field("name", e))?;
-    Ok(HttpResponse::Ok().json(service::availability(&state, name).await?))
+    Ok(HttpResponse::Ok().json(service::availability(&state, &caller, name).await?))
 }
 
 /// The registrant's administrative data, as registries ask for it.

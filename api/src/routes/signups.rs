@@ -1,7 +1,7 @@
 //! Self-service sign-up and admin takeover (seed 001).
 
 use actix_web::http::header;
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tenantry_domain::signup::SignupRefusal;
 use tenantry_domain::takeover::TakeoverRefusal;
@@ -11,11 +11,10 @@ use utoipa::ToSchema;
 
 use super::resource::resource;
 use crate::app::state::AppState;
-use crate::app::unit_of_work::Actor;
 use crate::http::caller::Caller;
 use crate::http::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
 use crate::http::problem::{ApiError, ErrorCode, Problem};
-use crate::http::request_id::RequestId;
+use crate::http::request_id::open_to_anyone;
 use crate::http::validation::FieldCheck;
 use crate::services::signups::{self, SignupError, SignupInput};
 use crate::services::subscriptions::Idempotent;
@@ -76,12 +75,6 @@ impl From<TakeoverError> for ApiError {
     }
 }
 
-/// Who acts for a request nobody is signed in to: the person signing up.
-fn self_service(req: &HttpRequest) -> Actor {
-    let request_id = req.extensions().get::<RequestId>().map_or_else(String::new, |id| id.0.clone());
-    Actor::job("Self-service sign-up", request_id)
-}
-
 /// A person signing up with their work address.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -137,7 +130,7 @@ pub async fn sign_up(
             client_address: crate::http::client_address::client_address(&req),
         })
     })?;
-    let accepted = signups::sign_up(&state, self_service(&req), input).await?;
+    let accepted = signups::sign_up(&state, open_to_anyone(&req, "Self-service sign-up"), input).await?;
     Ok(HttpResponse::Accepted().json(accepted))
 }
 
@@ -174,8 +167,13 @@ pub async fn confirm_sign_up(
     if body.code.trim().is_empty() || body.code.chars().count() > 32 {
         return Err(ApiError::invalid_field("code", "the code from the mail: 1 to 32 characters"));
     }
-    let confirmed =
-        signups::confirm(&state, self_service(&req), suid.into_inner(), body.code.trim().to_owned()).await?;
+    let confirmed = signups::confirm(
+        &state,
+        open_to_anyone(&req, "Self-service sign-up"),
+        suid.into_inner(),
+        body.code.trim().to_owned(),
+    )
+    .await?;
     let person = format!("/v1/tenants/{}/users/{}", confirmed.tenant_id, confirmed.user_id);
     Ok(HttpResponse::Created().insert_header((header::LOCATION, person)).json(confirmed))
 }

@@ -38,10 +38,10 @@ pub async fn list(
     tenant_id: String,
     query: AuditQuery,
 ) -> Result<Page<AuditEvent>, AuditError> {
-    caller.authorize(&tenant_id, Action::ReadAuditLog, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadAuditLog, Target::Tenant)?;
     let seen_by_partner = caller.delegation_in(&tenant_id).and(caller.partner.as_ref()).map(|p| p.partner_id.clone());
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_tenant::<AuditError>(conn, &tenant_id)?;
             let filter = AuditFilter {
                 actor_id: query.actor_id.as_deref(),

@@ -16,6 +16,7 @@ use super::lookup::{require_tenant, NotFound};
 use super::rates;
 use crate::app::state::AppState;
 use crate::app::unit_of_work::{Subject, Tx};
+use crate::auth::permit::Permit;
 use crate::auth::secrets;
 use crate::http::caller::{AccessDenied, SignedIn};
 use crate::http::pagination::PageRequest;
@@ -76,9 +77,9 @@ pub async fn add(
     tenant_id: String,
     name: DomainName,
 ) -> Result<Domain, DomainError> {
-    caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             // Serialised per tenant, so that its domains are counted one addition at a time.
             if !tenants::lock(tx.conn(), &tenant_id)? {
                 return Err(NotFound("tenant").into());
@@ -108,9 +109,9 @@ pub async fn list(
     tenant_id: String,
     page: PageRequest,
 ) -> Result<Page<Domain>, DomainError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_tenant::<DomainError>(conn, &tenant_id)?;
             let rows = domains::list(conn, &tenant_id, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.name.as_str());
@@ -125,8 +126,8 @@ pub async fn get(
     tenant_id: String,
     name: DomainName,
 ) -> Result<Domain, DomainError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
-    state.read(move |conn, _| Ok(Domain::from(&find(conn, &tenant_id, &name)?))).await
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    state.read(&permit, move |conn, _| Ok(Domain::from(&find(conn, &tenant_id, &name)?))).await
 }
 
 /// Looks the TXT record up in DNS and, when it carries the domain's code, marks it verified.
@@ -136,15 +137,15 @@ pub async fn verify(
     tenant_id: String,
     name: DomainName,
 ) -> Result<Domain, DomainError> {
-    caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
     let (lookup_tenant, lookup_name) = (tenant_id.clone(), name.clone());
-    let row = state.read(move |conn, _| find(conn, &lookup_tenant, &lookup_name)).await?;
+    let row = state.read(&permit, move |conn, _| find(conn, &lookup_tenant, &lookup_name)).await?;
     row.rules().check_verification()?;
     let code = row.verification_code.clone().ok_or_else(|| corrupt_code(&row))?;
-    admit_dns_lookup(state, caller, &tenant_id).await?;
+    admit_dns_lookup(state, &permit, &tenant_id).await?;
     prove(state, name.as_str(), &code).await?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let row = find(tx.conn(), &tenant_id, &name)?;
             row.rules().check_verification()?;
             if row.verification_code.as_deref() != Some(code.as_str()) {
@@ -202,9 +203,9 @@ pub async fn make_default(
     tenant_id: String,
     name: DomainName,
 ) -> Result<Domain, DomainError> {
-    caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             tenants::lock(tx.conn(), &tenant_id)?;
             let row = find(tx.conn(), &tenant_id, &name)?;
             row.rules().check_default()?;
@@ -228,9 +229,9 @@ pub async fn remove(
     tenant_id: String,
     name: DomainName,
 ) -> Result<(), DomainError> {
-    caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             // Serialised with people being created or renamed into the domain.
             tenants::lock(tx.conn(), &tenant_id)?;
             let row = find(tx.conn(), &tenant_id, &name)?;
@@ -251,10 +252,10 @@ pub async fn dns_check(
     tenant_id: String,
     name: DomainName,
 ) -> Result<DnsCheck, DomainError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     let (lookup_tenant, lookup_name) = (tenant_id.clone(), name.clone());
-    state.read(move |conn, _| find(conn, &lookup_tenant, &lookup_name)).await?;
-    admit_dns_lookup(state, caller, &tenant_id).await?;
+    state.read(&permit, move |conn, _| find(conn, &lookup_tenant, &lookup_name)).await?;
+    admit_dns_lookup(state, &permit, &tenant_id).await?;
     let dns = state.dns();
     let mut records = Vec::new();
     for required in dns_check::required_records(&name, &state.config.platform_domain) {
@@ -271,9 +272,9 @@ pub async fn dns_check(
 
 /// Counts one DNS check or verification against the tenant's rate, or refuses it (429): each
 /// asks real DNS servers several questions.
-async fn admit_dns_lookup(state: &AppState, caller: &SignedIn, tenant_id: &str) -> Result<(), DomainError> {
+async fn admit_dns_lookup(state: &AppState, permit: &Permit, tenant_id: &str) -> Result<(), DomainError> {
     let tenant_id = tenant_id.to_owned();
-    state.transact(caller.into(), move |tx| rates::admit(tx, Rate::DnsLookupsPerTenant, &tenant_id)).await
+    state.transact(permit, move |tx| rates::admit(tx, Rate::DnsLookupsPerTenant, &tenant_id)).await
 }
 
 /// Records a domain the tenant proved another way (bought it, took it over) as verified.

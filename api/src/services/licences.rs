@@ -66,9 +66,9 @@ pub async fn assign(
     user_id: String,
     subscription_id: String,
 ) -> Result<Given, LicenceError> {
-    caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let person = users::find_in_tenant(tx.conn(), &tenant_id, &user_id)?.ok_or(NotFound("user"))?;
             let row = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
             let plan = plan_of(tx.catalogue(), &row)?;
@@ -122,9 +122,9 @@ pub async fn remove(
     user_id: String,
     subscription_id: String,
 ) -> Result<(), LicenceError> {
-    caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             users::find_in_tenant(tx.conn(), &tenant_id, &user_id)?.ok_or(NotFound("user"))?;
             let row = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
             let stamp = tx.stamp();

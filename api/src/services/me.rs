@@ -45,10 +45,11 @@ pub async fn profile(state: &AppState, caller: &SignedIn) -> Result<Me, MeError>
     if caller.is_api_client() {
         return Err(MeError::NotAPerson);
     }
+    let permit = caller.own_account();
     let user_id = caller.user_id.clone();
     let platform = state.config.platform_domain.to_string();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let row = own_row(conn, &user_id)?;
             let roles = users::roles_of(conn, &user_id)?;
             let tenant = match row.tenant_id.as_deref() {
@@ -83,9 +84,10 @@ pub async fn change_password(
     if caller.is_api_client() {
         return Err(MeError::NotAPerson);
     }
+    let permit = caller.own_account();
     let now = clock::now();
     let user_id = caller.user_id.clone();
-    let user = state.read(move |conn, _| own_row(conn, &user_id)).await?;
+    let user = state.read(&permit, move |conn, _| own_row(conn, &user_id)).await?;
     // The outer `?` is the database failing, the inner one the throttle refusing.
     let attempt = state.throttle.begin(&user.sign_in, client_address, now).await??;
     let new_secret = new_password.expose().to_owned();
@@ -100,7 +102,7 @@ pub async fn change_password(
     }
     let new_hash = state.hasher.hash(new_secret).await?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let stamp = tx.stamp();
             // Deleted meanwhile: nothing to change, and nothing to record.
             if !users::set_password(tx.conn(), &user.id, &new_hash, None, stamp)? {
@@ -117,9 +119,10 @@ pub async fn preferences(state: &AppState, caller: &SignedIn) -> Result<Preferen
     if caller.is_api_client() {
         return Err(MeError::NotAPerson);
     }
+    let permit = caller.own_account();
     let user_id = caller.user_id.clone();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let user = own_row(conn, &user_id)?;
             let stored = serde_json::from_str(&user.preferences)
                 .map_err(|e| StoreError::Corrupt(format!("user {user_id}: stored preferences: {e}")))?;
@@ -137,10 +140,11 @@ pub async fn set_preferences(
     if caller.is_api_client() {
         return Err(MeError::NotAPerson);
     }
+    let permit = caller.own_account();
     let user_id = caller.user_id.clone();
     let tenant_id = caller.tenant_id.clone();
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let current = Preferences::read(&own_row(tx.conn(), &user_id)?.preferences);
             let preferences = change(current);
             let json = serde_json::to_value(&preferences)

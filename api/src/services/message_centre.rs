@@ -49,12 +49,12 @@ pub struct NewMessage {
 }
 
 pub async fn post(state: &AppState, caller: &SignedIn, input: NewMessage) -> Result<CentreMessage, MessageCentreError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     if !input.all_tenants && input.tenant_ids.is_empty() {
         return Err(MessageCentreError::NoTenant);
     }
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             for tenant_id in &input.tenant_ids {
                 if tenants::find(tx.conn(), tenant_id)?.is_none() {
                     return Err(MessageCentreError::UnknownTenant(tenant_id.clone()));
@@ -88,9 +88,9 @@ pub async fn list_all(
     caller: &SignedIn,
     page: PageRequest,
 ) -> Result<Page<CentreMessage>, MessageCentreError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let found = rows::list(conn, None, None, page.after.as_deref(), page.fetch_limit())?;
             let (found, next_cursor) = page.finish(found, |row| row.id.as_str());
             let mut items = Vec::with_capacity(found.len());
@@ -112,10 +112,10 @@ pub async fn list_for_tenant(
     archived: Option<bool>,
     page: PageRequest,
 ) -> Result<Page<CentreMessage>, MessageCentreError> {
-    caller.authorize(&tenant_id, Action::ReadServiceHealth, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadServiceHealth, Target::Tenant)?;
     let reader = caller.user_id.clone();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_tenant::<MessageCentreError>(conn, &tenant_id)?;
             let archived_by = archived.map(|archived| ArchivedBy { reader_id: &reader, archived });
             let found = rows::list(conn, Some(&tenant_id), archived_by, page.after.as_deref(), page.fetch_limit())?;
@@ -149,11 +149,11 @@ pub async fn mark(
     message_id: String,
     change: MarksChange,
 ) -> Result<CentreMessage, MessageCentreError> {
-    caller.authorize(&tenant_id, Action::ReadServiceHealth, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadServiceHealth, Target::Tenant)?;
     let reader = caller.user_id.clone();
     // A person's own marks, like a preference: not a change to the tenant, not audited.
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let message = rows::find_for_tenant(tx.conn(), &tenant_id, &message_id)?.ok_or(NotFound("message"))?;
             rows::lock(tx.conn(), &message_id)?;
             let current = rows::marks_of(tx.conn(), &reader, std::slice::from_ref(&message_id))?.into_iter().next();
@@ -185,10 +185,11 @@ pub async fn send_feedback(
     caller: &SignedIn,
     input: NewFeedback,
 ) -> Result<Feedback, MessageCentreError> {
+    let permit = caller.anyone_signed_in();
     let tenant_id = caller.tenant_id.clone();
     let partner_id = caller.partner.as_ref().map(|p| p.partner_id.clone());
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let author = tx.actor().user_id.clone().unwrap_or_default();
             rates::admit::<MessageCentreError>(tx, Rate::FeedbackPerPerson, &author)?;
             let row = FeedbackRow {
@@ -213,9 +214,9 @@ pub async fn list_feedback(
     caller: &SignedIn,
     page: PageRequest,
 ) -> Result<Page<Feedback>, MessageCentreError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let found = feedback_rows::list(conn, page.after.as_deref(), page.fetch_limit())?;
             let (found, next_cursor) = page.finish(found, |row| row.id.as_str());
             Ok(Page { items: found.into_iter().map(Feedback::from).collect(), next_cursor })

@@ -28,9 +28,9 @@ pub async fn list(
     status: Option<DeliveryStatus>,
     page: PageRequest,
 ) -> Result<Page<OutboxMessage>, OutboxError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let rows = outbox::list(conn, status, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
             Ok(Page { items: rows.iter().map(OutboxMessage::from).collect(), next_cursor })
@@ -40,9 +40,9 @@ pub async fn list(
 
 /// Tries a failed message again, with every attempt anew, from the next pass of the worker.
 pub async fn retry(state: &AppState, caller: &SignedIn, id: String) -> Result<OutboxMessage, OutboxError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let row = outbox::find(tx.conn(), &id)?.ok_or(NotFound("message"))?;
             let stamp = tx.stamp();
             if !outbox::retry_failed(tx.conn(), &row.id, stamp)? {

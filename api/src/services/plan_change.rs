@@ -78,10 +78,10 @@ pub async fn change_plan(
 ) -> Result<PlanChangeReportBody, PlanChangeError> {
     // Moving people between plans is both managing subscriptions and assigning licences.
     caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
-    caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
     let target_plan = state.catalogue().plan(&request.target_plan)?.clone();
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let source = find_subscription::<PlanChangeError>(tx.conn(), &tenant_id, &source_id)?;
             let source_plan = plan_of(tx.catalogue(), &source)?;
             let holders: HashSet<String> =

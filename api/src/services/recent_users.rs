@@ -19,10 +19,11 @@ pub async fn list(state: &AppState, caller: &SignedIn) -> Result<Vec<RecentUser>
     if caller.is_api_client() {
         return Err(MeError::NotAPerson);
     }
+    let permit = caller.own_account();
     let caller = caller.clone();
     let now = crate::runtime::clock::now();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let mut visible = VisibleTenants::default();
             let mut items = Vec::new();
             for (viewed_at, user) in recent_users::recent_views(conn, &caller.user_id)? {

@@ -107,9 +107,14 @@ fn availability_of(conn: &mut DbConnection, name: &DomainName) -> Result<DomainA
 }
 
 /// Availability, for anyone signed in.
-pub async fn availability(state: &AppState, name: DomainName) -> Result<DomainAvailability, RegistrationError> {
+pub async fn availability(
+    state: &AppState,
+    caller: &SignedIn,
+    name: DomainName,
+) -> Result<DomainAvailability, RegistrationError> {
     registration::check_for_sale(&name)?;
-    state.read(move |conn, _| Ok(availability_of(conn, &name)?)).await
+    let permit = caller.anyone_signed_in();
+    state.read(&permit, move |conn, _| Ok(availability_of(conn, &name)?)).await
 }
 
 pub struct RegistrationInput {
@@ -147,12 +152,12 @@ pub async fn register(
     input: RegistrationInput,
     request: Idempotent,
 ) -> Result<Replayable, RegistrationError> {
-    caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
     registration::check_for_sale(&input.name)?;
     let registrant = serde_json::to_string(&input.registrant)
         .map_err(|e| StoreError::Corrupt(format!("cannot store the registrant: {e}")))?;
     let delay = chrono::Duration::milliseconds(state.config.provisioning_delay_millis);
-    idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
+    idempotency::run_once(state, &permit, request.key, request.fingerprint, move |tx| {
         require_tenant::<RegistrationError>(tx.conn(), &tenant_id)?;
         let name = input.name.to_string();
         let available = availability_of(tx.conn(), &input.name)?;
@@ -218,9 +223,9 @@ pub async fn list(
     tenant_id: String,
     page: PageRequest,
 ) -> Result<Page<DomainRegistration>, RegistrationError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_tenant::<RegistrationError>(conn, &tenant_id)?;
             let rows = registrations::list_in_tenant(conn, &tenant_id, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
@@ -236,8 +241,8 @@ pub async fn get(
     tenant_id: String,
     id: String,
 ) -> Result<DomainRegistration, RegistrationError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
-    state.read(move |conn, _| view(conn, &tenant_id, &id)).await
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    state.read(&permit, move |conn, _| view(conn, &tenant_id, &id)).await
 }
 
 /// The job: asks the registry for the name. Bought, it becomes a verified domain of the tenant

@@ -57,13 +57,13 @@ fn view(conn: &mut DbConnection, row: IncidentRow, for_operator: bool) -> Result
 }
 
 pub async fn publish(state: &AppState, caller: &SignedIn, input: NewIncidentInput) -> Result<Incident, HealthError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     let refused = rules::check_incident(input.health, &input.workloads, input.all_tenants, input.tenant_ids.len());
     if !refused.is_empty() {
         return Err(HealthError::Incident(refused));
     }
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             for tenant_id in &input.tenant_ids {
                 if tenants::find(tx.conn(), tenant_id)?.is_none() {
                     return Err(HealthError::UnknownTenant(tenant_id.clone()));
@@ -117,12 +117,12 @@ pub async fn update(
     id: String,
     change: IncidentChange,
 ) -> Result<Incident, HealthError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     if change.health == Some(Health::Healthy) {
         return Err(HealthError::Incident(vec![IncidentError::HealthyImpact]));
     }
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let current = rows::find(tx.conn(), &id)?.ok_or(NotFound("incident"))?;
             if current.status == RESOLVED {
                 return Err(HealthError::AlreadyResolved);
@@ -154,13 +154,13 @@ pub async fn list(
     status: Option<IncidentStatus>,
     page: PageRequest,
 ) -> Result<Page<Incident>, HealthError> {
-    match &tenant_id {
+    let permit = match &tenant_id {
         Some(tenant_id) => caller.authorize(tenant_id, Action::ReadServiceHealth, Target::Tenant)?,
         None => caller.require_operator()?,
-    }
+    };
     let for_operator = caller.is_operator;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             if let Some(tenant_id) = &tenant_id {
                 require_tenant::<HealthError>(conn, tenant_id)?;
             }
@@ -179,13 +179,13 @@ pub async fn get(
     tenant_id: Option<String>,
     id: String,
 ) -> Result<Incident, HealthError> {
-    match &tenant_id {
+    let permit = match &tenant_id {
         Some(tenant_id) => caller.authorize(tenant_id, Action::ReadServiceHealth, Target::Tenant)?,
         None => caller.require_operator()?,
-    }
+    };
     let for_operator = caller.is_operator;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let row = rows::find(conn, &id)?.ok_or(NotFound("incident"))?;
             if let Some(tenant_id) = &tenant_id {
                 require_tenant::<HealthError>(conn, tenant_id)?;
@@ -258,9 +258,9 @@ pub async fn tenant_health(
     caller: &SignedIn,
     tenant_id: String,
 ) -> Result<ServiceHealth, HealthError> {
-    caller.authorize(&tenant_id, Action::ReadServiceHealth, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadServiceHealth, Target::Tenant)?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_tenant::<HealthError>(conn, &tenant_id)?;
             let (overall, workloads) = ActiveIncidents::load(conn)?.health_of(&tenant_id);
             Ok(ServiceHealth { tenant_id, overall: overall.into(), workloads })
@@ -274,11 +274,12 @@ pub async fn partner_health(
     caller: &SignedIn,
     partner_id: String,
 ) -> Result<Vec<CustomerHealth>, HealthError> {
-    let seat = caller.authorize_partner(&partner_id, PartnerAction::ListCustomers)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ListCustomers)?;
+    let seat = caller.seat_in(&partner_id)?;
     let grantee = matches!(seat, PartnerSeat::Agent | PartnerSeat::ApiClient).then(|| caller.user_id.clone());
     let now = crate::runtime::clock::now();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let filter = CustomerFilter {
                 partner_id: &partner_id,
                 grantee_id: grantee.as_deref(),

@@ -5,6 +5,7 @@ use tenantry_persistence::{api_clients, time, users, StoreError};
 
 use crate::app::state::AppState;
 use crate::auth::hashing::HashingError;
+use crate::auth::permit::Permit;
 use crate::auth::secrets;
 use crate::auth::throttle::Throttled;
 use crate::auth::tokens::{self, TokenError, TokenSubject};
@@ -48,6 +49,7 @@ pub struct IssuedToken {
 /// is not counted as a failure.
 pub async fn with_password(
     state: &AppState,
+    permit: &Permit,
     username: &str,
     password: String,
     client_address: &str,
@@ -60,7 +62,7 @@ pub async fn with_password(
     let attempt = state.throttle.begin(&account, client_address, now).await??;
 
     let lookup = account.clone();
-    let user = state.read(move |conn, _| users::find_by_sign_in(conn, &lookup)).await?;
+    let user = state.read(permit, move |conn, _| users::find_by_sign_in(conn, &lookup)).await?;
     let stored_hash = user.as_ref().map_or_else(|| state.decoy_password_hash.clone(), |u| u.password_hash.clone());
     let matches = state.hasher.verify(password, stored_hash).await?;
 
@@ -97,11 +99,12 @@ pub async fn with_password(
 /// client is refused whatever the secret.
 pub async fn with_client_credentials(
     state: &AppState,
+    permit: &Permit,
     client_id: String,
     client_secret: String,
 ) -> Result<IssuedToken, SignInError> {
     let now = clock::now();
-    let client = state.read(move |conn, _| api_clients::find(conn, &client_id)).await?;
+    let client = state.read(permit, move |conn, _| api_clients::find(conn, &client_id)).await?;
     let Some(client) = client.filter(|client| client.disabled_at.is_none()) else {
         return Err(SignInError::InvalidClient);
     };

@@ -24,10 +24,10 @@ impl From<tenantry_persistence::StoreError> for SigningKeyError {
 }
 
 pub async fn rotate(state: &AppState, caller: &SignedIn) -> Result<RotatedSigningKey, SigningKeyError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     let ttl = state.config.token_ttl_seconds;
     let rotated = state
-        .transact(caller.into(), move |tx| -> Result<RotatedSigningKey, SigningKeyError> {
+        .transact(&permit, move |tx| -> Result<RotatedSigningKey, SigningKeyError> {
             let now = tx.now();
             let kid = keys::add_signing_key(tx.conn(), ttl, now)?;
             tx.audit(AuditAction::SigningKeyRotated, Subject::platform(&kid), serde_json::json!({}))?;

@@ -26,8 +26,9 @@ use tenantry_persistence::{time, DbConnection, StoreError};
 use super::lookup::NotFound;
 use super::messages;
 use crate::app::state::AppState;
-use crate::app::unit_of_work::{Actor, Subject, Tx};
+use crate::app::unit_of_work::{Subject, Tx};
 use crate::auth::hashing::HashingError;
+use crate::auth::permit::Permit;
 use crate::auth::secrets;
 use crate::runtime::ids::new_id;
 use crate::views::signup::{SignupAccepted, SignupConfirmed};
@@ -97,7 +98,7 @@ fn check_throttle(
 
 /// Records a sign-up and mails its code (or, for an address that has an account, says so to
 /// that address only).
-pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Result<SignupAccepted, SignupError> {
+pub async fn sign_up(state: &AppState, permit: Permit, input: SignupInput) -> Result<SignupAccepted, SignupError> {
     signup::check_work_address(&input.email, state.config.platform_domain.as_str())?;
     // A few sign-ups at a time, however many arrive: the rest of the pool stays for sign-ins.
     let _place = match tokio::time::timeout(SIGNUP_WAIT, state.signup_gate.acquire()).await {
@@ -109,7 +110,7 @@ pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Resu
     let limits = state.config.signup_limits;
     let (address, source) = (input.email.clone(), input.client_address.clone());
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             check_not_managed(conn, address.domain().as_str())?;
             check_throttle(conn, &limits, &address, &source, crate::runtime::clock::now())
         })
@@ -117,7 +118,7 @@ pub async fn sign_up(state: &AppState, actor: Actor, input: SignupInput) -> Resu
     // On sign-ups' own hashing thread: never in the way of sign-ins.
     let hash = state.signup_hasher.hash(input.password.expose().to_owned()).await?;
     state
-        .transact(actor, move |tx| {
+        .transact(&permit, move |tx| {
             let email = input.email.to_string();
             let email_domain = input.email.domain().to_string();
             check_not_managed(tx.conn(), &email_domain)?;
@@ -165,22 +166,27 @@ enum Outcome {
 
 /// Confirms a sign-up with its code: the person's account in the unmanaged tenant of their email
 /// domain (created with the first sign-up), with a free Meetings licence.
-pub async fn confirm(state: &AppState, actor: Actor, id: String, code: String) -> Result<SignupConfirmed, SignupError> {
-    match confirm_once(state, actor.clone(), id.clone(), code.clone()).await {
+pub async fn confirm(
+    state: &AppState,
+    permit: Permit,
+    id: String,
+    code: String,
+) -> Result<SignupConfirmed, SignupError> {
+    match confirm_once(state, permit.clone(), id.clone(), code.clone()).await {
         // Two first sign-ups of a domain at once: one created its tenant; the other joins it now.
-        Err(SignupError::Store(StoreError::LostRace(_))) => confirm_once(state, actor, id, code).await,
+        Err(SignupError::Store(StoreError::LostRace(_))) => confirm_once(state, permit, id, code).await,
         other => other,
     }
 }
 
 async fn confirm_once(
     state: &AppState,
-    actor: Actor,
+    permit: Permit,
     id: String,
     code: String,
 ) -> Result<SignupConfirmed, SignupError> {
     let outcome = state
-        .transact(actor, move |tx| {
+        .transact(&permit, move |tx| {
             // Guesses at one sign-up's code queue here, so each is counted against those left.
             if !signups::lock(tx.conn(), &id)? {
                 return Err(NotFound("sign-up").into());

@@ -142,11 +142,11 @@ pub async fn order(
     input: OrderInput,
     request: Idempotent,
 ) -> Result<Replayable, SubscriptionError> {
-    caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     let plan = state.catalogue().plan(&input.plan_code)?.clone();
     let decided = order::decide_order(&plan, input.seats, input.activate_seats)?;
     let delay = Duration::milliseconds(state.config.provisioning_delay_millis);
-    idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
+    idempotency::run_once(state, &permit, request.key, request.fingerprint, move |tx| {
         require_tenant::<SubscriptionError>(tx.conn(), &tenant_id)?;
         if users::with_role(tx.conn(), &tenant_id, AdminRole::GlobalAdmin)?.is_empty() {
             return Err(SubscriptionError::GlobalAdminRequired);
@@ -190,9 +190,9 @@ pub async fn list(
     status: Option<SubscriptionStatus>,
     page: PageRequest,
 ) -> Result<Page<Subscription>, SubscriptionError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state
-        .read(move |conn, catalogue| {
+        .read(&permit, move |conn, catalogue| {
             require_tenant::<SubscriptionError>(conn, &tenant_id)?;
             let rows =
                 subscriptions::list_in_tenant(conn, &tenant_id, status, page.after.as_deref(), page.fetch_limit())?;
@@ -212,9 +212,9 @@ pub async fn get(
     tenant_id: String,
     id: String,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state
-        .read(move |conn, catalogue| {
+        .read(&permit, move |conn, catalogue| {
             let row = find::<SubscriptionError>(conn, &tenant_id, &id)?;
             Ok(view(catalogue, &row)?)
         })
@@ -271,8 +271,8 @@ pub async fn buy_seats(
     seats: SeatCount,
     request: Idempotent,
 ) -> Result<Replayable, SubscriptionError> {
-    caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
-    idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
+    let permit = caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
+    idempotency::run_once(state, &permit, request.key, request.fingerprint, move |tx| {
         let row = change.current(tx)?;
         let seat_limit = plan_of(tx.catalogue(), &row)?.seat_limit;
         change.apply(tx, &row, PoolChange::Buy { seats, seat_limit })?;
@@ -290,9 +290,9 @@ pub async fn activate(
     change: PoolTarget,
     delta: i64,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
-    caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
+    let permit = caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let row = change.current(tx)?;
             change.apply(tx, &row, PoolChange::Activate(delta))?;
             let action = if delta > 0 {
@@ -312,9 +312,9 @@ pub async fn set_suspended(
     change: PoolTarget,
     suspend: bool,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let row = change.current(tx)?;
             change.apply(tx, &row, if suspend { PoolChange::Suspend } else { PoolChange::Reactivate })?;
             let action =
@@ -357,9 +357,9 @@ pub async fn terminate(
     caller: &SignedIn,
     change: PoolTarget,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
-    caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
+    let permit = caller.authorize(&change.tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let row = change.current(tx)?;
             if let Err(refused) = change.apply(tx, &row, PoolChange::Terminate) {
                 return Err(match refused {
@@ -373,9 +373,9 @@ pub async fn terminate(
 }
 
 pub async fn summary(state: &AppState, caller: &SignedIn, tenant_id: String) -> Result<SummaryView, SubscriptionError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state
-        .read(move |conn, catalogue| {
+        .read(&permit, move |conn, catalogue| {
             require_tenant::<SubscriptionError>(conn, &tenant_id)?;
             let pools: Vec<(String, LicensePool)> = subscriptions::live_in_tenant(conn, &tenant_id)?
                 .into_iter()

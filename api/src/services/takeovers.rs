@@ -63,8 +63,9 @@ pub async fn start(state: &AppState, caller: &SignedIn) -> Result<(Takeover, boo
     if caller.partner.is_some() || caller.is_operator {
         return Err(TakeoverRefusal::NotSignedUp.into());
     }
+    let permit = caller.own_account();
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let tenant = signed_up_tenant(tx, tenant_id.as_deref())?;
             // One open takeover per person, even when they ask twice at once.
             tenants::lock(tx.conn(), &tenant.id)?;
@@ -102,9 +103,10 @@ fn find(tx: &mut Tx<'_>, user_id: &str, id: &str) -> Result<TakeoverRow, Takeove
 
 /// The caller's takeover.
 pub async fn get(state: &AppState, caller: &SignedIn, id: String) -> Result<Takeover, TakeoverError> {
+    let permit = caller.own_account();
     let user_id = caller.user_id.clone();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let row = takeovers::find_of(conn, &user_id, &id)?.ok_or(NotFound("takeover"))?;
             Ok(Takeover::from(&row))
         })
@@ -113,9 +115,10 @@ pub async fn get(state: &AppState, caller: &SignedIn, id: String) -> Result<Take
 
 /// Looks the TXT record up in DNS: found, the domain is proven and the takeover may complete.
 pub async fn verify(state: &AppState, caller: &SignedIn, id: String) -> Result<Takeover, TakeoverError> {
+    let permit = caller.own_account();
     let (user_id, lookup) = (caller.user_id.clone(), id.clone());
     let row = state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             takeovers::find_of(conn, &user_id, &lookup)?.ok_or(TakeoverError::NotFound(NotFound("takeover")))
         })
         .await?;
@@ -123,7 +126,7 @@ pub async fn verify(state: &AppState, caller: &SignedIn, id: String) -> Result<T
     domains::prove(state, &row.domain, &row.verification_code).await?;
     let user_id = caller.user_id.clone();
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let row = find(tx, &user_id, &id)?;
             row.status.check_verification()?;
             if domain_rows::verified_holder(tx.conn(), &row.domain)?.is_some_and(|(holder, _)| holder != row.tenant_id)
@@ -156,8 +159,9 @@ pub async fn complete(
     purchase: Purchase,
     request: Idempotent,
 ) -> Result<Replayable, TakeoverError> {
+    let permit = caller.own_account();
     let user_id = caller.user_id.clone();
-    idempotency::run_once(state, caller.into(), request.key, request.fingerprint, move |tx| {
+    idempotency::run_once(state, &permit, request.key, request.fingerprint, move |tx| {
         let row = find(tx, &user_id, &id)?;
         // Two takers of one tenant queue here; the second finds it managed.
         tenants::lock(tx.conn(), &row.tenant_id)?;

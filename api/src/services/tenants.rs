@@ -67,11 +67,11 @@ pub async fn create(
     caller: &SignedIn,
     input: NewTenantInput,
 ) -> Result<Versioned<CreatedTenant>, TenantError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     let temporary = passwords::temporary();
     let hash = state.hasher.hash(temporary.clone()).await?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let tenant_id = new_id();
             let manager_id = new_id();
             let tenant = NewTenant {
@@ -140,8 +140,8 @@ pub async fn create(
 }
 
 pub async fn get(state: &AppState, caller: &SignedIn, tenant_id: String) -> Result<Versioned<Tenant>, TenantError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
-    state.read(move |conn, _| load(conn, &tenant_id)).await
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    state.read(&permit, move |conn, _| load(conn, &tenant_id)).await
 }
 
 pub struct TenantQuery {
@@ -151,9 +151,9 @@ pub struct TenantQuery {
 }
 
 pub async fn list(state: &AppState, caller: &SignedIn, query: TenantQuery) -> Result<Page<Tenant>, TenantError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let filter = TenantFilter {
                 name_contains: query.name_contains.as_deref(),
                 domain_prefix: query.domain_prefix.as_deref(),
@@ -178,9 +178,9 @@ pub async fn rename(
     name: Option<TenantName>,
     if_match: IfMatch,
 ) -> Result<Versioned<Tenant>, TenantError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let current = load(tx.conn(), &tenant_id)?;
             if_match.check(current.version)?;
             let Some(name) = name else { return Ok(current) };

@@ -13,6 +13,7 @@ use tenantry_persistence::StoreError;
 
 use super::lookup::NotFound;
 use crate::app::state::AppState;
+use crate::auth::permit::Permit;
 use crate::http::caller::{AccessDenied, SignedIn};
 use crate::http::pagination::PageRequest;
 use crate::outbound::webhook_security::check_endpoint;
@@ -51,9 +52,9 @@ impl OwnerId {
 
     /// Partners' admins manage their endpoints (as their API clients); a tenant's global admins
     /// theirs. Reading the log takes the same rights: it shows what the integration receives.
-    fn authorize(&self, caller: &SignedIn) -> Result<(), AccessDenied> {
+    fn authorize(&self, caller: &SignedIn) -> Result<Permit, AccessDenied> {
         match self {
-            OwnerId::Partner(id) => caller.authorize_partner(id, PartnerAction::ManageApiClients).map(|_| ()),
+            OwnerId::Partner(id) => caller.authorize_partner(id, PartnerAction::ManageApiClients),
             OwnerId::Tenant(id) => caller.authorize(id, Action::ManageWebhooks, Target::Tenant),
         }
     }
@@ -78,14 +79,14 @@ pub async fn register(
     owner: OwnerId,
     input: NewWebhook,
 ) -> Result<WebhookEndpointWithSecret, WebhookError> {
-    owner.authorize(caller)?;
+    let permit = owner.authorize(caller)?;
     let allow_private = state.config.webhooks_allow_private;
     let url = input.url.clone();
     // Resolving the host is IO: off the async workers.
     state.blocking(move || check_endpoint(&url, allow_private)).await??;
     let created_by = caller.user_id.clone();
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             // Serialised per owner, so that its endpoints are counted one registration at a time.
             let exists = match &owner {
                 OwnerId::Partner(partner) => tenantry_persistence::partners::lock(tx.conn(), partner)?,
@@ -129,9 +130,9 @@ pub async fn list(
     owner: OwnerId,
     page: PageRequest,
 ) -> Result<Page<WebhookEndpoint>, WebhookError> {
-    owner.authorize(caller)?;
+    let permit = owner.authorize(caller)?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let rows = webhooks::list_endpoints(conn, owner.as_owner(), page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
             Ok(Page { items: rows.iter().map(WebhookEndpoint::from).collect(), next_cursor })
@@ -141,9 +142,9 @@ pub async fn list(
 
 /// Removes an endpoint and its delivery log.
 pub async fn remove(state: &AppState, caller: &SignedIn, owner: OwnerId, id: String) -> Result<(), WebhookError> {
-    owner.authorize(caller)?;
+    let permit = owner.authorize(caller)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let row = webhooks::find_endpoint(tx.conn(), owner.as_owner(), &id)?.ok_or(NotFound("webhook"))?;
             webhooks::delete_endpoint(tx.conn(), &row.id)?;
             Ok(())
@@ -159,9 +160,9 @@ pub async fn deliveries(
     id: String,
     page: PageRequest,
 ) -> Result<Page<WebhookDelivery>, WebhookError> {
-    owner.authorize(caller)?;
+    let permit = owner.authorize(caller)?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let row = webhooks::find_endpoint(conn, owner.as_owner(), &id)?.ok_or(NotFound("webhook"))?;
             let rows = webhooks::deliveries_of(conn, &row.id, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());

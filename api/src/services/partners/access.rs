@@ -45,9 +45,9 @@ pub async fn assign(
     tenant_id: String,
     access: AssignedAccess,
 ) -> Result<AccessAssignment, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageDelegation)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageDelegation)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             match &grantee {
                 Grantee::Agent(id) => {

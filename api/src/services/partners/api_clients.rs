@@ -33,9 +33,9 @@ pub async fn create(
     partner_id: String,
     name: String,
 ) -> Result<ApiClientWithSecret, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             lock_partner(tx.conn(), &partner_id)?;
             limits::check_cap(Cap::ApiClientsPerPartner, client_rows::count_enabled(tx.conn(), &partner_id)?)?;
@@ -74,10 +74,10 @@ pub async fn list(
     partner_id: String,
     page: PageRequest,
 ) -> Result<Page<ApiClient>, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
     let now = crate::runtime::clock::now();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_partner(conn, &partner_id)?;
             let rows = client_rows::list(conn, &partner_id, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
@@ -92,10 +92,10 @@ pub async fn get(
     partner_id: String,
     client_id: String,
 ) -> Result<ApiClient, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
     let now = crate::runtime::clock::now();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let row = client_rows::find_of_partner(conn, &partner_id, &client_id)?.ok_or(NotFound("API client"))?;
             Ok(ApiClient::new(&row, now))
         })
@@ -111,9 +111,9 @@ pub async fn rotate_secret(
     client_id: String,
     overlap_seconds: u32,
 ) -> Result<ApiClientWithSecret, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             let row = find(tx, &partner_id, &client_id)?;
             if row.disabled_at.is_some() {
@@ -148,9 +148,9 @@ pub async fn disable(
     partner_id: String,
     client_id: String,
 ) -> Result<ApiClient, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             find(tx, &partner_id, &client_id)?;
             if client_rows::disable(tx.conn(), &client_id, now)? {

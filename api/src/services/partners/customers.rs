@@ -28,7 +28,8 @@ pub async fn list(
     partner_id: String,
     query: CustomerQuery,
 ) -> Result<Page<Customer>, PartnerError> {
-    let seat = caller.authorize_partner(&partner_id, PartnerAction::ListCustomers)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ListCustomers)?;
+    let seat = caller.seat_in(&partner_id)?;
     if query.flagged_only && !caller.is_partner_person() {
         return Err(AccessDenied::PartnerPeopleOnly.into());
     }
@@ -36,7 +37,7 @@ pub async fn list(
     let viewer = caller.user_id.clone();
     let now = crate::runtime::clock::now();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_partner(conn, &partner_id)?;
             let filter = CustomerFilter {
                 partner_id: &partner_id,
@@ -81,10 +82,11 @@ pub async fn set_flag(
         return Err(AccessDenied::PartnerPeopleOnly.into());
     }
     caller.delegation_in(&tenant_id).ok_or(AccessDenied::TenantHidden)?;
+    let permit = caller.ensure_visible(&tenant_id)?;
     let person = caller.user_id.clone();
     // A personal mark, like a preference: not an audited change to the customer.
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             if flagged {
                 let now = tx.stamp();
                 flagged_customers::flag(tx.conn(), &person, &tenant_id, now)?;

@@ -38,10 +38,10 @@ fn audit(
 
 /// The partner's platform domain and the domains it added, proved or not.
 pub async fn list(state: &AppState, caller: &SignedIn, partner_id: String) -> Result<PartnerDomains, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
     let platform = state.config.platform_domain.to_string();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let partner = require_partner(conn, &partner_id)?;
             let items = partner_domains::list(conn, &partner_id)?.iter().map(PartnerDomain::from).collect();
             Ok(PartnerDomains { platform_domain: super::platform_domain_of(&partner, &platform), items })
@@ -56,10 +56,10 @@ pub async fn add(
     partner_id: String,
     name: DomainName,
 ) -> Result<PartnerDomain, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
     partner_domain::check_provable(name.as_str(), state.config.platform_domain.as_str())?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             lock_partner(tx.conn(), &partner_id)?;
             if partner_domains::find(tx.conn(), &partner_id, name.as_str())?.is_some() {
                 return Err(PartnerError::DomainAlreadyAdded(name.to_string()));
@@ -89,20 +89,18 @@ pub async fn verify(
     partner_id: String,
     name: DomainName,
 ) -> Result<PartnerDomain, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
     let (lookup_partner, lookup_name) = (partner_id.clone(), name.clone());
-    let row = state.read(move |conn, _| find(conn, &lookup_partner, &lookup_name)).await?;
+    let row = state.read(&permit, move |conn, _| find(conn, &lookup_partner, &lookup_name)).await?;
     if row.verified {
         return Ok(PartnerDomain::from(&row));
     }
     // Each proof asks real DNS servers: counted against the partner's rate first.
     let counted = partner_id.clone();
-    state
-        .transact(caller.into(), move |tx| rates::admit::<PartnerError>(tx, Rate::DnsLookupsPerPartner, &counted))
-        .await?;
+    state.transact(&permit, move |tx| rates::admit::<PartnerError>(tx, Rate::DnsLookupsPerPartner, &counted)).await?;
     prove(state, name.as_str(), &row.verification_code).await?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let current = find(tx.conn(), &partner_id, &name)?;
             if current.verification_code != row.verification_code {
                 return Err(StoreError::LostRace("the domain was removed and added again".to_owned()).into());
@@ -130,9 +128,9 @@ pub async fn remove(
     partner_id: String,
     name: DomainName,
 ) -> Result<(), PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             lock_partner(tx.conn(), &partner_id)?;
             let row = find(tx.conn(), &partner_id, &name)?;
             if partner_domains::people_at(tx.conn(), &partner_id, name.as_str())? > 0 {

@@ -25,9 +25,9 @@ pub async fn list(
     tenant_id: String,
     relationship_id: String,
 ) -> Result<LeftBehind, PartnerError> {
-    caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let (partner_name, grants) = grants_of::<PartnerError>(conn, &tenant_id, &relationship_id)?;
             Ok(LeftBehind {
                 relationship_id,
@@ -47,10 +47,10 @@ pub async fn disable(
     tenant_id: String,
     relationship_id: String,
 ) -> Result<LeftBehind, UserError> {
-    caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
     let caller_id = caller.user_id.clone();
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             // Serialised with other changes of the tenant's people and roles.
             if !tenant_rows::lock(tx.conn(), &tenant_id)? {
                 return Err(NotFound("tenant").into());

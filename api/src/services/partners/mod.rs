@@ -110,9 +110,9 @@ fn require_partner(
 
 /// Creates a partner organisation (operators only); its people are added next.
 pub async fn create(state: &AppState, caller: &SignedIn, name: String) -> Result<Partner, PartnerError> {
-    caller.require_operator()?;
+    let permit = caller.require_operator()?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             let id = new_id();
             let mut slug = partner_domain::platform_label(&name, None);
@@ -134,16 +134,18 @@ pub async fn list(state: &AppState, caller: &SignedIn, page: PageRequest) -> Res
     if !caller.is_operator {
         let own = caller.partner.as_ref().ok_or(AccessDenied::PartnerPeopleOnly)?;
         let partner_id = own.partner_id.clone();
+        let permit = caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
         return state
-            .read(move |conn, _| {
+            .read(&permit, move |conn, _| {
                 let items =
                     partner_rows::find(conn, &partner_id)?.map(|row| view(row, &platform)).into_iter().collect();
                 Ok(Page { items, next_cursor: None })
             })
             .await;
     }
+    let permit = caller.require_operator()?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let rows = partner_rows::list(conn, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
             Ok(Page { items: rows.into_iter().map(|row| view(row, &platform)).collect(), next_cursor })
@@ -152,9 +154,9 @@ pub async fn list(state: &AppState, caller: &SignedIn, page: PageRequest) -> Res
 }
 
 pub async fn get(state: &AppState, caller: &SignedIn, partner_id: String) -> Result<Partner, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
     let platform = state.config.platform_domain.to_string();
-    state.read(move |conn, _| Ok(view(require_partner(conn, &partner_id)?, &platform))).await
+    state.read(&permit, move |conn, _| Ok(view(require_partner(conn, &partner_id)?, &platform))).await
 }
 
 pub struct NewPartnerPerson {
@@ -174,7 +176,7 @@ pub async fn create_person(
     partner_id: String,
     input: NewPartnerPerson,
 ) -> Result<PartnerPerson, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
     let (secret, temporary) = match &input.password {
         Some(password) => (password.expose().to_owned(), None),
         None => {
@@ -204,10 +206,10 @@ pub async fn create_person(
         Ok(())
     };
     let check_again = check.clone();
-    state.read(move |conn, _| check(conn)).await?;
+    state.read(&permit, move |conn, _| check(conn)).await?;
     let hash = state.hasher.hash(secret).await?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             // Serialised with the partner's domains being removed.
             lock_partner(tx.conn(), &partner_id)?;
@@ -263,9 +265,9 @@ pub async fn list_people(
     partner_id: String,
     page: PageRequest,
 ) -> Result<Page<PartnerPerson>, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_partner(conn, &partner_id)?;
             let rows = partner_rows::list_people(conn, &partner_id, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
@@ -281,9 +283,9 @@ pub async fn get_person(
     partner_id: String,
     person_id: String,
 ) -> Result<PartnerPerson, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let row = partner_rows::find_person(conn, &partner_id, &person_id)?.ok_or(NotFound("partner person"))?;
             Ok(PartnerPerson::try_from(row)?)
         })

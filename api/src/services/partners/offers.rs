@@ -25,9 +25,9 @@ pub async fn create(
     access: DelegatedAccess,
     duration: Option<OfferDuration>,
 ) -> Result<AdminOffer, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             lock_partner(tx.conn(), &partner_id)?;
             limits::check_cap(Cap::OpenOffersPerPartner, delegation::count_open_offers(tx.conn(), &partner_id)?)?;
@@ -67,10 +67,10 @@ pub async fn list(
     partner_id: String,
     page: PageRequest,
 ) -> Result<Page<AdminOffer>, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
     let public_url = state.context.public_url.clone();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_partner(conn, &partner_id)?;
             let rows = delegation::list_offers(conn, &partner_id, page.after.as_deref(), page.fetch_limit())?;
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
@@ -85,10 +85,10 @@ pub async fn get(
     partner_id: String,
     offer_id: String,
 ) -> Result<AdminOffer, PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
     let public_url = state.context.public_url.clone();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             let row = delegation::find_offer(conn, &partner_id, &offer_id)?.ok_or(NotFound("offer"))?;
             Ok(AdminOffer::new(row, &public_url))
         })
@@ -102,9 +102,9 @@ pub async fn preview(
     tenant_id: String,
     token: String,
 ) -> Result<OfferPreview, PartnerError> {
-    caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_tenant::<PartnerError>(conn, &tenant_id)?;
             let offer = delegation::find_offer_by_token(conn, &token)?.ok_or(NotFound("offer"))?;
             let partner = require_partner(conn, &offer.partner_id)?;
@@ -127,9 +127,9 @@ pub async fn revoke(
     partner_id: String,
     offer_id: String,
 ) -> Result<(), PartnerError> {
-    caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
+    let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             delegation::find_offer(tx.conn(), &partner_id, &offer_id)?.ok_or(NotFound("offer"))?;
             if delegation::revoke_offer(tx.conn(), &offer_id, now)? {

@@ -37,9 +37,9 @@ pub async fn accept(
     tenant_id: String,
     token: String,
 ) -> Result<Accepted, PartnerError> {
-    caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             // Serialises acceptances for the tenant: a second one racing the first finds its
             // relationship and changes nothing, instead of losing on the unique index.
@@ -114,11 +114,11 @@ pub async fn list(
     tenant_id: String,
     page: PageRequest,
 ) -> Result<Page<PartnerRelationship>, PartnerError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     let only_partner = caller.delegation_in(&tenant_id).and(caller.partner.as_ref()).map(|p| p.partner_id.clone());
     let now = crate::runtime::clock::now();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_tenant::<PartnerError>(conn, &tenant_id)?;
             let rows = delegation::list_relationships(
                 conn,
@@ -150,15 +150,14 @@ pub async fn terminate(
 ) -> Result<PartnerRelationship, PartnerError> {
     let partner_side =
         caller.delegation_in(&tenant_id).and(caller.partner.as_ref()).map(|p| (p.partner_id.clone(), p.seat));
-    let ended_by = match &partner_side {
-        Some((_, PartnerSeat::Admin)) => EndedBy::Partner,
-        _ => {
-            caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
-            EndedBy::Customer
-        }
+    // A partner's admin ends it from a live relationship, which makes the customer visible to
+    // them; anyone else needs the customer's permission.
+    let (permit, ended_by) = match &partner_side {
+        Some((_, PartnerSeat::Admin)) => (caller.ensure_visible(&tenant_id)?, EndedBy::Partner),
+        _ => (caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?, EndedBy::Customer),
     };
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             let now = tx.stamp();
             require_tenant::<PartnerError>(tx.conn(), &tenant_id)?;
             let row = delegation::find_relationship(tx.conn(), &tenant_id, &relationship_id)?

@@ -37,7 +37,7 @@ pub async fn change(
     asked: RequestChange,
     if_match: IfMatch,
 ) -> Result<Versioned<ServiceRequest>, ServiceRequestError> {
-    caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
     let side = side_of(caller);
     if side == Side::Customer {
         if asked.severity.is_some() {
@@ -48,7 +48,7 @@ pub async fn change(
         }
     }
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             if !rows::lock(tx.conn(), &tenant_id, &id)? {
                 return Err(NotFound("service request").into());
             }

@@ -88,7 +88,7 @@ pub async fn open(
     if caller.is_operator {
         return Err(ServiceRequestError::OpenedByCustomersOnly);
     }
-    caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
     let contact = rules::Contact {
         has_phone: input.contact_phone.as_deref().is_some_and(|phone| !phone.trim().is_empty()),
         reachable_around_the_clock: input.contact_available_24_7,
@@ -99,7 +99,7 @@ pub async fn open(
     }
     let partner = caller.delegation_in(&tenant_id).and(caller.partner.clone());
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             require_tenant::<ServiceRequestError>(tx.conn(), &tenant_id)?;
             // Counted per tenant, its admins and partners together: support works each one. A
             // critical one (severity A, services down) is never refused for volume.
@@ -173,13 +173,13 @@ pub async fn list(
     tenant_id: Option<String>,
     query: RequestQuery,
 ) -> Result<Page<ServiceRequest>, ServiceRequestError> {
-    match &tenant_id {
+    let permit = match &tenant_id {
         Some(tenant_id) => caller.authorize(tenant_id, Action::WorkServiceRequests, Target::Tenant)?,
         None => caller.require_operator()?,
-    }
+    };
     let now = crate::runtime::clock::now();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             if let Some(tenant_id) = &tenant_id {
                 require_tenant::<ServiceRequestError>(conn, tenant_id)?;
             }
@@ -214,10 +214,10 @@ pub async fn get(
     tenant_id: String,
     id: String,
 ) -> Result<Versioned<ServiceRequest>, ServiceRequestError> {
-    caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
     let now = crate::runtime::clock::now();
     state
-        .read(move |conn, _| {
+        .read(&permit, move |conn, _| {
             require_tenant::<ServiceRequestError>(conn, &tenant_id)?;
             let row = rows::find(conn, &tenant_id, &id)?.ok_or(NotFound("service request"))?;
             let notes = rows::notes(conn, &id)?;

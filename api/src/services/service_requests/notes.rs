@@ -27,11 +27,11 @@ pub async fn add_note(
     id: String,
     body: String,
 ) -> Result<Note, ServiceRequestError> {
-    caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;
     let side = side_of(caller);
     let partner = caller.delegation_in(&tenant_id).and(caller.partner.clone());
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             if !rows::lock(tx.conn(), &tenant_id, &id)? {
                 return Err(NotFound("service request").into());
             }

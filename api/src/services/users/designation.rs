@@ -24,12 +24,12 @@ pub async fn set_roles(
     roles: RoleSet,
     if_match: IfMatch,
 ) -> Result<Versioned<User>, UserError> {
-    caller.authorize(&tenant_id, Action::DesignateAdmins, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::DesignateAdmins, Target::Tenant)?;
     let granting = caller.granting_in(&tenant_id)?;
     let relationship = caller.delegation_in(&tenant_id).map(|delegation| delegation.relationship_id.clone());
     let is_self = caller.user_id == user_id;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             lock_tenant(tx.conn(), &tenant_id)?;
             let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
             if_match.check(current.row.version)?;

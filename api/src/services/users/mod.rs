@@ -81,7 +81,7 @@ pub async fn create(
     input: NewUserInput,
 ) -> Result<Versioned<User>, UserError> {
     let action = if input.roles.is_admin() { Action::DesignateAdmins } else { Action::ManageUsers };
-    caller.authorize(&tenant_id, action, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, action, Target::Tenant)?;
     caller.granting_in(&tenant_id)?.check(false, &RoleSet::default(), &input.roles)?;
     // A partner's account is marked with the relationship it came through, and so are its roles.
     let relationship = caller.delegation_in(&tenant_id).map(|delegation| delegation.relationship_id.clone());
@@ -95,7 +95,7 @@ pub async fn create(
     };
     let hash = state.hasher.hash(secret).await?;
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             // Serialised with a domain being removed: its check counts the addresses in it.
             lock_tenant(tx.conn(), &tenant_id)?;
             let address = match &input.sign_in {
@@ -160,9 +160,9 @@ pub async fn list(
     search: Option<String>,
     page: PageRequest,
 ) -> Result<Page<User>, UserError> {
-    caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state
-        .read(move |conn, catalogue| {
+        .read(&permit, move |conn, catalogue| {
             let search = search.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
             let rows =
                 users::list_in_tenant(conn, &tenant_id, search.as_deref(), page.after.as_deref(), page.fetch_limit())?;
@@ -201,11 +201,11 @@ pub async fn get(
     tenant_id: String,
     user_id: String,
 ) -> Result<Versioned<User>, UserError> {
-    caller.ensure_visible(&tenant_id)?;
+    let permit = caller.ensure_visible(&tenant_id)?;
     let reader = caller.clone();
     let (tenant, person) = (tenant_id.clone(), user_id.clone());
     let found = state
-        .read(move |conn, catalogue| {
+        .read(&permit, move |conn, catalogue| {
             require_tenant::<UserError>(conn, &tenant)?;
             let person = find::<UserError>(conn, &tenant, &person)?;
             let target = Target::Person { is_caller: person.row.id == reader.user_id, roles: &person.roles };
@@ -219,7 +219,7 @@ pub async fn get(
     if !caller.is_api_client() && caller.user_id != user_id {
         let viewer = caller.user_id.clone();
         let remembered = state
-            .transact(caller.into(), move |tx| {
+            .transact(&permit, move |tx| {
                 let now = tx.stamp();
                 recent_users::record_view(tx.conn(), &viewer, &user_id, &tenant_id, now)
             })
@@ -248,12 +248,12 @@ pub async fn update(
     changes: UserChanges,
     if_match: IfMatch,
 ) -> Result<Versioned<User>, UserError> {
-    caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
     let relationship = caller.delegation_in(&tenant_id).map(|delegation| delegation.relationship_id.clone());
     let granting = caller.granting_in(&tenant_id)?;
     let caller_id = caller.user_id.clone();
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             // Serialised with other changes of the tenant's people: two admins disabling each
             // other at once must not leave nobody.
             lock_tenant(tx.conn(), &tenant_id)?;
@@ -339,10 +339,10 @@ pub async fn delete(
     user_id: String,
     if_match: IfMatch,
 ) -> Result<(), UserError> {
-    caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
     let delegated = caller.delegation_in(&tenant_id).is_some();
     state
-        .transact(caller.into(), move |tx| {
+        .transact(&permit, move |tx| {
             lock_tenant(tx.conn(), &tenant_id)?;
             let current = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
             if delegated {

@@ -24,12 +24,12 @@ pub async fn reset_password(
     tenant_id: String,
     user_id: String,
 ) -> Result<PasswordResetResponse, UserError> {
-    caller.ensure_visible(&tenant_id)?;
+    let permit = caller.ensure_visible(&tenant_id)?;
     let temporary = passwords::temporary();
     let hash = state.hasher.hash(temporary.clone()).await?;
     let caller = caller.clone();
     state
-        .transact((&caller).into(), move |tx| {
+        .transact(&permit, move |tx| {
             require_tenant::<UserError>(tx.conn(), &tenant_id)?;
             let target = find::<UserError>(tx.conn(), &tenant_id, &user_id)?;
             let action = permissions::password_reset_action(&target.roles);
