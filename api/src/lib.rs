@@ -23,13 +23,13 @@ use actix_web::{web, App, HttpServer};
 use tenantry_persistence::Database;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::app::bootstrap;
+use crate::app::bootstrap::NewOperator;
 use crate::app::state::AppState;
 use crate::app::unit_of_work::Context;
 use crate::auth::keys::{KeyRing, KeysOrigin};
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::verified_tokens::VerifiedTokens;
-use crate::commands::bootstrap;
-use crate::commands::bootstrap::NewOperator;
 use crate::http::{access_log, bare_errors, request_errors, request_id, security_headers};
 use crate::outbound::mail_transport;
 use crate::routes::openapi;
@@ -312,7 +312,7 @@ fn serve(
             .wrap(from_fn(shutdown::close_connections_while_draining))
             .wrap(from_fn(access_log::record))
             .wrap(from_fn(request_id::assign))
-            .configure(routes::configure)
+            .configure(routes::serve)
             .service(
                 SwaggerUi::new("/swagger-ui/{_:.*}")
                     .url("/api-docs/openapi.json", openapi::document())

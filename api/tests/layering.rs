@@ -179,7 +179,7 @@ fn routes_import_nothing_from_persistence() {
 }
 
 /// Services speak the business, not HTTP: statuses, headers and actix's blocking pool belong to
-/// routes and the layers around them (issue 20).
+/// routes and the layers around them.
 #[test]
 fn services_import_nothing_from_actix() {
     let services: Vec<(String, String)> =

@@ -1,5 +1,5 @@
 //! The data set: tenants, each with a global admin, people, and an Enterprise E3 pool that half
-//! of them hold licences of. Written straight into the database with one `INSERT ... SELECT` per
+//! of them hold licenses of. Written straight into the database with one `INSERT ... SELECT` per
 //! tenant and table (signing up 100,000 people over HTTP would measure argon2, not the service,
 //! and row-by-row inserts make a 1,000,000-person tenant take many minutes).
 
@@ -59,9 +59,9 @@ pub struct Seeded {
     pub subscription_id: String,
     pub admin_sign_in: String,
     pub admin_id: String,
-    /// Members holding no licence, for the assign-then-remove scenario (one per client).
+    /// Members holding no license, for the assign-then-remove scenario (one per client).
     pub unlicensed: Vec<String>,
-    /// A member holding a licence.
+    /// A member holding a license.
     pub member_id: String,
 }
 
@@ -84,7 +84,7 @@ impl PersonIds {
     }
 }
 
-/// People `0..count` of a tenant; person 0 is the global admin, even ones hold a licence.
+/// People `0..count` of a tenant; person 0 is the global admin, even ones hold a license.
 struct Bulk<'a> {
     tenant_id: &'a str,
     slug: &'a str,
@@ -102,7 +102,7 @@ const PG_PEOPLE: &str = "INSERT INTO users (id, tenant_id, kind, sign_in, displa
     SELECT $1 || lpad(to_hex($2 + g), 12, '0'), $3, 'member', 'user' || g || '@' || $4, \
     'User ' || g || ' of ' || $5, 'user' || g || '.' || $5 || '@example.com', $6, false, $7, $7 \
     FROM generate_series(0, $8 - 1) AS g";
-const PG_LICENCES: &str = "INSERT INTO licence_assignments (subscription_id, user_id, tenant_id, plan_code, \
+const PG_LICENSES: &str = "INSERT INTO licence_assignments (subscription_id, user_id, tenant_id, plan_code, \
     assigned_at) SELECT $1, $2 || lpad(to_hex($3 + g), 12, '0'), $4, $5, $6 FROM generate_series(2, $7 - 1, 2) AS g";
 // SQLite has no generate_series built in: a recursive CTE counts instead.
 const SQLITE_PEOPLE: &str = "WITH RECURSIVE seq(g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM seq WHERE g + 1 < ?8) \
@@ -110,7 +110,7 @@ const SQLITE_PEOPLE: &str = "WITH RECURSIVE seq(g) AS (SELECT 0 UNION ALL SELECT
     must_change_password, created_at, updated_at) \
     SELECT ?1 || printf('%012x', ?2 + g), ?3, 'member', 'user' || g || '@' || ?4, 'User ' || g || ' of ' || ?5, \
     'user' || g || '.' || ?5 || '@example.com', ?6, 0, ?7, ?7 FROM seq WHERE g < ?8";
-const SQLITE_LICENCES: &str = "WITH RECURSIVE seq(g) AS (SELECT 2 UNION ALL SELECT g + 2 FROM seq WHERE g + 2 < ?7) \
+const SQLITE_LICENSES: &str = "WITH RECURSIVE seq(g) AS (SELECT 2 UNION ALL SELECT g + 2 FROM seq WHERE g + 2 < ?7) \
     INSERT INTO licence_assignments (subscription_id, user_id, tenant_id, plan_code, assigned_at) \
     SELECT ?1, ?2 || printf('%012x', ?3 + g), ?4, ?5, ?6 FROM seq WHERE g < ?7";
 
@@ -129,7 +129,7 @@ fn insert_people(conn: &mut DbConnection, bulk: &Bulk<'_>) -> Result<(), StoreEr
                 .execute($conn)
         };
     }
-    macro_rules! licences {
+    macro_rules! licenses {
         ($sql:expr, $conn:expr) => {
             diesel::sql_query($sql)
                 .bind::<Text, _>(bulk.subscription_id)
@@ -145,11 +145,11 @@ fn insert_people(conn: &mut DbConnection, bulk: &Bulk<'_>) -> Result<(), StoreEr
     match conn {
         DbConnection::Postgresql(pg) => {
             people!(PG_PEOPLE, pg)?;
-            licences!(PG_LICENCES, pg)?;
+            licenses!(PG_LICENSES, pg)?;
         }
         DbConnection::Sqlite(lite) => {
             people!(SQLITE_PEOPLE, lite)?;
-            licences!(SQLITE_LICENCES, lite)?;
+            licenses!(SQLITE_LICENSES, lite)?;
         }
     }
     Ok(())

@@ -30,8 +30,8 @@ pub enum AuditAction {
     SubscriptionReactivated,
     SubscriptionTerminated,
     SubscriptionPlanChanged,
-    LicenceAssigned,
-    LicenceRemoved,
+    LicenseAssigned,
+    LicenseRemoved,
     PartnerCreated,
     PartnerPersonCreated,
     PartnerDomainAdded,
@@ -93,8 +93,8 @@ impl AuditAction {
         AuditAction::SubscriptionReactivated,
         AuditAction::SubscriptionTerminated,
         AuditAction::SubscriptionPlanChanged,
-        AuditAction::LicenceAssigned,
-        AuditAction::LicenceRemoved,
+        AuditAction::LicenseAssigned,
+        AuditAction::LicenseRemoved,
         AuditAction::PartnerCreated,
         AuditAction::PartnerPersonCreated,
         AuditAction::PartnerDomainAdded,
@@ -156,8 +156,8 @@ impl AuditAction {
             AuditAction::SubscriptionReactivated => "subscription.reactivated",
             AuditAction::SubscriptionTerminated => "subscription.terminated",
             AuditAction::SubscriptionPlanChanged => "subscription.plan_changed",
-            AuditAction::LicenceAssigned => "licence.assigned",
-            AuditAction::LicenceRemoved => "licence.removed",
+            AuditAction::LicenseAssigned => "licence.assigned",
+            AuditAction::LicenseRemoved => "licence.removed",
             AuditAction::PartnerCreated => "partner.created",
             AuditAction::PartnerPersonCreated => "partner_person.created",
             AuditAction::PartnerDomainAdded => "partner_domain.added",
@@ -196,7 +196,7 @@ impl AuditAction {
         }
     }
 
-    /// The kind of thing the action is recorded against. A licence is recorded against the
+    /// The kind of thing the action is recorded against. A license is recorded against the
     /// person who holds it, as that is where one looks for it.
     pub fn target_type(self) -> &'static str {
         match self {
@@ -209,8 +209,8 @@ impl AuditAction {
             | AuditAction::UserPreferencesChanged
             | AuditAction::UserDisabled
             | AuditAction::UserEnabled
-            | AuditAction::LicenceAssigned
-            | AuditAction::LicenceRemoved => "user",
+            | AuditAction::LicenseAssigned
+            | AuditAction::LicenseRemoved => "user",
             AuditAction::TenantCreated | AuditAction::TenantRenamed => "tenant",
             AuditAction::SubscriptionOrdered
             | AuditAction::SubscriptionActivated
@@ -326,8 +326,8 @@ mod tests {
         let cases = [
             (AuditAction::UserCreated, "user"),
             (AuditAction::UserPreferencesChanged, "user"),
-            (AuditAction::LicenceAssigned, "user"),
-            (AuditAction::LicenceRemoved, "user"),
+            (AuditAction::LicenseAssigned, "user"),
+            (AuditAction::LicenseRemoved, "user"),
             (AuditAction::TenantCreated, "tenant"),
             (AuditAction::TenantRenamed, "tenant"),
             (AuditAction::SubscriptionOrdered, "subscription"),
@@ -336,7 +336,7 @@ mod tests {
         for (action, target_type) in cases {
             assert_eq!(action.target_type(), target_type, "{action}");
         }
-        // Outside licences, the target is the noun of the name.
+        // Outside licenses, the target is the noun of the name.
         for action in AuditAction::ALL {
             let noun = action.as_str().split('.').next().unwrap_or_default();
             if noun != "licence" {

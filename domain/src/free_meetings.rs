@@ -1,4 +1,4 @@
-//! The free Meetings tier people get by signing up on their own (seed 001): unlimited meetings,
+//! The free Meetings tier people get by signing up on their own: unlimited meetings,
 //! at most 10 participants each during the first 60 days after sign-up, 3 afterwards.
 
 use chrono::{DateTime, Duration, Utc};

@@ -2,10 +2,9 @@
 //! they could not exercise themselves, and a partner acting for a customer grants nothing beyond
 //! its relationship.
 //!
-//! One role is the exception the help pages make: the cloud manager is the customer's account
-//! holder on the portal, and designating the Office 365 administrators, global admins included,
-//! is its job (seed 000, "Créer un administrateur O365 et gérer ses droits"). It grants any role
-//! to others, never to itself.
+//! The cloud manager is the exception: it is the customer's account holder on the portal, and
+//! designating the suite's administrators, global admins included, is its job. It grants any
+//! role to others, never to itself.
 //!
 //! These rules come on top of the permission matrix: first the caller must be allowed to
 //! designate administrators at all (`Action::DesignateAdmins`), then each role added passes here.
@@ -154,7 +153,7 @@ mod tests {
         let cm = member(&[CM]);
         let ga = member(&[GA]);
         let bill = member(&[Bill]);
-        // The cloud manager designates the global admins (seed 000), never itself one.
+        // The cloud manager designates the global admins, never itself one.
         assert_eq!(check_grant(Granter::Member(&cm), false, &none, &RoleSet::new([GA])), Ok(()));
         assert_eq!(
             check_grant(Granter::Member(&bill), false, &none, &RoleSet::new([GA])),

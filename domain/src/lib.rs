@@ -13,8 +13,9 @@ pub mod domain_name;
 pub mod email;
 pub mod free_meetings;
 pub mod granting;
+pub mod ids;
 pub mod language;
-pub mod licence;
+pub mod license;
 pub mod license_pool;
 pub mod license_summary;
 pub mod limits;
@@ -44,6 +45,7 @@ pub mod workload;
 
 pub use domain_name::DomainName;
 pub use email::EmailAddress;
+pub use ids::{PartnerId, SubscriptionId, TenantId, UserId};
 pub use password::Password;
 pub use permissions::{Action, Grant, Position};
 pub use roles::{AdminRole, RoleSet};

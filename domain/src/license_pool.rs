@@ -1,4 +1,4 @@
-//! A subscription is a licence pool: seats `purchased` (ordered and billed for), `active`
+//! A subscription is a license pool: seats `purchased` (ordered and billed for), `active`
 //! (switched on), `assigned` (held by people), with `0 <= assigned <= active <= purchased` at
 //! every instant. These rules decide each change and explain a refusal; the database enforces
 //! the same inequality with a CHECK constraint and conditional updates, so concurrent requests
@@ -155,7 +155,7 @@ impl LicensePool {
         }
     }
 
-    /// One more licence given to a person.
+    /// One more license given to a person.
     pub fn assign(&self) -> Result<LicensePool, PoolError> {
         self.require_active()?;
         if self.available() < 1 {
@@ -168,7 +168,7 @@ impl LicensePool {
         Ok(LicensePool { assigned: self.assigned + 1, ..*self })
     }
 
-    /// A licence taken back. Allowed in any status but terminated, so that people can be
+    /// A license taken back. Allowed in any status but terminated, so that people can be
     /// cleared off a suspended pool.
     pub fn unassign(&self) -> LicensePool {
         LicensePool { assigned: (self.assigned - 1).max(0), ..*self }
@@ -207,7 +207,7 @@ impl LicensePool {
         Ok(LicensePool { purchased, ..*self })
     }
 
-    /// Ends the subscription: only once nobody holds one of its licences.
+    /// Ends the subscription: only once nobody holds one of its licenses.
     pub fn terminate(&self) -> Result<LicensePool, PoolError> {
         if self.status == SubscriptionStatus::Terminated {
             return Err(PoolError::Transition { from: self.status, to: SubscriptionStatus::Terminated });
@@ -311,7 +311,7 @@ mod tests {
     }
 
     #[test]
-    fn termination_waits_for_every_licence_to_be_removed() {
+    fn termination_waits_for_every_license_to_be_removed() {
         assert_eq!(pool(10, 5, 1).terminate(), Err(PoolError::StillAssigned { assigned: 1 }));
         let ended = pool(10, 5, 0).terminate().unwrap();
         assert_eq!(ended.status, SubscriptionStatus::Terminated);

@@ -1,4 +1,4 @@
-//! The licence summary of a tenant: per plan, the seats of all its live subscriptions added up,
+//! The license summary of a tenant: per plan, the seats of all its live subscriptions added up,
 //! and what they cost per month.
 
 use crate::license_pool::{LicensePool, SubscriptionStatus};
@@ -14,7 +14,7 @@ pub struct PlanSeats {
 }
 
 impl PlanSeats {
-    /// Licences that can be given now.
+    /// Licenses that can be given now.
     pub fn available(&self) -> i64 {
         self.pool.available()
     }
@@ -25,7 +25,7 @@ impl PlanSeats {
     }
 }
 
-/// A tenant's licences, one line per plan it subscribes to, in catalogue order.
+/// A tenant's licenses, one line per plan it subscribes to, in catalogue order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LicenseSummary {
     pub plans: Vec<PlanSeats>,

@@ -1,4 +1,4 @@
-//! Partners and delegated administration (seed 003).
+//! Partners and delegated administration.
 //!
 //! A partner sends customers a reusable delegated-admin offer asking for `full` access (the
 //! customer's global administrator rights) or `limited` access (password administrator rights).

@@ -67,15 +67,15 @@ pub enum Action {
     ResetPasswordOfAdmin,
     DesignateAdmins,
     ManageSubscriptions,
-    AssignLicences,
+    AssignLicenses,
     ManageDomains,
     WorkServiceRequests,
     ReadServiceHealth,
     ReadAuditLog,
     ManagePartnerRelationships,
     ChangeOwnPassword,
-    /// Register and remove the tenant's webhook endpoints (issue 10; not in the design's table):
-    /// the tenant's integrations, so its global admins', as its partner relationships are.
+    /// Register and remove the tenant's webhook endpoints: the tenant's integrations, so its
+    /// global admins' only, as its partner relationships are.
     ManageWebhooks,
 }
 
@@ -90,7 +90,7 @@ impl Action {
             Action::ResetPasswordOfAdmin => "reset an administrator's password",
             Action::DesignateAdmins => "designate administrators",
             Action::ManageSubscriptions => "order or change subscriptions",
-            Action::AssignLicences => "assign licences",
+            Action::AssignLicenses => "assign licences",
             Action::ManageDomains => "manage domains",
             Action::WorkServiceRequests => "work on service requests",
             Action::ReadServiceHealth => "read service health",
@@ -123,7 +123,7 @@ pub const MATRIX: [(Action, [Grant; 7]); 14] = [
     (Action::ResetPasswordOfAdmin, [Yes, Yes, No, PwOnly, No, Yes, PwOnly]),
     (Action::DesignateAdmins, [Yes, Yes, No, No, No, Yes, No]),
     (Action::ManageSubscriptions, [Yes, Yes, Yes, No, No, Yes, No]),
-    (Action::AssignLicences, [Yes, Yes, No, No, No, Yes, No]),
+    (Action::AssignLicenses, [Yes, Yes, No, No, No, Yes, No]),
     (Action::ManageDomains, [Yes, Yes, No, No, No, Yes, No]),
     (Action::WorkServiceRequests, [Yes, Yes, Yes, Yes, No, Yes, Yes]),
     (Action::ReadServiceHealth, [Yes, Yes, Yes, Yes, No, Yes, Yes]),
@@ -201,7 +201,7 @@ mod tests {
         ("read audit log", "✓✓...✓."),
         ("accept / end partner relationships", ".✓....."),
         ("change own password", "✓✓✓✓✓✓✓"),
-        // Added with issue 10: as relationships, the customer's global admins only.
+        // As relationships: the customer's global admins only.
         ("register and remove webhooks", ".✓....."),
     ];
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-/// A service a plan brings to the person holding its licence.
+/// A service a plan brings to the person holding its license.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Service {
     Mail,
@@ -78,7 +78,7 @@ pub struct Plan {
     pub seat_price_cents: i64,
     /// The most seats one subscription of this plan may hold.
     pub seat_limit: i64,
-    /// Whether its licences are given to people (the registrar resource's are not).
+    /// Whether its licenses are given to people (the registrar resource's are not).
     pub assignable: bool,
     pub upgrades: Vec<String>,
     pub downgrades: Vec<String>,

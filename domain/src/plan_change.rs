@@ -1,5 +1,5 @@
 //! Moving people from one plan to another in one operation: what the source documents do by
-//! hand in five steps (order the new plan, activate it, assign the new licences, remove the old
+//! hand in five steps (order the new plan, activate it, assign the new licenses, remove the old
 //! ones, terminate the old subscription).
 //!
 //! [`plan`] decides everything up front from the current state: seats needed, seats to activate
@@ -9,7 +9,7 @@
 use crate::license_pool::{LicensePool, SubscriptionStatus};
 use crate::plan::{Direction, Plan, Service};
 
-/// A person the change would move, with the licences they hold now.
+/// A person the change would move, with the licenses they hold now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mover {
     pub user_id: String,
@@ -38,7 +38,7 @@ pub enum ChangeProblem {
     SourceNotActive { status: SubscriptionStatus },
     TargetNotAssignable { plan: String },
     NoUsers,
-    LacksSourceLicence { user_id: String },
+    LacksSourceLicense { user_id: String },
     AlreadyHoldsTarget { user_id: String },
     NoTargetPool,
     NotEnoughSeats { needed: i64, available: i64, inactive: i64 },
@@ -53,7 +53,7 @@ impl ChangeProblem {
             ChangeProblem::SourceNotActive { .. } => "subscription_not_active",
             ChangeProblem::TargetNotAssignable { .. } => "plan_not_assignable",
             ChangeProblem::NoUsers => "no_users_to_move",
-            ChangeProblem::LacksSourceLicence { .. } => "user_lacks_source_licence",
+            ChangeProblem::LacksSourceLicense { .. } => "user_lacks_source_licence",
             ChangeProblem::AlreadyHoldsTarget { .. } => "user_already_holds_target",
             ChangeProblem::NoTargetPool => "no_target_pool",
             ChangeProblem::NotEnoughSeats { .. } => "license_pool_exhausted",
@@ -70,7 +70,7 @@ impl ChangeProblem {
             ChangeProblem::SourceNotActive { status } => format!("the source subscription is {status}"),
             ChangeProblem::TargetNotAssignable { plan } => format!("{plan} licences are not given to people"),
             ChangeProblem::NoUsers => "nobody holds a licence of the source subscription".to_owned(),
-            ChangeProblem::LacksSourceLicence { user_id } => {
+            ChangeProblem::LacksSourceLicense { user_id } => {
                 format!("user {user_id} holds no licence of the source subscription")
             }
             ChangeProblem::AlreadyHoldsTarget { user_id } => {
@@ -97,7 +97,7 @@ impl ChangeProblem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanChangePlan {
     pub direction: Option<Direction>,
-    /// People who would change licence.
+    /// People who would change license.
     pub moving: Vec<String>,
     pub seats_needed: i64,
     pub seats_available: i64,
@@ -139,7 +139,7 @@ pub fn plan(input: &PlanChangeInput<'_>) -> PlanChangePlan {
     }
     for mover in &input.movers {
         if !mover.holds_source {
-            problems.push(ChangeProblem::LacksSourceLicence { user_id: mover.user_id.clone() });
+            problems.push(ChangeProblem::LacksSourceLicense { user_id: mover.user_id.clone() });
         }
         if mover.holds_target {
             problems.push(ChangeProblem::AlreadyHoldsTarget { user_id: mover.user_id.clone() });

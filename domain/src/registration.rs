@@ -1,4 +1,4 @@
-//! Buying a domain name (seed 000 §13): which names can be bought, the alternatives offered when
+//! Buying a domain name: which names can be bought, the alternatives offered when
 //! a name is taken, the registrant's administrative data, and a registration's life.
 //!
 //! A registration holds one seat of a Registrar resource (a subscription of the registrar plan)

@@ -1,4 +1,4 @@
-//! Delegated-admin offers and the relationships customers make by accepting them (seed 003): how
+//! Delegated-admin offers and the relationships customers make by accepting them: how
 //! long they last, when they are live, and what accepting does.
 
 use chrono::{DateTime, Duration, Utc};

@@ -1,6 +1,6 @@
 //! Administrator roles inside a customer tenant, and the rules for designating them.
 //!
-//! Holding a role never consumes a licence: roles and licences are independent.
+//! Holding a role never consumes a license: roles and licenses are independent.
 
 use std::collections::BTreeSet;
 use std::fmt;

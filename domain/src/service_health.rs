@@ -1,4 +1,4 @@
-//! Service health (seed 002): each workload green, yellow or red for a tenant, computed from the
+//! Service health: each workload green, yellow or red for a tenant, computed from the
 //! incidents the operator published that are still open for that tenant.
 
 use std::fmt;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-/// How bad it is (seed 004).
+/// How bad it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     /// Critical: one or more services unusable or inaccessible; many users or services affected.
@@ -63,7 +63,7 @@ impl RequestKind {
     }
 }
 
-/// What support the request is for (seed 004: technical, pre-sales, billing, subscription).
+/// What support the request is for: technical, pre-sales, billing or subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
     Technical,

@@ -1,4 +1,4 @@
-//! Self-service sign-up (seed 001): a person with a work address signs up, confirms the code
+//! Self-service sign-up: a person with a work address signs up, confirms the code
 //! mailed to them, and joins the unmanaged tenant of their email domain.
 //!
 //! The answer to a sign-up never says whether the address already has an account; only the

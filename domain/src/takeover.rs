@@ -1,7 +1,7 @@
-//! Admin takeover (seed 001): someone who signed up proves their email domain with a TXT record,
-//! then buys Business Essentials or Business Premium with at least one licence per person who
-//! signed up. Becoming the admin and buying the licences are one step: nothing can be managed
-//! before the licences are bought.
+//! Admin takeover: someone who signed up proves their email domain with a TXT record,
+//! then buys Business Essentials or Business Premium with at least one license per person who
+//! signed up. Becoming the admin and buying the licenses are one step: nothing can be managed
+//! before the licenses are bought.
 
 use crate::names::stored_names;
 
@@ -15,7 +15,7 @@ pub enum TakeoverStatus {
     Started,
     /// The record was found in DNS: the domain is proven.
     Verified,
-    /// Licences bought: the tenant is managed.
+    /// Licenses bought: the tenant is managed.
     Completed,
 }
 
@@ -45,7 +45,7 @@ pub enum TakeoverRefusal {
     #[error("a takeover buys Business Essentials or Business Premium, not {0}")]
     PlanNotOffered(String),
     #[error("{people} people signed up with this domain: buy at least one licence per person ({seats} asked)")]
-    TooFewLicences { people: i64, seats: i64 },
+    TooFewLicenses { people: i64, seats: i64 },
 }
 
 impl TakeoverStatus {
@@ -57,7 +57,7 @@ impl TakeoverStatus {
         }
     }
 
-    /// Completion: the domain proven, an offered plan, a licence for everyone who signed up.
+    /// Completion: the domain proven, an offered plan, a license for everyone who signed up.
     pub fn check_completion(self, plan_code: &str, seats: i64, people: i64) -> Result<(), TakeoverRefusal> {
         match self {
             TakeoverStatus::Completed => return Err(TakeoverRefusal::Completed),
@@ -68,7 +68,7 @@ impl TakeoverStatus {
             return Err(TakeoverRefusal::PlanNotOffered(plan_code.to_owned()));
         }
         if seats < people {
-            return Err(TakeoverRefusal::TooFewLicences { people, seats });
+            return Err(TakeoverRefusal::TooFewLicenses { people, seats });
         }
         Ok(())
     }
@@ -79,13 +79,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn completion_needs_the_proof_an_offered_plan_and_a_licence_each() {
+    fn completion_needs_the_proof_an_offered_plan_and_a_license_each() {
         let verified = TakeoverStatus::Verified;
         assert_eq!(verified.check_completion("business_essentials", 2, 2), Ok(()));
         assert_eq!(verified.check_completion("business_premium", 5, 2), Ok(()));
         assert_eq!(
             verified.check_completion("business_essentials", 1, 2),
-            Err(TakeoverRefusal::TooFewLicences { people: 2, seats: 1 })
+            Err(TakeoverRefusal::TooFewLicenses { people: 2, seats: 1 })
         );
         assert_eq!(
             verified.check_completion("enterprise_e5", 2, 2),

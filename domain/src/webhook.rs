@@ -13,8 +13,8 @@ use crate::names::stored_names;
 pub enum EventType {
     SubscriptionProvisioned,
     SubscriptionSeatsChanged,
-    LicenceAssigned,
-    LicenceRemoved,
+    LicenseAssigned,
+    LicenseRemoved,
     PoolLow,
     RelationshipAccepted,
     RelationshipEnded,
@@ -27,8 +27,8 @@ impl EventType {
     pub const ALL: [EventType; 10] = [
         EventType::SubscriptionProvisioned,
         EventType::SubscriptionSeatsChanged,
-        EventType::LicenceAssigned,
-        EventType::LicenceRemoved,
+        EventType::LicenseAssigned,
+        EventType::LicenseRemoved,
         EventType::PoolLow,
         EventType::RelationshipAccepted,
         EventType::RelationshipEnded,
@@ -41,8 +41,8 @@ impl EventType {
         match self {
             EventType::SubscriptionProvisioned => "subscription.provisioned",
             EventType::SubscriptionSeatsChanged => "subscription.seats_changed",
-            EventType::LicenceAssigned => "licence.assigned",
-            EventType::LicenceRemoved => "licence.removed",
+            EventType::LicenseAssigned => "licence.assigned",
+            EventType::LicenseRemoved => "licence.removed",
             EventType::PoolLow => "pool.low",
             EventType::RelationshipAccepted => "relationship.accepted",
             EventType::RelationshipEnded => "relationship.ended",
@@ -61,8 +61,8 @@ impl EventType {
             | AuditAction::SubscriptionSeatsAdded
             | AuditAction::SubscriptionSeatsActivated
             | AuditAction::SubscriptionSeatsDeactivated => EventType::SubscriptionSeatsChanged,
-            AuditAction::LicenceAssigned => EventType::LicenceAssigned,
-            AuditAction::LicenceRemoved => EventType::LicenceRemoved,
+            AuditAction::LicenseAssigned => EventType::LicenseAssigned,
+            AuditAction::LicenseRemoved => EventType::LicenseRemoved,
             AuditAction::PartnerRelationshipAccepted => EventType::RelationshipAccepted,
             AuditAction::PartnerRelationshipEnded | AuditAction::PartnerRelationshipExpired => {
                 EventType::RelationshipEnded
@@ -157,7 +157,7 @@ mod tests {
         for event in EventType::ALL {
             assert_eq!(event.as_str().parse::<EventType>(), Ok(event));
         }
-        assert_eq!(EventType::of(AuditAction::LicenceAssigned), Some(EventType::LicenceAssigned));
+        assert_eq!(EventType::of(AuditAction::LicenseAssigned), Some(EventType::LicenseAssigned));
         assert_eq!(EventType::of(AuditAction::PartnerRelationshipExpired), Some(EventType::RelationshipEnded));
         assert_eq!(EventType::of(AuditAction::UserPasswordReset), None);
     }

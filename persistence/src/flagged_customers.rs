@@ -1,4 +1,4 @@
-//! The customers a partner person flagged as favourites (the partner app, seed 002).
+//! The customers a partner person flagged as favourites.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -1,4 +1,4 @@
-//! The people a person opened recently (the partner app's users screen, seed 002).
+//! The people a person opened recently.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -1,13 +1,13 @@
-//! The one way seats move: a pool opened, a licence given or taken back, a seat held for a
+//! The one way seats move: a pool opened, a license given or taken back, a seat held for a
 //! resource, a pool bought, switched on or off, suspended, provisioned or ended.
 //!
 //! Each function asks the domain's [`LicensePool`] first, with the pool as this unit of work
 //! reads it, and returns the domain's refusal. Then it applies the change as a conditional
 //! `UPDATE ... WHERE` that restates the rule, so two requests racing for the last seat cannot
-//! both win on either backend; the CHECK constraint on the counters backs it all. A licence's
+//! both win on either backend; the CHECK constraint on the counters backs it all. A license's
 //! row and the seat it holds change together, in the caller's transaction.
 //!
-//! Nothing else writes the counters or the licence rows (a test in this crate checks it).
+//! Nothing else writes the counters or the license rows (a test in this crate checks it).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -15,7 +15,7 @@ use tenantry_domain::license_pool::{LicensePool, PoolChange, PoolError, Subscrip
 
 use crate::connection::DbConnection;
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{licence_assignments, subscriptions};
+use crate::schema::{license_assignments, subscriptions};
 use crate::subscriptions::{find, NewAssignment, NewSubscription, SubscriptionRow};
 use crate::version_guard::VersionGuard;
 
@@ -25,7 +25,7 @@ pub enum SeatError {
     /// The pool, as read now, says no.
     #[error(transparent)]
     Refused(#[from] PoolError),
-    /// The person already holds a licence of the plan (a unique violation: a concurrent request
+    /// The person already holds a license of the plan (a unique violation: a concurrent request
     /// may have given it first).
     #[error("the person already holds a licence of this plan")]
     AlreadyHeld,
@@ -91,23 +91,23 @@ fn explain(
     }
 }
 
-/// Gives a person a licence: the row, and one seat of the pool. Returns the pool as it stands
+/// Gives a person a license: the row, and one seat of the pool. Returns the pool as it stands
 /// after. The seat is taken last: its conditional update locks the pool's row until commit,
 /// and every assignment to the pool queues on that lock, so as little as possible happens after.
 pub fn give(
     conn: &mut DbConnection,
-    licence: &NewAssignment<'_>,
+    license: &NewAssignment<'_>,
     now: NaiveDateTime,
 ) -> Result<LicensePool, SeatError> {
-    current(conn, licence.subscription_id)?.pool().assign()?;
-    insert_licence(conn, licence)?;
-    if !take_one(conn, licence.subscription_id, now)? {
-        return Err(explain(conn, licence.subscription_id, LicensePool::assign));
+    current(conn, license.subscription_id)?.pool().assign()?;
+    insert_license(conn, license)?;
+    if !take_one(conn, license.subscription_id, now)? {
+        return Err(explain(conn, license.subscription_id, LicensePool::assign));
     }
-    Ok(current(conn, licence.subscription_id)?.pool())
+    Ok(current(conn, license.subscription_id)?.pool())
 }
 
-/// Takes a person's licence back and gives its seat to the pool. False when they held none:
+/// Takes a person's license back and gives its seat to the pool. False when they held none:
 /// one removed by a concurrent request has already given its seat back.
 pub fn take_back(
     conn: &mut DbConnection,
@@ -115,7 +115,7 @@ pub fn take_back(
     user_id: &str,
     now: NaiveDateTime,
 ) -> Result<bool, SeatError> {
-    let deleted = diesel::delete(licence_assignments::table.find((subscription_id, user_id))).execute(conn)?;
+    let deleted = diesel::delete(license_assignments::table.find((subscription_id, user_id))).execute(conn)?;
     if deleted == 0 {
         return Ok(false);
     }
@@ -123,18 +123,18 @@ pub fn take_back(
     Ok(true)
 }
 
-/// A person joins a free pool: it grows by the seat their licence takes (see
+/// A person joins a free pool: it grows by the seat their license takes (see
 /// [`LicensePool::join_free`]).
 pub fn join_free_pool(
     conn: &mut DbConnection,
-    licence: &NewAssignment<'_>,
+    license: &NewAssignment<'_>,
     seat_limit: i64,
     now: NaiveDateTime,
 ) -> Result<(), SeatError> {
-    current(conn, licence.subscription_id)?.pool().join_free(seat_limit)?;
+    current(conn, license.subscription_id)?.pool().join_free(seat_limit)?;
     let grown = diesel::update(
         subscriptions::table
-            .find(licence.subscription_id)
+            .find(license.subscription_id)
             .filter(subscriptions::status.ne(SubscriptionStatus::Terminated.as_str()))
             .filter(subscriptions::purchased.lt(seat_limit)),
     )
@@ -146,14 +146,14 @@ pub fn join_free_pool(
     ))
     .execute(conn)?;
     if grown != 1 {
-        return Err(explain(conn, licence.subscription_id, |pool| pool.join_free(seat_limit)));
+        return Err(explain(conn, license.subscription_id, |pool| pool.join_free(seat_limit)));
     }
-    insert_licence(conn, licence)?;
+    insert_license(conn, license)?;
     Ok(())
 }
 
 /// Holds a seat for a resource rather than a person (a domain registered with a Registrar
-/// resource): counted as assigned, with no licence row.
+/// resource): counted as assigned, with no license row.
 pub fn hold_for_resource(conn: &mut DbConnection, subscription_id: &str, now: NaiveDateTime) -> Result<(), SeatError> {
     current(conn, subscription_id)?.pool().assign()?;
     if !take_one(conn, subscription_id, now)? {
@@ -242,9 +242,9 @@ fn bump(
     (subscriptions::updated_at.eq(now), subscriptions::version.eq(subscriptions::version + 1i64))
 }
 
-/// Records a licence's row; someone holding one of the plan already is a unique violation.
-fn insert_licence(conn: &mut DbConnection, licence: &NewAssignment<'_>) -> Result<(), SeatError> {
-    diesel::insert_into(licence_assignments::table).values(licence).execute(conn).map_err(
+/// Records a license's row; someone holding one of the plan already is a unique violation.
+fn insert_license(conn: &mut DbConnection, license: &NewAssignment<'_>) -> Result<(), SeatError> {
+    diesel::insert_into(license_assignments::table).values(license).execute(conn).map_err(
         |e| match StoreError::from(e) {
             StoreError::UniqueViolation { .. } => SeatError::AlreadyHeld,
             other => other.into(),

@@ -1,14 +1,14 @@
-//! Reading subscriptions (licence pools) and the licences given from them. What changes them
+//! Reading subscriptions (license pools) and the licenses given from them. What changes them
 //! is in [`crate::seats`], the one way seats move.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use tenantry_domain::licence::Licence;
+use tenantry_domain::license::License;
 use tenantry_domain::license_pool::{LicensePool, SubscriptionStatus};
 
 use crate::connection::DbConnection;
 use crate::error::StoreResult;
-use crate::schema::{licence_assignments, subscriptions, users};
+use crate::schema::{license_assignments, subscriptions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = subscriptions)]
@@ -86,7 +86,7 @@ pub fn list_in_tenant(
     Ok(query.order(subscriptions::id.asc()).limit(limit).load(conn)?)
 }
 
-/// Every subscription of the tenant that is not terminated, for the licence summary.
+/// Every subscription of the tenant that is not terminated, for the license summary.
 pub fn live_in_tenant(conn: &mut DbConnection, tenant_id: &str) -> StoreResult<Vec<SubscriptionRow>> {
     Ok(subscriptions::table
         .filter(subscriptions::tenant_id.eq(tenant_id))
@@ -110,7 +110,7 @@ pub fn active_of_plan(conn: &mut DbConnection, tenant_id: &str, plan_code: &str)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = licence_assignments)]
+#[diesel(table_name = license_assignments)]
 pub struct AssignmentRow {
     pub subscription_id: String,
     pub user_id: String,
@@ -120,8 +120,8 @@ pub struct AssignmentRow {
 }
 
 impl AssignmentRow {
-    pub fn licence(&self) -> Licence {
-        Licence {
+    pub fn license(&self) -> License {
+        License {
             subscription_id: self.subscription_id.clone(),
             plan_code: self.plan_code.clone(),
             assigned_at: crate::time::from_db(self.assigned_at),
@@ -130,7 +130,7 @@ impl AssignmentRow {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = licence_assignments)]
+#[diesel(table_name = license_assignments)]
 pub struct NewAssignment<'a> {
     pub subscription_id: &'a str,
     pub user_id: &'a str,
@@ -140,23 +140,23 @@ pub struct NewAssignment<'a> {
 }
 
 pub fn assignment(conn: &mut DbConnection, subscription_id: &str, user_id: &str) -> StoreResult<Option<AssignmentRow>> {
-    Ok(licence_assignments::table
+    Ok(license_assignments::table
         .find((subscription_id, user_id))
         .select(AssignmentRow::as_select())
         .first(conn)
         .optional()?)
 }
 
-/// The licences people hold, for the people given.
+/// The licenses people hold, for the people given.
 pub fn assignments_of(conn: &mut DbConnection, user_ids: &[String]) -> StoreResult<Vec<AssignmentRow>> {
-    Ok(licence_assignments::table
-        .filter(licence_assignments::user_id.eq_any(user_ids))
-        .order((licence_assignments::user_id.asc(), licence_assignments::plan_code.asc()))
+    Ok(license_assignments::table
+        .filter(license_assignments::user_id.eq_any(user_ids))
+        .order((license_assignments::user_id.asc(), license_assignments::plan_code.asc()))
         .select(AssignmentRow::as_select())
         .load(conn)?)
 }
 
-/// A person holding a licence of a subscription.
+/// A person holding a license of a subscription.
 #[derive(Debug, Clone, Queryable)]
 pub struct Holder {
     pub user_id: String,
@@ -164,19 +164,19 @@ pub struct Holder {
     pub display_name: String,
 }
 
-/// Who holds a licence of the subscription, by sign-in address.
+/// Who holds a license of the subscription, by sign-in address.
 pub fn holders(conn: &mut DbConnection, subscription_id: &str) -> StoreResult<Vec<Holder>> {
-    Ok(licence_assignments::table
+    Ok(license_assignments::table
         .inner_join(users::table)
-        .filter(licence_assignments::subscription_id.eq(subscription_id))
+        .filter(license_assignments::subscription_id.eq(subscription_id))
         .order(users::sign_in.asc())
         .select((users::id, users::sign_in, users::display_name))
         .load(conn)?)
 }
 
 pub fn count_assignments(conn: &mut DbConnection, subscription_id: &str) -> StoreResult<i64> {
-    Ok(licence_assignments::table
-        .filter(licence_assignments::subscription_id.eq(subscription_id))
+    Ok(license_assignments::table
+        .filter(license_assignments::subscription_id.eq(subscription_id))
         .count()
         .get_result(conn)?)
 }

@@ -149,7 +149,7 @@ pub fn has_verified_domain(conn: &mut DbConnection, tenant_id: &str, name: &str)
 }
 
 /// Whether a tenant has proved the domain is theirs. A domain merely added, not verified,
-/// holds nothing: anyone may type any name (issue 19).
+/// holds nothing: anyone may type any name.
 pub fn domain_is_held(conn: &mut DbConnection, name: &str) -> StoreResult<bool> {
     let count: i64 = tenant_domains::table
         .filter(tenant_domains::name.eq(name))

@@ -1,25 +1,28 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 //! Seats move in one place: `seats.rs` is the only module that writes a pool's counters or a
-//! licence's row, so every change is decided by the domain's `LicensePool` and applied by the
+//! license's row, so every change is decided by the domain's `LicensePool` and applied by the
 //! same conditional updates. The api crate cannot write them at all (it has no diesel); this
 //! checks the rest of this crate from its source.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Writes to the two tables, as diesel or as SQL, in lower case.
-const WRITES: [&str; 10] = [
+/// Writes to the two tables, as diesel names them or as SQL does (the license rows' table is
+/// stored as `licence_assignments`), in lower case.
+const WRITES: [&str; 12] = [
     "update(subscriptions",
     "insert_into(subscriptions",
     "delete(subscriptions",
-    "update(licence_assignments",
-    "insert_into(licence_assignments",
-    "delete(licence_assignments",
+    "update(license_assignments",
+    "insert_into(license_assignments",
+    "delete(license_assignments",
     "update subscriptions",
     "into subscriptions",
     "update licence_assignments",
     "into licence_assignments",
+    "delete from subscriptions",
+    "delete from licence_assignments",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -49,7 +52,7 @@ fn seat_writes(source: &str) -> Vec<&'static str> {
 }
 
 #[test]
-fn only_the_seats_module_writes_counters_or_licences() {
+fn only_the_seats_module_writes_counters_or_licenses() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     sources(&src, &mut files);
@@ -71,7 +74,8 @@ fn only_the_seats_module_writes_counters_or_licences() {
 fn a_write_is_recognised_however_it_is_spelled() {
     assert_eq!(seat_writes("diesel::update(\n    subscriptions::table.find(id))"), ["update(subscriptions"]);
     assert_eq!(seat_writes("sql_query(\"UPDATE  subscriptions SET assigned = 0\")"), ["update subscriptions"]);
-    assert_eq!(seat_writes("diesel::delete(licence_assignments::table)"), ["delete(licence_assignments"]);
+    assert_eq!(seat_writes("diesel::delete(license_assignments::table)"), ["delete(license_assignments"]);
+    assert_eq!(seat_writes("sql_query(\"DELETE FROM licence_assignments\")"), ["delete from licence_assignments"]);
     assert!(seat_writes("// diesel::update(subscriptions::table)\nlet x = 1;").is_empty());
     assert!(seat_writes("subscriptions::table.find(id).first(conn)").is_empty());
 }

@@ -37,7 +37,7 @@ fn two_hundred_concurrent_assignments_take_exactly_the_fifty_free_seats(backend:
     let after = pools::get(&app, &tenant, &sid);
     assert_eq!(after["assigned_seats"], 50);
     assert_eq!(after["available_seats"], 0);
-    // The counter equals the licences actually held.
+    // The counter equals the licenses actually held.
     let mut held = 0;
     let mut path = format!("/v1/tenants/{}/users?limit=200", tenant.id);
     loop {

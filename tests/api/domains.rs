@@ -172,7 +172,7 @@ fn the_default_domain_names_new_people_and_a_used_domain_stays(backend: Backend)
     let in_use = app.client.delete(&format!("{base}/contoso-default.fr"), token);
     in_use.assert_problem(409, "domain_in_use");
     assert_eq!(in_use.json()["context"]["addresses_using_it"], 1);
-    // Moving the person to the initial domain frees it (seed 000 §14 in reverse).
+    // Moving the person to the initial domain frees it.
     let rob = created.json()["id"].as_str().unwrap().to_owned();
     app.client
         .patch(

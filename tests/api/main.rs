@@ -4,10 +4,15 @@
 //! reachable PostgreSQL the PostgreSQL variants are reported as ignored, with a banner saying
 //! so; with `TENANTRY_TEST_REQUIRE_POSTGRES=1` (as in CI) an unreachable PostgreSQL fails the run.
 
-/// Lists a module's tests as [`Case`]s named after the module and the function.
+/// Lists a module's tests as [`Case`]s named after the module and the function. A module split
+/// into a folder lists its submodules' tests as `submodule::test`, still named after the folder's
+/// module and the function: splitting a module keeps its tests' names.
 macro_rules! cases {
     ($($test:ident),* $(,)?) => {
         vec![$($crate::Case { name: concat!(module_path!(), "::", stringify!($test)), run: $test }),*]
+    };
+    ($($submodule:ident :: $test:ident),* $(,)?) => {
+        vec![$($crate::Case { name: concat!(module_path!(), "::", stringify!($test)), run: $submodule::$test }),*]
     };
 }
 

@@ -1,5 +1,5 @@
 //! One-call plan changes: upgrade everyone, dry runs that change nothing, downgrades that say
-//! what is lost, refusals that list every error, and nobody ever left with neither licence.
+//! what is lost, refusals that list every error, and nobody ever left with neither license.
 
 use std::collections::HashMap;
 
@@ -16,12 +16,12 @@ pub fn cases() -> Vec<Case> {
         a_dry_run_reports_and_changes_nothing,
         a_downgrade_reports_lost_services,
         a_refused_change_lists_every_error_and_changes_nothing,
-        a_change_racing_other_assignments_leaves_everyone_with_exactly_one_licence,
+        a_change_racing_other_assignments_leaves_everyone_with_exactly_one_license,
     ]
 }
 
 /// Plan codes each person holds, by user id.
-fn licences(app: &TestApp, tenant: &Tenant) -> HashMap<String, Vec<String>> {
+fn licenses(app: &TestApp, tenant: &Tenant) -> HashMap<String, Vec<String>> {
     let page = app.client.get(&format!("/v1/tenants/{}/users?limit=200", tenant.id), &tenant.global_admin.token).json();
     page["items"]
         .as_array()
@@ -76,7 +76,7 @@ fn an_upgrade_moves_everyone_in_one_call(backend: Backend) {
     assert_eq!(report["users"][0]["services_gained"], json!(["office_desktop_apps"]));
     let target = report["target_subscription_id"].as_str().unwrap();
 
-    let held = licences(&app, &tenant);
+    let held = licenses(&app, &tenant);
     for person in &people {
         assert_eq!(held[person], vec!["business_premium".to_owned()], "{person} holds exactly the new licence");
     }
@@ -108,7 +108,7 @@ fn a_dry_run_reports_and_changes_nothing(backend: Backend) {
             &json!({"delta": -1}),
         )
         .assert_status(200);
-    let before = (licences(&app, &tenant), pools::get(&app, &tenant, &sid), pools::get(&app, &tenant, &premium_id));
+    let before = (licenses(&app, &tenant), pools::get(&app, &tenant, &sid), pools::get(&app, &tenant, &premium_id));
 
     let report =
         change(&app, &tenant, &sid, json!({"target_plan": "business_premium", "buy_missing": true, "dry_run": true}));
@@ -125,7 +125,7 @@ fn a_dry_run_reports_and_changes_nothing(backend: Backend) {
     let short = change(&app, &tenant, &sid, json!({"target_plan": "business_premium", "dry_run": true})).json();
     assert_eq!(short["errors"][0]["code"], "license_pool_exhausted");
 
-    let after = (licences(&app, &tenant), pools::get(&app, &tenant, &sid), pools::get(&app, &tenant, &premium_id));
+    let after = (licenses(&app, &tenant), pools::get(&app, &tenant, &sid), pools::get(&app, &tenant, &premium_id));
     assert_eq!(before.0, after.0, "nobody's licences changed");
     assert_eq!(before.1, after.1, "the source pool did not change");
     assert_eq!(before.2, after.2, "the target pool did not change");
@@ -156,7 +156,7 @@ fn a_downgrade_reports_lost_services(backend: Backend) {
 
     let applied = change(&app, &tenant, sid, json!({"target_plan": "business_essentials", "users": [people[0]]}));
     applied.assert_status(200);
-    let held = licences(&app, &tenant);
+    let held = licenses(&app, &tenant);
     assert_eq!(held[&people[0]], vec!["business_essentials".to_owned()]);
     assert_eq!(held[&people[1]], vec!["business_premium".to_owned()], "only the named person moved");
 }
@@ -165,7 +165,7 @@ fn a_refused_change_lists_every_error_and_changes_nothing(backend: Backend) {
     let app = TestApp::spawn(backend);
     let (tenant, sid, people) = essentials_tenant(&app, "refused", 2);
     let outsider = quick_member(&app, &tenant, "outsider");
-    let before = licences(&app, &tenant);
+    let before = licenses(&app, &tenant);
     let refused = change(
         &app,
         &tenant,
@@ -183,9 +183,9 @@ fn a_refused_change_lists_every_error_and_changes_nothing(backend: Backend) {
         errors,
         ["plan_change_not_allowed", "user_lacks_source_licence", "no_target_pool", "source_not_emptied"]
     );
-    assert_eq!(licences(&app, &tenant), before);
+    assert_eq!(licenses(&app, &tenant), before);
     change(&app, &tenant, &sid, json!({"target_plan": "nonexistent"})).assert_problem(422, "unknown_plan");
-    // Billing admins manage subscriptions but may not move licences.
+    // Billing admins manage subscriptions but may not move licenses.
     let billing = people::add_member(&app, &tenant, "billing", &["billing_admin"]);
     app.client
         .post(
@@ -196,7 +196,7 @@ fn a_refused_change_lists_every_error_and_changes_nothing(backend: Backend) {
         .assert_problem(403, "forbidden");
 }
 
-fn a_change_racing_other_assignments_leaves_everyone_with_exactly_one_licence(backend: Backend) {
+fn a_change_racing_other_assignments_leaves_everyone_with_exactly_one_license(backend: Backend) {
     let app = TestApp::spawn(backend);
     let (tenant, sid, movers) = essentials_tenant(&app, "racing-change", 8);
     // A premium pool just big enough for the movers, which newcomers compete for at once.
@@ -220,14 +220,14 @@ fn a_change_racing_other_assignments_leaves_everyone_with_exactly_one_licence(ba
         (change_reply, handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>())
     });
     assert!(change_reply.status < 500 && newcomer_replies.iter().all(|r| r.status < 500));
-    let held = licences(&app, &tenant);
-    // Whatever won, each mover holds exactly one of the two licences: all moved or none.
+    let held = licenses(&app, &tenant);
+    // Whatever won, each mover holds exactly one of the two licenses: all moved or none.
     let moved = movers.iter().filter(|m| held[*m] == vec!["business_premium".to_owned()]).count();
     let stayed = movers.iter().filter(|m| held[*m] == vec!["business_essentials".to_owned()]).count();
     assert_eq!(moved + stayed, movers.len(), "nobody has neither or both: {held:?}");
     assert!(moved == 0 || moved == movers.len(), "the change is all or nothing: {moved} moved");
     assert_eq!(change_reply.status == 200, moved == movers.len(), "{change_reply:?}");
-    // And the counters match the licences held.
+    // And the counters match the licenses held.
     let premium_now = pools::get(&app, &tenant, &premium_id);
     let essentials_now = pools::get(&app, &tenant, &sid);
     let premium_holders = held.values().filter(|plans| plans.contains(&"business_premium".to_owned())).count() as i64;

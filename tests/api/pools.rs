@@ -1,5 +1,5 @@
-//! Subscriptions as licence pools, over HTTP: the whole life of a pool, each rule refused with
-//! its own code, and the tenant's licence summary.
+//! Subscriptions as license pools, over HTTP: the whole life of a pool, each rule refused with
+//! its own code, and the tenant's license summary.
 
 use serde_json::json;
 use tenantry_tests::client::Call;
@@ -14,8 +14,8 @@ pub fn cases() -> Vec<Case> {
         the_catalogue_lists_plans_with_services_prices_and_paths,
         ordering_needs_a_global_admin_and_a_known_plan,
         a_pool_lives_from_order_to_termination,
-        a_person_holds_one_licence_per_plan_and_admins_need_none,
-        deleting_a_person_gives_their_licences_back,
+        a_person_holds_one_license_per_plan_and_admins_need_none,
+        deleting_a_person_gives_their_licenses_back,
     ]
 }
 
@@ -136,7 +136,7 @@ fn a_pool_lives_from_order_to_termination(backend: Backend) {
     let pool = pools::get(&app, &tenant, &sid);
     assert_eq!((pool["active_seats"].as_i64(), pool["assigned_seats"].as_i64()), (Some(8), Some(8)));
 
-    // Removing a licence frees a seat; the person's view no longer lists it.
+    // Removing a license frees a seat; the person's view no longer lists it.
     app.client
         .delete(&format!("/v1/tenants/{}/users/{}/licenses/{sid}", tenant.id, people[0]), &admin)
         .assert_status(204);
@@ -159,7 +159,7 @@ fn a_pool_lives_from_order_to_termination(backend: Backend) {
     app.client.post(&format!("{path}/reactivate"), &operator, &json!({})).assert_status(200);
     assign(&app, &tenant, &people[0], &sid).assert_status(201);
 
-    // Termination is refused while licences are held, and names the holders.
+    // Termination is refused while licenses are held, and names the holders.
     let refused = app.client.post(&format!("{path}/terminate"), &admin, &json!({}));
     refused.assert_problem(409, "licences_still_assigned");
     let holders = refused.json()["context"]["holders"].as_array().unwrap().len();
@@ -202,7 +202,7 @@ fn a_pool_lives_from_order_to_termination(backend: Backend) {
     }
 }
 
-fn a_person_holds_one_licence_per_plan_and_admins_need_none(backend: Backend) {
+fn a_person_holds_one_license_per_plan_and_admins_need_none(backend: Backend) {
     let app = TestApp::spawn(backend);
     let tenant = people::tenant_with_admin(&app, "oneperplan");
     let first = active_subscription(&app, &tenant, "business_essentials", 3);
@@ -223,7 +223,7 @@ fn a_person_holds_one_licence_per_plan_and_admins_need_none(backend: Backend) {
     assign(&app, &tenant, &person, e3["id"].as_str().unwrap()).assert_status(201);
     assign(&app, &tenant, &person, registrar["id"].as_str().unwrap()).assert_problem(422, "plan_not_assignable");
 
-    // Administrators hold no licence: the global admin works with none.
+    // Administrators hold no license: the global admin works with none.
     let admin = app.client.get("/v1/me", &tenant.global_admin.token).json();
     assert_eq!(admin["roles"], json!(["global_admin"]));
     let view = app
@@ -252,7 +252,7 @@ fn a_person_holds_one_licence_per_plan_and_admins_need_none(backend: Backend) {
     assert_eq!(summary["currency"], "EUR");
 }
 
-fn deleting_a_person_gives_their_licences_back(backend: Backend) {
+fn deleting_a_person_gives_their_licenses_back(backend: Backend) {
     let app = TestApp::spawn(backend);
     let tenant = people::tenant_with_admin(&app, "leaving");
     let pool = active_subscription(&app, &tenant, "enterprise_e1", 2);

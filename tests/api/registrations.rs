@@ -1,4 +1,4 @@
-//! Buying domains (seed 000 §13): availability lists free alternatives; a taken name or a missing
+//! Buying domains: availability lists free alternatives; a taken name or a missing
 //! Registrar seat is refused; a registration holds a seat, reaches `active` through the durable
 //! job (also across a restart) and becomes a verified domain; twenty concurrent registrations on
 //! five seats give exactly five; termination names the domains that still hold seats.

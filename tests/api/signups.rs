@@ -1,7 +1,7 @@
-//! Self-service sign-up and admin takeover (seed 001) end to end: two people of example.org sign
+//! Self-service sign-up and admin takeover end to end: two people of example.org sign
 //! up into one unmanaged tenant with the free Meetings tier and no admin rights; one proves the
 //! domain in DNS and completes with Business Essentials for both; the tenant is managed, both
-//! hold licences and were told; a third sign-up with the domain is refused. A stranger never
+//! hold licenses and were told; a third sign-up with the domain is refused. A stranger never
 //! learns whether an address has an account; sign-ups are throttled.
 
 use serde_json::{json, Value};
@@ -50,11 +50,11 @@ fn people_of_one_domain_sign_up_into_one_unmanaged_tenant_without_admin_rights(b
     // Only the free Meetings tier, with today's limit of 10 participants stated.
     let record = own_record(&app, &rob);
     assert_eq!(record["roles"], json!([]));
-    let licences = record["licenses"].as_array().unwrap();
-    assert_eq!(licences.len(), 1);
-    assert_eq!(licences[0]["plan"], "meetings_free");
-    assert_eq!(licences[0]["meeting_participant_limit"], 10);
-    assert!(licences[0]["limit_drops_at"].is_string());
+    let licenses = record["licenses"].as_array().unwrap();
+    assert_eq!(licenses.len(), 1);
+    assert_eq!(licenses[0]["plan"], "meetings_free");
+    assert_eq!(licenses[0]["meeting_participant_limit"], 10);
+    assert!(licenses[0]["limit_drops_at"].is_string());
 
     // No admin operation works before the takeover: not for them, not for support.
     let base = format!("/v1/tenants/{}", rob.tenant_id);
@@ -126,7 +126,7 @@ fn a_takeover_proves_the_domain_and_licenses_everyone_in_one_step(backend: Backe
     verified.assert_status(200);
     assert_eq!(verified.json()["status"], "verified");
 
-    // One licence for two people: refused, and nothing changes.
+    // One license for two people: refused, and nothing changes.
     let operator = app.operator_token();
     let too_few = app.client.post(&complete, &rob.token, &json!({"plan": "business_essentials", "seats": 1}));
     too_few.assert_problem(422, "too_few_licences");
@@ -158,8 +158,8 @@ fn a_takeover_proves_the_domain_and_licenses_everyone_in_one_step(backend: Backe
     // Rob is the global admin; both hold Business Essentials; Sara keeps her settings.
     assert_eq!(own_record(&app, &rob)["roles"], json!(["global_admin"]));
     for person in [&rob, &sara] {
-        let licences = own_record(&app, person)["licenses"].clone();
-        let plans: Vec<&str> = licences.as_array().unwrap().iter().map(|l| l["plan"].as_str().unwrap()).collect();
+        let licenses = own_record(&app, person)["licenses"].clone();
+        let plans: Vec<&str> = licenses.as_array().unwrap().iter().map(|l| l["plan"].as_str().unwrap()).collect();
         assert_eq!(plans, ["business_essentials"], "{}", person.email);
         let told = mail::wait_for(&app.storage.mail_dir(), &person.email, 2);
         assert!(

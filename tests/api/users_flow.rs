@@ -149,7 +149,7 @@ fn a_temporary_password_must_be_changed_before_anything_else(backend: Backend) {
     app.client
         .post("/v1/me/password", &token, &json!({"current_password": temporary, "new_password": CHOSEN_PASSWORD, "new_password_confirmation": CHOSEN_PASSWORD}))
         .assert_status(204);
-    // The token of the temporary password ends with it (issue 19): sign in again.
+    // The token of the temporary password ends with it: sign in again.
     app.client.get(&format!("/v1/tenants/{tid}"), &token).assert_problem(401, "invalid_token");
     app.client.sign_in(&sign_in, &temporary).assert_problem(400, "invalid_grant");
     let token = app.client.token(&sign_in, CHOSEN_PASSWORD);
@@ -201,7 +201,7 @@ fn roles_are_designated_and_the_last_global_admin_stays(backend: Backend) {
         .put(&roles_path(&no_contact), admin, &json!({"roles": ["billing_admin"]}))
         .assert_problem(422, "contact_email_required");
 
-    // Designating an existing person tells them by mail; admins use no licence (no licence field changes).
+    // Designating an existing person tells them by mail; admins use no license (no license field changes).
     let member = people::add_member(&app, &tenant, "bea", &[]);
     let reply = app.client.put(&roles_path(&member.id), admin, &json!({"roles": ["billing_admin", "password_admin"]}));
     reply.assert_status(200);

@@ -20,7 +20,7 @@ use crate::Case;
 
 pub fn cases() -> Vec<Case> {
     cases![
-        a_signed_licence_assigned_arrives_and_is_retried_after_a_500,
+        a_signed_license_assigned_arrives_and_is_retried_after_a_500,
         private_and_plain_http_endpoints_are_refused_without_the_flag,
         an_endpoint_failing_for_three_days_is_disabled_and_its_owners_told,
         events_reach_only_the_tenant_and_the_partners_they_concern,
@@ -48,7 +48,7 @@ fn verify(hook: &Hook, secret: &str) -> bool {
     signature.split(' ').any(|candidate| candidate == expected)
 }
 
-fn a_signed_licence_assigned_arrives_and_is_retried_after_a_500(backend: Backend) {
+fn a_signed_license_assigned_arrives_and_is_retried_after_a_500(backend: Backend) {
     let receiver = WebhookReceiver::start(&[500]);
     let app = app_allowing_private(backend);
     let tenant = people::tenant_with_admin(&app, "hooked");

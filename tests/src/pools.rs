@@ -1,4 +1,4 @@
-//! Orders and licence pools for tests: an active subscription, people holding its licences.
+//! Orders and license pools for tests: an active subscription, people holding its licenses.
 
 use std::time::{Duration, Instant};
 
@@ -39,7 +39,7 @@ pub fn get(app: &TestApp, tenant: &Tenant, id: &str) -> Value {
     reply.json()
 }
 
-/// Gives `user_id` a licence of `subscription_id` as the global admin.
+/// Gives `user_id` a license of `subscription_id` as the global admin.
 pub fn assign(app: &TestApp, tenant: &Tenant, user_id: &str, subscription_id: &str) -> crate::Reply {
     app.client.put(
         &format!("/v1/tenants/{}/users/{user_id}/licenses/{subscription_id}", tenant.id),

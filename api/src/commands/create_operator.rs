@@ -8,8 +8,8 @@ use tenantry_domain::user::DisplayName;
 use tenantry_domain::EmailAddress;
 use tenantry_persistence::Database;
 
+use crate::app::bootstrap::{self, OnlyIfNone};
 use crate::app::unit_of_work::{Actor, Context};
-use crate::commands::bootstrap::{self, OnlyIfNone};
 
 use super::{config_or_exit, printable};
 

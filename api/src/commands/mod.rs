@@ -2,7 +2,6 @@
 //! `backup PATH` and `create-operator`. Each reads the same environment as the service.
 
 mod backup;
-pub mod bootstrap;
 mod check_config;
 mod create_operator;
 mod migrate;

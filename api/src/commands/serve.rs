@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
+use crate::app::bootstrap::NewOperator;
 use crate::auth::keys::KeysOrigin;
-use crate::commands::bootstrap::NewOperator;
 use crate::runtime::config::{Config, LogFormat};
 use crate::runtime::shutdown::Signals;
 use crate::{Application, StartError};

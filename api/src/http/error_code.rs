@@ -32,11 +32,15 @@ pub enum ErrorCode {
     PreconditionFailed,
     LicensePoolExhausted,
     ConcurrentUpdate,
-    LicenceHeldForPlan,
+    /// Published before the code took the wire's spelling; kept so clients keep matching it.
+    #[serde(rename = "licence_held_for_plan")]
+    LicenseHeldForPlan,
     SubscriptionNotActive,
     ActivationBeyondPurchased,
     DeactivationBelowAssigned,
-    LicencesStillAssigned,
+    /// Published before the code took the wire's spelling; kept so clients keep matching it.
+    #[serde(rename = "licences_still_assigned")]
+    LicensesStillAssigned,
     InvalidTransition,
     IdempotencyKeyReused,
     UnknownPlan,
@@ -67,7 +71,9 @@ pub enum ErrorCode {
     TooManySignups,
     ConfirmationFailed,
     TakeoverRefused,
-    TooFewLicences,
+    /// Published before the code took the wire's spelling; kept so clients keep matching it.
+    #[serde(rename = "too_few_licences")]
+    TooFewLicenses,
     TemporaryPasswordExpired,
 
     PayloadTooLarge,
@@ -105,11 +111,11 @@ impl ErrorCode {
             | SignInTaken
             | LastGlobalAdmin
             | LicensePoolExhausted
-            | LicenceHeldForPlan
+            | LicenseHeldForPlan
             | SubscriptionNotActive
             | ActivationBeyondPurchased
             | DeactivationBelowAssigned
-            | LicencesStillAssigned
+            | LicensesStillAssigned
             | InvalidTransition
             | AdminOfferRevoked
             | PartnerRelationshipExists
@@ -148,7 +154,7 @@ impl ErrorCode {
             | DomainNotForSale
             | SignupRefused
             | ConfirmationFailed
-            | TooFewLicences
+            | TooFewLicenses
             | ZeroDelta => StatusCode::UNPROCESSABLE_ENTITY,
             TooManySignInAttempts | TooManySignups | RateLimited => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,

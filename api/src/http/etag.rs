@@ -121,7 +121,7 @@ pub fn json_unless_unchanged<T: Serialize>(request_headers: &HeaderMap, body: &T
         }
         unchanged |= text.split(',').map(str::trim).any(|candidate| candidate == "*" || weak_equal(candidate, &tag));
     }
-    // What a list holds depends on who asks and names people: no cache may keep it (issue 19).
+    // What a list holds depends on who asks and names people: no cache may keep it.
     // A client that keeps its own copy still revalidates it with If-None-Match.
     let private = (actix_web::http::header::CACHE_CONTROL, "no-store");
     let vary = (actix_web::http::header::VARY, "Authorization");

@@ -62,7 +62,7 @@ pub struct Problem {
     /// The invalid fields, for validation errors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// Facts specific to the error, such as the people who still hold a licence.
+    /// Facts specific to the error, such as the people who still hold a license.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub context: Option<serde_json::Value>,

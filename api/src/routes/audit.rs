@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::pagination::PageRequest;
@@ -14,8 +14,8 @@ use crate::http::validation::bounded_query;
 use crate::services::audit::{self as service, AuditError, AuditQuery};
 use crate::views::audit::AuditEventPage;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/tenants/{tid}/audit-events", "GET").route(web::get().to(list_audit_events)));
+pub fn configure(table: &mut RouteTable) {
+    table.add(__path_list_audit_events, list_audit_events);
 }
 
 impl From<AuditError> for ApiError {
@@ -68,6 +68,6 @@ pub async fn list_audit_events(
     let actor_id = bounded_query("actor", params.actor, 64)?;
     let action = bounded_query("action", params.action, 100)?;
     let query = AuditQuery { actor_id, action, from: params.from, to: params.to, page };
-    let page = service::list(&state, &caller, tid.into_inner(), query).await?;
+    let page = service::list(&state, &caller, tid.into_inner().into(), query).await?;
     Ok(HttpResponse::Ok().json(AuditEventPage { items: page.items, next_cursor: page.next_cursor }))
 }

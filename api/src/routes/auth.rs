@@ -5,7 +5,7 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::auth::keys::Jwks;
 use crate::http::problem::{ApiError, ErrorCode};
@@ -27,9 +27,8 @@ impl From<SignInError> for ApiError {
     }
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/.well-known/jwks.json", "GET").route(web::get().to(jwks)))
-        .service(resource("/v1/auth/token", "POST").route(web::post().to(issue_token)));
+pub fn configure(table: &mut RouteTable) {
+    table.add(__path_jwks, jwks).add(__path_issue_token, issue_token);
 }
 
 /// An OAuth 2.0 token request (RFC 6749), form-encoded or JSON with the same field names. Other

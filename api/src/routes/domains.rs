@@ -7,7 +7,7 @@ use tenantry_domain::custom_domain::DomainRefusal;
 use tenantry_domain::DomainName;
 use utoipa::ToSchema;
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::pagination::PageQuery;
@@ -16,20 +16,15 @@ use crate::http::validation::FieldCheck;
 use crate::services::domains::{self as service, DomainError};
 use crate::views::domain::{DnsCheck, Domain, DomainPage};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/tenants/{tid}/domains", "GET, POST")
-            .route(web::get().to(list_domains))
-            .route(web::post().to(add_domain)),
-    )
-    .service(
-        resource("/v1/tenants/{tid}/domains/{name}", "GET, DELETE")
-            .route(web::get().to(get_domain))
-            .route(web::delete().to(remove_domain)),
-    )
-    .service(resource("/v1/tenants/{tid}/domains/{name}/verify", "POST").route(web::post().to(verify_domain)))
-    .service(resource("/v1/tenants/{tid}/domains/{name}/default", "POST").route(web::post().to(make_domain_default)))
-    .service(resource("/v1/tenants/{tid}/domains/{name}/dns-check", "GET").route(web::get().to(check_domain_dns)));
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_domains, list_domains)
+        .add(__path_add_domain, add_domain)
+        .add(__path_get_domain, get_domain)
+        .add(__path_remove_domain, remove_domain)
+        .add(__path_verify_domain, verify_domain)
+        .add(__path_make_domain_default, make_domain_default)
+        .add(__path_check_domain_dns, check_domain_dns);
 }
 
 impl From<DomainError> for ApiError {
@@ -102,7 +97,7 @@ pub async fn add_domain(
     let name = check.check("name", DomainName::parse(&body.name));
     let name = check.finish(|| name)?;
     let tenant_id = tid.into_inner();
-    let added = service::add(&state, &caller, tenant_id.clone(), name).await?;
+    let added = service::add(&state, &caller, tenant_id.clone().into(), name).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/tenants/{tenant_id}/domains/{}", added.name)))
         .json(added))
@@ -121,7 +116,7 @@ pub async fn list_domains(
     tid: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service::list(&state, &caller, tid.into_inner(), query.page()?).await?;
+    let page = service::list(&state, &caller, tid.into_inner().into(), query.page()?).await?;
     Ok(HttpResponse::Ok().json(DomainPage::from(page)))
 }
 
@@ -139,7 +134,7 @@ pub async fn get_domain(
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, name) = path.into_inner();
     let name = domain_in_path(&name)?;
-    Ok(HttpResponse::Ok().json(service::get(&state, &caller, tenant_id, name).await?))
+    Ok(HttpResponse::Ok().json(service::get(&state, &caller, tenant_id.into(), name).await?))
 }
 
 /// Removes a domain from the tenant.
@@ -160,7 +155,7 @@ pub async fn remove_domain(
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, name) = path.into_inner();
     let name = domain_in_path(&name)?;
-    service::remove(&state, &caller, tenant_id, name).await?;
+    service::remove(&state, &caller, tenant_id.into(), name).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -189,7 +184,7 @@ pub async fn verify_domain(
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, name) = path.into_inner();
     let name = domain_in_path(&name)?;
-    Ok(HttpResponse::Ok().json(service::verify(&state, &caller, tenant_id, name).await?))
+    Ok(HttpResponse::Ok().json(service::verify(&state, &caller, tenant_id.into(), name).await?))
 }
 
 /// Makes a verified domain the tenant's default.
@@ -209,7 +204,7 @@ pub async fn make_domain_default(
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, name) = path.into_inner();
     let name = domain_in_path(&name)?;
-    Ok(HttpResponse::Ok().json(service::make_default(&state, &caller, tenant_id, name).await?))
+    Ok(HttpResponse::Ok().json(service::make_default(&state, &caller, tenant_id.into(), name).await?))
 }
 
 /// Compares the domain's live DNS records with what mail, mail clients and meetings need.
@@ -231,6 +226,6 @@ pub async fn check_domain_dns(
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, name) = path.into_inner();
     let name = domain_in_path(&name)?;
-    let checked = service::dns_check(&state, &caller, tenant_id, name).await?;
+    let checked = service::dns_check(&state, &caller, tenant_id.into(), name).await?;
     Ok(HttpResponse::Ok().insert_header(header::CacheControl(vec![header::CacheDirective::NoStore])).json(checked))
 }

@@ -4,17 +4,15 @@ use actix_web::{web, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::auth::permit::Permit;
 use crate::http::problem::{ApiError, ErrorCode};
 use crate::runtime::metrics::{Backlog, Metrics};
 use crate::services::operations;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
-        .service(resource("/readyz", "GET").route(web::get().to(readyz)))
-        .service(resource("/metrics", "GET").route(web::get().to(metrics)));
+pub fn configure(table: &mut RouteTable) {
+    table.add(__path_healthz, healthz).add(__path_readyz, readyz).add(__path_metrics, metrics);
 }
 
 /// The process or its dependencies are fine.

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use tenantry_domain::Password;
 use utoipa::ToSchema;
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::{Caller, SignedIn};
 use crate::http::problem::{ApiError, ErrorCode, Problem};
@@ -16,20 +16,15 @@ use crate::services::recent_users;
 use crate::views::me::{Me, Preferences};
 use crate::views::partner::RecentUserList;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/me", "GET").route(web::get().to(get_me)))
-        .service(resource("/v1/me/password", "POST").route(web::post().to(change_my_password)))
-        .service(
-            resource("/v1/me/preferences", "GET, PUT")
-                .route(web::get().to(get_my_preferences))
-                .route(web::put().to(put_my_preferences)),
-        )
-        .service(resource("/v1/me/recent-users", "GET").route(web::get().to(list_recent_users)))
-        .service(
-            resource("/v1/me/flagged-customers/{tid}", "PUT, DELETE")
-                .route(web::put().to(flag_customer))
-                .route(web::delete().to(unflag_customer)),
-        );
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_get_me, get_me)
+        .add(__path_change_my_password, change_my_password)
+        .add(__path_get_my_preferences, get_my_preferences)
+        .add(__path_put_my_preferences, put_my_preferences)
+        .add(__path_list_recent_users, list_recent_users)
+        .add(__path_flag_customer, flag_customer)
+        .add(__path_unflag_customer, unflag_customer);
 }
 
 impl From<MeError> for ApiError {
@@ -174,7 +169,7 @@ pub async fn flag_customer(
     caller: Caller,
     tid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    customers::set_flag(&state, &caller, tid.into_inner(), true).await?;
+    customers::set_flag(&state, &caller, tid.into_inner().into(), true).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -193,6 +188,6 @@ pub async fn unflag_customer(
     caller: Caller,
     tid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    customers::set_flag(&state, &caller, tid.into_inner(), false).await?;
+    customers::set_flag(&state, &caller, tid.into_inner().into(), false).await?;
     Ok(HttpResponse::NoContent().finish())
 }

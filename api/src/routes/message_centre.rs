@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::pagination::PageQuery;
@@ -18,15 +18,14 @@ use crate::views::message_centre::{
     CentreMessage, CentreMessagePage, Feedback, FeedbackPage, MessageCategory, MessageSeverity,
 };
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/messages", "GET, POST").route(web::get().to(list_messages)).route(web::post().to(post)))
-        .service(resource("/v1/tenants/{tid}/messages", "GET").route(web::get().to(tenant_messages)))
-        .service(resource("/v1/tenants/{tid}/messages/{mid}/marks", "PUT").route(web::put().to(mark)))
-        .service(
-            resource("/v1/feedback", "GET, POST")
-                .route(web::get().to(list_feedback))
-                .route(web::post().to(send_feedback)),
-        );
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_messages, list_messages)
+        .add(__path_post, post)
+        .add(__path_tenant_messages, tenant_messages)
+        .add(__path_mark, mark)
+        .add(__path_list_feedback, list_feedback)
+        .add(__path_send_feedback, send_feedback);
 }
 
 impl From<MessageCentreError> for ApiError {
@@ -172,7 +171,7 @@ pub async fn tenant_messages(
     query: web::Query<TenantMessagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    let page = service::list_for_tenant(&state, &caller, tid.into_inner(), query.archived, page).await?;
+    let page = service::list_for_tenant(&state, &caller, tid.into_inner().into(), query.archived, page).await?;
     Ok(HttpResponse::Ok().json(CentreMessagePage { items: page.items, next_cursor: page.next_cursor }))
 }
 
@@ -192,7 +191,7 @@ pub async fn mark(
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, message_id) = path.into_inner();
     let change = MarksChange { read: body.read, archived: body.archived, flagged: body.flagged };
-    Ok(HttpResponse::Ok().json(service::mark(&state, &caller, tenant_id, message_id, change).await?))
+    Ok(HttpResponse::Ok().json(service::mark(&state, &caller, tenant_id.into(), message_id, change).await?))
 }
 
 /// Sends feedback about a screen or an operation (anyone signed in).

@@ -1,5 +1,5 @@
-//! The HTTP edge: one module per resource, each registering its own routes and documenting
-//! them for `openapi.rs`. Handlers parse the request into domain values, call a service, and
+//! The HTTP edge: one module per resource, each adding its routes to the route table, which
+//! serves them and documents them (`table.rs`, `openapi.rs`). Handlers parse the request into domain values, call a service, and
 //! turn its view or its error into a response; the service error families are mapped to
 //! problem+json here, once each.
 
@@ -7,7 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod domains;
 pub mod health;
-pub mod licences;
+pub mod licenses;
 pub mod me;
 pub mod message_centre;
 pub mod openapi;
@@ -22,6 +22,7 @@ pub mod service_requests;
 pub mod signing_keys;
 pub mod signups;
 pub mod subscriptions;
+pub mod table;
 pub mod tenants;
 pub mod users;
 pub mod webhooks;
@@ -30,29 +31,42 @@ use actix_web::web;
 
 use crate::http::problem::ApiError;
 use crate::services::lookup::NotFound;
+use table::RouteTable;
 
-/// The route table: each resource's module adds its routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    health::configure(cfg);
-    auth::configure(cfg);
-    me::configure(cfg);
-    tenants::configure(cfg);
-    users::configure(cfg);
-    audit::configure(cfg);
-    plans::configure(cfg);
-    subscriptions::configure(cfg);
-    licences::configure(cfg);
-    partners::configure(cfg);
-    relationships::configure(cfg);
-    service_requests::configure(cfg);
-    service_health::configure(cfg);
-    message_centre::configure(cfg);
-    domains::configure(cfg);
-    registrations::configure(cfg);
-    signups::configure(cfg);
-    outbox::configure(cfg);
-    signing_keys::configure(cfg);
-    webhooks::configure(cfg);
+/// Every route of the API, each with its documentation.
+pub fn table() -> RouteTable {
+    let mut table = RouteTable::default();
+    configure(&mut table);
+    table
+}
+
+/// Serves the route table.
+pub fn serve(cfg: &mut web::ServiceConfig) {
+    table().serve(cfg);
+}
+
+/// Each resource's module adds its routes.
+fn configure(table: &mut RouteTable) {
+    health::configure(table);
+    auth::configure(table);
+    me::configure(table);
+    tenants::configure(table);
+    users::configure(table);
+    audit::configure(table);
+    plans::configure(table);
+    subscriptions::configure(table);
+    licenses::configure(table);
+    partners::configure(table);
+    relationships::configure(table);
+    service_requests::configure(table);
+    service_health::configure(table);
+    message_centre::configure(table);
+    domains::configure(table);
+    registrations::configure(table);
+    signups::configure(table);
+    outbox::configure(table);
+    signing_keys::configure(table);
+    webhooks::configure(table);
 }
 
 impl From<NotFound> for ApiError {

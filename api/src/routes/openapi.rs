@@ -1,4 +1,4 @@
-//! The OpenAPI document, assembled from the handlers' annotations.
+//! The OpenAPI document, assembled from the route table and the handlers' annotations.
 //!
 //! Every operation lists its own success and business-rule responses; the errors every route
 //! can give (bad input, no token, not allowed, not found, too large, wrong content type, internal
@@ -27,123 +27,8 @@ use crate::routes;
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     servers((url = "/", description = "The server that serves this document")),
-    paths(
-        routes::health::healthz,
-        routes::health::readyz,
-        routes::health::metrics,
-        routes::auth::jwks,
-        routes::auth::issue_token,
-        routes::me::get_me,
-        routes::me::change_my_password,
-        routes::me::get_my_preferences,
-        routes::me::put_my_preferences,
-        routes::tenants::list_tenants,
-        routes::tenants::create_tenant,
-        routes::tenants::get_tenant,
-        routes::tenants::update_tenant,
-        routes::users::list_users,
-        routes::users::create_user,
-        routes::users::get_user,
-        routes::users::update_user,
-        routes::users::delete_user,
-        routes::users::set_user_roles,
-        routes::users::reset_user_password,
-        routes::audit::list_audit_events,
-        routes::plans::list_plans,
-        routes::subscriptions::pools::list_subscriptions,
-        routes::subscriptions::pools::create_subscription,
-        routes::subscriptions::pools::get_subscription,
-        routes::subscriptions::pools::buy_seats,
-        routes::subscriptions::pools::change_activation,
-        routes::subscriptions::pools::suspend_subscription,
-        routes::subscriptions::pools::reactivate_subscription,
-        routes::subscriptions::pools::terminate_subscription,
-        routes::subscriptions::plan_change::change_plan,
-        routes::subscriptions::summary::get_license_summary,
-        routes::licences::assign_license,
-        routes::licences::remove_license,
-        routes::me::list_recent_users,
-        routes::me::flag_customer,
-        routes::me::unflag_customer,
-        routes::partners::create_partner,
-        routes::partners::list_partners,
-        routes::partners::get_partner,
-        routes::partners::create_partner_person,
-        routes::partners::list_partner_people,
-        routes::partners::get_partner_person,
-        routes::partners::offers::create_offer,
-        routes::partners::offers::list_offers,
-        routes::partners::offers::get_offer,
-        routes::partners::offers::revoke_offer,
-        routes::partners::access::set_agent_access,
-        routes::partners::access::set_client_access,
-        routes::partners::api_clients::create_client,
-        routes::partners::api_clients::list_clients,
-        routes::partners::api_clients::get_client,
-        routes::partners::api_clients::rotate_secret,
-        routes::partners::api_clients::disable_client,
-        routes::partners::customers::list_customers,
-        routes::relationships::preview_offer,
-        routes::relationships::accept_offer,
-        routes::relationships::list_relationships,
-        routes::relationships::terminate_relationship,
-        routes::relationships::list_left_behind,
-        routes::partners::domains::list_partner_domains,
-        routes::partners::domains::add_partner_domain,
-        routes::partners::domains::verify_partner_domain,
-        routes::partners::domains::remove_partner_domain,
-        routes::relationships::disable_left_behind,
-        routes::service_requests::open_request,
-        routes::service_requests::list_requests,
-        routes::service_requests::get_request,
-        routes::service_requests::change_request,
-        routes::service_requests::add_note,
-        routes::service_requests::support_queue,
-        routes::service_health::publish,
-        routes::service_health::list_incidents,
-        routes::service_health::get_incident,
-        routes::service_health::update_incident,
-        routes::service_health::tenant_health,
-        routes::service_health::tenant_incidents,
-        routes::service_health::tenant_incident,
-        routes::service_health::partner_health,
-        routes::message_centre::post,
-        routes::message_centre::list_messages,
-        routes::message_centre::tenant_messages,
-        routes::message_centre::mark,
-        routes::message_centre::send_feedback,
-        routes::message_centre::list_feedback,
-        routes::domains::list_domains,
-        routes::domains::add_domain,
-        routes::domains::get_domain,
-        routes::domains::remove_domain,
-        routes::domains::verify_domain,
-        routes::domains::make_domain_default,
-        routes::domains::check_domain_dns,
-        routes::registrations::domain_availability,
-        routes::registrations::register_domain,
-        routes::registrations::list_domain_registrations,
-        routes::registrations::get_domain_registration,
-        routes::signups::sign_up,
-        routes::signups::confirm_sign_up,
-        routes::signups::start_takeover,
-        routes::signups::get_takeover,
-        routes::signups::verify_takeover,
-        routes::signups::complete_takeover,
-        routes::outbox::list_outbox,
-        routes::outbox::retry_message,
-        routes::signing_keys::rotate_signing_key,
-        routes::webhooks::register_partner_webhook,
-        routes::webhooks::list_partner_webhooks,
-        routes::webhooks::remove_partner_webhook,
-        routes::webhooks::partner_webhook_deliveries,
-        routes::webhooks::register_tenant_webhook,
-        routes::webhooks::list_tenant_webhooks,
-        routes::webhooks::remove_tenant_webhook,
-        routes::webhooks::tenant_webhook_deliveries,
-    ),
     components(schemas(crate::http::problem::Problem, crate::http::problem::ErrorCode, crate::http::problem::FieldError)),
-    modifiers(&SecuritySchemes, &StandardErrors),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Signing in and the keys that verify tokens"),
         (name = "me", description = "The signed-in person"),
@@ -160,9 +45,18 @@ use crate::routes;
 )]
 pub struct ApiDoc;
 
-/// The document as served and as written to `openapi.yaml`.
+/// The document as served and as written to `openapi.yaml`: the route table's paths and the
+/// schemas they use, then the errors every operation can give.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut document = ApiDoc::openapi();
+    let (paths, schemas) = routes::table().documentation();
+    document.paths.merge(paths);
+    let components = document.components.get_or_insert_with(Default::default);
+    for (name, schema) in schemas {
+        components.schemas.entry(name).or_insert(schema);
+    }
+    StandardErrors.modify(&mut document);
+    document
 }
 
 struct SecuritySchemes;

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::pagination::PageRequest;
@@ -12,9 +12,8 @@ use crate::http::problem::{ApiError, ErrorCode, Problem};
 use crate::services::outbox::{self as service, OutboxError};
 use crate::views::outbox::{DeliveryStatusName, OutboxMessage, OutboxMessagePage};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/outbox", "GET").route(web::get().to(list_outbox)))
-        .service(resource("/v1/outbox/{msgid}/retry", "POST").route(web::post().to(retry_message)));
+pub fn configure(table: &mut RouteTable) {
+    table.add(__path_list_outbox, list_outbox).add(__path_retry_message, retry_message);
 }
 
 impl From<OutboxError> for ApiError {

@@ -2,13 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::views::plan::{Plan, PlanList};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/plans", "GET").route(web::get().to(list_plans)));
+pub fn configure(table: &mut RouteTable) {
+    table.add(__path_list_plans, list_plans);
 }
 
 /// Lists the plan catalogue.

@@ -6,7 +6,7 @@ use tenantry_domain::registration::{Registrant, OFFERED_EXTENSIONS};
 use tenantry_domain::DomainName;
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
@@ -17,17 +17,12 @@ use crate::services::registrations::{self as service, RegistrationError, Registr
 use crate::services::subscriptions::Idempotent;
 use crate::views::domain::{DomainAvailability, DomainRegistration, DomainRegistrationPage};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/domain-availability", "GET").route(web::get().to(domain_availability)))
-        .service(
-            resource("/v1/tenants/{tid}/domain-registrations", "GET, POST")
-                .route(web::get().to(list_domain_registrations))
-                .route(web::post().to(register_domain)),
-        )
-        .service(
-            resource("/v1/tenants/{tid}/domain-registrations/{drid}", "GET")
-                .route(web::get().to(get_domain_registration)),
-        );
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_domain_availability, domain_availability)
+        .add(__path_list_domain_registrations, list_domain_registrations)
+        .add(__path_register_domain, register_domain)
+        .add(__path_get_domain_registration, get_domain_registration);
 }
 
 impl From<RegistrationError> for ApiError {
@@ -169,7 +164,7 @@ pub async fn register_domain(
     let input = check.finish(|| {
         Some(RegistrationInput { name: name?, registrant: registrant?, subscription_id: body.subscription_id })
     })?;
-    Ok(service::register(&state, &caller, tid.into_inner(), input, request).await?.into_response())
+    Ok(service::register(&state, &caller, tid.into_inner().into(), input, request).await?.into_response())
 }
 
 /// Lists the tenant's domain registrations, oldest first.
@@ -185,7 +180,7 @@ pub async fn list_domain_registrations(
     tid: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service::list(&state, &caller, tid.into_inner(), query.page()?).await?;
+    let page = service::list(&state, &caller, tid.into_inner().into(), query.page()?).await?;
     Ok(HttpResponse::Ok().json(DomainRegistrationPage::from(page)))
 }
 
@@ -202,5 +197,5 @@ pub async fn get_domain_registration(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(service::get(&state, &caller, tenant_id, id).await?))
+    Ok(HttpResponse::Ok().json(service::get(&state, &caller, tenant_id.into(), id).await?))
 }

@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::pagination::PageQuery;
@@ -14,22 +14,14 @@ use crate::services::partners::{left_behind, offers};
 use crate::views::left_behind::LeftBehind;
 use crate::views::partner::{OfferPreview, PartnerRelationship, PartnerRelationshipPage};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/tenants/{tid}/admin-offers/{token}", "GET").route(web::get().to(preview_offer)))
-        .service(resource("/v1/tenants/{tid}/admin-offers/{token}/accept", "POST").route(web::post().to(accept_offer)))
-        .service(resource("/v1/tenants/{tid}/partner-relationships", "GET").route(web::get().to(list_relationships)))
-        .service(
-            resource("/v1/tenants/{tid}/partner-relationships/{rid}/terminate", "POST")
-                .route(web::post().to(terminate_relationship)),
-        )
-        .service(
-            resource("/v1/tenants/{tid}/partner-relationships/{rid}/left-behind", "GET")
-                .route(web::get().to(list_left_behind)),
-        )
-        .service(
-            resource("/v1/tenants/{tid}/partner-relationships/{rid}/left-behind/disable", "POST")
-                .route(web::post().to(disable_left_behind)),
-        );
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_preview_offer, preview_offer)
+        .add(__path_accept_offer, accept_offer)
+        .add(__path_list_relationships, list_relationships)
+        .add(__path_terminate_relationship, terminate_relationship)
+        .add(__path_list_left_behind, list_left_behind)
+        .add(__path_disable_left_behind, disable_left_behind);
 }
 
 /// What the partner created through the relationship (the customer's global admins only).
@@ -49,7 +41,7 @@ pub async fn list_left_behind(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, relationship_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(left_behind::list(&state, &caller, tenant_id, relationship_id).await?))
+    Ok(HttpResponse::Ok().json(left_behind::list(&state, &caller, tenant_id.into(), relationship_id).await?))
 }
 
 /// Disables everything the partner created through the relationship, in one call (the customer's global admins only).
@@ -73,7 +65,7 @@ pub async fn disable_left_behind(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, relationship_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(left_behind::disable(&state, &caller, tenant_id, relationship_id).await?))
+    Ok(HttpResponse::Ok().json(left_behind::disable(&state, &caller, tenant_id.into(), relationship_id).await?))
 }
 
 /// What accepting an offer would give (the customer's global admins only).
@@ -92,7 +84,7 @@ pub async fn preview_offer(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, token) = path.into_inner();
-    Ok(HttpResponse::Ok().json(offers::preview(&state, &caller, tenant_id, token).await?))
+    Ok(HttpResponse::Ok().json(offers::preview(&state, &caller, tenant_id.into(), token).await?))
 }
 
 /// Accepts a partner's delegated-admin offer (the customer's global admins only).
@@ -117,7 +109,7 @@ pub async fn accept_offer(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, token) = path.into_inner();
-    let accepted = service::accept(&state, &caller, tenant_id.clone(), token).await?;
+    let accepted = service::accept(&state, &caller, tenant_id.clone().into(), token).await?;
     if !accepted.created {
         return Ok(HttpResponse::Ok().json(accepted.relationship));
     }
@@ -139,7 +131,7 @@ pub async fn list_relationships(
     tid: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service::list(&state, &caller, tid.into_inner(), query.page()?).await?;
+    let page = service::list(&state, &caller, tid.into_inner().into(), query.page()?).await?;
     Ok(HttpResponse::Ok().json(PartnerRelationshipPage::from(page)))
 }
 
@@ -161,5 +153,5 @@ pub async fn terminate_relationship(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, relationship_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(service::terminate(&state, &caller, tenant_id, relationship_id).await?))
+    Ok(HttpResponse::Ok().json(service::terminate(&state, &caller, tenant_id.into(), relationship_id).await?))
 }

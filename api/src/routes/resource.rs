@@ -12,13 +12,14 @@ use actix_web::{web, HttpResponse, Resource};
 static SERVED: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());
 
 /// A resource whose unsupported methods get 405 with the `Allow` header listing the ones it has.
-pub fn resource(path: &str, allow: &'static str) -> Resource {
+pub fn resource(path: &str, allow: String) -> Resource {
     let mut served = SERVED.lock().unwrap_or_else(PoisonError::into_inner);
     for method in allow.split(',').map(str::trim).filter(|method| !method.is_empty()) {
         served.insert((path.to_owned(), method.to_owned()));
     }
-    web::resource(path).default_service(web::to(move || async move {
-        HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, allow)).finish()
+    web::resource(path).default_service(web::to(move || {
+        let allow = allow.clone();
+        async move { HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, allow)).finish() }
     }))
 }
 

@@ -7,7 +7,7 @@ use tenantry_domain::service_health::{IncidentError, IncidentStatus};
 use tenantry_domain::workload::Workload;
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::pagination::PageRequest;
@@ -18,19 +18,16 @@ use crate::views::service_health::{
     ClassificationName, HealthName, Incident, IncidentPage, PartnerServiceHealth, ServiceHealth,
 };
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/incidents", "GET, POST").route(web::get().to(list_incidents)).route(web::post().to(publish)),
-    )
-    .service(
-        resource("/v1/incidents/{iid}", "GET, PATCH")
-            .route(web::get().to(get_incident))
-            .route(web::patch().to(update_incident)),
-    )
-    .service(resource("/v1/tenants/{tid}/service-health", "GET").route(web::get().to(tenant_health)))
-    .service(resource("/v1/tenants/{tid}/incidents", "GET").route(web::get().to(tenant_incidents)))
-    .service(resource("/v1/tenants/{tid}/incidents/{iid}", "GET").route(web::get().to(tenant_incident)))
-    .service(resource("/v1/partners/{pid}/service-health", "GET").route(web::get().to(partner_health)));
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_incidents, list_incidents)
+        .add(__path_publish, publish)
+        .add(__path_get_incident, get_incident)
+        .add(__path_update_incident, update_incident)
+        .add(__path_tenant_health, tenant_health)
+        .add(__path_tenant_incidents, tenant_incidents)
+        .add(__path_tenant_incident, tenant_incident)
+        .add(__path_partner_health, partner_health);
 }
 
 impl From<HealthError> for ApiError {
@@ -250,7 +247,7 @@ pub async fn tenant_health(
     caller: Caller,
     tid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(service::tenant_health(&state, &caller, tid.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::tenant_health(&state, &caller, tid.into_inner().into()).await?))
 }
 
 /// The incidents and advisories concerning the tenant, newest first.
@@ -299,6 +296,6 @@ pub async fn partner_health(
     caller: Caller,
     pid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = service::partner_health(&state, &caller, pid.into_inner()).await?;
+    let items = service::partner_health(&state, &caller, pid.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(PartnerServiceHealth { items }))
 }

@@ -9,7 +9,7 @@ use tenantry_domain::workload::Workload;
 use tenantry_domain::EmailAddress;
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::etag::{with_etag, IfMatch, IfMatchHeader};
@@ -23,19 +23,14 @@ use crate::views::service_request::{
     CategoryName, Contact, KindName, Note, RequestStatusName, ServiceRequest, ServiceRequestPage, SeverityName,
 };
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/tenants/{tid}/service-requests", "GET, POST")
-            .route(web::get().to(list_requests))
-            .route(web::post().to(open_request)),
-    )
-    .service(
-        resource("/v1/tenants/{tid}/service-requests/{srid}", "GET, PATCH")
-            .route(web::get().to(get_request))
-            .route(web::patch().to(change_request)),
-    )
-    .service(resource("/v1/tenants/{tid}/service-requests/{srid}/notes", "POST").route(web::post().to(add_note)))
-    .service(resource("/v1/service-requests", "GET").route(web::get().to(support_queue)));
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_requests, list_requests)
+        .add(__path_open_request, open_request)
+        .add(__path_get_request, get_request)
+        .add(__path_change_request, change_request)
+        .add(__path_add_note, add_note)
+        .add(__path_support_queue, support_queue);
 }
 
 impl From<ServiceRequestError> for ApiError {
@@ -194,7 +189,7 @@ pub async fn open_request(
         })
     })?;
     let tenant_id = tid.into_inner();
-    let opened = service::open(&state, &caller, tenant_id.clone(), input).await?;
+    let opened = service::open(&state, &caller, tenant_id.clone().into(), input).await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/v1/tenants/{tenant_id}/service-requests/{}", opened.view.id)));
     Ok(with_etag(response, &opened))
@@ -320,7 +315,7 @@ pub async fn get_request(
     path: web::Path<RequestPath>,
 ) -> Result<HttpResponse, ApiError> {
     let RequestPath { tid, srid } = path.into_inner();
-    let request = service::get(&state, &caller, tid, srid).await?;
+    let request = service::get(&state, &caller, tid.into(), srid).await?;
     Ok(with_etag(HttpResponse::Ok(), &request))
 }
 
@@ -351,7 +346,7 @@ pub async fn change_request(
     let body = body.into_inner();
     let asked =
         RequestChange { status: body.status.map(Into::into), severity: body.severity.map(Into::into), take: body.take };
-    let changed = service::change(&state, &caller, tid, srid, asked, if_match).await?;
+    let changed = service::change(&state, &caller, tid.into(), srid, asked, if_match).await?;
     Ok(with_etag(HttpResponse::Ok(), &changed))
 }
 
@@ -376,6 +371,6 @@ pub async fn add_note(
     let mut check = FieldCheck::default();
     let note = check.check("body", free_text(&body.body, 10000));
     let note = check.finish(|| note)?;
-    let added = service::add_note(&state, &caller, tid, srid, note).await?;
+    let added = service::add_note(&state, &caller, tid.into(), srid, note).await?;
     Ok(HttpResponse::Created().json(added))
 }

@@ -2,15 +2,15 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::problem::ApiError;
 use crate::services::signing_keys::{self as service, SigningKeyError};
 use crate::views::signing_key::RotatedSigningKey;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/signing-keys", "POST").route(web::post().to(rotate_signing_key)));
+pub fn configure(table: &mut RouteTable) {
+    table.add(__path_rotate_signing_key, rotate_signing_key);
 }
 
 impl From<SigningKeyError> for ApiError {

@@ -1,4 +1,4 @@
-//! Self-service sign-up and admin takeover (seed 001).
+//! Self-service sign-up and admin takeover.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,7 +9,7 @@ use tenantry_domain::user::DisplayName;
 use tenantry_domain::{EmailAddress, Password};
 use utoipa::ToSchema;
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
@@ -22,13 +22,14 @@ use crate::services::takeovers::{self, Purchase, TakeoverError};
 use crate::views::me::LanguageName;
 use crate::views::signup::{SignupAccepted, SignupConfirmed, Takeover, TakeoverCompleted};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/signups", "POST").route(web::post().to(sign_up)))
-        .service(resource("/v1/signups/{suid}/confirm", "POST").route(web::post().to(confirm_sign_up)))
-        .service(resource("/v1/takeovers", "POST").route(web::post().to(start_takeover)))
-        .service(resource("/v1/takeovers/{toid}", "GET").route(web::get().to(get_takeover)))
-        .service(resource("/v1/takeovers/{toid}/verify", "POST").route(web::post().to(verify_takeover)))
-        .service(resource("/v1/takeovers/{toid}/complete", "POST").route(web::post().to(complete_takeover)));
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_sign_up, sign_up)
+        .add(__path_confirm_sign_up, confirm_sign_up)
+        .add(__path_start_takeover, start_takeover)
+        .add(__path_get_takeover, get_takeover)
+        .add(__path_verify_takeover, verify_takeover)
+        .add(__path_complete_takeover, complete_takeover);
 }
 
 impl From<SignupError> for ApiError {
@@ -60,7 +61,7 @@ impl From<TakeoverError> for ApiError {
         match error {
             TakeoverError::NotFound(missing) => missing.into(),
             TakeoverError::Refused(refusal) => match refusal {
-                TakeoverRefusal::TooFewLicences { people, seats } => ApiError::new(ErrorCode::TooFewLicences, detail)
+                TakeoverRefusal::TooFewLicenses { people, seats } => ApiError::new(ErrorCode::TooFewLicenses, detail)
                     .with_context(serde_json::json!({"people": people, "seats": seats})),
                 TakeoverRefusal::PlanNotOffered(_) => ApiError::new(ErrorCode::PlanNotOrderable, detail),
                 TakeoverRefusal::NotSignedUp | TakeoverRefusal::Completed | TakeoverRefusal::NotVerified => {
@@ -236,7 +237,7 @@ pub async fn verify_takeover(
     Ok(HttpResponse::Ok().json(takeovers::verify(&state, &caller, toid.into_inner()).await?))
 }
 
-/// The plan bought and how many licences.
+/// The plan bought and how many licenses.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"plan": "business_essentials", "seats": 2}))]
@@ -250,9 +251,9 @@ pub struct CompleteTakeoverRequest {
     pub seats: i64,
 }
 
-/// Completes the takeover by buying licences for everyone who signed up, in one step.
+/// Completes the takeover by buying licenses for everyone who signed up, in one step.
 ///
-/// The tenant becomes managed, the caller its global admin, every person holds a licence of the plan (active at once) and keeps their account and settings, and each is told by mail.
+/// The tenant becomes managed, the caller its global admin, every person holds a license of the plan (active at once) and keeps their account and settings, and each is told by mail.
 #[utoipa::path(post, path = "/v1/takeovers/{toid}/complete", tag = "domains", operation_id = "complete_takeover",
     params(("toid" = String, Path, description = "Takeover id"), IdempotencyHeader),
     request_body = CompleteTakeoverRequest,

@@ -8,7 +8,7 @@ use tenantry_domain::user::DisplayName;
 use tenantry_domain::EmailAddress;
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::etag::with_etag;
@@ -19,15 +19,12 @@ use crate::http::validation::{bounded_query, FieldCheck};
 use crate::services::tenants::{self as service, NewManagerInput, NewTenantInput, TenantError, TenantQuery};
 use crate::views::tenant::{CreatedTenant, Tenant, TenantPage};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/tenants", "GET, POST").route(web::get().to(list_tenants)).route(web::post().to(create_tenant)),
-    )
-    .service(
-        resource("/v1/tenants/{tid}", "GET, PATCH")
-            .route(web::get().to(get_tenant))
-            .route(web::patch().to(update_tenant)),
-    );
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_tenants, list_tenants)
+        .add(__path_create_tenant, create_tenant)
+        .add(__path_get_tenant, get_tenant)
+        .add(__path_update_tenant, update_tenant);
 }
 
 impl From<TenantError> for ApiError {
@@ -176,7 +173,7 @@ pub async fn get_tenant(
     caller: Caller,
     tid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = service::get(&state, &caller, tid.into_inner()).await?;
+    let tenant = service::get(&state, &caller, tid.into_inner().into()).await?;
     Ok(with_etag(HttpResponse::Ok(), &tenant))
 }
 
@@ -202,6 +199,6 @@ pub async fn update_tenant(
     let mut check = FieldCheck::default();
     let name = check.check_optional("name", body.name.as_deref(), TenantName::parse);
     let name = check.finish(|| name)?;
-    let tenant = service::rename(&state, &caller, tid.into_inner(), name, if_match).await?;
+    let tenant = service::rename(&state, &caller, tid.into_inner().into(), name, if_match).await?;
     Ok(with_etag(HttpResponse::Ok(), &tenant))
 }

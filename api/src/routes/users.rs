@@ -8,7 +8,7 @@ use tenantry_domain::user::{DisablingRefusal, DisplayName, NewPersonError};
 use tenantry_domain::{EmailAddress, Password};
 use utoipa::{IntoParams, ToSchema};
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::etag::with_etag;
@@ -19,22 +19,15 @@ use crate::http::validation::{bounded_query, FieldCheck};
 use crate::services::users::{self as service, NewSignIn, NewUserInput, UserChanges, UserError};
 use crate::views::user::{role_set, PasswordResetResponse, Role, User, UserPage};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/tenants/{tid}/users", "GET, POST")
-            .route(web::get().to(list_users))
-            .route(web::post().to(create_user)),
-    )
-    .service(
-        resource("/v1/tenants/{tid}/users/{uid}", "GET, PATCH, DELETE")
-            .route(web::get().to(get_user))
-            .route(web::patch().to(update_user))
-            .route(web::delete().to(delete_user)),
-    )
-    .service(resource("/v1/tenants/{tid}/users/{uid}/roles", "PUT").route(web::put().to(set_user_roles)))
-    .service(
-        resource("/v1/tenants/{tid}/users/{uid}/password-reset", "POST").route(web::post().to(reset_user_password)),
-    );
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_users, list_users)
+        .add(__path_create_user, create_user)
+        .add(__path_get_user, get_user)
+        .add(__path_update_user, update_user)
+        .add(__path_delete_user, delete_user)
+        .add(__path_set_user_roles, set_user_roles)
+        .add(__path_reset_user_password, reset_user_password);
 }
 
 fn role_problem(error: &RoleChangeError) -> ApiError {
@@ -156,7 +149,7 @@ pub struct TenantUserPath {
 
 /// Lists the tenant's people, searchable with `q`.
 ///
-/// Each person with their roles and licences, in order of creation. `q` matches the display name or the sign-in address (case-insensitive). Answers `304 Not Modified` to an `If-None-Match` naming the current `ETag`, so a periodic sync costs nothing when nothing changed.
+/// Each person with their roles and licenses, in order of creation. `q` matches the display name or the sign-in address (case-insensitive). Answers `304 Not Modified` to an `If-None-Match` naming the current `ETag`, so a periodic sync costs nothing when nothing changed.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/users", tag = "users", operation_id = "list_users",
     params(("tid" = String, Path, description = "Tenant id"), UserListQuery, IfNoneMatchHeader),
     responses(
@@ -175,7 +168,7 @@ pub async fn list_users(
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let search = bounded_query("q", query.q, 200)?;
-    let page = service::list(&state, &caller, tid.into_inner(), search, page).await?;
+    let page = service::list(&state, &caller, tid.into_inner().into(), search, page).await?;
     json_unless_unchanged(req.headers(), &UserPage { items: page.items, next_cursor: page.next_cursor })
 }
 
@@ -227,7 +220,7 @@ pub async fn create_user(
         })
     })?;
     let tid = tid.into_inner();
-    let created = service::create(&state, &caller, tid.clone(), input).await?;
+    let created = service::create(&state, &caller, tid.clone().into(), input).await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/v1/tenants/{tid}/users/{}", created.view.id)));
     Ok(with_etag(response, &created))
@@ -235,7 +228,7 @@ pub async fn create_user(
 
 /// Reads a person. A plain user may read only themselves.
 ///
-/// With their roles, and the licences they hold with the services each brings.
+/// With their roles, and the licenses they hold with the services each brings.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/users/{uid}", tag = "users", operation_id = "get_user",
     params(TenantUserPath),
     responses((status = 200, description = "The person", body = User, headers(("ETag" = String, description = "Version")))),
@@ -246,7 +239,7 @@ pub async fn get_user(
     path: web::Path<TenantUserPath>,
 ) -> Result<HttpResponse, ApiError> {
     let TenantUserPath { tid, uid } = path.into_inner();
-    let person = service::get(&state, &caller, tid, uid).await?;
+    let person = service::get(&state, &caller, tid.into(), uid.into()).await?;
     Ok(with_etag(HttpResponse::Ok(), &person))
 }
 
@@ -288,13 +281,13 @@ pub async fn update_user(
         })
     })?;
     let TenantUserPath { tid, uid } = path.into_inner();
-    let person = service::update(&state, &caller, tid, uid, changes, if_match).await?;
+    let person = service::update(&state, &caller, tid.into(), uid.into(), changes, if_match).await?;
     Ok(with_etag(HttpResponse::Ok(), &person))
 }
 
 /// Deletes a person. The tenant's last global admin cannot be deleted. Honours `If-Match`.
 ///
-/// Their licences go back to the pools they came from.
+/// Their licenses go back to the pools they came from.
 #[utoipa::path(delete, path = "/v1/tenants/{tid}/users/{uid}", tag = "users", operation_id = "delete_user",
     params(TenantUserPath, IfMatchHeader),
     responses(
@@ -310,7 +303,7 @@ pub async fn delete_user(
     path: web::Path<TenantUserPath>,
 ) -> Result<HttpResponse, ApiError> {
     let TenantUserPath { tid, uid } = path.into_inner();
-    service::delete(&state, &caller, tid, uid, if_match).await?;
+    service::delete(&state, &caller, tid.into(), uid.into(), if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -338,7 +331,7 @@ pub async fn set_user_roles(
     body: web::Json<SetRolesRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TenantUserPath { tid, uid } = path.into_inner();
-    let person = service::set_roles(&state, &caller, tid, uid, role_set(&body.roles), if_match).await?;
+    let person = service::set_roles(&state, &caller, tid.into(), uid.into(), role_set(&body.roles), if_match).await?;
     Ok(with_etag(HttpResponse::Ok(), &person))
 }
 
@@ -360,6 +353,6 @@ pub async fn reset_user_password(
     path: web::Path<TenantUserPath>,
 ) -> Result<HttpResponse, ApiError> {
     let TenantUserPath { tid, uid } = path.into_inner();
-    let sent: PasswordResetResponse = service::reset_password(&state, &caller, tid, uid).await?;
+    let sent: PasswordResetResponse = service::reset_password(&state, &caller, tid.into(), uid.into()).await?;
     Ok(HttpResponse::Accepted().json(sent))
 }

@@ -1,12 +1,15 @@
 //! Webhook endpoints of partners and tenants, and their delivery logs.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tenantry_domain::webhook::EventType;
 use utoipa::ToSchema;
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::pagination::PageQuery;
@@ -15,26 +18,18 @@ use crate::http::validation::FieldCheck;
 use crate::services::webhooks::{self as service, NewWebhook, OwnerId, WebhookError};
 use crate::views::webhook::{WebhookDeliveryPage, WebhookEndpointPage, WebhookEndpointWithSecret};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/partners/{pid}/webhooks", "GET, POST")
-            .route(web::get().to(list_partner_webhooks))
-            .route(web::post().to(register_partner_webhook)),
-    )
-    .service(resource("/v1/partners/{pid}/webhooks/{whid}", "DELETE").route(web::delete().to(remove_partner_webhook)))
-    .service(
-        resource("/v1/partners/{pid}/webhooks/{whid}/deliveries", "GET")
-            .route(web::get().to(partner_webhook_deliveries)),
-    )
-    .service(
-        resource("/v1/tenants/{tid}/webhooks", "GET, POST")
-            .route(web::get().to(list_tenant_webhooks))
-            .route(web::post().to(register_tenant_webhook)),
-    )
-    .service(resource("/v1/tenants/{tid}/webhooks/{whid}", "DELETE").route(web::delete().to(remove_tenant_webhook)))
-    .service(
-        resource("/v1/tenants/{tid}/webhooks/{whid}/deliveries", "GET").route(web::get().to(tenant_webhook_deliveries)),
-    );
+/// Partners' and tenants' endpoints are served by the same handlers, each documented once per
+/// owner (the documentation differs: who may call, what events are about).
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add_as(__path_register_partner_webhook, register_webhook)
+        .add_as(__path_list_partner_webhooks, list_webhooks)
+        .add_as(__path_remove_partner_webhook, remove_webhook)
+        .add_as(__path_partner_webhook_deliveries, webhook_deliveries)
+        .add_as(__path_register_tenant_webhook, register_webhook)
+        .add_as(__path_list_tenant_webhooks, list_webhooks)
+        .add_as(__path_remove_tenant_webhook, remove_webhook)
+        .add_as(__path_tenant_webhook_deliveries, webhook_deliveries);
 }
 
 impl From<WebhookError> for ApiError {
@@ -92,12 +87,42 @@ fn parse(body: RegisterWebhookRequest) -> Result<NewWebhook, ApiError> {
     check.finish(|| Some(NewWebhook { url: body.url.trim().to_owned(), events, pool_low_below: pool_low_below? }))
 }
 
+/// Whose endpoints a request is about: the partner or the tenant its path names.
+pub struct Owner(OwnerId);
+
+impl Owner {
+    /// Where the owner's endpoints are listed.
+    fn webhooks_path(&self) -> String {
+        match &self.0 {
+            OwnerId::Partner(pid) => format!("/v1/partners/{pid}/webhooks"),
+            OwnerId::Tenant(tid) => format!("/v1/tenants/{tid}/webhooks"),
+        }
+    }
+}
+
+impl FromRequest for Owner {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let path = req.match_info();
+        ready(match (path.get("pid"), path.get("tid")) {
+            (Some(pid), _) => Ok(Owner(OwnerId::Partner(pid.to_owned()))),
+            (None, Some(tid)) => Ok(Owner(OwnerId::Tenant(tid.to_owned()))),
+            (None, None) => Err(ApiError::internal("a webhook route names neither a partner nor a tenant")),
+        })
+    }
+}
+
 fn created(location: String, endpoint: WebhookEndpointWithSecret) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
         .json(endpoint)
 }
+
+// The operations, documented for each owner; `configure` serves them with the shared handlers
+// at the end of this file.
 
 /// Registers a webhook endpoint for the partner's integrations (partner admins); its secret is in this response only.
 ///
@@ -114,17 +139,7 @@ fn created(location: String, endpoint: WebhookEndpointWithSecret) -> HttpRespons
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn register_partner_webhook(
-    state: web::Data<AppState>,
-    caller: Caller,
-    pid: web::Path<String>,
-    body: web::Json<RegisterWebhookRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let input = parse(body.into_inner())?;
-    let pid = pid.into_inner();
-    let endpoint = service::register(&state, &caller, OwnerId::Partner(pid.clone()), input).await?;
-    Ok(created(format!("/v1/partners/{pid}/webhooks/{}", endpoint.endpoint.id), endpoint))
-}
+pub fn register_partner_webhook() {}
 
 /// Lists the partner's webhook endpoints (partner admins).
 ///
@@ -133,15 +148,7 @@ pub async fn register_partner_webhook(
     params(("pid" = String, Path, description = "Partner id"), PageQuery),
     responses((status = 200, description = "A page of endpoints", body = WebhookEndpointPage)),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn list_partner_webhooks(
-    state: web::Data<AppState>,
-    caller: Caller,
-    pid: web::Path<String>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = service::list(&state, &caller, OwnerId::Partner(pid.into_inner()), query.page()?).await?;
-    Ok(HttpResponse::Ok().json(WebhookEndpointPage::from(page)))
-}
+pub fn list_partner_webhooks() {}
 
 /// Removes one of the partner's webhook endpoints and its delivery log (partner admins).
 ///
@@ -150,15 +157,7 @@ pub async fn list_partner_webhooks(
     params(("pid" = String, Path, description = "Partner id"), ("whid" = String, Path, description = "Endpoint id")),
     responses((status = 204, description = "Removed")),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn remove_partner_webhook(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (pid, whid) = path.into_inner();
-    service::remove(&state, &caller, OwnerId::Partner(pid), whid).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
+pub fn remove_partner_webhook() {}
 
 /// The delivery log of one of the partner's endpoints, newest first (partner admins).
 ///
@@ -167,16 +166,7 @@ pub async fn remove_partner_webhook(
     params(("pid" = String, Path, description = "Partner id"), ("whid" = String, Path, description = "Endpoint id"), PageQuery),
     responses((status = 200, description = "A page of deliveries", body = WebhookDeliveryPage)),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn partner_webhook_deliveries(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let (pid, whid) = path.into_inner();
-    let page = service::deliveries(&state, &caller, OwnerId::Partner(pid), whid, query.page()?).await?;
-    Ok(HttpResponse::Ok().json(WebhookDeliveryPage::from(page)))
-}
+pub fn partner_webhook_deliveries() {}
 
 /// Registers a webhook endpoint for the tenant's integrations (global admins); its secret is in this response only.
 ///
@@ -193,17 +183,7 @@ pub async fn partner_webhook_deliveries(
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn register_tenant_webhook(
-    state: web::Data<AppState>,
-    caller: Caller,
-    tid: web::Path<String>,
-    body: web::Json<RegisterWebhookRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let input = parse(body.into_inner())?;
-    let tid = tid.into_inner();
-    let endpoint = service::register(&state, &caller, OwnerId::Tenant(tid.clone()), input).await?;
-    Ok(created(format!("/v1/tenants/{tid}/webhooks/{}", endpoint.endpoint.id), endpoint))
-}
+pub fn register_tenant_webhook() {}
 
 /// Lists the tenant's webhook endpoints (global admins).
 ///
@@ -212,15 +192,7 @@ pub async fn register_tenant_webhook(
     params(("tid" = String, Path, description = "Tenant id"), PageQuery),
     responses((status = 200, description = "A page of endpoints", body = WebhookEndpointPage)),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn list_tenant_webhooks(
-    state: web::Data<AppState>,
-    caller: Caller,
-    tid: web::Path<String>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = service::list(&state, &caller, OwnerId::Tenant(tid.into_inner()), query.page()?).await?;
-    Ok(HttpResponse::Ok().json(WebhookEndpointPage::from(page)))
-}
+pub fn list_tenant_webhooks() {}
 
 /// Removes one of the tenant's webhook endpoints and its delivery log (global admins).
 ///
@@ -229,15 +201,7 @@ pub async fn list_tenant_webhooks(
     params(("tid" = String, Path, description = "Tenant id"), ("whid" = String, Path, description = "Endpoint id")),
     responses((status = 204, description = "Removed")),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn remove_tenant_webhook(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (tid, whid) = path.into_inner();
-    service::remove(&state, &caller, OwnerId::Tenant(tid), whid).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
+pub fn remove_tenant_webhook() {}
 
 /// The delivery log of one of the tenant's endpoints, newest first (global admins).
 ///
@@ -246,13 +210,51 @@ pub async fn remove_tenant_webhook(
     params(("tid" = String, Path, description = "Tenant id"), ("whid" = String, Path, description = "Endpoint id"), PageQuery),
     responses((status = 200, description = "A page of deliveries", body = WebhookDeliveryPage)),
     security(("bearer" = []), ("oauth2" = [])))]
-pub async fn tenant_webhook_deliveries(
+pub fn tenant_webhook_deliveries() {}
+
+// The handlers, for both owners; the operations above document them.
+
+pub async fn register_webhook(
     state: web::Data<AppState>,
     caller: Caller,
+    owner: Owner,
+    body: web::Json<RegisterWebhookRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let input = parse(body.into_inner())?;
+    let listed_at = owner.webhooks_path();
+    let endpoint = service::register(&state, &caller, owner.0, input).await?;
+    Ok(created(format!("{listed_at}/{}", endpoint.endpoint.id), endpoint))
+}
+
+pub async fn list_webhooks(
+    state: web::Data<AppState>,
+    caller: Caller,
+    owner: Owner,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = service::list(&state, &caller, owner.0, query.page()?).await?;
+    Ok(HttpResponse::Ok().json(WebhookEndpointPage::from(page)))
+}
+
+pub async fn remove_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    owner: Owner,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, whid) = path.into_inner();
+    service::remove(&state, &caller, owner.0, whid).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn webhook_deliveries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    owner: Owner,
     path: web::Path<(String, String)>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (tid, whid) = path.into_inner();
-    let page = service::deliveries(&state, &caller, OwnerId::Tenant(tid), whid, query.page()?).await?;
+    let (_, whid) = path.into_inner();
+    let page = service::deliveries(&state, &caller, owner.0, whid, query.page()?).await?;
     Ok(HttpResponse::Ok().json(WebhookDeliveryPage::from(page)))
 }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use tenantry_domain::permissions::{Action, Target};
+use tenantry_domain::TenantId;
 use tenantry_persistence::audit::{self, AuditFilter};
 use tenantry_persistence::{time, StoreError};
 
@@ -35,7 +36,7 @@ pub struct AuditQuery {
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     query: AuditQuery,
 ) -> Result<Page<AuditEvent>, AuditError> {
     let permit = caller.authorize(&tenant_id, Action::ReadAuditLog, Target::Tenant)?;

@@ -1,4 +1,4 @@
-//! A tenant's custom domains (seed 000 §11 §14, seed 001): added with a TXT record to publish,
+//! A tenant's custom domains: added with a TXT record to publish,
 //! verified against real DNS, made the default for new people, removed when nobody uses them,
 //! and checked against the records the suite needs.
 
@@ -8,6 +8,7 @@ use tenantry_domain::dns_check::{self, Answer};
 use tenantry_domain::limits::{self, Cap, CapReached, Rate, RateReached};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::DomainName;
+use tenantry_domain::TenantId;
 use tenantry_persistence::domains::{self, DomainRow, NewDomain};
 use tenantry_persistence::partner_domains;
 use tenantry_persistence::{tenants, DbConnection, StoreError};
@@ -74,7 +75,7 @@ fn check_free_for(conn: &mut DbConnection, tenant_id: &str, name: &str) -> Resul
 pub async fn add(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     name: DomainName,
 ) -> Result<Domain, DomainError> {
     let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
@@ -106,7 +107,7 @@ pub async fn add(
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     page: PageRequest,
 ) -> Result<Page<Domain>, DomainError> {
     let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
@@ -123,7 +124,7 @@ pub async fn list(
 pub async fn get(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     name: DomainName,
 ) -> Result<Domain, DomainError> {
     let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
@@ -134,7 +135,7 @@ pub async fn get(
 pub async fn verify(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     name: DomainName,
 ) -> Result<Domain, DomainError> {
     let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
@@ -200,7 +201,7 @@ pub async fn prove(state: &AppState, name: &str, code: &str) -> Result<(), Domai
 pub async fn make_default(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     name: DomainName,
 ) -> Result<Domain, DomainError> {
     let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
@@ -226,7 +227,7 @@ pub async fn make_default(
 pub async fn remove(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     name: DomainName,
 ) -> Result<(), DomainError> {
     let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
@@ -249,7 +250,7 @@ pub async fn remove(
 pub async fn dns_check(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     name: DomainName,
 ) -> Result<DnsCheck, DomainError> {
     let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use tenantry_domain::limits::{Rate, RateReached};
+use tenantry_domain::TenantId;
 
 use chrono::{DateTime, Utc};
 use tenantry_domain::audit::AuditAction;
@@ -108,7 +109,7 @@ pub async fn list_all(
 pub async fn list_for_tenant(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     archived: Option<bool>,
     page: PageRequest,
 ) -> Result<Page<CentreMessage>, MessageCentreError> {
@@ -145,7 +146,7 @@ pub struct MarksChange {
 pub async fn mark(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     message_id: String,
     change: MarksChange,
 ) -> Result<CentreMessage, MessageCentreError> {

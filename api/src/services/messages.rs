@@ -97,7 +97,7 @@ pub fn partner_account_created(
     message(to, Template::PartnerAccountCreated, &values).carrying_secret()
 }
 
-/// A partner's admins learn that a customer accepted their offer (seed 003).
+/// A partner's admins learn that a customer accepted their offer.
 pub fn relationship_accepted(to: &Recipient<'_>, customer: &str, access: DelegatedAccess, public_url: &str) -> Message {
     let access = match access {
         DelegatedAccess::Full => phrase(to.language, "access_full", &[]),
@@ -179,12 +179,12 @@ pub fn service_request_changed(
     )
 }
 
-/// A bought domain is active: sent to the tenant's global admins (seed 000 §13).
+/// A bought domain is active: sent to the tenant's global admins.
 pub fn domain_active(to: &Recipient<'_>, domain: &str, public_url: &str) -> Message {
     message(to, Template::DomainActive, &[("domain", domain), ("url", public_url)])
 }
 
-/// The confirmation code of a self-service sign-up (seed 001).
+/// The confirmation code of a self-service sign-up.
 pub fn signup_code(
     to: &str,
     language: Language,
@@ -207,7 +207,7 @@ pub fn signup_account_exists(to: &str, language: Language, public_url: &str) -> 
     to_address(to, language, Template::SignupAccountExists, &[("email", to), ("url", public_url)])
 }
 
-/// Everyone who signed up learns that their organisation is managed now (seed 001).
+/// Everyone who signed up learns that their organisation is managed now.
 pub fn takeover_completed(to: &Recipient<'_>, domain: &str, admin: &str, plan_name: &str, public_url: &str) -> Message {
     message(
         to,

@@ -4,7 +4,7 @@
 
 pub mod audit;
 pub mod domains;
-pub mod licences;
+pub mod licenses;
 pub mod lookup;
 pub mod me;
 pub mod message_centre;

@@ -1,12 +1,13 @@
 //! Changing plan in one operation: the people on a subscription move to another plan, each
-//! holding exactly one of the two licences at every instant anyone can observe.
+//! holding exactly one of the two licenses at every instant anyone can observe.
 //!
 //! The domain's `plan_change::plan` decides from the state read in the transaction; a dry run
 //! returns that decision; a real run applies it in the same transaction, all or nothing. The
 //! conditional updates still guard every counter, so a change that loses a race with another
-//! request rolls back whole and nobody is left with neither licence.
+//! request rolls back whole and nobody is left with neither license.
 
 use std::collections::HashSet;
+use tenantry_domain::{SubscriptionId, TenantId};
 
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::catalogue::UnknownPlan;
@@ -47,14 +48,14 @@ pub enum PlanChangeError {
 
 pub struct PlanChangeRequest {
     pub target_plan: String,
-    /// The people to move; everyone holding a source licence when absent.
+    /// The people to move; everyone holding a source license when absent.
     pub users: Option<Vec<String>>,
     pub buy_missing: bool,
     pub terminate_source: bool,
     pub dry_run: bool,
 }
 
-/// The people to move: the ones asked for (each once), or everyone holding a source licence.
+/// The people to move: the ones asked for (each once), or everyone holding a source license.
 fn wanted(requested: Option<&Vec<String>>, holders: &HashSet<String>) -> Vec<String> {
     match requested {
         Some(list) => {
@@ -72,13 +73,13 @@ fn wanted(requested: Option<&Vec<String>>, holders: &HashSet<String>) -> Vec<Str
 pub async fn change_plan(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    source_id: String,
+    tenant_id: TenantId,
+    source_id: SubscriptionId,
     request: PlanChangeRequest,
 ) -> Result<PlanChangeReportBody, PlanChangeError> {
-    // Moving people between plans is both managing subscriptions and assigning licences.
+    // Moving people between plans is both managing subscriptions and assigning licenses.
     caller.authorize(&tenant_id, Action::ManageSubscriptions, Target::Tenant)?;
-    let permit = caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
+    let permit = caller.authorize(&tenant_id, Action::AssignLicenses, Target::Tenant)?;
     let target_plan = state.catalogue().plan(&request.target_plan)?.clone();
     state
         .transact(&permit, move |tx| {
@@ -232,14 +233,14 @@ fn apply(
         }
     };
     for user_id in &decided.moving {
-        let licence = NewAssignment {
+        let license = NewAssignment {
             subscription_id: &target_id,
             user_id,
             tenant_id,
             plan_code: &target_plan.code,
             assigned_at: now,
         };
-        seats::give(conn, &licence, now)?;
+        seats::give(conn, &license, now)?;
         if !seats::take_back(conn, source_id, user_id, now)? {
             return Err(PlanChangeError::LostRace);
         }

@@ -1,4 +1,4 @@
-//! The people a person opened recently, newest first (the partner app's users screen, seed 002).
+//! The people a person opened recently, newest first.
 
 use std::collections::HashMap;
 

@@ -1,4 +1,4 @@
-//! Buying a domain (seed 000 §13): availability with alternatives, a registration that holds a
+//! Buying a domain: availability with alternatives, a registration that holds a
 //! Registrar seat from the moment it is asked for, and the durable job that asks the registry.
 //!
 //! The registry is a port: [`Registry`] here, with the embedded implementation in
@@ -10,6 +10,7 @@ use tenantry_domain::custom_domain::DomainOrigin;
 use tenantry_domain::license_pool::PoolError;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::registration::{self, NotForSale, Registrant, RegistrationStatus, REGISTRAR_PLAN};
+use tenantry_domain::TenantId;
 use tenantry_domain::{AdminRole, DomainName};
 use tenantry_persistence::registrations::{self, NewRegistration, RegistrationRow};
 use tenantry_persistence::seats::{self, SeatError};
@@ -148,7 +149,7 @@ fn registrar_for(tx: &mut Tx<'_>, tenant_id: &str, chosen: Option<&str>) -> Resu
 pub async fn register(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     input: RegistrationInput,
     request: Idempotent,
 ) -> Result<Replayable, RegistrationError> {
@@ -220,7 +221,7 @@ fn view(conn: &mut DbConnection, tenant_id: &str, id: &str) -> Result<DomainRegi
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     page: PageRequest,
 ) -> Result<Page<DomainRegistration>, RegistrationError> {
     let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
@@ -238,7 +239,7 @@ pub async fn list(
 pub async fn get(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     id: String,
 ) -> Result<DomainRegistration, RegistrationError> {
     let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;

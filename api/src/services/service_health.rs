@@ -8,6 +8,7 @@ use tenantry_domain::service_health::{
     self as rules, Classification, Health, IncidentError, IncidentStatus, OpenIncident,
 };
 use tenantry_domain::workload::Workload;
+use tenantry_domain::{PartnerId, TenantId};
 use tenantry_persistence::delegation::{self, CustomerFilter};
 use tenantry_persistence::incidents::{self as rows, IncidentRow, NewIncident, ACTIVE, RESOLVED};
 use tenantry_persistence::{tenants, time, DbConnection, StoreError};
@@ -256,14 +257,14 @@ impl ActiveIncidents {
 pub async fn tenant_health(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
 ) -> Result<ServiceHealth, HealthError> {
     let permit = caller.authorize(&tenant_id, Action::ReadServiceHealth, Target::Tenant)?;
     state
         .read(&permit, move |conn, _| {
             require_tenant::<HealthError>(conn, &tenant_id)?;
             let (overall, workloads) = ActiveIncidents::load(conn)?.health_of(&tenant_id);
-            Ok(ServiceHealth { tenant_id, overall: overall.into(), workloads })
+            Ok(ServiceHealth { tenant_id: tenant_id.into_string(), overall: overall.into(), workloads })
         })
         .await
 }
@@ -272,7 +273,7 @@ pub async fn tenant_health(
 pub async fn partner_health(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
 ) -> Result<Vec<CustomerHealth>, HealthError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ListCustomers)?;
     let seat = caller.seat_in(&partner_id)?;

@@ -1,4 +1,4 @@
-//! Self-service sign-up (seed 001): a person with a work address asks, confirms the code mailed
+//! Self-service sign-up: a person with a work address asks, confirms the code mailed
 //! to them, and joins the unmanaged tenant of their email domain with the free Meetings tier.
 //!
 //! The answer to a sign-up is the same whether or not the address already has an account; only
@@ -165,7 +165,7 @@ enum Outcome {
 }
 
 /// Confirms a sign-up with its code: the person's account in the unmanaged tenant of their email
-/// domain (created with the first sign-up), with a free Meetings licence.
+/// domain (created with the first sign-up), with a free Meetings license.
 pub async fn confirm(
     state: &AppState,
     permit: Permit,
@@ -213,7 +213,7 @@ async fn confirm_once(
     }
 }
 
-/// The person joins the tenant of their email domain with a free Meetings licence.
+/// The person joins the tenant of their email domain with a free Meetings license.
 fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfirmed, SignupError> {
     let tenant = match tenants::unmanaged_for(tx.conn(), &row.email_domain)? {
         Some(tenant) => tenant,
@@ -255,14 +255,14 @@ fn join_unmanaged_tenant(tx: &mut Tx<'_>, row: &SignupRow) -> Result<SignupConfi
     users::set_preferences(tx.conn(), &user_id, &preferences, stamp)?;
     let free_pool = free_pool_of(tx, &tenant.id)?;
     let seat_limit = tx.catalogue().plan(FREE_MEETINGS_PLAN).map_or(10_000, |plan| plan.seat_limit);
-    let licence = NewAssignment {
+    let license = NewAssignment {
         subscription_id: &free_pool,
         user_id: &user_id,
         tenant_id: &tenant.id,
         plan_code: FREE_MEETINGS_PLAN,
         assigned_at: stamp,
     };
-    seats::join_free_pool(tx.conn(), &licence, seat_limit, stamp)
+    seats::join_free_pool(tx.conn(), &license, seat_limit, stamp)
         .map_err(|e| e.unexpected(&format!("the free Meetings pool of {}", tenant.id)))?;
     signups::mark_confirmed(tx.conn(), &row.id, &user_id, stamp)?;
     tx.audit(

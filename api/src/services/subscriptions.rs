@@ -1,5 +1,5 @@
-//! Subscriptions as licence pools: ordering, buying seats, activating and deactivating them,
-//! suspending, reactivating and terminating, and the tenant's licence summary.
+//! Subscriptions as license pools: ordering, buying seats, activating and deactivating them,
+//! suspending, reactivating and terminating, and the tenant's license summary.
 //!
 //! Each change is decided by the domain's [`LicensePool`] rules on the row as read, then written
 //! with a conditional update that restates the rule. If the update does not apply, another
@@ -15,6 +15,7 @@ use tenantry_domain::order::{self, OrderError};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::plan::Plan;
 use tenantry_domain::AdminRole;
+use tenantry_domain::{SubscriptionId, TenantId};
 use tenantry_persistence::seats::{self, SeatError};
 use tenantry_persistence::subscriptions::{self, Holder, NewSubscription, SubscriptionRow};
 use tenantry_persistence::{jobs, registrations};
@@ -46,7 +47,7 @@ pub enum SubscriptionError {
     GlobalAdminRequired,
     #[error(transparent)]
     Pool(#[from] PoolError),
-    /// Termination refused while people hold its licences, or domains its Registrar seats; they
+    /// Termination refused while people hold its licenses, or domains its Registrar seats; they
     /// are named.
     #[error("{error}")]
     HeldBy { error: PoolError, holders: Vec<Holder>, domains: Vec<HeldDomain> },
@@ -138,7 +139,7 @@ pub struct Idempotent {
 pub async fn order(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     input: OrderInput,
     request: Idempotent,
 ) -> Result<Replayable, SubscriptionError> {
@@ -186,7 +187,7 @@ pub async fn order(
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     status: Option<SubscriptionStatus>,
     page: PageRequest,
 ) -> Result<Page<Subscription>, SubscriptionError> {
@@ -209,8 +210,8 @@ pub async fn list(
 pub async fn get(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    id: String,
+    tenant_id: TenantId,
+    id: SubscriptionId,
 ) -> Result<Versioned<Subscription>, SubscriptionError> {
     let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state
@@ -223,8 +224,8 @@ pub async fn get(
 
 /// Which subscription a change is about, and the precondition it carries.
 pub struct PoolTarget {
-    pub tenant_id: String,
-    pub subscription_id: String,
+    pub tenant_id: TenantId,
+    pub subscription_id: SubscriptionId,
     pub if_match: IfMatch,
 }
 
@@ -331,7 +332,7 @@ pub struct HeldDomain {
     pub name: String,
 }
 
-/// A refused termination, with the people still holding licences, and the domains still
+/// A refused termination, with the people still holding licenses, and the domains still
 /// holding Registrar seats, named.
 fn refused_termination(tx: &mut Tx<'_>, id: &str, error: PoolError) -> SubscriptionError {
     if !matches!(error, PoolError::StillAssigned { .. }) {
@@ -350,7 +351,7 @@ fn refused_termination(tx: &mut Tx<'_>, id: &str, error: PoolError) -> Subscript
     }
 }
 
-/// Terminates a subscription. Refused while anyone holds one of its licences; the refusal
+/// Terminates a subscription. Refused while anyone holds one of its licenses; the refusal
 /// names them.
 pub async fn terminate(
     state: &AppState,
@@ -372,7 +373,11 @@ pub async fn terminate(
         .await
 }
 
-pub async fn summary(state: &AppState, caller: &SignedIn, tenant_id: String) -> Result<SummaryView, SubscriptionError> {
+pub async fn summary(
+    state: &AppState,
+    caller: &SignedIn,
+    tenant_id: TenantId,
+) -> Result<SummaryView, SubscriptionError> {
     let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state
         .read(&permit, move |conn, catalogue| {

@@ -1,5 +1,5 @@
-//! Admin takeover (seed 001): someone who signed up proves their email domain in DNS, then buys
-//! Business Essentials or Business Premium with a licence for everyone who signed up. Completion
+//! Admin takeover: someone who signed up proves their email domain in DNS, then buys
+//! Business Essentials or Business Premium with a license for everyone who signed up. Completion
 //! is one transaction: the tenant managed, the taker its global admin, every person licensed
 //! (active at once) and told, their accounts and settings kept.
 
@@ -150,7 +150,7 @@ pub struct Purchase {
     pub seats: i64,
 }
 
-/// Completes a verified takeover by buying licences for everyone who signed up, in one
+/// Completes a verified takeover by buying licenses for everyone who signed up, in one
 /// transaction.
 pub async fn complete(
     state: &AppState,
@@ -178,7 +178,7 @@ pub async fn complete(
         let plan = tx.catalogue().plan(&purchase.plan_code).map_err(|e| StoreError::Corrupt(e.to_string()))?.clone();
         let stamp = tx.stamp();
 
-        // The licences: a pool of the plan, active at once, one seat taken per person.
+        // The licenses: a pool of the plan, active at once, one seat taken per person.
         let subscription_id = new_id();
         let pool = NewSubscription {
             id: &subscription_id,
@@ -195,7 +195,7 @@ pub async fn complete(
         };
         seats::open(tx.conn(), &pool)?;
         for person in &people {
-            let licence = NewAssignment {
+            let license = NewAssignment {
                 subscription_id: &subscription_id,
                 user_id: &person.id,
                 tenant_id: &tenant.id,
@@ -203,7 +203,7 @@ pub async fn complete(
                 assigned_at: stamp,
             };
             // The pool was sized for everyone: a refusal here is a defect, not a request to fix.
-            seats::give(tx.conn(), &licence, stamp).map_err(|e| e.unexpected("a takeover pool licensing everyone"))?;
+            seats::give(tx.conn(), &license, stamp).map_err(|e| e.unexpected("a takeover pool licensing everyone"))?;
         }
         end_free_tier(tx, &tenant.id)?;
 
@@ -250,7 +250,7 @@ pub async fn complete(
     .await
 }
 
-/// The free Meetings tier ends with the takeover: its licences are taken back (the plan bought
+/// The free Meetings tier ends with the takeover: its licenses are taken back (the plan bought
 /// includes meetings) and its pool terminated.
 fn end_free_tier(tx: &mut Tx<'_>, tenant_id: &str) -> Result<(), StoreError> {
     let stamp = tx.stamp();
@@ -261,7 +261,7 @@ fn end_free_tier(tx: &mut Tx<'_>, tenant_id: &str) -> Result<(), StoreError> {
         for holder in subscriptions::holders(tx.conn(), &pool.id)? {
             seats::take_back(tx.conn(), &pool.id, &holder.user_id, stamp).map_err(ending)?;
         }
-        // Read again: the licences just taken back are no longer counted.
+        // Read again: the licenses just taken back are no longer counted.
         if let Some(emptied) = subscriptions::find(tx.conn(), &pool.id)? {
             seats::change(tx.conn(), &emptied, PoolChange::Terminate, stamp, VersionGuard::ANY).map_err(ending)?;
         }

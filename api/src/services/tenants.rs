@@ -4,6 +4,7 @@ use tenantry_domain::audit::AuditAction;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::tenant::{TenantName, TenantSlug};
 use tenantry_domain::user::{DisplayName, UserKind};
+use tenantry_domain::TenantId;
 use tenantry_domain::{AdminRole, DomainName, EmailAddress, RoleSet};
 use tenantry_persistence::tenants::{self, NewTenant, TenantFilter};
 use tenantry_persistence::users::{self, NewUser};
@@ -139,7 +140,7 @@ pub async fn create(
         .await
 }
 
-pub async fn get(state: &AppState, caller: &SignedIn, tenant_id: String) -> Result<Versioned<Tenant>, TenantError> {
+pub async fn get(state: &AppState, caller: &SignedIn, tenant_id: TenantId) -> Result<Versioned<Tenant>, TenantError> {
     let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
     state.read(&permit, move |conn, _| load(conn, &tenant_id)).await
 }
@@ -174,7 +175,7 @@ pub async fn list(state: &AppState, caller: &SignedIn, query: TenantQuery) -> Re
 pub async fn rename(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     name: Option<TenantName>,
     if_match: IfMatch,
 ) -> Result<Versioned<Tenant>, TenantError> {

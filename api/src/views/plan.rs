@@ -14,7 +14,7 @@ pub struct Plan {
     /// The plan's code, used to order it.
     pub code: String,
     pub name: String,
-    /// What a licence of the plan brings to the person holding it.
+    /// What a license of the plan brings to the person holding it.
     pub services: Vec<String>,
     /// Price of one active seat per month, in cents of `currency`.
     pub seat_price_cents: i64,
@@ -22,7 +22,7 @@ pub struct Plan {
     pub currency: String,
     /// The most seats one subscription may hold.
     pub seat_limit: i64,
-    /// Whether its licences are given to people (the registrar resource's are not).
+    /// Whether its licenses are given to people (the registrar resource's are not).
     pub assignable: bool,
     /// Plans a subscription of this plan may be upgraded to.
     pub upgrades: Vec<String>,

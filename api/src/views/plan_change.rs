@@ -104,7 +104,7 @@ impl PlanChangeReportBody {
 impl From<&ChangeProblem> for PlanChangeError {
     fn from(problem: &ChangeProblem) -> Self {
         let user_id = match problem {
-            ChangeProblem::LacksSourceLicence { user_id } | ChangeProblem::AlreadyHoldsTarget { user_id } => {
+            ChangeProblem::LacksSourceLicense { user_id } | ChangeProblem::AlreadyHoldsTarget { user_id } => {
                 Some(user_id.clone())
             }
             _ => None,

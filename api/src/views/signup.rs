@@ -79,12 +79,12 @@ pub struct Takeover {
     pub tenant_id: String,
     /// The email domain to prove.
     pub domain: String,
-    /// `started` (publish the TXT record), `verified` (buy the licences), `completed`.
+    /// `started` (publish the TXT record), `verified` (buy the licenses), `completed`.
     #[schema(example = "started")]
     pub status: &'static str,
     /// The TXT record that proves the domain.
     pub verification: VerificationRecord,
-    /// What the takeover may buy, at least one licence per person who signed up.
+    /// What the takeover may buy, at least one license per person who signed up.
     pub plans: Vec<&'static str>,
     pub created_at: DateTime<Utc>,
     pub verified_at: Option<DateTime<Utc>>,
@@ -113,6 +113,6 @@ pub struct TakeoverCompleted {
     pub takeover: Takeover,
     pub tenant: Tenant,
     pub subscription: Subscription,
-    /// Everyone who signed up, each now holding a licence of the plan bought.
+    /// Everyone who signed up, each now holding a license of the plan bought.
     pub licensed_people: usize,
 }

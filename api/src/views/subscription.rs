@@ -1,4 +1,4 @@
-//! Subscriptions (licence pools) and the licence summary as clients see them.
+//! Subscriptions (license pools) and the license summary as clients see them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -44,7 +44,7 @@ impl From<PoolStatus> for SubscriptionStatus {
     }
 }
 
-/// A subscription: a pool of licences of one plan, with
+/// A subscription: a pool of licenses of one plan, with
 /// `0 <= assigned_seats <= active_seats <= purchased_seats` at every instant.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"id": "019a5f40-1111-7000-8000-000000000001", "tenant_id": "019a5f3e-6b00-7a00-8000-000000000001",
@@ -65,7 +65,7 @@ pub struct Subscription {
     pub active_seats: i64,
     /// Seats held by people; at most `active_seats`.
     pub assigned_seats: i64,
-    /// `active_seats - assigned_seats`: licences that can be given now.
+    /// `active_seats - assigned_seats`: licenses that can be given now.
     pub available_seats: i64,
     /// The plan's limit of purchased seats per subscription.
     pub seat_limit: i64,
@@ -124,7 +124,7 @@ pub struct PlanSeatsLine {
     pub monthly_cost_cents: i64,
 }
 
-/// The tenant's licences at a glance, for dashboards.
+/// The tenant's licenses at a glance, for dashboards.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"plans": [{"plan": "business_premium", "plan_name": "Business Premium", "purchased_seats": 25,
     "active_seats": 20, "assigned_seats": 12, "available_seats": 8, "monthly_cost_cents": 21000}],

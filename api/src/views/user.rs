@@ -1,16 +1,16 @@
-//! People as clients see them: their profile, roles and licences.
+//! People as clients see them: their profile, roles and licenses.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tenantry_domain::catalogue::Catalogue;
 use tenantry_domain::free_meetings::{self, FREE_MEETINGS_PLAN};
-use tenantry_domain::licence::Licence;
+use tenantry_domain::license::License;
 use tenantry_domain::{AdminRole, RoleSet};
 use tenantry_persistence::users::UserRow;
 use tenantry_persistence::{time, StoreError};
 use utoipa::ToSchema;
 
-/// An administrator role. Roles never consume a licence.
+/// An administrator role. Roles never consume a license.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -68,13 +68,13 @@ pub struct User {
     pub account_enabled: bool,
     /// The delegated-admin relationship through which a partner created the account, if one did.
     pub created_by_relationship: Option<String>,
-    /// The licences they hold, and the services each brings.
+    /// The licenses they hold, and the services each brings.
     pub licenses: Vec<UserLicense>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-/// A licence a person holds.
+/// A license a person holds.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"subscription_id": "019a5f40-1111-7000-8000-000000000001", "plan": "business_premium",
     "plan_name": "Business Premium", "services": ["mail", "meetings", "office_web_apps", "office_desktop_apps", "sites", "file_storage"],
@@ -83,7 +83,7 @@ pub struct UserLicense {
     pub subscription_id: String,
     pub plan: String,
     pub plan_name: String,
-    /// What the licence brings.
+    /// What the license brings.
     pub services: Vec<String>,
     pub assigned_at: DateTime<Utc>,
     /// For the free Meetings tier only: the most participants a meeting may have today (10
@@ -97,19 +97,19 @@ pub struct UserLicense {
 }
 
 impl UserLicense {
-    pub fn new(licence: &Licence, catalogue: &Catalogue) -> Result<Self, StoreError> {
-        let plan = catalogue.plan(&licence.plan_code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    pub fn new(license: &License, catalogue: &Catalogue) -> Result<Self, StoreError> {
+        let plan = catalogue.plan(&license.plan_code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(Self {
-            subscription_id: licence.subscription_id.clone(),
+            subscription_id: license.subscription_id.clone(),
             plan: plan.code.clone(),
             plan_name: plan.name.clone(),
             services: plan.services.iter().map(|s| s.as_str().to_owned()).collect(),
-            assigned_at: licence.assigned_at,
-            // The free licence is given at sign-up, so its date is the sign-up date.
+            assigned_at: license.assigned_at,
+            // The free license is given at sign-up, so its date is the sign-up date.
             meeting_participant_limit: (plan.code == FREE_MEETINGS_PLAN)
-                .then(|| free_meetings::participant_limit(licence.assigned_at, crate::runtime::clock::now())),
+                .then(|| free_meetings::participant_limit(license.assigned_at, crate::runtime::clock::now())),
             limit_drops_at: (plan.code == FREE_MEETINGS_PLAN)
-                .then(|| free_meetings::limit_drops_at(licence.assigned_at)),
+                .then(|| free_meetings::limit_drops_at(license.assigned_at)),
         })
     }
 }
@@ -118,7 +118,7 @@ impl User {
     pub fn new(
         row: &UserRow,
         roles: &RoleSet,
-        licences: &[Licence],
+        licenses: &[License],
         catalogue: &Catalogue,
     ) -> Result<Self, StoreError> {
         let tenant_id = row
@@ -135,7 +135,7 @@ impl User {
             must_change_password: row.must_change_password,
             account_enabled: row.disabled_at.is_none(),
             created_by_relationship: row.created_by_relationship.clone(),
-            licenses: licences.iter().map(|l| UserLicense::new(l, catalogue)).collect::<Result<_, _>>()?,
+            licenses: licenses.iter().map(|l| UserLicense::new(l, catalogue)).collect::<Result<_, _>>()?,
             created_at: time::from_db(row.created_at),
             updated_at: time::from_db(row.updated_at),
         })

@@ -17,8 +17,8 @@ pub use tenancy::*;
 
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 diesel::joinable!(subscriptions -> plans (plan_code));
-diesel::joinable!(licence_assignments -> subscriptions (subscription_id));
-diesel::joinable!(licence_assignments -> users (user_id));
+diesel::joinable!(license_assignments -> subscriptions (subscription_id));
+diesel::joinable!(license_assignments -> users (user_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(users -> partners (partner_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -46,7 +46,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     plan_services,
     plan_transitions,
     subscriptions,
-    licence_assignments,
+    license_assignments,
     jobs,
     idempotency_keys,
     partners,

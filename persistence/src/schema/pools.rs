@@ -1,4 +1,4 @@
-//! The plan catalogue, subscriptions as licence pools, licences, durable jobs.
+//! The plan catalogue, subscriptions as license pools, licenses, durable jobs.
 
 diesel::table! {
     plans (code) {
@@ -45,7 +45,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    licence_assignments (subscription_id, user_id) {
+    /// Stored under the table's first name, spelled as the British do.
+    #[sql_name = "licence_assignments"]
+    license_assignments (subscription_id, user_id) {
         subscription_id -> Text,
         user_id -> Text,
         tenant_id -> Text,

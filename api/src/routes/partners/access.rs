@@ -7,15 +7,12 @@ use utoipa::ToSchema;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::problem::{ApiError, Problem};
-use crate::routes::resource::resource;
+use crate::routes::table::RouteTable;
 use crate::services::partners::access::{self as service, Grantee};
 use crate::views::partner::{AccessAssignment, AssignedAccessName};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/partners/{pid}/users/{puid}/access", "PUT").route(web::put().to(set_agent_access)))
-        .service(
-            resource("/v1/partners/{pid}/api-clients/{cid}/access", "PUT").route(web::put().to(set_client_access)),
-        );
+pub fn configure(table: &mut RouteTable) {
+    table.add(__path_set_agent_access, set_agent_access).add(__path_set_client_access, set_client_access);
 }
 
 /// The access to give for one customer.
@@ -50,9 +47,15 @@ pub async fn set_agent_access(
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, person_id) = path.into_inner();
     let body = body.into_inner();
-    let assigned =
-        service::assign(&state, &caller, partner_id, Grantee::Agent(person_id), body.tenant, body.access.into())
-            .await?;
+    let assigned = service::assign(
+        &state,
+        &caller,
+        partner_id.into(),
+        Grantee::Agent(person_id),
+        body.tenant.into(),
+        body.access.into(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(assigned))
 }
 
@@ -76,8 +79,14 @@ pub async fn set_client_access(
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, client_id) = path.into_inner();
     let body = body.into_inner();
-    let assigned =
-        service::assign(&state, &caller, partner_id, Grantee::ApiClient(client_id), body.tenant, body.access.into())
-            .await?;
+    let assigned = service::assign(
+        &state,
+        &caller,
+        partner_id.into(),
+        Grantee::ApiClient(client_id),
+        body.tenant.into(),
+        body.access.into(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(assigned))
 }

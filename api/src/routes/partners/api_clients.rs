@@ -10,22 +10,18 @@ use crate::http::caller::Caller;
 use crate::http::pagination::PageQuery;
 use crate::http::problem::{ApiError, ErrorCode, Problem};
 use crate::http::validation::{whole_number, FieldCheck};
-use crate::routes::resource::resource;
+use crate::routes::table::RouteTable;
 use crate::services::partners::api_clients::{self as service, MAX_OVERLAP_SECONDS};
 use crate::views::partner::{ApiClient, ApiClientPage, ApiClientWithSecret};
 use tenantry_domain::user::DisplayName;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/partners/{pid}/api-clients", "GET, POST")
-            .route(web::get().to(list_clients))
-            .route(web::post().to(create_client)),
-    )
-    .service(resource("/v1/partners/{pid}/api-clients/{cid}", "GET").route(web::get().to(get_client)))
-    .service(
-        resource("/v1/partners/{pid}/api-clients/{cid}/rotate-secret", "POST").route(web::post().to(rotate_secret)),
-    )
-    .service(resource("/v1/partners/{pid}/api-clients/{cid}/disable", "POST").route(web::post().to(disable_client)));
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_clients, list_clients)
+        .add(__path_create_client, create_client)
+        .add(__path_get_client, get_client)
+        .add(__path_rotate_secret, rotate_secret)
+        .add(__path_disable_client, disable_client);
 }
 
 /// A new API client.
@@ -74,7 +70,7 @@ pub async fn create_client(
     let name = check.check("name", DisplayName::parse(&body.name));
     let name = check.finish(|| name)?;
     let partner_id = pid.into_inner();
-    let created = service::create(&state, &caller, partner_id.clone(), name.as_str().to_owned()).await?;
+    let created = service::create(&state, &caller, partner_id.clone().into(), name.as_str().to_owned()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/partners/{partner_id}/api-clients/{}", created.client.id)))
         .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
@@ -94,7 +90,7 @@ pub async fn list_clients(
     pid: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service::list(&state, &caller, pid.into_inner(), query.page()?).await?;
+    let page = service::list(&state, &caller, pid.into_inner().into(), query.page()?).await?;
     Ok(HttpResponse::Ok().json(ApiClientPage::from(page)))
 }
 
@@ -111,7 +107,7 @@ pub async fn get_client(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, client_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(service::get(&state, &caller, partner_id, client_id).await?))
+    Ok(HttpResponse::Ok().json(service::get(&state, &caller, partner_id.into(), client_id).await?))
 }
 
 /// Gives an API client a new secret, shown in this response only (partner admins).
@@ -141,7 +137,7 @@ pub async fn rotate_secret(
         ));
     };
     let (partner_id, client_id) = path.into_inner();
-    let rotated = service::rotate_secret(&state, &caller, partner_id, client_id, overlap_seconds).await?;
+    let rotated = service::rotate_secret(&state, &caller, partner_id.into(), client_id, overlap_seconds).await?;
     Ok(HttpResponse::Ok().insert_header(header::CacheControl(vec![header::CacheDirective::NoStore])).json(rotated))
 }
 
@@ -158,7 +154,7 @@ pub async fn disable_client(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, client_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(service::disable(&state, &caller, partner_id, client_id).await?))
+    Ok(HttpResponse::Ok().json(service::disable(&state, &caller, partner_id.into(), client_id).await?))
 }
 
 /// A body that may be left out (then the defaults apply), but when sent must be valid JSON of the

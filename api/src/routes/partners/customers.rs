@@ -1,4 +1,4 @@
-//! The partner app's customer list (seed 002).
+//! The partner app's customer list.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -10,12 +10,12 @@ use crate::http::etag::{json_unless_unchanged, IfNoneMatchHeader};
 use crate::http::pagination::PageRequest;
 use crate::http::problem::ApiError;
 use crate::http::validation::bounded_query;
-use crate::routes::resource::resource;
+use crate::routes::table::RouteTable;
 use crate::services::partners::customers::{self as service, CustomerQuery};
 use crate::views::partner::CustomerPage;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/partners/{pid}/customers", "GET").route(web::get().to(list_customers)));
+pub fn configure(table: &mut RouteTable) {
+    table.add(__path_list_customers, list_customers);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -60,6 +60,6 @@ pub async fn list_customers(
     let domain_prefix =
         bounded_query("domain", query.domain, 253)?.map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty());
     let query = CustomerQuery { domain_prefix, flagged_only: query.flagged == Some(true), page };
-    let page = service::list(&state, &caller, pid.into_inner(), query).await?;
+    let page = service::list(&state, &caller, pid.into_inner().into(), query).await?;
     json_unless_unchanged(req.headers(), &CustomerPage::from(page))
 }

@@ -5,22 +5,20 @@ use actix_web::{web, HttpResponse};
 use tenantry_domain::DomainName;
 
 use super::super::domains::{domain_in_path, AddDomainRequest};
-use super::super::resource::resource;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::validation::FieldCheck;
+use crate::routes::table::RouteTable;
 use crate::services::partners::domains as service;
 use crate::views::partner_domain::{PartnerDomain, PartnerDomains};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/partners/{pid}/domains", "GET, POST")
-            .route(web::get().to(list_partner_domains))
-            .route(web::post().to(add_partner_domain)),
-    )
-    .service(resource("/v1/partners/{pid}/domains/{name}", "DELETE").route(web::delete().to(remove_partner_domain)))
-    .service(resource("/v1/partners/{pid}/domains/{name}/verify", "POST").route(web::post().to(verify_partner_domain)));
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_partner_domains, list_partner_domains)
+        .add(__path_add_partner_domain, add_partner_domain)
+        .add(__path_remove_partner_domain, remove_partner_domain)
+        .add(__path_verify_partner_domain, verify_partner_domain);
 }
 
 /// Where the partner's people may sign in: its platform domain, and the domains it added.
@@ -35,7 +33,7 @@ pub async fn list_partner_domains(
     caller: Caller,
     pid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(service::list(&state, &caller, pid.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::list(&state, &caller, pid.into_inner().into()).await?))
 }
 
 /// Adds a domain for the partner to prove (partner admins and operators).
@@ -63,7 +61,7 @@ pub async fn add_partner_domain(
     let name = check.check("name", DomainName::parse(&body.name));
     let name = check.finish(|| name)?;
     let partner_id = pid.into_inner();
-    let added = service::add(&state, &caller, partner_id.clone(), name).await?;
+    let added = service::add(&state, &caller, partner_id.clone().into(), name).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/partners/{partner_id}/domains")))
         .json(added))
@@ -94,7 +92,7 @@ pub async fn verify_partner_domain(
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, raw) = path.into_inner();
     let name = domain_in_path(&raw)?;
-    Ok(HttpResponse::Ok().json(service::verify(&state, &caller, partner_id, name).await?))
+    Ok(HttpResponse::Ok().json(service::verify(&state, &caller, partner_id.into(), name).await?))
 }
 
 /// Removes a partner domain nobody of the partner signs in at (partner admins and operators).
@@ -115,6 +113,6 @@ pub async fn remove_partner_domain(
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, raw) = path.into_inner();
     let name = domain_in_path(&raw)?;
-    service::remove(&state, &caller, partner_id, name).await?;
+    service::remove(&state, &caller, partner_id.into(), name).await?;
     Ok(HttpResponse::NoContent().finish())
 }

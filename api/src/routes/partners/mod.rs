@@ -16,7 +16,7 @@ use tenantry_domain::user::DisplayName;
 use tenantry_domain::{EmailAddress, Password};
 use utoipa::ToSchema;
 
-use super::resource::resource;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::pagination::PageQuery;
@@ -25,22 +25,19 @@ use crate::http::validation::FieldCheck;
 use crate::services::partners::{self as service, NewPartnerPerson, PartnerError};
 use crate::views::partner::{Partner, PartnerPage, PartnerPerson, PartnerPersonPage, PartnerRoleName};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/partners", "GET, POST").route(web::get().to(list_partners)).route(web::post().to(create_partner)),
-    )
-    .service(resource("/v1/partners/{pid}", "GET").route(web::get().to(get_partner)))
-    .service(
-        resource("/v1/partners/{pid}/users", "GET, POST")
-            .route(web::get().to(list_partner_people))
-            .route(web::post().to(create_partner_person)),
-    )
-    .service(resource("/v1/partners/{pid}/users/{puid}", "GET").route(web::get().to(get_partner_person)));
-    offers::configure(cfg);
-    access::configure(cfg);
-    api_clients::configure(cfg);
-    customers::configure(cfg);
-    domains::configure(cfg);
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_partners, list_partners)
+        .add(__path_create_partner, create_partner)
+        .add(__path_get_partner, get_partner)
+        .add(__path_list_partner_people, list_partner_people)
+        .add(__path_create_partner_person, create_partner_person)
+        .add(__path_get_partner_person, get_partner_person);
+    offers::configure(table);
+    access::configure(table);
+    api_clients::configure(table);
+    customers::configure(table);
+    domains::configure(table);
 }
 
 impl From<PartnerError> for ApiError {
@@ -155,7 +152,7 @@ pub async fn get_partner(
     caller: Caller,
     pid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(service::get(&state, &caller, pid.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::get(&state, &caller, pid.into_inner().into()).await?))
 }
 
 /// Adds a partner admin or agent (operators, and the partner's admins).
@@ -197,7 +194,7 @@ pub async fn create_partner_person(
         })
     })?;
     let partner_id = pid.into_inner();
-    let person = service::create_person(&state, &caller, partner_id.clone(), input).await?;
+    let person = service::create_person(&state, &caller, partner_id.clone().into(), input).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/partners/{partner_id}/users/{}", person.id)))
         .json(person))
@@ -216,7 +213,7 @@ pub async fn list_partner_people(
     pid: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service::list_people(&state, &caller, pid.into_inner(), query.page()?).await?;
+    let page = service::list_people(&state, &caller, pid.into_inner().into(), query.page()?).await?;
     Ok(HttpResponse::Ok().json(PartnerPersonPage::from(page)))
 }
 
@@ -233,5 +230,5 @@ pub async fn get_partner_person(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, person_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(service::get_person(&state, &caller, partner_id, person_id).await?))
+    Ok(HttpResponse::Ok().json(service::get_person(&state, &caller, partner_id.into(), person_id.into()).await?))
 }

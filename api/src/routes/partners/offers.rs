@@ -11,21 +11,16 @@ use crate::http::caller::Caller;
 use crate::http::pagination::PageQuery;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::validation::{optional_whole_number, FieldCheck};
-use crate::routes::resource::resource;
+use crate::routes::table::RouteTable;
 use crate::services::partners::offers as service;
 use crate::views::partner::{Access, AdminOffer, AdminOfferPage};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/partners/{pid}/admin-offers", "GET, POST")
-            .route(web::get().to(list_offers))
-            .route(web::post().to(create_offer)),
-    )
-    .service(
-        resource("/v1/partners/{pid}/admin-offers/{oid}", "GET, DELETE")
-            .route(web::get().to(get_offer))
-            .route(web::delete().to(revoke_offer)),
-    );
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(__path_list_offers, list_offers)
+        .add(__path_create_offer, create_offer)
+        .add(__path_get_offer, get_offer)
+        .add(__path_revoke_offer, revoke_offer);
 }
 
 /// A reusable offer of delegated administration.
@@ -69,7 +64,7 @@ pub async fn create_offer(
     };
     let duration = check.finish(|| duration)?;
     let partner_id = pid.into_inner();
-    let offer = service::create(&state, &caller, partner_id.clone(), body.access.into(), duration).await?;
+    let offer = service::create(&state, &caller, partner_id.clone().into(), body.access.into(), duration).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/partners/{partner_id}/admin-offers/{}", offer.id)))
         .json(offer))
@@ -88,7 +83,7 @@ pub async fn list_offers(
     pid: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service::list(&state, &caller, pid.into_inner(), query.page()?).await?;
+    let page = service::list(&state, &caller, pid.into_inner().into(), query.page()?).await?;
     Ok(HttpResponse::Ok().json(AdminOfferPage::from(page)))
 }
 
@@ -105,7 +100,7 @@ pub async fn get_offer(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, offer_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(service::get(&state, &caller, partner_id, offer_id).await?))
+    Ok(HttpResponse::Ok().json(service::get(&state, &caller, partner_id.into(), offer_id).await?))
 }
 
 /// Revokes an offer (partner admins): it can no longer be accepted.
@@ -121,6 +116,6 @@ pub async fn revoke_offer(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (partner_id, offer_id) = path.into_inner();
-    service::revoke(&state, &caller, partner_id, offer_id).await?;
+    service::revoke(&state, &caller, partner_id.into(), offer_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

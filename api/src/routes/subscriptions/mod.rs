@@ -1,5 +1,5 @@
-//! Subscriptions (licence pools): orders, seats, activation, suspension, termination, plan
-//! changes and the tenant's licence summary.
+//! Subscriptions (license pools): orders, seats, activation, suspension, termination, plan
+//! changes and the tenant's license summary.
 
 pub mod paths;
 pub mod plan_change;
@@ -8,37 +8,18 @@ pub mod problems;
 pub mod requests;
 pub mod summary;
 
-use actix_web::web;
+use crate::routes::table::RouteTable;
 
-use crate::routes::resource::resource;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/tenants/{tid}/subscriptions", "GET, POST")
-            .route(web::get().to(pools::list_subscriptions))
-            .route(web::post().to(pools::create_subscription)),
-    )
-    .service(resource("/v1/tenants/{tid}/subscriptions/{sid}", "GET").route(web::get().to(pools::get_subscription)))
-    .service(resource("/v1/tenants/{tid}/subscriptions/{sid}/seats", "POST").route(web::post().to(pools::buy_seats)))
-    .service(
-        resource("/v1/tenants/{tid}/subscriptions/{sid}/activation", "POST")
-            .route(web::post().to(pools::change_activation)),
-    )
-    .service(
-        resource("/v1/tenants/{tid}/subscriptions/{sid}/suspend", "POST")
-            .route(web::post().to(pools::suspend_subscription)),
-    )
-    .service(
-        resource("/v1/tenants/{tid}/subscriptions/{sid}/reactivate", "POST")
-            .route(web::post().to(pools::reactivate_subscription)),
-    )
-    .service(
-        resource("/v1/tenants/{tid}/subscriptions/{sid}/terminate", "POST")
-            .route(web::post().to(pools::terminate_subscription)),
-    )
-    .service(
-        resource("/v1/tenants/{tid}/subscriptions/{sid}/change-plan", "POST")
-            .route(web::post().to(plan_change::change_plan)),
-    )
-    .service(resource("/v1/tenants/{tid}/license-summary", "GET").route(web::get().to(summary::get_license_summary)));
+pub fn configure(table: &mut RouteTable) {
+    table
+        .add(pools::__path_list_subscriptions, pools::list_subscriptions)
+        .add(pools::__path_create_subscription, pools::create_subscription)
+        .add(pools::__path_get_subscription, pools::get_subscription)
+        .add(pools::__path_buy_seats, pools::buy_seats)
+        .add(pools::__path_change_activation, pools::change_activation)
+        .add(pools::__path_suspend_subscription, pools::suspend_subscription)
+        .add(pools::__path_reactivate_subscription, pools::reactivate_subscription)
+        .add(pools::__path_terminate_subscription, pools::terminate_subscription)
+        .add(plan_change::__path_change_plan, plan_change::change_plan)
+        .add(summary::__path_get_license_summary, summary::get_license_summary);
 }

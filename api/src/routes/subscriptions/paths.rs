@@ -18,6 +18,6 @@ pub struct TenantSubscriptionPath {
 impl TenantSubscriptionPath {
     /// The subscription a change is about, with the client's precondition.
     pub fn change(self, if_match: IfMatch) -> PoolTarget {
-        PoolTarget { tenant_id: self.tid, subscription_id: self.sid, if_match }
+        PoolTarget { tenant_id: self.tid.into(), subscription_id: self.sid.into(), if_match }
     }
 }

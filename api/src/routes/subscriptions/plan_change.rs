@@ -29,7 +29,7 @@ impl From<PlanChangeError> for ApiError {
 
 /// Moves people from this subscription to another plan in one operation: checks the target is an
 /// allowed upgrade or downgrade, finds (or buys and activates, with `buy_missing`) the seats, swaps
-/// each person's licence so nobody is ever left with neither, and optionally terminates the emptied
+/// each person's license so nobody is ever left with neither, and optionally terminates the emptied
 /// source.
 ///
 /// `dry_run: true` returns the same report and changes nothing.
@@ -60,6 +60,6 @@ pub async fn change_plan(
         terminate_source: body.terminate_source,
         dry_run: body.dry_run,
     };
-    let report: PlanChangeReportBody = service::change_plan(&state, &caller, tid, sid, request).await?;
+    let report: PlanChangeReportBody = service::change_plan(&state, &caller, tid.into(), sid.into(), request).await?;
     Ok(HttpResponse::Ok().json(report))
 }

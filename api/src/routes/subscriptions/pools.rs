@@ -1,4 +1,4 @@
-//! The licence pool itself: listing, ordering, reading, buying, activating, suspending,
+//! The license pool itself: listing, ordering, reading, buying, activating, suspending,
 //! reactivating and terminating.
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -28,7 +28,7 @@ fn idempotent(req: &HttpRequest, key: IdempotencyKey, body: &impl serde::Seriali
 
 /// Lists the tenant's subscriptions.
 ///
-/// Every subscription of the tenant in order of creation, filtered by `status`, with its licence pool.
+/// Every subscription of the tenant in order of creation, filtered by `status`, with its license pool.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/subscriptions", tag = "subscriptions", operation_id = "list_subscriptions",
     params(("tid" = String, Path, description = "Tenant id"), SubscriptionListQuery),
     responses((status = 200, description = "A page of subscriptions", body = SubscriptionPage)),
@@ -41,7 +41,7 @@ pub async fn list_subscriptions(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    let page = service::list(&state, &caller, tid.into_inner(), query.status.map(Into::into), page).await?;
+    let page = service::list(&state, &caller, tid.into_inner().into(), query.status.map(Into::into), page).await?;
     Ok(HttpResponse::Ok().json(SubscriptionPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
@@ -73,11 +73,11 @@ pub async fn create_subscription(
     let request = idempotent(&req, key, &body)?;
     let input =
         OrderInput { plan_code: body.plan, seats: seats("seats", body.seats)?, activate_seats: body.activate_seats };
-    let response = service::order(&state, &caller, tid.into_inner(), input, request).await?;
+    let response = service::order(&state, &caller, tid.into_inner().into(), input, request).await?;
     Ok(response.into_response())
 }
 
-/// Reads a subscription and its licence pool.
+/// Reads a subscription and its license pool.
 ///
 /// The `ETag` is the version to send as `If-Match` when changing it.
 #[utoipa::path(get, path = "/v1/tenants/{tid}/subscriptions/{sid}", tag = "subscriptions", operation_id = "get_subscription",
@@ -90,7 +90,7 @@ pub async fn get_subscription(
     path: web::Path<TenantSubscriptionPath>,
 ) -> Result<HttpResponse, ApiError> {
     let TenantSubscriptionPath { tid, sid } = path.into_inner();
-    let subscription = service::get(&state, &caller, tid, sid).await?;
+    let subscription = service::get(&state, &caller, tid.into(), sid.into()).await?;
     Ok(with_etag(HttpResponse::Ok(), &subscription))
 }
 
@@ -155,7 +155,7 @@ pub async fn change_activation(
 
 /// Suspends an active subscription (operators only).
 ///
-/// Nothing can be assigned from it until it is reactivated; its seats are kept and licences can
+/// Nothing can be assigned from it until it is reactivated; its seats are kept and licenses can
 /// still be removed.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/suspend", tag = "subscriptions", operation_id = "suspend_subscription",
     params(TenantSubscriptionPath, IfMatchHeader),
@@ -177,7 +177,7 @@ pub async fn suspend_subscription(
 
 /// Reactivates a suspended subscription (operators only).
 ///
-/// Its seats are as they were when it was suspended; licences can be given again.
+/// Its seats are as they were when it was suspended; licenses can be given again.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/reactivate", tag = "subscriptions", operation_id = "reactivate_subscription",
     params(TenantSubscriptionPath, IfMatchHeader),
     responses(
@@ -199,7 +199,7 @@ pub async fn reactivate_subscription(
 /// Terminates a subscription: billing stops and its seats are gone.
 ///
 /// Refused with 409 `licences_still_assigned`, naming the holders, while anyone holds one of its
-/// licences.
+/// licenses.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/subscriptions/{sid}/terminate", tag = "subscriptions", operation_id = "terminate_subscription",
     params(TenantSubscriptionPath, IfMatchHeader),
     responses(

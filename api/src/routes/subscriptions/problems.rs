@@ -34,7 +34,7 @@ pub fn pool_problem(error: PoolError) -> ApiError {
         }
         PoolError::SeatLimit { limit, purchased } => ApiError::new(ErrorCode::SeatLimitExceeded, message)
             .with_context(serde_json::json!({"seat_limit": limit, "purchased": purchased})),
-        PoolError::StillAssigned { assigned } => ApiError::new(ErrorCode::LicencesStillAssigned, message)
+        PoolError::StillAssigned { assigned } => ApiError::new(ErrorCode::LicensesStillAssigned, message)
             .with_context(serde_json::json!({"assigned": assigned})),
         PoolError::ZeroDelta => ApiError::invalid_field("delta", message),
         PoolError::Transition { .. } => ApiError::new(ErrorCode::InvalidTransition, message),

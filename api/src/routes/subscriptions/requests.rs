@@ -54,14 +54,14 @@ pub struct ChangePlanRequest {
     /// An allowed upgrade or downgrade of the subscription's plan.
     #[schema(min_length = 1, max_length = 64)]
     pub target_plan: String,
-    /// The people to move (user ids); everyone holding a licence of this subscription when absent.
+    /// The people to move (user ids); everyone holding a license of this subscription when absent.
     #[schema(max_items = 10000)]
     pub users: Option<Vec<String>>,
     /// Activate inactive seats and buy the rest when the target pool is short (creating the
     /// target subscription if the tenant has none).
     #[serde(default)]
     pub buy_missing: bool,
-    /// Terminate this subscription once nobody holds its licences.
+    /// Terminate this subscription once nobody holds its licenses.
     #[serde(default)]
     pub terminate_source: bool,
     /// Report what would happen, change nothing.

@@ -1,4 +1,4 @@
-//! The tenant's licences at a glance.
+//! The tenant's licenses at a glance.
 
 use actix_web::{web, HttpResponse};
 
@@ -8,7 +8,7 @@ use crate::http::problem::ApiError;
 use crate::services::subscriptions as service;
 use crate::views::subscription::LicenseSummary;
 
-/// The tenant's licences per plan, for dashboards.
+/// The tenant's licenses per plan, for dashboards.
 ///
 /// Purchased, active, assigned and available seats across the subscriptions that are not
 /// terminated, and the monthly cost of the active seats.
@@ -21,6 +21,6 @@ pub async fn get_license_summary(
     caller: Caller,
     tid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let summary: LicenseSummary = service::summary(&state, &caller, tid.into_inner()).await?;
+    let summary: LicenseSummary = service::summary(&state, &caller, tid.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(summary))
 }

@@ -3,6 +3,7 @@
 
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::partner::{self, AssignedAccess, PartnerAction, PartnerRole};
+use tenantry_domain::{PartnerId, TenantId};
 use tenantry_persistence::{api_clients, delegation, partners as partner_rows};
 
 use super::PartnerError;
@@ -40,9 +41,9 @@ pub struct NotAnAgent;
 pub async fn assign(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     grantee: Grantee,
-    tenant_id: String,
+    tenant_id: TenantId,
     access: AssignedAccess,
 ) -> Result<AccessAssignment, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageDelegation)?;
@@ -79,7 +80,7 @@ pub async fn assign(
                     "relationship_id": relationship.id, "access": access.as_str()}),
             )?;
             Ok(AccessAssignment {
-                tenant_id,
+                tenant_id: tenant_id.into_string(),
                 grantee_id: grantee.id().to_owned(),
                 relationship_id: relationship.id,
                 access: access.into(),

@@ -6,6 +6,7 @@ use chrono::Duration;
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::limits::{self, Cap};
 use tenantry_domain::partner::PartnerAction;
+use tenantry_domain::PartnerId;
 use tenantry_persistence::api_clients::{self as client_rows, ApiClientRow, NewApiClient};
 use tenantry_persistence::{time, StoreError};
 
@@ -30,7 +31,7 @@ fn find(tx: &mut Tx<'_>, partner_id: &str, client_id: &str) -> Result<ApiClientR
 pub async fn create(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     name: String,
 ) -> Result<ApiClientWithSecret, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
@@ -71,7 +72,7 @@ pub async fn create(
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     page: PageRequest,
 ) -> Result<Page<ApiClient>, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
@@ -89,7 +90,7 @@ pub async fn list(
 pub async fn get(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     client_id: String,
 ) -> Result<ApiClient, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;
@@ -107,7 +108,7 @@ pub async fn get(
 pub async fn rotate_secret(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     client_id: String,
     overlap_seconds: u32,
 ) -> Result<ApiClientWithSecret, PartnerError> {
@@ -145,7 +146,7 @@ pub async fn rotate_secret(
 pub async fn disable(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     client_id: String,
 ) -> Result<ApiClient, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageApiClients)?;

@@ -1,7 +1,8 @@
-//! The partner app's customers screen (seed 002): the customers one may act for, searched by
+//! The partner app's customers screen: the customers one may act for, searched by
 //! default domain and flagged as favourites.
 
 use std::collections::HashSet;
+use tenantry_domain::{PartnerId, TenantId};
 
 use tenantry_domain::partner::{self, AssignedAccess, PartnerAction, PartnerSeat};
 use tenantry_persistence::delegation::{self, CustomerFilter};
@@ -25,7 +26,7 @@ pub struct CustomerQuery {
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     query: CustomerQuery,
 ) -> Result<Page<Customer>, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ListCustomers)?;
@@ -75,7 +76,7 @@ pub async fn list(
 pub async fn set_flag(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     flagged: bool,
 ) -> Result<(), PartnerError> {
     if !caller.is_partner_person() {

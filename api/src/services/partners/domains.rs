@@ -7,6 +7,7 @@ use tenantry_domain::limits::{self, Cap, Rate};
 use tenantry_domain::partner::PartnerAction;
 use tenantry_domain::partner_domain;
 use tenantry_domain::DomainName;
+use tenantry_domain::PartnerId;
 use tenantry_persistence::partner_domains::{self, NewPartnerDomain, PartnerDomainRow};
 use tenantry_persistence::{tenants, DbConnection, StoreError};
 
@@ -37,7 +38,7 @@ fn audit(
 }
 
 /// The partner's platform domain and the domains it added, proved or not.
-pub async fn list(state: &AppState, caller: &SignedIn, partner_id: String) -> Result<PartnerDomains, PartnerError> {
+pub async fn list(state: &AppState, caller: &SignedIn, partner_id: PartnerId) -> Result<PartnerDomains, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
     let platform = state.config.platform_domain.to_string();
     state
@@ -53,7 +54,7 @@ pub async fn list(state: &AppState, caller: &SignedIn, partner_id: String) -> Re
 pub async fn add(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     name: DomainName,
 ) -> Result<PartnerDomain, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
@@ -86,7 +87,7 @@ pub async fn add(
 pub async fn verify(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     name: DomainName,
 ) -> Result<PartnerDomain, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
@@ -125,7 +126,7 @@ pub async fn verify(
 pub async fn remove(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     name: DomainName,
 ) -> Result<(), PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;

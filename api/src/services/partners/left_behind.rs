@@ -5,6 +5,7 @@
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::user;
+use tenantry_domain::TenantId;
 use tenantry_persistence::delegation;
 use tenantry_persistence::users::{self, DelegatedGrant};
 use tenantry_persistence::{partners as partner_rows, tenants as tenant_rows, DbConnection, StoreError};
@@ -22,7 +23,7 @@ use crate::views::left_behind::{LeftBehind, LeftBehindAccount};
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     relationship_id: String,
 ) -> Result<LeftBehind, PartnerError> {
     let permit = caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
@@ -44,7 +45,7 @@ pub async fn list(
 pub async fn disable(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     relationship_id: String,
 ) -> Result<LeftBehind, UserError> {
     let permit = caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;

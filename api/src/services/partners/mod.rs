@@ -8,6 +8,7 @@ use tenantry_domain::partner_domain::{self, PartnerDomainRefusal, PartnerSignInR
 use tenantry_domain::relationship::AcceptanceError;
 use tenantry_domain::user::{DisplayName, UserKind};
 use tenantry_domain::{EmailAddress, Password};
+use tenantry_domain::{PartnerId, UserId};
 use tenantry_persistence::partner_domains;
 use tenantry_persistence::partners::{self as partner_rows, NewPartner};
 use tenantry_persistence::tenants;
@@ -153,7 +154,7 @@ pub async fn list(state: &AppState, caller: &SignedIn, page: PageRequest) -> Res
         .await
 }
 
-pub async fn get(state: &AppState, caller: &SignedIn, partner_id: String) -> Result<Partner, PartnerError> {
+pub async fn get(state: &AppState, caller: &SignedIn, partner_id: PartnerId) -> Result<Partner, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
     let platform = state.config.platform_domain.to_string();
     state.read(&permit, move |conn, _| Ok(view(require_partner(conn, &partner_id)?, &platform))).await
@@ -173,7 +174,7 @@ pub struct NewPartnerPerson {
 pub async fn create_person(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     input: NewPartnerPerson,
 ) -> Result<PartnerPerson, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageStaff)?;
@@ -262,7 +263,7 @@ fn find_person(tx: &mut Tx<'_>, partner_id: &str, id: &str) -> Result<PartnerPer
 pub async fn list_people(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     page: PageRequest,
 ) -> Result<Page<PartnerPerson>, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
@@ -280,8 +281,8 @@ pub async fn list_people(
 pub async fn get_person(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
-    person_id: String,
+    partner_id: PartnerId,
+    person_id: UserId,
 ) -> Result<PartnerPerson, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ReadPartner)?;
     state

@@ -1,10 +1,11 @@
-//! Delegated-admin offers (seed 003): reusable, not tied to a customer, revocable.
+//! Delegated-admin offers: reusable, not tied to a customer, revocable.
 
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::limits::{self, Cap};
 use tenantry_domain::partner::{DelegatedAccess, PartnerAction};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::relationship::OfferDuration;
+use tenantry_domain::{PartnerId, TenantId};
 use tenantry_persistence::delegation::{self, NewOffer};
 
 use super::{lock_partner, require_partner, PartnerError};
@@ -21,7 +22,7 @@ use crate::views::Page;
 pub async fn create(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     access: DelegatedAccess,
     duration: Option<OfferDuration>,
 ) -> Result<AdminOffer, PartnerError> {
@@ -64,7 +65,7 @@ pub async fn create(
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     page: PageRequest,
 ) -> Result<Page<AdminOffer>, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
@@ -82,7 +83,7 @@ pub async fn list(
 pub async fn get(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     offer_id: String,
 ) -> Result<AdminOffer, PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;
@@ -99,7 +100,7 @@ pub async fn get(
 pub async fn preview(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     token: String,
 ) -> Result<OfferPreview, PartnerError> {
     let permit = caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
@@ -124,7 +125,7 @@ pub async fn preview(
 pub async fn revoke(
     state: &AppState,
     caller: &SignedIn,
-    partner_id: String,
+    partner_id: PartnerId,
     offer_id: String,
 ) -> Result<(), PartnerError> {
     let permit = caller.authorize_partner(&partner_id, PartnerAction::ManageOffers)?;

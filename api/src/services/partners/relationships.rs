@@ -6,6 +6,7 @@ use tenantry_domain::partner::{PartnerRole, PartnerSeat};
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::relationship::{self, Acceptance, CurrentRelationship, OfferState};
 use tenantry_domain::AdminRole;
+use tenantry_domain::TenantId;
 use tenantry_persistence::delegation::{self, EndedBy, NewRelationship, RelationshipRow};
 use tenantry_persistence::{partners as partner_rows, tenants as tenant_rows, time, users, StoreError};
 
@@ -34,7 +35,7 @@ pub struct Accepted {
 pub async fn accept(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     token: String,
 ) -> Result<Accepted, PartnerError> {
     let permit = caller.authorize(&tenant_id, Action::ManagePartnerRelationships, Target::Tenant)?;
@@ -111,7 +112,7 @@ pub async fn accept(
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     page: PageRequest,
 ) -> Result<Page<PartnerRelationship>, PartnerError> {
     let permit = caller.authorize(&tenant_id, Action::ReadTenant, Target::Tenant)?;
@@ -145,7 +146,7 @@ pub async fn list(
 pub async fn terminate(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     relationship_id: String,
 ) -> Result<PartnerRelationship, PartnerError> {
     let partner_side =

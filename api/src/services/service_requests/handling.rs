@@ -5,6 +5,7 @@ use tenantry_domain::language::Language;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::preferences::Preferences;
 use tenantry_domain::service_request::{self as rules, RequestStatus, Severity, Side};
+use tenantry_domain::TenantId;
 use tenantry_persistence::service_requests::{self as rows, RequestChanges, SubmissionRow};
 use tenantry_persistence::{time, users, StoreError};
 
@@ -32,7 +33,7 @@ pub struct RequestChange {
 pub async fn change(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     id: String,
     asked: RequestChange,
     if_match: IfMatch,

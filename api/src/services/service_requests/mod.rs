@@ -11,6 +11,7 @@ use tenantry_domain::service_request::{
 };
 use tenantry_domain::workload::Workload;
 use tenantry_domain::EmailAddress;
+use tenantry_domain::TenantId;
 use tenantry_persistence::service_requests::{self as rows, NewHandling, RequestCursor, SubmissionRow};
 use tenantry_persistence::{time, StoreError};
 
@@ -82,7 +83,7 @@ pub(super) fn side_of(caller: &SignedIn) -> Side {
 pub async fn open(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     input: NewRequest,
 ) -> Result<Versioned<ServiceRequest>, ServiceRequestError> {
     if caller.is_operator {
@@ -211,7 +212,7 @@ pub async fn list(
 pub async fn get(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     id: String,
 ) -> Result<Versioned<ServiceRequest>, ServiceRequestError> {
     let permit = caller.authorize(&tenant_id, Action::WorkServiceRequests, Target::Tenant)?;

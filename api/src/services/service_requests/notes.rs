@@ -1,6 +1,7 @@
 //! Notes on a request: append-only, from the customer's side, a partner or support.
 
 use tenantry_domain::audit::AuditAction;
+use tenantry_domain::TenantId;
 
 use crate::services::messages::WhatChanged;
 use tenantry_domain::permissions::{Action, Target};
@@ -23,7 +24,7 @@ use super::{side_of, ServiceRequestError};
 pub async fn add_note(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     id: String,
     body: String,
 ) -> Result<Note, ServiceRequestError> {

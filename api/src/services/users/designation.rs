@@ -4,6 +4,7 @@ use tenantry_domain::audit::AuditAction;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::roles::RoleChange;
 use tenantry_domain::RoleSet;
+use tenantry_domain::{TenantId, UserId};
 use tenantry_persistence::users;
 
 use super::person::{find, load, lock_tenant, other_global_admins, role_names, UserError};
@@ -19,8 +20,8 @@ use crate::views::Versioned;
 pub async fn set_roles(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    user_id: String,
+    tenant_id: TenantId,
+    user_id: UserId,
     roles: RoleSet,
     if_match: IfMatch,
 ) -> Result<Versioned<User>, UserError> {

@@ -2,9 +2,10 @@
 //! cloud manager or a global admin; passwords reset according to the permission matrix.
 
 use std::collections::HashMap;
+use tenantry_domain::{TenantId, UserId};
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::licence::Licence;
+use tenantry_domain::license::License;
 use tenantry_domain::partner;
 use tenantry_domain::permissions::{Action, Target};
 use tenantry_domain::roles;
@@ -77,7 +78,7 @@ fn at_default_domain(conn: &mut DbConnection, tenant_id: &str, user_name: &str) 
 pub async fn create(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     input: NewUserInput,
 ) -> Result<Versioned<User>, UserError> {
     let action = if input.roles.is_admin() { Action::DesignateAdmins } else { Action::ManageUsers };
@@ -156,7 +157,7 @@ pub async fn create(
 pub async fn list(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
+    tenant_id: TenantId,
     search: Option<String>,
     page: PageRequest,
 ) -> Result<Page<User>, UserError> {
@@ -174,20 +175,20 @@ pub async fn list(
             let (rows, next_cursor) = page.finish(rows, |row| row.id.as_str());
             let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
             let mut roles = users::roles_of_many(conn, &ids)?;
-            let mut licences: HashMap<String, Vec<Licence>> = HashMap::new();
+            let mut licenses: HashMap<String, Vec<License>> = HashMap::new();
             for assignment in subscriptions::assignments_of(conn, &ids)? {
-                licences.entry(assignment.user_id.clone()).or_default().push(assignment.licence());
+                licenses.entry(assignment.user_id.clone()).or_default().push(assignment.license());
             }
             let items = rows
                 .into_iter()
                 .map(|row| {
-                    // Absent from the maps means none: no roles, no licences.
+                    // Absent from the maps means none: no roles, no licenses.
                     let person = Person {
                         roles: roles.remove(&row.id).unwrap_or_default(),
-                        licences: licences.remove(&row.id).unwrap_or_default(),
+                        licenses: licenses.remove(&row.id).unwrap_or_default(),
                         row,
                     };
-                    User::new(&person.row, &person.roles, &person.licences, catalogue)
+                    User::new(&person.row, &person.roles, &person.licenses, catalogue)
                 })
                 .collect::<Result<_, _>>()?;
             Ok(Page { items, next_cursor })
@@ -198,8 +199,8 @@ pub async fn list(
 pub async fn get(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    user_id: String,
+    tenant_id: TenantId,
+    user_id: UserId,
 ) -> Result<Versioned<User>, UserError> {
     let permit = caller.ensure_visible(&tenant_id)?;
     let reader = caller.clone();
@@ -243,8 +244,8 @@ pub struct UserChanges {
 pub async fn update(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    user_id: String,
+    tenant_id: TenantId,
+    user_id: UserId,
     changes: UserChanges,
     if_match: IfMatch,
 ) -> Result<Versioned<User>, UserError> {
@@ -335,8 +336,8 @@ pub async fn update(
 pub async fn delete(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    user_id: String,
+    tenant_id: TenantId,
+    user_id: UserId,
     if_match: IfMatch,
 ) -> Result<(), UserError> {
     let permit = caller.authorize(&tenant_id, Action::ManageUsers, Target::Tenant)?;
@@ -351,18 +352,18 @@ pub async fn delete(
             if_match.check(current.row.version)?;
             let others = other_global_admins(tx, &tenant_id, &user_id)?;
             roles::check_removal(&current.roles, others)?;
-            // Their licences go back to the pools they came from. Only a licence this
+            // Their licenses go back to the pools they came from. Only a license this
             // transaction actually removed frees a seat: one removed by a concurrent request
             // has already given its seat back.
             let stamp = tx.stamp();
-            for licence in &current.licences {
-                seats::take_back(tx.conn(), &licence.subscription_id, &user_id, stamp)
-                    .map_err(|e| e.unexpected(&format!("giving back the seat of {}", licence.subscription_id)))?;
+            for license in &current.licenses {
+                seats::take_back(tx.conn(), &license.subscription_id, &user_id, stamp)
+                    .map_err(|e| e.unexpected(&format!("giving back the seat of {}", license.subscription_id)))?;
             }
             if !users::delete(tx.conn(), &user_id, if_match.guard(current.row.version))? {
                 return Err(PreconditionFailed.into());
             }
-            let released: Vec<&str> = current.licences.iter().map(|l| l.subscription_id.as_str()).collect();
+            let released: Vec<&str> = current.licenses.iter().map(|l| l.subscription_id.as_str()).collect();
             tx.audit(
                 AuditAction::UserDeleted,
                 Subject::in_tenant(&tenant_id, &user_id),

@@ -4,6 +4,7 @@ use tenantry_domain::audit::AuditAction;
 use tenantry_domain::permissions::{self, Target};
 use tenantry_domain::user;
 use tenantry_domain::EmailAddress;
+use tenantry_domain::{TenantId, UserId};
 use tenantry_persistence::{users, StoreError};
 
 use super::person::{find, UserError};
@@ -21,8 +22,8 @@ use crate::views::user::PasswordResetResponse;
 pub async fn reset_password(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    user_id: String,
+    tenant_id: TenantId,
+    user_id: UserId,
 ) -> Result<PasswordResetResponse, UserError> {
     let permit = caller.ensure_visible(&tenant_id)?;
     let temporary = passwords::temporary();

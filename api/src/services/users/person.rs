@@ -2,7 +2,7 @@
 
 use tenantry_domain::catalogue::Catalogue;
 use tenantry_domain::granting::GrantRefusal;
-use tenantry_domain::licence::Licence;
+use tenantry_domain::license::License;
 use tenantry_domain::partner::DelegatedDesignationError;
 use tenantry_domain::roles::RoleChangeError;
 use tenantry_domain::user::{DisablingRefusal, NewPersonError, PasswordResetError};
@@ -72,16 +72,16 @@ impl SignInTaken {
     }
 }
 
-/// A person of the tenant, as stored, with their roles and licences.
+/// A person of the tenant, as stored, with their roles and licenses.
 pub struct Person {
     pub row: UserRow,
     pub roles: RoleSet,
-    pub licences: Vec<Licence>,
+    pub licenses: Vec<License>,
 }
 
 impl Person {
     pub fn view(&self, catalogue: &Catalogue) -> Result<Versioned<User>, StoreError> {
-        let view = User::new(&self.row, &self.roles, &self.licences, catalogue)?;
+        let view = User::new(&self.row, &self.roles, &self.licenses, catalogue)?;
         Ok(Versioned { view, version: self.row.version })
     }
 
@@ -97,8 +97,8 @@ where
 {
     let row = users::find_in_tenant(conn, tenant_id, user_id)?.ok_or(NotFound("user"))?;
     let roles = users::roles_of(conn, user_id)?;
-    let licences = subscriptions::assignments_of(conn, &[user_id.to_owned()])?.iter().map(|a| a.licence()).collect();
-    Ok(Person { row, roles, licences })
+    let licenses = subscriptions::assignments_of(conn, &[user_id.to_owned()])?.iter().map(|a| a.license()).collect();
+    Ok(Person { row, roles, licenses })
 }
 
 /// A member of `tenant_id` as clients see them, or 404.

@@ -1,7 +1,4 @@
-//! Service health, the message centre and feedback end to end: the operator publishes incidents
-//! that turn one tenant's workloads yellow or red and leave the others green, the tenant's
-//! admins and partners follow them and a partner sees its worst customer first; messages carry
-//! each reader's own marks; feedback is kept with who sent it and from where.
+//! Incidents turn one tenant's workloads yellow or red, its partner sees it first; bad ones are refused.
 
 use serde_json::{json, Value};
 use tenantry_tests::health::{self, Audience};
@@ -9,20 +6,7 @@ use tenantry_tests::partners;
 use tenantry_tests::people;
 use tenantry_tests::{Backend, TestApp};
 
-use crate::Case;
-
-pub fn cases() -> Vec<Case> {
-    cases![
-        an_incident_turns_one_tenants_mail_yellow_then_red_and_its_partner_sees_it_first,
-        incidents_are_refused_with_the_field_named,
-        one_readers_marks_change_nothing_another_reader_sees,
-        feedback_is_kept_with_who_sent_it_and_from_where,
-    ]
-}
-
-fn id_of(value: &Value) -> String {
-    value["id"].as_str().unwrap_or_else(|| panic!("an id in {value}")).to_owned()
-}
+use super::id_of;
 
 /// The roll-up's tenants, in order, with their overall health.
 fn order(items: &[Value]) -> Vec<(String, String)> {
@@ -54,7 +38,7 @@ fn s(text: &str) -> String {
 
 /// Case 4: an incident about mail for tenant X turns X's mail yellow, a second one red; Y stays
 /// green; resolving them turns X green; the partner of both sees X first while it lasts.
-fn an_incident_turns_one_tenants_mail_yellow_then_red_and_its_partner_sees_it_first(backend: Backend) {
+pub(super) fn an_incident_turns_one_tenants_mail_yellow_then_red_and_its_partner_sees_it_first(backend: Backend) {
     let app = TestApp::spawn(backend);
     let operator = app.operator_token();
     // By name Y ("acme SARL") comes before X ("zenith SARL"): only health can put X first.
@@ -284,7 +268,7 @@ fn an_incident_turns_one_tenants_mail_yellow_then_red_and_its_partner_sees_it_fi
 }
 
 /// What an operator publishes is checked, each refusal naming the field.
-fn incidents_are_refused_with_the_field_named(backend: Backend) {
+pub(super) fn incidents_are_refused_with_the_field_named(backend: Backend) {
     let app = TestApp::spawn(backend);
     let operator = app.operator_token();
     let (tenant, ..) = people::create_tenant(&app, &operator, "checked");
@@ -331,238 +315,4 @@ fn incidents_are_refused_with_the_field_named(backend: Backend) {
         .assert_problem(404, "not_found");
     let now = health::tenant_health(&app, &operator, &tenant);
     assert_eq!((now.overall.as_str(), now.unhealthy()), ("degraded", vec!["mail"]), "{now:?}");
-}
-
-/// Case 5: messages for all tenants or one; each reader's read, archived and flagged marks are
-/// their own.
-fn one_readers_marks_change_nothing_another_reader_sees(backend: Backend) {
-    let app = TestApp::spawn(backend);
-    let operator = app.operator_token();
-    let x = people::tenant_with_admin(&app, "harbour");
-    let y = people::tenant_with_admin(&app, "inland");
-    let second = people::add_member(&app, &x, "second", &["global_admin"]);
-    let plain = people::add_member(&app, &x, "plain", &[]);
-    let partner = partners::partner_with_admin(&app, "messenger");
-    partners::relationship(&app, &partner, &x, "limited");
-    let agent = partners::add_agent(&app, &partner, "agent");
-    partners::assign(&app, &partner, &agent, &x.id, "limited");
-
-    let mut for_all = health::message_body("plan_for_change", "high", "Older mail clients stop", Audience::All);
-    for_all["action_required_by"] = json!("2027-03-01T00:00:00Z");
-    let for_x =
-        health::message_body("prevent_or_fix_issues", "critical", "Renew your domain", Audience::Tenants(&[&x.id]));
-
-    // Only operators post, and they name whom a message is for.
-    for token in [&x.global_admin.token, &agent.token, &partner.admin.token, &plain.token] {
-        app.client.post("/v1/messages", token, &for_all).assert_problem(403, "forbidden");
-        app.client.get("/v1/messages", token).assert_problem(403, "forbidden");
-    }
-    let mut nobody = for_x.clone();
-    nobody.as_object_mut().unwrap().remove("tenant_ids");
-    health::assert_field(&app.client.post("/v1/messages", &operator, &nobody), "tenant_ids");
-    let mut unknown = for_x.clone();
-    unknown["tenant_ids"] = json!(["019a5f3e-6b00-7a00-8000-00000000dead"]);
-    health::assert_field(&app.client.post("/v1/messages", &operator, &unknown), "tenant_ids");
-
-    let reply = app.client.post("/v1/messages", &operator, &for_all);
-    reply.assert_status(201);
-    let posted = reply.json();
-    assert_eq!(posted["all_tenants"], true, "{posted}");
-    assert_eq!(posted["action_required_by"], "2027-03-01T00:00:00Z", "{posted}");
-    assert_eq!((&posted["category"], &posted["severity"]), (&json!("plan_for_change"), &json!("high")), "{posted}");
-    let all_id = id_of(&posted);
-    let reply = app.client.post("/v1/messages", &operator, &for_x);
-    reply.assert_status(201);
-    let posted = reply.json();
-    assert_eq!(posted["tenant_ids"], json!([x.id]), "{posted}");
-    assert_eq!(posted["all_tenants"], false, "{posted}");
-    let x_id = id_of(&posted);
-    let reply = app.client.get("/v1/messages", &operator);
-    reply.assert_status(200);
-    assert_eq!(
-        health::ids(reply.json()["items"].as_array().unwrap()),
-        [x_id.clone(), all_id.clone()],
-        "{}",
-        reply.text
-    );
-
-    // X's readers see both, newest first, nothing marked; Y's admin sees only the one for all.
-    for (who, token) in
-        [("first admin", &x.global_admin.token), ("second admin", &second.token), ("agent", &agent.token)]
-    {
-        let items = health::tenant_messages(&app, token, &x.id, "");
-        assert_eq!(health::ids(&items), [x_id.clone(), all_id.clone()], "{who}: {items:?}");
-        assert!(items.iter().all(|m| health::marks(m) == (false, false, false)), "{who}: {items:?}");
-        assert!(items.iter().all(|m| m["tenant_ids"] == json!([])), "{who}: {items:?}");
-    }
-    let items = health::tenant_messages(&app, &y.global_admin.token, &y.id, "");
-    assert_eq!(health::ids(&items), vec![all_id.clone()], "{items:?}");
-    // Y's admin cannot mark X's message, under Y or under X; X's plain user reads no messages.
-    let all_marks = json!({"read": true, "archived": true, "flagged": true});
-    health::mark_reply(&app, &y.global_admin.token, &y.id, &x_id, &all_marks).assert_problem(404, "not_found");
-    health::mark_reply(&app, &y.global_admin.token, &x.id, &x_id, &all_marks).assert_problem(404, "not_found");
-    app.client.get(&health::messages_path(&x.id), &y.global_admin.token).assert_problem(404, "not_found");
-    app.client.get(&health::messages_path(&x.id), &plain.token).assert_problem(403, "forbidden");
-    health::mark_reply(&app, &plain.token, &x.id, &x_id, &all_marks).assert_problem(403, "forbidden");
-    health::mark_reply(&app, &x.global_admin.token, &x.id, "019a5f3e-6b00-7a00-8000-00000000dead", &all_marks)
-        .assert_problem(404, "not_found");
-
-    // The first admin reads, archives and flags X's message.
-    let reply = health::mark_reply(&app, &x.global_admin.token, &x.id, &x_id, &all_marks);
-    reply.assert_status(200);
-    assert_eq!(health::marks(&reply.json()), (true, true, true), "{}", reply.text);
-    let mine = health::tenant_messages(&app, &x.global_admin.token, &x.id, "");
-    assert_eq!(health::marks_in(&mine, &x_id), (true, true, true), "{mine:?}");
-    assert_eq!(health::marks_in(&mine, &all_id), (false, false, false), "{mine:?}");
-    assert_eq!(
-        health::ids(&health::tenant_messages(&app, &x.global_admin.token, &x.id, "?archived=true")),
-        vec![x_id.clone()]
-    );
-    assert_eq!(
-        health::ids(&health::tenant_messages(&app, &x.global_admin.token, &x.id, "?archived=false")),
-        vec![all_id.clone()]
-    );
-
-    // The second admin still sees it unread, unarchived, unflagged; nothing archived for them.
-    let theirs = health::tenant_messages(&app, &second.token, &x.id, "");
-    assert_eq!(health::marks_in(&theirs, &x_id), (false, false, false), "{theirs:?}");
-    assert!(health::tenant_messages(&app, &second.token, &x.id, "?archived=true").is_empty());
-    assert_eq!(
-        health::ids(&health::tenant_messages(&app, &second.token, &x.id, "?archived=false")),
-        [x_id.clone(), all_id.clone()]
-    );
-    // The cloud manager too.
-    let theirs = health::tenant_messages(&app, &x.cloud_manager.token, &x.id, "");
-    assert_eq!(health::marks_in(&theirs, &x_id), (false, false, false), "{theirs:?}");
-
-    // The agent sees the messages with marks of its own, and flags the one for all tenants.
-    let agents = health::tenant_messages(&app, &agent.token, &x.id, "");
-    assert_eq!(health::marks_in(&agents, &x_id), (false, false, false), "{agents:?}");
-    let reply = health::mark_reply(&app, &agent.token, &x.id, &all_id, &json!({"flagged": true}));
-    reply.assert_status(200);
-    assert_eq!(health::marks(&reply.json()), (false, false, true), "{}", reply.text);
-    let agents = health::tenant_messages(&app, &agent.token, &x.id, "");
-    assert_eq!(health::marks_in(&agents, &all_id), (false, false, true), "{agents:?}");
-    assert_eq!(health::marks_in(&agents, &x_id), (false, false, false), "{agents:?}");
-    for token in [&x.global_admin.token, &second.token] {
-        let items = health::tenant_messages(&app, token, &x.id, "");
-        assert_eq!(health::marks_in(&items, &all_id), (false, false, false), "{items:?}");
-    }
-
-    // Absent marks stay as they were: the first admin unarchives, still read and flagged.
-    let reply = health::mark_reply(&app, &x.global_admin.token, &x.id, &x_id, &json!({"archived": false}));
-    reply.assert_status(200);
-    assert_eq!(health::marks(&reply.json()), (true, false, true), "{}", reply.text);
-    assert!(health::tenant_messages(&app, &x.global_admin.token, &x.id, "?archived=true").is_empty());
-    let theirs = health::tenant_messages(&app, &second.token, &x.id, "");
-    assert_eq!(health::marks_in(&theirs, &x_id), (false, false, false), "{theirs:?}");
-}
-
-/// Feedback from a tenant's admin, a partner person and an API client, kept with its context.
-fn feedback_is_kept_with_who_sent_it_and_from_where(backend: Backend) {
-    let app = TestApp::spawn(backend);
-    let operator = app.operator_token();
-    let tenant = people::tenant_with_admin(&app, "opinions");
-    let partner = partners::partner_with_admin(&app, "robots");
-    let client = partners::create_client(&app, &partner, "Health robot");
-    let client_token = partners::client_token(&app, &client);
-
-    let reply = app.client.post(
-        "/v1/feedback",
-        &tenant.global_admin.token,
-        &json!({"screen": "service-health", "message": "The colours help.", "rating": 4}),
-    );
-    reply.assert_status(201);
-    let from_admin = reply.json();
-    let reply =
-        app.client.post("/v1/feedback", &client_token, &json!({"screen": "customers", "message": "Fast enough."}));
-    reply.assert_status(201);
-    let from_client = reply.json();
-    let reply = app.client.post(
-        "/v1/feedback",
-        &partner.admin.token,
-        &json!({"screen": "partner-roll-up", "message": "Worst first is right.", "rating": 5}),
-    );
-    reply.assert_status(201);
-    let from_partner = reply.json();
-
-    // Ratings are 1 to 5; nothing refused is kept.
-    for rating in [json!(6), json!(0)] {
-        let reply = app.client.post(
-            "/v1/feedback",
-            &tenant.global_admin.token,
-            &json!({"screen": "service-health", "message": "Out of range.", "rating": rating}),
-        );
-        health::assert_field(&reply, "rating");
-    }
-    health::assert_field(
-        &app.client.post("/v1/feedback", &client_token, &json!({"screen": "", "message": "No screen."})),
-        "screen",
-    );
-
-    // Only operators list it.
-    for token in [&tenant.global_admin.token, &tenant.cloud_manager.token, &partner.admin.token, &client_token] {
-        app.client.get("/v1/feedback", token).assert_problem(403, "forbidden");
-    }
-    let reply = app.client.get("/v1/feedback", &operator);
-    reply.assert_status(200);
-    let items = reply.json()["items"].as_array().unwrap().clone();
-    assert_eq!(health::ids(&items), [id_of(&from_partner), id_of(&from_client), id_of(&from_admin)], "{items:?}");
-    let context = |item: &Value| {
-        (
-            item["author_id"].clone(),
-            item["author_name"].clone(),
-            item["tenant_id"].clone(),
-            item["partner_id"].clone(),
-            item["screen"].clone(),
-            item["message"].clone(),
-            item["rating"].clone(),
-        )
-    };
-    assert_eq!(
-        context(&items[2]),
-        (
-            json!(tenant.global_admin.id),
-            json!("Admin of opinions"),
-            json!(tenant.id),
-            Value::Null,
-            json!("service-health"),
-            json!("The colours help."),
-            json!(4)
-        ),
-        "{}",
-        items[2]
-    );
-    assert_eq!(
-        context(&items[1]),
-        (
-            json!(client.id),
-            json!("Health robot"),
-            Value::Null,
-            json!(partner.id),
-            json!("customers"),
-            json!("Fast enough."),
-            Value::Null
-        ),
-        "{}",
-        items[1]
-    );
-    assert_eq!(
-        context(&items[0]),
-        (
-            json!(partner.admin.id),
-            json!(partner.admin.display_name),
-            Value::Null,
-            json!(partner.id),
-            json!("partner-roll-up"),
-            json!("Worst first is right."),
-            json!(5)
-        ),
-        "{}",
-        items[0]
-    );
-    for (item, sent) in items.iter().zip([&from_partner, &from_client, &from_admin]) {
-        assert_eq!(item, sent, "what was kept is what the sender was told");
-        assert!(item["created_at"].is_string(), "{item}");
-    }
 }

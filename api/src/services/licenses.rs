@@ -1,9 +1,10 @@
-//! Giving licences to people and taking them back.
+//! Giving licenses to people and taking them back.
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::licence::{self, AssignmentRefusal, Licence};
+use tenantry_domain::license::{self, AssignmentRefusal, License};
 use tenantry_domain::license_pool::PoolError;
 use tenantry_domain::permissions::{Action, Target};
+use tenantry_domain::{SubscriptionId, TenantId, UserId};
 use tenantry_persistence::seats::{self, SeatError};
 use tenantry_persistence::subscriptions::{self, NewAssignment};
 use tenantry_persistence::{users, DbConnection, StoreError};
@@ -16,9 +17,9 @@ use crate::http::caller::{AccessDenied, SignedIn};
 use crate::outbound::webhook_events;
 use crate::views::user::UserLicense;
 
-/// Why a licence was not given or taken back.
+/// Why a license was not given or taken back.
 #[derive(Debug, thiserror::Error)]
-pub enum LicenceError {
+pub enum LicenseError {
     #[error(transparent)]
     Access(#[from] AccessDenied),
     #[error(transparent)]
@@ -36,51 +37,51 @@ pub enum LicenceError {
     Store(#[from] StoreError),
 }
 
-impl From<SeatError> for LicenceError {
+impl From<SeatError> for LicenseError {
     fn from(error: SeatError) -> Self {
         match error {
-            SeatError::Refused(refusal) => LicenceError::Pool(refusal),
-            SeatError::Raced | SeatError::AlreadyHeld => LicenceError::LostRace,
-            SeatError::NoSuchPool(_) => LicenceError::NotFound(NotFound("subscription")),
-            SeatError::Store(error) => LicenceError::Store(error),
+            SeatError::Refused(refusal) => LicenseError::Pool(refusal),
+            SeatError::Raced | SeatError::AlreadyHeld => LicenseError::LostRace,
+            SeatError::NoSuchPool(_) => LicenseError::NotFound(NotFound("subscription")),
+            SeatError::Store(error) => LicenseError::Store(error),
         }
     }
 }
 
-/// A licence given: the licence, and whether this request gave it (a repeated PUT finds it
+/// A license given: the license, and whether this request gave it (a repeated PUT finds it
 /// already there and changes nothing).
 pub struct Given {
-    pub licence: UserLicense,
+    pub license: UserLicense,
     pub created: bool,
 }
 
-fn held_by(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Licence>, StoreError> {
-    Ok(subscriptions::assignments_of(conn, &[user_id.to_owned()])?.iter().map(|a| a.licence()).collect())
+fn held_by(conn: &mut DbConnection, user_id: &str) -> Result<Vec<License>, StoreError> {
+    Ok(subscriptions::assignments_of(conn, &[user_id.to_owned()])?.iter().map(|a| a.license()).collect())
 }
 
-/// Gives the person a licence of the subscription.
+/// Gives the person a license of the subscription.
 pub async fn assign(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    user_id: String,
-    subscription_id: String,
-) -> Result<Given, LicenceError> {
-    let permit = caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
+    tenant_id: TenantId,
+    user_id: UserId,
+    subscription_id: SubscriptionId,
+) -> Result<Given, LicenseError> {
+    let permit = caller.authorize(&tenant_id, Action::AssignLicenses, Target::Tenant)?;
     state
         .transact(&permit, move |tx| {
             let person = users::find_in_tenant(tx.conn(), &tenant_id, &user_id)?.ok_or(NotFound("user"))?;
-            let row = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
+            let row = find_subscription::<LicenseError>(tx.conn(), &tenant_id, &subscription_id)?;
             let plan = plan_of(tx.catalogue(), &row)?;
             let held = held_by(tx.conn(), &user_id)?;
-            if let Some(existing) = held.iter().find(|licence| licence.subscription_id == subscription_id) {
-                return Ok(Given { licence: UserLicense::new(existing, tx.catalogue())?, created: false });
+            if let Some(existing) = held.iter().find(|license| license.subscription_id == subscription_id) {
+                return Ok(Given { license: UserLicense::new(existing, tx.catalogue())?, created: false });
             }
-            let refused = |refusal| LicenceError::Refused { sign_in: person.sign_in.clone(), refusal };
-            licence::check_assignment(plan, &held).map_err(refused)?;
+            let refused = |refusal| LicenseError::Refused { sign_in: person.sign_in.clone(), refusal };
+            license::check_assignment(plan, &held).map_err(refused)?;
             row.pool().assign()?;
             tx.audit(
-                AuditAction::LicenceAssigned,
+                AuditAction::LicenseAssigned,
                 Subject::in_tenant(&tenant_id, &user_id),
                 serde_json::json!({"subscription_id": subscription_id, "plan": plan.code}),
             )?;
@@ -93,10 +94,10 @@ pub async fn assign(
                 assigned_at: stamp,
             };
             let after = seats::give(tx.conn(), &assignment, stamp).map_err(|error| match error {
-                // A concurrent request gave them a licence of the plan first; which one is not
+                // A concurrent request gave them a license of the plan first; which one is not
                 // known inside this failed transaction.
                 SeatError::AlreadyHeld => {
-                    LicenceError::HeldConcurrently { sign_in: person.sign_in.clone(), plan_name: plan.name.clone() }
+                    LicenseError::HeldConcurrently { sign_in: person.sign_in.clone(), plan_name: plan.name.clone() }
                 }
                 other => other.into(),
             })?;
@@ -104,35 +105,35 @@ pub async fn assign(
             // the pool had one more free just before.
             let free_after = after.available();
             webhook_events::on_seats_taken(tx.conn(), &tenant_id, &subscription_id, free_after + 1, free_after, stamp)?;
-            let given = Licence {
-                subscription_id: subscription_id.clone(),
+            let given = License {
+                subscription_id: subscription_id.to_string(),
                 plan_code: plan.code.clone(),
                 assigned_at: tenantry_persistence::time::from_db(stamp),
             };
-            Ok(Given { licence: UserLicense::new(&given, tx.catalogue())?, created: true })
+            Ok(Given { license: UserLicense::new(&given, tx.catalogue())?, created: true })
         })
         .await
 }
 
-/// Takes the licence back; the seat becomes available again.
+/// Takes the license back; the seat becomes available again.
 pub async fn remove(
     state: &AppState,
     caller: &SignedIn,
-    tenant_id: String,
-    user_id: String,
-    subscription_id: String,
-) -> Result<(), LicenceError> {
-    let permit = caller.authorize(&tenant_id, Action::AssignLicences, Target::Tenant)?;
+    tenant_id: TenantId,
+    user_id: UserId,
+    subscription_id: SubscriptionId,
+) -> Result<(), LicenseError> {
+    let permit = caller.authorize(&tenant_id, Action::AssignLicenses, Target::Tenant)?;
     state
         .transact(&permit, move |tx| {
             users::find_in_tenant(tx.conn(), &tenant_id, &user_id)?.ok_or(NotFound("user"))?;
-            let row = find_subscription::<LicenceError>(tx.conn(), &tenant_id, &subscription_id)?;
+            let row = find_subscription::<LicenseError>(tx.conn(), &tenant_id, &subscription_id)?;
             let stamp = tx.stamp();
             if !seats::take_back(tx.conn(), &subscription_id, &user_id, stamp)? {
                 return Err(NotFound("licence").into());
             }
             tx.audit(
-                AuditAction::LicenceRemoved,
+                AuditAction::LicenseRemoved,
                 Subject::in_tenant(&tenant_id, &user_id),
                 serde_json::json!({"subscription_id": subscription_id, "plan": row.plan_code}),
             )?;

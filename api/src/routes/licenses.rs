@@ -1,43 +1,39 @@
-//! Giving a person a licence of a subscription, and taking it back.
+//! Giving a person a license of a subscription, and taking it back.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use tenantry_domain::licence::AssignmentRefusal;
+use tenantry_domain::license::AssignmentRefusal;
 use utoipa::IntoParams;
 
-use super::resource::resource;
 use super::subscriptions::problems::pool_problem;
+use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::problem::{ApiError, ErrorCode, Problem};
-use crate::services::licences::{self as service, LicenceError};
+use crate::services::licenses::{self as service, LicenseError};
 use crate::views::user::UserLicense;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/tenants/{tid}/users/{uid}/licenses/{sid}", "PUT, DELETE")
-            .route(web::put().to(assign_license))
-            .route(web::delete().to(remove_license)),
-    );
+pub fn configure(table: &mut RouteTable) {
+    table.add(__path_assign_license, assign_license).add(__path_remove_license, remove_license);
 }
 
-impl From<LicenceError> for ApiError {
-    fn from(error: LicenceError) -> Self {
+impl From<LicenseError> for ApiError {
+    fn from(error: LicenseError) -> Self {
         let detail = error.to_string();
         match error {
-            LicenceError::Access(denied) => denied.into(),
-            LicenceError::NotFound(missing) => missing.into(),
-            LicenceError::Refused { refusal: refusal @ AssignmentRefusal::NotAssignable { .. }, .. } => {
+            LicenseError::Access(denied) => denied.into(),
+            LicenseError::NotFound(missing) => missing.into(),
+            LicenseError::Refused { refusal: refusal @ AssignmentRefusal::NotAssignable { .. }, .. } => {
                 ApiError::new(ErrorCode::PlanNotAssignable, refusal.to_string())
             }
-            LicenceError::Refused {
+            LicenseError::Refused {
                 refusal: AssignmentRefusal::AlreadyHeldForPlan { subscription_id, .. }, ..
-            } => ApiError::new(ErrorCode::LicenceHeldForPlan, detail)
+            } => ApiError::new(ErrorCode::LicenseHeldForPlan, detail)
                 .with_context(serde_json::json!({"subscription_id": subscription_id})),
-            LicenceError::HeldConcurrently { .. } => ApiError::new(ErrorCode::LicenceHeldForPlan, detail),
-            LicenceError::Pool(refusal) => pool_problem(refusal),
-            LicenceError::LostRace => ApiError::new(ErrorCode::ConcurrentUpdate, detail),
-            LicenceError::Store(store) => store.into(),
+            LicenseError::HeldConcurrently { .. } => ApiError::new(ErrorCode::LicenseHeldForPlan, detail),
+            LicenseError::Pool(refusal) => pool_problem(refusal),
+            LicenseError::LostRace => ApiError::new(ErrorCode::ConcurrentUpdate, detail),
+            LicenseError::Store(store) => store.into(),
         }
     }
 }
@@ -53,9 +49,9 @@ pub struct LicensePath {
     pub sid: String,
 }
 
-/// Gives the person a licence of the subscription.
+/// Gives the person a license of the subscription.
 ///
-/// Repeating it changes nothing (200). A person holds at most one licence of a plan; nothing is
+/// Repeating it changes nothing (200). A person holds at most one license of a plan; nothing is
 /// given from a pool that is not active; an exhausted pool answers 409 `license_pool_exhausted`
 /// with what is available and how to fix it.
 #[utoipa::path(put, path = "/v1/tenants/{tid}/users/{uid}/licenses/{sid}", tag = "licenses", operation_id = "assign_license",
@@ -74,12 +70,12 @@ pub async fn assign_license(
     path: web::Path<LicensePath>,
 ) -> Result<HttpResponse, ApiError> {
     let LicensePath { tid, uid, sid } = path.into_inner();
-    let given = service::assign(&state, &caller, tid, uid, sid).await?;
+    let given = service::assign(&state, &caller, tid.into(), uid.into(), sid.into()).await?;
     let mut response = if given.created { HttpResponse::Created() } else { HttpResponse::Ok() };
-    Ok(response.json(given.licence))
+    Ok(response.json(given.license))
 }
 
-/// Takes the licence back; its seat becomes available.
+/// Takes the license back; its seat becomes available.
 ///
 /// Allowed in any status but terminated, so people can be cleared off a suspended pool.
 #[utoipa::path(delete, path = "/v1/tenants/{tid}/users/{uid}/licenses/{sid}", tag = "licenses", operation_id = "remove_license",
@@ -92,6 +88,6 @@ pub async fn remove_license(
     path: web::Path<LicensePath>,
 ) -> Result<HttpResponse, ApiError> {
     let LicensePath { tid, uid, sid } = path.into_inner();
-    service::remove(&state, &caller, tid, uid, sid).await?;
+    service::remove(&state, &caller, tid.into(), uid.into(), sid.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
