@@ -1,8 +1,9 @@
 //! The one way seats move: a pool opened, a license given or taken back, a seat held for a
 //! resource, a pool bought, switched on or off, suspended, provisioned or ended.
 //!
-//! Each function asks the domain's [`LicensePool`] first, with the pool as this unit of work
-//! reads it, and returns the domain's refusal. Then it applies the change as a conditional
+//! Each change a pool can refuse asks the domain's [`LicensePool`] first, with the pool as this
+//! unit of work reads it, and returns the domain's refusal (giving a seat back is never refused:
+//! a pool that counted none is corrupt). Then it applies the change as a conditional
 //! `UPDATE ... WHERE` that restates the rule, so two requests racing for the last seat cannot
 //! both win on either backend; the CHECK constraint on the counters backs it all. A license's
 //! row and the seat it holds change together, in the caller's transaction.

@@ -100,16 +100,26 @@ impl Owner {
     }
 }
 
+/// The owner's id as the path names it, decoded as every other path parameter is.
+#[derive(Deserialize)]
+struct OwnerPath {
+    pid: Option<String>,
+    tid: Option<String>,
+}
+
 impl FromRequest for Owner {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let path = req.match_info();
-        ready(match (path.get("pid"), path.get("tid")) {
-            (Some(pid), _) => Ok(Owner(OwnerId::Partner(pid.to_owned()))),
-            (None, Some(tid)) => Ok(Owner(OwnerId::Tenant(tid.to_owned()))),
-            (None, None) => Err(ApiError::internal("a webhook route names neither a partner nor a tenant")),
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let path = web::Path::<OwnerPath>::from_request(req, payload).into_inner();
+        ready(match path.map(web::Path::into_inner) {
+            Ok(OwnerPath { pid: Some(pid), .. }) => Ok(Owner(OwnerId::Partner(pid))),
+            Ok(OwnerPath { pid: None, tid: Some(tid) }) => Ok(Owner(OwnerId::Tenant(tid))),
+            Ok(OwnerPath { pid: None, tid: None }) => {
+                Err(ApiError::internal("a webhook route names neither a partner nor a tenant"))
+            }
+            Err(error) => Err(ApiError::internal(format!("a webhook route's path: {error}"))),
         })
     }
 }

@@ -128,15 +128,17 @@ pub async fn remove(
         .transact(&permit, move |tx| {
             users::find_in_tenant(tx.conn(), &tenant_id, &user_id)?.ok_or(NotFound("user"))?;
             let row = find_subscription::<LicenseError>(tx.conn(), &tenant_id, &subscription_id)?;
-            let stamp = tx.stamp();
-            if !seats::take_back(tx.conn(), &subscription_id, &user_id, stamp)? {
-                return Err(NotFound("licence").into());
-            }
             tx.audit(
                 AuditAction::LicenseRemoved,
                 Subject::in_tenant(&tenant_id, &user_id),
                 serde_json::json!({"subscription_id": subscription_id, "plan": row.plan_code}),
             )?;
+            // Last, as in `assign`: giving the seat back holds the pool's row lock until commit.
+            // Without a licence to take back, the audit record rolls back with the rest.
+            let stamp = tx.stamp();
+            if !seats::take_back(tx.conn(), &subscription_id, &user_id, stamp)? {
+                return Err(NotFound("licence").into());
+            }
             Ok(())
         })
         .await
