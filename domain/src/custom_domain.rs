@@ -2,6 +2,7 @@
 //! publishing a TXT record, ones bought from the registry, and the email domain a takeover
 //! proves. A verified domain belongs to one tenant only (the store keeps that true).
 
+use crate::domain_name::DomainName;
 use crate::names::stored_names;
 
 /// How the tenant came by a domain.
@@ -92,6 +93,22 @@ pub enum DomainRefusal {
     AlreadyVerified(String),
 }
 
+/// Why a name cannot become a tenant's custom domain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name} is the platform's own domain or a name under it: tenants get their initial domain there, and no tenant may hold one")]
+pub struct PlatformOwned {
+    pub name: String,
+}
+
+/// A tenant may add any name but the platform's own domain and the names under it, where
+/// initial domains are given (a tenant holding one would take another tenant's slug).
+pub fn check_addable(name: &DomainName, platform_domain: &DomainName) -> Result<(), PlatformOwned> {
+    if name.is_within(platform_domain) {
+        return Err(PlatformOwned { name: name.to_string() });
+    }
+    Ok(())
+}
+
 impl TenantDomain {
     /// A domain can be removed unless it is the initial or default one, or anyone signs in
     /// with an address in it.
@@ -177,5 +194,16 @@ mod tests {
         for origin in DomainOrigin::ALL {
             assert_eq!(origin.as_str().parse::<DomainOrigin>(), Ok(origin));
         }
+    }
+
+    #[test]
+    fn the_platforms_own_domain_and_names_under_it_are_not_for_tenants() {
+        let platform = DomainName::parse("tenantry.test").unwrap();
+        let name = |raw: &str| DomainName::parse(raw).unwrap();
+        assert!(check_addable(&name("tenantry.test"), &platform).is_err());
+        assert!(check_addable(&name("contoso.tenantry.test"), &platform).is_err());
+        assert!(check_addable(&name("mail.contoso.tenantry.test"), &platform).is_err());
+        assert!(check_addable(&name("contoso.fr"), &platform).is_ok());
+        assert!(check_addable(&name("nottenantry.test"), &platform).is_ok());
     }
 }

@@ -95,6 +95,11 @@ impl DomainName {
         head.rsplit('.').next().unwrap_or(head)
     }
 
+    /// Whether this name is `other` or a name under it (`a.b.example` is within `b.example`).
+    pub fn is_within(&self, other: &DomainName) -> bool {
+        self.0 == other.0 || self.0.ends_with(&format!(".{}", other.0))
+    }
+
     /// `child` under this name, e.g. `contoso` under `tenantry.test`.
     pub fn with_subdomain(&self, child: &str) -> Result<Self, DomainNameError> {
         Self::parse(&format!("{child}.{}", self.0))

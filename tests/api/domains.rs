@@ -238,6 +238,14 @@ fn names_that_are_not_domain_names_are_refused_and_idn_round_trips(backend: Back
         reply.assert_problem(422, "validation_failed");
         assert_eq!(reply.json()["errors"][0]["field"], "name", "{bad}");
     }
+    // The platform's own domain, and the names under it where tenants get their initial
+    // domain, belong to no tenant: adding one would take another tenant's slug.
+    for reserved in ["tenantry.test", "someone-else.tenantry.test", "mail.names.tenantry.test"] {
+        let reply = app.client.post(&base, &tenant.global_admin.token, &json!({"name": reserved}));
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.json()["errors"][0]["field"], "name", "{reserved}");
+        assert!(reply.json()["errors"][0]["message"].as_str().unwrap().contains("platform's own domain"), "{reserved}");
+    }
     let not_a_name = app.client.get(&format!("{base}/a..fr"), &tenant.global_admin.token);
     not_a_name.assert_problem(404, "not_found");
     assert!(not_a_name.json()["detail"].as_str().unwrap().contains("is not a domain name"));

@@ -367,4 +367,19 @@ fn every_command_has_help_and_openapi_prints_the_contract(backend: Backend) {
     printed.assert_success();
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap();
     assert!(printed.stdout == committed, "`tenantry openapi` prints openapi.yaml");
+
+    // A reader that stops early (`tenantry openapi | head`) ends it quietly, not with a panic.
+    let mut early = std::process::Command::new(tenantry_tests::process::service_binary())
+        .arg("openapi")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(early.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(early.stdout.take());
+    let ended = early.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert!(ended.status.success(), "exit {:?}: {stderr}", ended.status.code());
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

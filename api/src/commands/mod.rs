@@ -79,8 +79,15 @@ pub async fn run(cli: Cli) -> ExitCode {
 fn print_openapi() -> ExitCode {
     match crate::routes::openapi::document().to_yaml() {
         Ok(yaml) => {
-            print!("{yaml}");
-            ExitCode::SUCCESS
+            use std::io::Write;
+            match std::io::stdout().lock().write_all(yaml.as_bytes()) {
+                // A reader that stopped early (`tenantry openapi | head`) wanted no more: done.
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("tenantry: cannot write the OpenAPI document: {error}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::SUCCESS,
+            }
         }
         Err(error) => {
             eprintln!("tenantry: cannot render the OpenAPI document: {error}");

@@ -167,6 +167,12 @@ fn replay_if_same(stored: StoredResponse, fingerprint: &str) -> Result<Result<Re
     Replayable::from_stored(stored).map(Ok)
 }
 
+/// The request an idempotent use case runs under: its key, and what identifies its body.
+pub struct Idempotent {
+    pub key: IdempotencyKey,
+    pub fingerprint: String,
+}
+
 /// Runs `work` as one unit of work, at most once per (caller, key).
 pub async fn run_once<E, F>(
     state: &AppState,

@@ -110,16 +110,33 @@ pub fn free_text(raw: &str, max_chars: usize) -> Result<String, String> {
 }
 
 /// The ids of a list, once each and in the order first given; 422 for one that is not an id.
-pub fn distinct_ids(check: &mut FieldCheck, field: &str, ids: &[String]) -> Vec<String> {
-    let mut distinct: Vec<String> = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
-        if uuid::Uuid::parse_str(id).is_err() {
-            check.fail(&format!("{field}[{i}]"), "an id");
-        } else if !distinct.contains(id) {
-            distinct.push(id.clone());
+pub fn distinct_ids(check: &mut FieldCheck, field: &str, ids: &[String], max: usize) -> Vec<String> {
+    let parsed: Vec<Option<String>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            check.check(&format!("{field}[{i}]"), uuid::Uuid::parse_str(id).map(|_| id.clone()).map_err(|_| "an id"))
+        })
+        .collect();
+    distinct(check, field, parsed, max)
+}
+
+/// A list whose entries must differ, at most `max` of them as sent: a repeated entry is refused
+/// (naming the one it repeats), never silently dropped, so what is counted against the limit
+/// is what was sent. `items` holds the entries already checked, `None` where one was invalid.
+pub fn distinct<T: PartialEq>(check: &mut FieldCheck, field: &str, items: Vec<Option<T>>, max: usize) -> Vec<T> {
+    if items.len() > max {
+        check.fail(field, format!("at most {max} entries; {} were sent", items.len()));
+    }
+    let mut kept: Vec<(usize, T)> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let Some(item) = item else { continue };
+        match kept.iter().find(|(_, seen)| *seen == item) {
+            Some((first, _)) => check.fail(&format!("{field}[{i}]"), format!("repeats {field}[{first}]")),
+            None => kept.push((i, item)),
         }
     }
-    distinct
+    kept.into_iter().map(|(_, item)| item).collect()
 }
 
 #[cfg(test)]

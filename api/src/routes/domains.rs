@@ -46,6 +46,7 @@ impl From<DomainError> for ApiError {
                 DomainRefusal::NotVerified(_) => ApiError::new(ErrorCode::DomainNotVerified, detail),
                 DomainRefusal::AlreadyVerified(_) => ApiError::new(ErrorCode::DomainAlreadyVerified, detail),
             },
+            DomainError::PlatformOwned(refusal) => ApiError::invalid_field("name", refusal),
             DomainError::NotProven { expected, published, .. } => ApiError::new(ErrorCode::VerificationFailed, detail)
                 .with_context(serde_json::json!({ "expected": expected, "published": published })),
             DomainError::DnsUnavailable { .. } => ApiError::dns_unavailable(detail),
@@ -76,7 +77,7 @@ pub fn domain_in_path(raw: &str) -> Result<DomainName, ApiError> {
 
 /// Adds a custom domain to the tenant, unverified (cloud managers, global admins, full partners).
 ///
-/// The answer gives the TXT record to publish at the domain; then `POST .../verify`.
+/// The answer gives the TXT record to publish at the domain; then `POST .../verify`. The platform's own domain and the names under it (where initial domains are given) are refused with 422.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/domains", tag = "domains", operation_id = "add_domain",
     params(("tid" = String, Path, description = "Tenant id")),
     request_body = AddDomainRequest,

@@ -61,6 +61,7 @@ pub struct PostMessageBody {
     /// Every tenant; otherwise list them in `tenant_ids`.
     #[serde(default)]
     pub all_tenants: bool,
+    /// The tenants it is for, each once: a repeated id is refused.
     #[serde(default)]
     #[schema(max_items = 1000)]
     pub tenant_ids: Vec<String>,
@@ -125,7 +126,7 @@ pub async fn post(
     let mut check = FieldCheck::default();
     let title = check.check("title", one_line_text(&body.title, 200));
     let message = check.check("body", free_text(&body.body, 10000));
-    let tenant_ids = distinct_ids(&mut check, "tenant_ids", &body.tenant_ids);
+    let tenant_ids = distinct_ids(&mut check, "tenant_ids", &body.tenant_ids, 1000);
     let input = check.finish(|| {
         Some(NewMessage {
             category: body.category,

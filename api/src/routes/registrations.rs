@@ -9,12 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
+use crate::http::idempotency::Idempotent;
 use crate::http::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
 use crate::http::pagination::PageQuery;
 use crate::http::problem::{ApiError, ErrorCode, Problem};
 use crate::http::validation::FieldCheck;
 use crate::services::registrations::{self as service, RegistrationError, RegistrationInput};
-use crate::services::subscriptions::Idempotent;
 use crate::views::domain::{DomainAvailability, DomainRegistration, DomainRegistrationPage};
 
 pub fn configure(table: &mut RouteTable) {

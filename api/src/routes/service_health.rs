@@ -12,7 +12,7 @@ use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::pagination::PageRequest;
 use crate::http::problem::{ApiError, ErrorCode, FieldError, Problem};
-use crate::http::validation::{distinct_ids, free_text, one_line_text, FieldCheck};
+use crate::http::validation::{distinct, distinct_ids, free_text, one_line_text, FieldCheck};
 use crate::services::service_health::{self as service, HealthError, IncidentChange, NewIncidentInput};
 use crate::views::service_health::{
     ClassificationName, HealthName, Incident, IncidentPage, PartnerServiceHealth, ServiceHealth,
@@ -72,12 +72,14 @@ pub struct PublishIncidentBody {
     pub impact: String,
     /// `degraded` (yellow) or `interrupted` (red).
     pub health: HealthName,
-    /// The workloads affected (`mail`, `meetings`, ..., `directory_sync`, `sign_in`, `portal`).
+    /// The workloads affected (`mail`, `meetings`, ..., `directory_sync`, `sign_in`, `portal`),
+    /// each once: a repeated one is refused.
     #[schema(min_items = 1, max_items = 20)]
     pub workloads: Vec<String>,
     /// Every tenant is affected; otherwise list them in `tenant_ids`.
     #[serde(default)]
     pub all_tenants: bool,
+    /// The tenants affected, each once: a repeated id is refused.
     #[serde(default)]
     #[schema(max_items = 1000)]
     pub tenant_ids: Vec<String>,
@@ -151,15 +153,11 @@ pub async fn publish(
     let title = check.check("title", one_line_text(&body.title, 200));
     let impact = check.check("impact", free_text(&body.impact, 2000));
     let message = check.check("message", free_text(&body.message, 2000));
-    let mut workloads = Vec::new();
-    for (i, name) in body.workloads.iter().enumerate() {
-        if let Some(workload) = check.check(&format!("workloads[{i}]"), name.parse::<Workload>()) {
-            if !workloads.contains(&workload) {
-                workloads.push(workload);
-            }
-        }
-    }
-    let tenant_ids = distinct_ids(&mut check, "tenant_ids", &body.tenant_ids);
+    let named: Vec<Option<Workload>> = (body.workloads.iter().enumerate())
+        .map(|(i, name)| check.check(&format!("workloads[{i}]"), name.parse::<Workload>()))
+        .collect();
+    let workloads = distinct(&mut check, "workloads", named, 20);
+    let tenant_ids = distinct_ids(&mut check, "tenant_ids", &body.tenant_ids, 1000);
     let input = check.finish(|| {
         Some(NewIncidentInput {
             classification: body.classification.into(),

@@ -1,8 +1,7 @@
 //! Service requests: opened by a tenant's admins or partners, worked by support.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tenantry_domain::service_request::{RequestFilter, RequestOrder, RequestStatus, TransitionError};
 use tenantry_domain::user::DisplayName;
 use tenantry_domain::workload::Workload;
@@ -13,6 +12,8 @@ use super::table::RouteTable;
 use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::etag::{with_etag, IfMatch, IfMatchHeader};
+use crate::http::idempotency::Idempotent;
+use crate::http::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
 use crate::http::pagination::PageRequest;
 use crate::http::problem::{ApiError, ErrorCode, FieldError, Problem};
 use crate::http::validation::{bounded_query, free_text, one_line_text, FieldCheck};
@@ -50,13 +51,14 @@ impl From<ServiceRequestError> for ApiError {
             }
             ServiceRequestError::Stale(stale) => stale.into(),
             ServiceRequestError::Rate(reached) => ApiError::rate_limited(reached),
+            ServiceRequestError::KeyReused(reused) => reused.into(),
             ServiceRequestError::Store(store) => store.into(),
         }
     }
 }
 
 /// A new service request.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "incident", "category": "technical", "workload": "mail",
     "title": "Mail is slow to arrive", "description": "Messages take 20 minutes to arrive since 9:00 for every user.",
@@ -145,7 +147,7 @@ fn parse_workload(raw: &str) -> Result<Workload, String> {
 /// Plain users cannot open requests (403). The first answer from support is due 1 hour after opening for severity A,
 /// 4 hours for B and 8 hours for C. Severity A needs a contact with a phone number, reachable 24/7.
 #[utoipa::path(post, path = "/v1/tenants/{tid}/service-requests", tag = "support", operation_id = "open_service_request",
-    params(("tid" = String, Path, description = "Tenant id")),
+    params(("tid" = String, Path, description = "Tenant id"), IdempotencyHeader),
     request_body = OpenRequestBody,
     responses(
         (status = 201, description = "Opened", body = ServiceRequest,
@@ -153,17 +155,21 @@ fn parse_workload(raw: &str) -> Result<Workload, String> {
         (status = 429, description = "The tenant opened 20 requests within the last hour (`rate_limited`)",
             body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 422, description = "An invalid field, e.g. severity A without a phone contact reachable 24/7 (`contact.phone`, `contact.available_24_7`)",
+        (status = 422, description = "An invalid field, e.g. severity A without a phone contact reachable 24/7 (`contact.phone`, `contact.available_24_7`), or an Idempotency-Key reused with another body (`idempotency_key_reused`)",
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
 pub async fn open_request(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     tid: web::Path<String>,
+    key: IdempotencyKey,
     body: web::Json<OpenRequestBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let body_value = serde_json::to_value(&body).map_err(ApiError::internal)?;
+    let request = Idempotent { key, fingerprint: fingerprint("POST", req.path(), &body_value) };
     let mut check = FieldCheck::default();
     let workload = check.check("workload", parse_workload(&body.workload));
     let title = check.check("title", one_line_text(&body.title, 200));
@@ -188,11 +194,7 @@ pub async fn open_request(
             contact_available_24_7: body.contact.available_24_7,
         })
     })?;
-    let tenant_id = tid.into_inner();
-    let opened = service::open(&state, &caller, tenant_id.clone().into(), input).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/v1/tenants/{tenant_id}/service-requests/{}", opened.view.id)));
-    Ok(with_etag(response, &opened))
+    Ok(service::open(&state, &caller, tid.into_inner().into(), input, request).await?.into_response())
 }
 
 /// A phone number as people write them: digits, spaces and `+-.()`, with 6 to 20 digits.

@@ -3,7 +3,7 @@
 //! and checked against the records the suite needs.
 
 use tenantry_domain::audit::AuditAction;
-use tenantry_domain::custom_domain::{self, DomainOrigin, DomainRefusal, Proof};
+use tenantry_domain::custom_domain::{self, DomainOrigin, DomainRefusal, PlatformOwned, Proof};
 use tenantry_domain::dns_check::{self, Answer};
 use tenantry_domain::limits::{self, Cap, CapReached, Rate, RateReached};
 use tenantry_domain::permissions::{Action, Target};
@@ -40,6 +40,8 @@ pub enum DomainError {
     GroupedBySignUps(String),
     #[error(transparent)]
     Refused(#[from] DomainRefusal),
+    #[error(transparent)]
+    PlatformOwned(#[from] PlatformOwned),
     #[error("{detail}")]
     NotProven { detail: String, expected: String, published: Vec<String> },
     #[error("DNS did not answer for {name}: {reason}; try again in a moment")]
@@ -79,6 +81,7 @@ pub async fn add(
     name: DomainName,
 ) -> Result<Domain, DomainError> {
     let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
+    custom_domain::check_addable(&name, &state.config.platform_domain)?;
     state
         .transact(&permit, move |tx| {
             // Serialised per tenant, so that its domains are counted one addition at a time.

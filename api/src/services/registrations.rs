@@ -22,10 +22,10 @@ use super::messages::{self, Recipient};
 use crate::app::state::AppState;
 use crate::app::unit_of_work::{Subject, Tx};
 use crate::http::caller::{AccessDenied, SignedIn};
+use crate::http::idempotency::Idempotent;
 use crate::http::idempotency::{self, KeyReused, Outcome, Replayable};
 use crate::http::pagination::PageRequest;
 use crate::runtime::ids::new_id;
-use crate::services::subscriptions::Idempotent;
 use crate::views::domain::{DomainAvailability, DomainRegistration};
 use crate::views::Page;
 

@@ -281,6 +281,8 @@ pub async fn partner_health(
     let now = crate::runtime::clock::now();
     state
         .read(&permit, move |conn, _| {
+            // An operator may ask about any partner: one that does not exist is not found.
+            tenantry_persistence::partners::find(conn, &partner_id)?.ok_or(NotFound("partner"))?;
             let filter = CustomerFilter {
                 partner_id: &partner_id,
                 grantee_id: grantee.as_deref(),

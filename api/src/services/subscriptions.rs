@@ -26,7 +26,7 @@ use crate::app::state::AppState;
 use crate::app::unit_of_work::{Subject, Tx};
 use crate::http::caller::{AccessDenied, SignedIn};
 use crate::http::etag::{etag, IfMatch, PreconditionFailed};
-use crate::http::idempotency::{self, IdempotencyKey, KeyReused, Outcome, Replayable};
+use crate::http::idempotency::{self, Idempotent, KeyReused, Outcome, Replayable};
 use crate::http::pagination::PageRequest;
 use crate::runtime::ids::new_id;
 use crate::views::subscription::{LicenseSummary as SummaryView, Subscription};
@@ -126,12 +126,6 @@ pub struct OrderInput {
     pub seats: SeatCount,
     /// Seats to switch on when provisioning completes; all of them when absent.
     pub activate_seats: Option<i64>,
-}
-
-/// The request an idempotent use case runs under: its key, and what identifies its body.
-pub struct Idempotent {
-    pub key: IdempotencyKey,
-    pub fingerprint: String,
 }
 
 /// Orders a plan: a subscription in `provisioning`, and a durable job that will make it

@@ -125,6 +125,8 @@ pub(super) fn an_incident_turns_one_tenants_mail_yellow_then_red_and_its_partner
     app.client
         .get(&format!("/v1/partners/{}/service-health", partner.id), &stranger.admin.token)
         .assert_problem(404, "not_found");
+    // An operator may ask about any partner, and one that does not exist is not found.
+    app.client.get("/v1/partners/no-such-partner/service-health", &operator).assert_problem(404, "not_found");
 
     // X's admins and its partner read X's health and incidents, timelines included, without
     // learning which other tenants an incident names.
@@ -297,6 +299,19 @@ pub(super) fn incidents_are_refused_with_the_field_named(backend: Backend) {
     let mut body = base();
     body["title"] = json!("  ");
     health::assert_field(&health::publish_reply(&app, &operator, &body), "title");
+    // Lists are counted as sent: a repeated entry is refused, not quietly dropped under the limit.
+    let mut body = base();
+    body["workloads"] = json!(vec!["mail"; 21]);
+    health::assert_field(&health::publish_reply(&app, &operator, &body), "workloads");
+    let mut body = base();
+    body["workloads"] = json!(["mail", "meetings", "mail"]);
+    health::assert_field(&health::publish_reply(&app, &operator, &body), "workloads[2]");
+    let mut body = base();
+    body["tenant_ids"] = json!(vec![tenant.as_str(); 1001]);
+    health::assert_field(&health::publish_reply(&app, &operator, &body), "tenant_ids");
+    let mut body = base();
+    body["tenant_ids"] = json!([tenant.as_str(), tenant.as_str()]);
+    health::assert_field(&health::publish_reply(&app, &operator, &body), "tenant_ids[1]");
 
     // Nothing refused was published; the tenant is still all green.
     let reply = app.client.get("/v1/incidents", &operator);

@@ -38,6 +38,11 @@ pub(super) fn one_readers_marks_change_nothing_another_reader_sees(backend: Back
     let mut unknown = for_x.clone();
     unknown["tenant_ids"] = json!(["019a5f3e-6b00-7a00-8000-00000000dead"]);
     health::assert_field(&app.client.post("/v1/messages", &operator, &unknown), "tenant_ids");
+    let mut repeated = for_x.clone();
+    repeated["tenant_ids"] = json!(vec![x.id.as_str(); 1001]);
+    health::assert_field(&app.client.post("/v1/messages", &operator, &repeated), "tenant_ids");
+    repeated["tenant_ids"] = json!([x.id, x.id]);
+    health::assert_field(&app.client.post("/v1/messages", &operator, &repeated), "tenant_ids[1]");
 
     let reply = app.client.post("/v1/messages", &operator, &for_all);
     reply.assert_status(201);

@@ -21,6 +21,7 @@ pub fn cases() -> Vec<Case> {
         deadlines::severity_a_needs_a_phone_reachable_around_the_clock_and_deadlines_sort_and_page,
         partner_side::a_partner_opens_and_follows_up_for_its_customer_and_strangers_see_nothing,
         racing::racing_changes_and_notes_queue_and_support_sees_every_tenant,
+        racing::a_retried_opening_with_its_key_opens_one_request,
     ]
 }
 

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use serde_json::json;
 use tenantry_tests::people;
 use tenantry_tests::support::{self, incident, ContactCard};
-use tenantry_tests::{Backend, TestApp};
+use tenantry_tests::client::Call;
+use tenantry_tests::{Backend, Reply, TestApp};
 
 pub(super) fn racing_changes_and_notes_queue_and_support_sees_every_tenant(backend: Backend) {
     let app = TestApp::spawn(backend);
@@ -64,4 +65,35 @@ pub(super) fn racing_changes_and_notes_queue_and_support_sees_every_tenant(backe
     assert_eq!(commas, vec![id.clone()]);
     assert_eq!(ids_of("status=open&status=in_progress"), commas);
     assert!(ids_of("status=closed&status=resolved").is_empty());
+}
+
+fn open_with_key(app: &TestApp, token: &str, tenant: &str, key: &str, body: &serde_json::Value) -> Reply {
+    app.client.send(Call::new("POST", &support::list_path(tenant)).token(token).header("idempotency-key", key).json(body))
+}
+
+/// Opening a request honours `Idempotency-Key` as other creating `POST`s do: a retry answers as
+/// the first did and opens nothing more; the key with another body is refused.
+pub(super) fn a_retried_opening_with_its_key_opens_one_request(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let customer = people::tenant_with_admin(&app, "retried-support");
+    let token = &customer.global_admin.token;
+    let contact = ContactCard::office_hours("Retry", "retry@example.com");
+    let body = incident("Sent twice", "C", "mail", &contact);
+    let first = open_with_key(&app, token, &customer.id, "open-2026-12-07-001", &body);
+    first.assert_status(201);
+    assert!(first.header("idempotent-replayed").is_none());
+    let again = open_with_key(&app, token, &customer.id, "open-2026-12-07-001", &body);
+    again.assert_status(201);
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(again.json()["id"], first.json()["id"]);
+    assert_eq!(again.header("location"), first.header("location"));
+    let listed = app.client.get(&support::list_path(&customer.id), token).json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    let other = incident("Another one", "C", "mail", &contact);
+    open_with_key(&app, token, &customer.id, "open-2026-12-07-001", &other)
+        .assert_problem(422, "idempotency_key_reused");
+    // Without a key, each POST opens a request.
+    support::open(&app, token, &customer.id, &body);
+    let listed = app.client.get(&support::list_path(&customer.id), token).json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "{listed}");
 }

@@ -10,10 +10,11 @@ use crate::app::state::AppState;
 use crate::http::caller::Caller;
 use crate::http::etag::with_etag;
 use crate::http::etag::{IfMatch, IfMatchHeader};
+use crate::http::idempotency::Idempotent;
 use crate::http::idempotency::{fingerprint, IdempotencyHeader, IdempotencyKey};
 use crate::http::pagination::PageRequest;
 use crate::http::problem::{ApiError, Problem};
-use crate::services::subscriptions::{self as service, Idempotent, OrderInput};
+use crate::services::subscriptions::{self as service, OrderInput};
 use crate::views::subscription::{Subscription, SubscriptionPage};
 
 fn seats(field: &str, raw: i64) -> Result<SeatCount, ApiError> {

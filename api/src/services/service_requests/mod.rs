@@ -18,7 +18,9 @@ use tenantry_persistence::{time, StoreError};
 use crate::app::state::AppState;
 use crate::app::unit_of_work::{Subject, Tx};
 use crate::http::caller::{AccessDenied, SignedIn};
-use crate::http::etag::PreconditionFailed;
+use crate::http::etag::{etag, PreconditionFailed};
+use crate::http::idempotency::Idempotent;
+use crate::http::idempotency::{self, KeyReused, Outcome, Replayable};
 use crate::runtime::ids::new_id;
 use crate::services::lookup::{require_tenant, NotFound};
 use crate::services::rates;
@@ -54,6 +56,8 @@ pub enum ServiceRequestError {
     #[error(transparent)]
     Rate(#[from] RateReached),
     #[error(transparent)]
+    KeyReused(#[from] KeyReused),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -85,7 +89,8 @@ pub async fn open(
     caller: &SignedIn,
     tenant_id: TenantId,
     input: NewRequest,
-) -> Result<Versioned<ServiceRequest>, ServiceRequestError> {
+    request: Idempotent,
+) -> Result<Replayable, ServiceRequestError> {
     if caller.is_operator {
         return Err(ServiceRequestError::OpenedByCustomersOnly);
     }
@@ -99,52 +104,59 @@ pub async fn open(
         return Err(ServiceRequestError::Contact(refused));
     }
     let partner = caller.delegation_in(&tenant_id).and(caller.partner.clone());
-    state
-        .transact(&permit, move |tx| {
-            require_tenant::<ServiceRequestError>(tx.conn(), &tenant_id)?;
-            // Counted per tenant, its admins and partners together: support works each one. A
-            // critical one (severity A, services down) is never refused for volume.
-            if input.severity != rules::Severity::A {
-                rates::admit::<ServiceRequestError>(tx, Rate::ServiceRequestsPerTenant, &tenant_id)?;
-            }
-            let id = new_id();
-            let due = time::to_db(rules::first_response_due(tx.now(), input.severity));
-            let opener = tx.actor().clone();
-            let handling = NewHandling {
-                id: &id,
-                tenant_id: &tenant_id,
-                workload: input.workload.as_str(),
-                severity: input.severity.as_str(),
-                status: RequestStatus::Open.as_str(),
-                partner_id: partner.as_ref().map(|p| p.partner_id.as_str()),
-                first_response_due_at: due,
-                created_at: tx.stamp(),
-                updated_at: tx.stamp(),
-            };
-            let submission = SubmissionRow {
-                request_id: id.clone(),
-                kind: input.kind,
-                category: input.category,
-                title: input.title,
-                description: input.description,
-                contact_name: input.contact_name,
-                contact_email: input.contact_email.to_string(),
-                contact_phone: input.contact_phone,
-                contact_available_24_7: input.contact_available_24_7,
-                opened_by_id: opener.user_id.clone().unwrap_or_default(),
-                opened_by_name: opener.name.clone(),
-                partner_name: partner.as_ref().map(|p| p.partner_name.clone()),
-            };
-            rows::insert(tx.conn(), &handling, submission)?;
-            tx.audit(
-                AuditAction::ServiceRequestOpened,
-                Subject::in_tenant(&tenant_id, &id),
-                serde_json::json!({"severity": input.severity.as_str(), "workload": input.workload.as_str(),
+    // A retry with the same key and body answers as the first did, and opens nothing more.
+    idempotency::run_once(state, &permit, request.key, request.fingerprint, move |tx| {
+        require_tenant::<ServiceRequestError>(tx.conn(), &tenant_id)?;
+        // Counted per tenant, its admins and partners together: support works each one. A
+        // critical one (severity A, services down) is never refused for volume.
+        if input.severity != rules::Severity::A {
+            rates::admit::<ServiceRequestError>(tx, Rate::ServiceRequestsPerTenant, &tenant_id)?;
+        }
+        let id = new_id();
+        let due = time::to_db(rules::first_response_due(tx.now(), input.severity));
+        let opener = tx.actor().clone();
+        let handling = NewHandling {
+            id: &id,
+            tenant_id: &tenant_id,
+            workload: input.workload.as_str(),
+            severity: input.severity.as_str(),
+            status: RequestStatus::Open.as_str(),
+            partner_id: partner.as_ref().map(|p| p.partner_id.as_str()),
+            first_response_due_at: due,
+            created_at: tx.stamp(),
+            updated_at: tx.stamp(),
+        };
+        let submission = SubmissionRow {
+            request_id: id.clone(),
+            kind: input.kind,
+            category: input.category,
+            title: input.title,
+            description: input.description,
+            contact_name: input.contact_name,
+            contact_email: input.contact_email.to_string(),
+            contact_phone: input.contact_phone,
+            contact_available_24_7: input.contact_available_24_7,
+            opened_by_id: opener.user_id.clone().unwrap_or_default(),
+            opened_by_name: opener.name.clone(),
+            partner_name: partner.as_ref().map(|p| p.partner_name.clone()),
+        };
+        rows::insert(tx.conn(), &handling, submission)?;
+        tx.audit(
+            AuditAction::ServiceRequestOpened,
+            Subject::in_tenant(&tenant_id, &id),
+            serde_json::json!({"severity": input.severity.as_str(), "workload": input.workload.as_str(),
                     "kind": input.kind.as_str()}),
-            )?;
-            load(tx, &tenant_id, &id, true)
+        )?;
+        let opened = load(tx, &tenant_id, &id, true)?;
+        Ok(Replayable {
+            outcome: Outcome::Created,
+            body: serde_json::to_value(&opened.view).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            location: Some(format!("/v1/tenants/{tenant_id}/service-requests/{id}")),
+            etag: Some(etag(opened.version)),
+            replayed: false,
         })
-        .await
+    })
+    .await
 }
 
 pub(super) fn load(
