@@ -5,6 +5,9 @@
 //! - [`StoreError::LostRace`]: another transaction won (a row referred to was deleted meanwhile,
 //!   PostgreSQL broke a deadlock or a serialization conflict); retrying may succeed.
 //! - [`StoreError::Busy`] and [`StoreError::Pool`]: the database is saturated; retry in a moment.
+//! - [`StoreError::ConnectionLost`]: the connection died under the statement (the server
+//!   restarted or ended it); the pool opens a new one, so a retry in a moment works.
+//! - [`StoreError::StorageFull`]: the database's disk is full; writes fail until space is freed.
 //! - [`StoreError::InvalidText`]: text the database refuses, which can only come from a request.
 //! - everything else is an internal failure.
 
@@ -18,6 +21,10 @@ pub enum StoreError {
     LostRace(String),
     #[error("the database is busy: {0}")]
     Busy(String),
+    #[error("the database connection was lost: {0}")]
+    ConnectionLost(String),
+    #[error("the database's storage is full: {0}")]
+    StorageFull(String),
     #[error("the database refuses text containing NUL characters")]
     InvalidText,
     #[error("database query failed: {0}")]
@@ -40,8 +47,27 @@ pub enum StoreError {
     Interrupted(String),
 }
 
+/// What PostgreSQL and libpq say when a connection ends under a statement: the server
+/// restarting (fast or immediate shutdown, recovery) or an administrator ending the backend.
+const CONNECTION_LOST: [&str; 8] = [
+    "terminating connection",
+    "server closed the connection",
+    "no connection to the server",
+    "could not receive data from server",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "connection to server",
+];
+
+/// What SQLite (`SQLITE_FULL`) and PostgreSQL (53100 `disk_full`) say when the disk is full.
+const STORAGE_FULL: [&str; 3] = ["database or disk is full", "no space left on device", "could not extend file"];
+
 impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
+        if matches!(error, DieselError::BrokenTransactionManager) {
+            return StoreError::ConnectionLost(error.to_string());
+        }
         let DieselError::DatabaseError(kind, info) = &error else {
             return StoreError::Query(error);
         };
@@ -59,6 +85,13 @@ impl From<DieselError> for StoreError {
             _ if message.contains("database is locked") || message.contains("database table is locked") => {
                 StoreError::Busy(message.to_owned())
             }
+            DatabaseErrorKind::ClosedConnection => StoreError::ConnectionLost(message.to_owned()),
+            _ if CONNECTION_LOST.iter().any(|sign| message.to_lowercase().contains(sign)) => {
+                StoreError::ConnectionLost(message.to_owned())
+            }
+            _ if STORAGE_FULL.iter().any(|sign| message.to_lowercase().contains(sign)) => {
+                StoreError::StorageFull(message.to_owned())
+            }
             // PostgreSQL refuses NUL in text ("invalid byte sequence ... 0x00"); SQLite stores it.
             _ if message.contains("0x00") => StoreError::InvalidText,
             _ => StoreError::Query(error),
@@ -72,9 +105,10 @@ impl StoreError {
         matches!(self, StoreError::UniqueViolation { .. } | StoreError::LostRace(_))
     }
 
-    /// True when the database is saturated rather than broken.
+    /// True when the database is saturated, or briefly away, rather than broken: a retry in a
+    /// moment may succeed.
     pub fn is_busy(&self) -> bool {
-        matches!(self, StoreError::Busy(_) | StoreError::Pool(_))
+        matches!(self, StoreError::Busy(_) | StoreError::Pool(_) | StoreError::ConnectionLost(_))
     }
 }
 
@@ -127,6 +161,20 @@ mod tests {
             StoreError::InvalidText
         ));
         assert!(matches!(classify(Kind::Unknown, "syntax error"), StoreError::Query(_)));
+        for lost in [
+            "terminating connection due to administrator command",
+            "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally",
+            "FATAL:  the database system is shutting down",
+        ] {
+            assert!(matches!(classify(Kind::Unknown, lost), StoreError::ConnectionLost(_)), "{lost}");
+        }
+        assert!(matches!(classify(Kind::ClosedConnection, "closed"), StoreError::ConnectionLost(_)));
+        assert!(matches!(StoreError::from(DieselError::BrokenTransactionManager), StoreError::ConnectionLost(_)));
+        for full in ["database or disk is full", "could not extend file \"base/1/2\": No space left on device"] {
+            assert!(matches!(classify(Kind::Unknown, full), StoreError::StorageFull(_)), "{full}");
+        }
+        assert!(classify(Kind::Unknown, "terminating connection due to administrator command").is_busy());
+        assert!(!classify(Kind::Unknown, "database or disk is full").is_busy());
         assert!(matches!(StoreError::from(DieselError::NotFound), StoreError::Query(_)));
     }
 

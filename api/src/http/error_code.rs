@@ -88,6 +88,8 @@ pub enum ErrorCode {
     RateLimited,
     InternalError,
     ServiceUnavailable,
+    /// The database's disk is full: nothing was written; reads go on.
+    InsufficientStorage,
 }
 
 impl ErrorCode {
@@ -159,6 +161,7 @@ impl ErrorCode {
             TooManySignInAttempts | TooManySignups | RateLimited => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             ServiceUnavailable | DnsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
         }
     }
 

@@ -327,6 +327,20 @@ impl From<tenantry_persistence::StoreError> for ApiError {
                 ApiError::invalid_field("body", "text in the request must not contain NUL characters")
             }
             error if error.is_lost_race() => ApiError::concurrent_update(),
+            StoreError::ConnectionLost(cause) => {
+                log::warn!("the database connection was lost under a request ({cause}): answering 503");
+                ApiError {
+                    retry_after_seconds: Some(1),
+                    ..ApiError::new(ErrorCode::ServiceUnavailable, "the database was briefly away; retry in a moment")
+                }
+            }
+            StoreError::StorageFull(cause) => {
+                log::error!("the database's storage is full ({cause}): writes are refused until space is freed");
+                ApiError::new(
+                    ErrorCode::InsufficientStorage,
+                    "the service cannot store anything at the moment: nothing was changed; try again later",
+                )
+            }
             error if error.is_busy() => ApiError::busy(),
             error => ApiError::internal_error(&error),
         }

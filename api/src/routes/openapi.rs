@@ -90,7 +90,7 @@ impl Modify for SecuritySchemes {
 struct StandardErrors;
 
 /// (status, component name, description)
-const STANDARD: [(&str, &str, &str); 9] = [
+const STANDARD: [(&str, &str, &str); 10] = [
     ("400", "BadRequest", "The request does not match the documented schema (`malformed_body`, `invalid_body`, `invalid_query`, `invalid_path`, `invalid_header`)"),
     ("401", "Unauthorized", "No token, or an invalid or expired one"),
     ("403", "Forbidden", "Your roles do not allow this (`forbidden`), or you must change your temporary password first (`password_change_required`)"),
@@ -99,7 +99,8 @@ const STANDARD: [(&str, &str, &str); 9] = [
     ("415", "UnsupportedMediaType", "The body must be application/json"),
     ("422", "Unprocessable", "The request matches the schema but a value breaks a rule (`validation_failed` with `errors`, `invalid_cursor`, or a code of the operation)"),
     ("500", "InternalError", "An unexpected error; it was logged with the request id"),
-    ("503", "Busy", "The database is saturated; retry after `Retry-After` seconds"),
+    ("503", "Busy", "The database is saturated, or was briefly away (a restart); retry after `Retry-After` seconds"),
+    ("507", "InsufficientStorage", "The database's storage is full (`insufficient_storage`): nothing was changed; reads go on"),
 ];
 
 /// An example problem for a standard error status, so that each error response shows its own.
@@ -113,6 +114,11 @@ fn problem_example(status: &str) -> serde_json::Value {
         "415" => ("Unsupported Media Type", "unsupported_media_type", "send the body as application/json"),
         "422" => ("Unprocessable Entity", "validation_failed", "the request has invalid fields"),
         "503" => ("Service Unavailable", "service_unavailable", "the service is busy; retry in a moment"),
+        "507" => (
+            "Insufficient Storage",
+            "insufficient_storage",
+            "the service cannot store anything at the moment: nothing was changed; try again later",
+        ),
         _ => ("Internal Server Error", "internal_error", "an unexpected error occurred; it has been logged"),
     };
     let mut example = serde_json::json!({
@@ -145,15 +151,18 @@ impl Modify for StandardErrors {
             components.responses.insert(name.to_owned(), RefOr::T(problem_response(status, description)));
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-            for operation in operations.into_iter().flatten() {
-                add_standard_errors(path, operation);
+            if let Some(read) = item.get.as_mut() {
+                add_standard_errors(path, read, false);
+            }
+            let writes = [&mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in writes.into_iter().flatten() {
+                add_standard_errors(path, operation, true);
             }
         }
     }
 }
 
-fn add_standard_errors(path: &str, operation: &mut Operation) {
+fn add_standard_errors(path: &str, operation: &mut Operation, writes: bool) {
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = operation.request_body.is_some();
     let parameters = operation.parameters.as_deref().unwrap_or_default();
@@ -169,6 +178,7 @@ fn add_standard_errors(path: &str, operation: &mut Operation) {
             "413" | "415" => has_body,
             "422" => has_input,
             "500" | "503" => !is_probe || path == "/readyz",
+            "507" => writes,
             _ => false,
         };
         if applies {

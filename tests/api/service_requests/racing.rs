@@ -3,9 +3,9 @@
 use std::collections::HashSet;
 
 use serde_json::json;
+use tenantry_tests::client::Call;
 use tenantry_tests::people;
 use tenantry_tests::support::{self, incident, ContactCard};
-use tenantry_tests::client::Call;
 use tenantry_tests::{Backend, Reply, TestApp};
 
 pub(super) fn racing_changes_and_notes_queue_and_support_sees_every_tenant(backend: Backend) {
@@ -68,7 +68,8 @@ pub(super) fn racing_changes_and_notes_queue_and_support_sees_every_tenant(backe
 }
 
 fn open_with_key(app: &TestApp, token: &str, tenant: &str, key: &str, body: &serde_json::Value) -> Reply {
-    app.client.send(Call::new("POST", &support::list_path(tenant)).token(token).header("idempotency-key", key).json(body))
+    app.client
+        .send(Call::new("POST", &support::list_path(tenant)).token(token).header("idempotency-key", key).json(body))
 }
 
 /// Opening a request honours `Idempotency-Key` as other creating `POST`s do: a retry answers as
