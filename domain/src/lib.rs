@@ -39,6 +39,7 @@ pub mod signup;
 pub mod takeover;
 pub mod temporary_password;
 pub mod tenant;
+pub mod text;
 pub mod user;
 pub mod webhook;
 pub mod workload;

@@ -99,14 +99,10 @@ impl Registrant {
     /// Trims every field and checks it; the country is upper-cased.
     pub fn parse(raw: Registrant) -> Result<Registrant, RegistrantError> {
         let text = |field: &'static str, value: &str, max: usize| -> Result<String, RegistrantError> {
-            let value = value.trim();
-            if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
-                return Err(RegistrantError {
-                    field,
-                    problem: "must be 1 to the allowed number of characters, on one line",
-                });
-            }
-            Ok(value.to_owned())
+            crate::text::one_line(value, max).map_err(|_| RegistrantError {
+                field,
+                problem: "must be 1 to the allowed number of characters, on one line",
+            })
         };
         let phone = raw.phone.trim().replace([' ', '.', '-'], "");
         let phone_ok =

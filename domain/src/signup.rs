@@ -5,6 +5,9 @@
 //! mail to that address does. Sign-ups are throttled per address and per email domain, counted
 //! in the store so that every process sees the same counts.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::email::EmailAddress;
@@ -44,26 +47,22 @@ pub struct RecentSignups {
     pub platform: Counted,
 }
 
-/// Mail domains of personal mailboxes: a sign-up is for a work address, grouped by its
-/// organisation's domain, and these group no organisation.
-const PERSONAL_MAIL_DOMAINS: [&str; 16] = [
-    "gmail.com",
-    "googlemail.com",
-    "outlook.com",
-    "outlook.fr",
-    "hotmail.com",
-    "hotmail.fr",
-    "live.com",
-    "live.fr",
-    "msn.com",
-    "yahoo.com",
-    "yahoo.fr",
-    "icloud.com",
-    "orange.fr",
-    "wanadoo.fr",
-    "free.fr",
-    "laposte.net",
-];
+/// Free and consumer mail domains: a sign-up is for a work address, grouped by its
+/// organisation's domain, and these group no organisation. A dated, vendored list (its header
+/// names the source, `refresh-consumer-mail-domains.py` regenerates it); operators add theirs.
+const CONSUMER_MAIL_DOMAINS: &str = include_str!("../data/consumer-mail-domains.txt");
+
+fn consumer_mail_domains() -> &'static HashSet<&'static str> {
+    static DOMAINS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    DOMAINS.get_or_init(|| {
+        CONSUMER_MAIL_DOMAINS.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).collect()
+    })
+}
+
+/// Whether `domain` is a free or consumer mail provider's, by the list or the operator's additions.
+pub fn is_consumer_mail_domain(domain: &str, operator_added: &[String]) -> bool {
+    consumer_mail_domains().contains(domain) || operator_added.iter().any(|added| added == domain)
+}
 
 /// Why a sign-up is refused outright.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,9 +78,13 @@ pub enum SignupRefusal {
 }
 
 /// A work address: not a personal mailbox, not the platform's own domain.
-pub fn check_work_address(address: &EmailAddress, platform_domain: &str) -> Result<(), SignupRefusal> {
+pub fn check_work_address(
+    address: &EmailAddress,
+    platform_domain: &str,
+    operator_added: &[String],
+) -> Result<(), SignupRefusal> {
     let domain = address.domain().as_str();
-    if PERSONAL_MAIL_DOMAINS.contains(&domain) {
+    if is_consumer_mail_domain(domain, operator_added) {
         return Err(SignupRefusal::PersonalAddress(domain.to_owned()));
     }
     if domain == platform_domain || domain.ends_with(&format!(".{platform_domain}")) {
@@ -250,13 +253,13 @@ mod tests {
 
     #[test]
     fn work_addresses_only() {
-        assert_eq!(check_work_address(&address("rob@contoso.com"), "tenantry.test"), Ok(()));
+        assert_eq!(check_work_address(&address("rob@contoso.com"), "tenantry.test", &[]), Ok(()));
         assert!(matches!(
-            check_work_address(&address("rob@gmail.com"), "tenantry.test"),
+            check_work_address(&address("rob@gmail.com"), "tenantry.test", &[]),
             Err(SignupRefusal::PersonalAddress(_))
         ));
         assert!(matches!(
-            check_work_address(&address("rob@acme.tenantry.test"), "tenantry.test"),
+            check_work_address(&address("rob@acme.tenantry.test"), "tenantry.test", &[]),
             Err(SignupRefusal::PlatformDomain(_))
         ));
     }
@@ -362,5 +365,22 @@ mod tests {
         assert!(platform.with_subdomain(&idn).is_ok());
         let long = format!("{}.fr", "a".repeat(60));
         assert!(unmanaged_slug(&long, Some("x7k2")).len() <= 40);
+    }
+
+    #[test]
+    fn consumer_mail_providers_are_not_work_domains_and_operators_add_theirs() {
+        for provider in
+            ["gmail.com", "orange.fr", "sfr.fr", "neuf.fr", "laposte.net", "gmx.de", "yandex.ru", "proton.me"]
+        {
+            assert!(is_consumer_mail_domain(provider, &[]), "{provider}");
+            let who = address(&format!("rob@{provider}"));
+            assert!(matches!(check_work_address(&who, "tenantry.test", &[]), Err(SignupRefusal::PersonalAddress(_))));
+        }
+        assert!(!is_consumer_mail_domain("contoso.com", &[]));
+        let added = ["mail.example-isp.fr".to_owned()];
+        assert!(is_consumer_mail_domain("mail.example-isp.fr", &added));
+        assert!(check_work_address(&address("rob@mail.example-isp.fr"), "tenantry.test", &added).is_err());
+        assert!(consumer_mail_domains().len() > 10_000, "the vendored list is read, its header left out");
+        assert!(!consumer_mail_domains().iter().any(|domain| domain.starts_with('#')));
     }
 }

@@ -22,11 +22,7 @@ pub enum TenantError {
 
 impl TenantName {
     pub fn parse(raw: &str) -> Result<Self, TenantError> {
-        let name = raw.trim();
-        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err(TenantError::Name);
-        }
-        Ok(Self(name.to_owned()))
+        crate::text::one_line(raw, 200).map(Self).map_err(|_| TenantError::Name)
     }
 
     pub fn as_str(&self) -> &str {

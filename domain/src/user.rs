@@ -16,11 +16,7 @@ pub struct DisplayNameError;
 
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, DisplayNameError> {
-        let name = raw.trim();
-        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err(DisplayNameError);
-        }
-        Ok(Self(name.to_owned()))
+        crate::text::one_line(raw, 200).map(Self).map_err(|_| DisplayNameError)
     }
 
     pub fn as_str(&self) -> &str {

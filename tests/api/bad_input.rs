@@ -8,7 +8,11 @@ use tenantry_tests::{mail, Backend, TestApp};
 use crate::Case;
 
 pub fn cases() -> Vec<Case> {
-    cases![bad_requests_are_problems_and_change_nothing, domain_names_are_checked_and_kept_in_their_ascii_form,]
+    cases![
+        bad_requests_are_problems_and_change_nothing,
+        domain_names_are_checked_and_kept_in_their_ascii_form,
+        one_line_texts_follow_one_rule_and_the_published_limit,
+    ]
 }
 
 fn state_of(app: &TestApp, tenant: &Tenant, operator: &str) -> (Value, usize, usize, Value) {
@@ -141,4 +145,40 @@ fn domain_names_are_checked_and_kept_in_their_ascii_form(backend: Backend) {
         assert_eq!(reply.json()["errors"][0]["field"], "contact_email", "{bad}: {}", reply.text);
     }
     assert_eq!(state_of(&app, &tenant, &operator), before);
+}
+
+/// Every one-line text (a service request's contact name as its title, a partner's name) refuses
+/// the characters that reorder a line on screen, and counts what was sent against its limit:
+/// a leading U+0085 is refused, not trimmed into a name one character over the limit.
+fn one_line_texts_follow_one_rule_and_the_published_limit(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let tenant = people::tenant_with_admin(&app, "one-rule");
+    let operator = app.operator_token();
+    let requests = format!("/v1/tenants/{}/service-requests", tenant.id);
+    let request = |title: &str, contact_name: &str| {
+        json!({"kind": "incident", "category": "technical", "workload": "mail", "title": title,
+            "description": "Mail is slow.", "severity": "C",
+            "contact": {"name": contact_name, "email": "ada@example.com", "available_24_7": false}})
+    };
+    for mark in ['\u{202E}', '\u{2067}', '\u{202B}'] {
+        let reordered = format!("Ada{mark} Lovelace");
+        let title = app.client.post(&requests, &tenant.global_admin.token, &request(&reordered, "Ada Lovelace"));
+        title.assert_problem(422, "validation_failed");
+        assert_eq!(title.json()["errors"][0]["field"], "title", "{mark:?}");
+        let name = app.client.post(&requests, &tenant.global_admin.token, &request("Mail is slow", &reordered));
+        name.assert_problem(422, "validation_failed");
+        assert_eq!(name.json()["errors"][0]["field"], "contact.name", "{mark:?}");
+    }
+    let listed = app.client.get(&requests, &tenant.global_admin.token).json();
+    assert_eq!(listed["items"], json!([]), "nothing was opened");
+
+    let over = format!("\u{0085}{}", "P".repeat(200));
+    let refused = app.client.post("/v1/partners", &operator, &json!({"name": over}));
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.json()["errors"][0]["field"], "name");
+    let padded = format!(" {}", "P".repeat(200));
+    app.client.post("/v1/partners", &operator, &json!({"name": padded})).assert_problem(422, "validation_failed");
+    let partners = app.client.get("/v1/partners", &operator).json();
+    assert_eq!(partners["items"], json!([]), "no partner was made: {partners}");
+    app.client.post("/v1/partners", &operator, &json!({"name": "P".repeat(200)})).assert_status(201);
 }

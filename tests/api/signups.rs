@@ -226,8 +226,25 @@ fn the_answer_never_tells_whether_an_address_has_an_account(backend: Backend) {
 }
 
 fn sign_ups_are_refused_for_personal_addresses_and_throttled(backend: Backend) {
-    let app = TestApp::spawn(backend);
-    sign_up(&app, "rob@gmail.com", "Rob").assert_problem(422, "signup_refused");
+    let storage = tenantry_tests::app::Storage::new(backend);
+    let app = TestApp::spawn_on(storage, &[("TENANTRY_CONSUMER_MAIL_DOMAINS", "mail.example-isp.fr, webmail.example")]);
+    // Consumer providers, French and international, from the vendored list and the operator's.
+    for address in [
+        "rob@gmail.com",
+        "rob@sfr.fr",
+        "rob@neuf.fr",
+        "rob@gmx.de",
+        "rob@yandex.ru",
+        "rob@proton.me",
+        "rob@mail.example-isp.fr",
+        "rob@webmail.example",
+    ] {
+        let refused = sign_up(&app, address, "Rob");
+        refused.assert_problem(422, "signup_refused");
+        assert!(refused.json()["detail"].as_str().unwrap().contains("personal mail domain"), "{address}");
+    }
+    let tenants = app.client.get("/v1/tenants?limit=200", &app.operator_token()).json();
+    assert!(!tenants.to_string().contains("sfr.fr"), "no tenant is named after a provider: {tenants}");
     sign_up(&app, "not an address", "Rob").assert_problem(422, "validation_failed");
     let short = app.client.send(
         Call::new("POST", "/v1/signups")

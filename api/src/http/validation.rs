@@ -80,33 +80,14 @@ fn whole<E: serde::de::Error>(number: serde_json::Number) -> Result<i64, E> {
     }
 }
 
-/// Characters that must not reach a single line of text shown to people or written into a mail
-/// header: control characters, line and paragraph separators, and the invisible formatting marks
-/// that reorder text on screen (bidirectional overrides and isolates).
-fn breaks_a_line(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{FEFF}')
-        || ('\u{202A}'..='\u{202E}').contains(&c)
-        || ('\u{2066}'..='\u{2069}').contains(&c)
-}
-
-/// A title or a name: 1 to `max_chars` characters of one line, trimmed.
+/// A title or a name: the domain's one-line rule (`tenantry_domain::text`).
 pub fn one_line_text(raw: &str, max_chars: usize) -> Result<String, String> {
-    let text = raw.trim();
-    if text.is_empty() || text.chars().count() > max_chars || text.chars().any(breaks_a_line) {
-        return Err(format!("1 to {max_chars} characters of one line, without control or formatting characters"));
-    }
-    Ok(text.to_owned())
+    tenantry_domain::text::one_line(raw, max_chars).map_err(|e| e.to_string())
 }
 
-/// A description or a note: 1 to `max_chars` characters, line breaks and tabs allowed.
+/// A description or a note: the domain's free-text rule.
 pub fn free_text(raw: &str, max_chars: usize) -> Result<String, String> {
-    let text = raw.trim();
-    let refused = |c: char| breaks_a_line(c) && !matches!(c, '\n' | '\r' | '\t');
-    if text.is_empty() || text.chars().count() > max_chars || text.chars().any(refused) {
-        return Err(format!("1 to {max_chars} characters, without control or formatting characters"));
-    }
-    Ok(text.to_owned())
+    tenantry_domain::text::free(raw, max_chars).map_err(|e| e.to_string())
 }
 
 /// The ids of a list, once each and in the order first given; 422 for one that is not an id.
@@ -137,20 +118,4 @@ pub fn distinct<T: PartialEq>(check: &mut FieldCheck, field: &str, items: Vec<Op
         }
     }
     kept.into_iter().map(|(_, item)| item).collect()
-}
-
-#[cfg(test)]
-mod text_tests {
-    use super::*;
-
-    #[test]
-    fn one_line_refuses_what_breaks_or_reorders_a_line() {
-        assert_eq!(one_line_text("  Mail is slow ", 200), Ok("Mail is slow".to_owned()));
-        for bad in ["a\nb", "a\u{2028}b", "a\u{202E}b", "a\u{2066}b", "", "   "] {
-            assert!(one_line_text(bad, 200).is_err(), "{bad:?}");
-        }
-        assert!(one_line_text(&"x".repeat(201), 200).is_err());
-        assert_eq!(free_text("line one\nline two", 100), Ok("line one\nline two".to_owned()));
-        assert!(free_text("a\u{202E}b", 100).is_err());
-    }
 }

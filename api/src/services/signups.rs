@@ -99,7 +99,11 @@ fn check_throttle(
 /// Records a sign-up and mails its code (or, for an address that has an account, says so to
 /// that address only).
 pub async fn sign_up(state: &AppState, permit: Permit, input: SignupInput) -> Result<SignupAccepted, SignupError> {
-    signup::check_work_address(&input.email, state.config.platform_domain.as_str())?;
+    signup::check_work_address(
+        &input.email,
+        state.config.platform_domain.as_str(),
+        &state.config.consumer_mail_domains,
+    )?;
     // A few sign-ups at a time, however many arrive: the rest of the pool stays for sign-ins.
     let _place = match tokio::time::timeout(SIGNUP_WAIT, state.signup_gate.acquire()).await {
         Ok(Ok(place)) => place,

@@ -74,6 +74,9 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// Sign-ups admitted per hour, per address, email domain, caller and platform.
     pub signup_limits: SignupLimits,
+    /// Mail domains the operator adds to the vendored list of consumer mail providers, whose
+    /// addresses cannot sign up (`TENANTRY_CONSUMER_MAIL_DOMAINS`, comma-separated).
+    pub consumer_mail_domains: Vec<String>,
 }
 
 /// Without the database URL's password or the bootstrap password: a configuration may be
@@ -159,6 +162,7 @@ impl Config {
             platform: env.number("TENANTRY_SIGNUPS_PER_HOUR", defaults.platform, 1..=1_000_000),
             ..defaults
         };
+        let consumer_mail_domains = consumer_mail_domains(&mut env);
         // A bad value is noted and its default stands in, so that every other variable is still
         // read and its problems said too; the configuration is refused as a whole at the end.
         let listen = listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
@@ -200,6 +204,7 @@ impl Config {
             log_format: log_format.unwrap_or(LogFormat::Text),
             trusted_proxies,
             signup_limits,
+            consumer_mail_domains,
             mail_from: env
                 .get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),
@@ -216,6 +221,23 @@ impl Config {
     pub fn keys_dir(&self) -> PathBuf {
         self.data_dir.join("keys")
     }
+}
+
+/// The operator's consumer mail domains, each a domain name in its ASCII form.
+fn consumer_mail_domains(env: &mut Environment<impl Fn(&str) -> Option<String>>) -> Vec<String> {
+    let variable = "TENANTRY_CONSUMER_MAIL_DOMAINS";
+    let raw = env.get(variable).unwrap_or_default();
+    let parsed: Result<Vec<String>, ConfigError> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            DomainName::parse(name)
+                .map(|domain| domain.as_str().to_owned())
+                .map_err(|e| ConfigError { variable, problem: format!("`{name}`: {e}") })
+        })
+        .collect();
+    env.keep(parsed).unwrap_or_default()
 }
 
 /// A retry schedule: its first pause from `first_pause_variable`, its attempts from
