@@ -18,6 +18,7 @@ pub fn cases() -> Vec<Case> {
         the_default_domain_names_new_people_and_a_used_domain_stays,
         the_dns_check_reports_the_missing_mx_and_the_wrong_spf,
         names_that_are_not_domain_names_are_refused_and_idn_round_trips,
+        with_dns_silent_the_check_answers_within_its_deadline_saying_what_is_missing,
     ]
 }
 
@@ -260,4 +261,32 @@ fn names_that_are_not_domain_names_are_refused_and_idn_round_trips(backend: Back
     assert_eq!(by_unicode.json()["name"], "xn--bcher-paris-thb.fr");
     dns.set_txt("xn--bcher-paris-thb.fr", &[idn["verification"]["value"].as_str().unwrap()]);
     verify(&app, &tenant, "xn--bcher-paris-thb.fr").assert_status(200);
+}
+
+/// DNS that never answers: the check asks every record at once under one deadline (7 s), so it
+/// answers in seconds with each record unknown and why, instead of one timeout after another
+/// (each lookup gives up after 3 s here: five in turn took 15 s).
+fn with_dns_silent_the_check_answers_within_its_deadline_saying_what_is_missing(backend: Backend) {
+    // A nameserver that takes every question and answers none.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let address = format!("udp://{}", silent.local_addr().unwrap());
+    let app = TestApp::spawn_on(Storage::new(backend), &[("TENANTRY_DNS_SERVERS", &address)]);
+    let tenant = people::tenant_with_admin(&app, "dns-down");
+    add(&app, &tenant, "silent-dns.fr");
+    let started = std::time::Instant::now();
+    let reply = app
+        .client
+        .get(&format!("/v1/tenants/{}/domains/silent-dns.fr/dns-check", tenant.id), &tenant.global_admin.token);
+    let took = started.elapsed();
+    reply.assert_status(200);
+    assert!(took < std::time::Duration::from_secs(10), "the check waited {took:?} for a silent DNS");
+    let check = reply.json();
+    assert_eq!(check["all_ok"], false);
+    let records = check["records"].as_array().unwrap();
+    assert!(records.len() >= 4, "{check}");
+    for record in records {
+        assert_eq!(record["status"], "unknown", "{record}");
+        assert!(record["advice"].as_str().unwrap().contains("DNS did not answer"), "{record}");
+    }
+    drop(silent);
 }

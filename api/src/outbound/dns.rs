@@ -65,6 +65,34 @@ impl Dns {
         builder.build().map_err(|e| format!("cannot set up the DNS resolver: {e}"))
     }
 
+    /// Several lookups at once, all answered within `deadline`: a record DNS did not answer by
+    /// then is `Failed`, saying so. The answers come in the order asked.
+    pub async fn lookup_all(
+        &self,
+        asked: Vec<(String, dns_check::RecordType)>,
+        deadline: std::time::Duration,
+    ) -> Vec<Answer> {
+        let mut lookups = tokio::task::JoinSet::new();
+        for (position, (name, record_type)) in asked.iter().cloned().enumerate() {
+            let dns = self.clone();
+            lookups.spawn(async move {
+                let answer = match tokio::time::timeout(deadline, dns.lookup(&name, record_type)).await {
+                    Ok(answer) => answer,
+                    Err(_) => Answer::Failed(format!("no answer within {} s", deadline.as_secs())),
+                };
+                (position, answer)
+            });
+        }
+        let mut answers: Vec<Answer> =
+            asked.iter().map(|_| Answer::Failed("the lookup did not finish".to_owned())).collect();
+        while let Some(done) = lookups.join_next().await {
+            if let Ok((position, answer)) = done {
+                answers[position] = answer;
+            }
+        }
+        answers
+    }
+
     /// The TXT records at `name`, each as one string (its character-strings joined).
     pub async fn txt(&self, name: &str) -> Answer {
         self.lookup(name, dns_check::RecordType::SpfTxt).await
