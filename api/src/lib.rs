@@ -99,7 +99,12 @@ impl Application {
         let pool = database.open_pool(pool_size)?;
         let transport = mail_transport::MailTransport::new(config.smtp.as_ref(), config.mail_dir(), &config.mail_from)
             .map_err(StartError::Mail)?;
-        let outbox = mail_worker::Outbox { transport, from: config.mail_from.clone(), retry: config.mail_retry };
+        let sender = mail_transport::Sender {
+            from: config.mail_from.clone(),
+            bounce_to: config.mail_bounce_address.clone(),
+            message_domain: config.platform_domain.to_string(),
+        };
+        let outbox = mail_worker::Outbox { transport, sender, retry: config.mail_retry };
         let (keys, keys_origin) = {
             let mut conn = pool.get().map_err(tenantry_persistence::StoreError::from)?;
             KeyRing::open(&mut conn, &config.keys_dir(), config.token_ttl_seconds, clock::now())?

@@ -22,6 +22,7 @@ pub fn cases() -> Vec<Case> {
         two_processes_deliver_five_hundred_messages_once_each,
         an_expired_temporary_password_says_to_ask_for_a_new_reset,
         each_person_reads_their_own_language_in_both_parts,
+        mail_says_it_is_automatic_and_bounces_go_where_the_operator_says,
     ]
 }
 
@@ -82,6 +83,10 @@ fn a_new_password_is_delivered_once_signs_in_once_and_is_not_kept(backend: Backe
     let message = &received[0];
     assert_eq!(message.rcpt_to, vec![contact.clone()]);
     assert!(message.mail_from.starts_with("no-reply@"), "{}", message.mail_from);
+    // Written by a machine (RFC 3834), identified under the platform's own domain.
+    assert_eq!(message.header("auto-submitted").as_deref(), Some("auto-generated"));
+    let id = message.header("message-id").expect("a Message-ID");
+    assert!(id.starts_with('<') && id.ends_with("@tenantry.test>"), "{id}");
     assert!(message.subject().is_some());
     let text = message.text().expect("a plain-text part");
     let temporary = mail::field(&text, "Temporary password").expect("the temporary password is in the message");
@@ -194,7 +199,7 @@ fn two_processes_deliver_five_hundred_messages_once_each(backend: Backend) {
     let before = seen.len();
     seen.dedup();
     assert_eq!(before, seen.len(), "no message delivered twice");
-    let mut expected: Vec<String> = ids.iter().map(|id| format!("<{id}@tenantry>")).collect();
+    let mut expected: Vec<String> = ids.iter().map(|id| format!("<{id}@tenantry.test>")).collect();
     expected.sort();
     let queued: Vec<&String> = seen.iter().filter(|id| expected.contains(id)).collect();
     assert_eq!(queued.len(), 500, "each arrived");
@@ -276,4 +281,29 @@ fn each_person_reads_their_own_language_in_both_parts(backend: Backend) {
     let once = app.client.token(&ana_sign_in, &reset);
     app.client.get(&users, &once).assert_problem(403, "password_change_required");
     assert_ne!(contact, "ana@example.com");
+}
+
+/// Mail is marked automatic, so that out-of-office replies and list robots leave it alone, and
+/// its envelope sender is the bounce address the operator set, while readers see `From`.
+fn mail_says_it_is_automatic_and_bounces_go_where_the_operator_says(backend: Backend) {
+    let sink = SmtpSink::start();
+    let mut settings = smtp_settings(sink.port(), 4);
+    settings.push(("TENANTRY_MAIL_BOUNCE_ADDRESS", "bounces@tenantry.test".to_owned()));
+    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = TestApp::spawn_on(Storage::new(backend), &pairs);
+    let (_, _, contact) = create_tenant(&app, "bounces");
+    let received = sink.wait_for(1, WAIT);
+    let message = &received[0];
+    assert_eq!(message.rcpt_to, vec![contact]);
+    assert_eq!(message.mail_from, "bounces@tenantry.test", "the envelope sender");
+    assert!(message.header("from").unwrap().contains("no-reply@tenantry.test"), "{:?}", message.header("from"));
+    assert_eq!(message.header("auto-submitted").as_deref(), Some("auto-generated"));
+    // Without SMTP the .eml files say the same, the bounce address as their Return-Path.
+    let dropped =
+        TestApp::spawn_on(Storage::new(backend), &[("TENANTRY_MAIL_BOUNCE_ADDRESS", "bounces@tenantry.test")]);
+    let (_, _, contact) = create_tenant(&dropped, "bounces-eml");
+    let written = mail::wait_for(&dropped.storage.mail_dir(), &contact, 1);
+    assert!(written[0].contains("Return-Path: <bounces@tenantry.test>\r\n"), "{}", written[0]);
+    assert!(written[0].contains("Auto-Submitted: auto-generated\r\n"), "{}", written[0]);
+    assert!(written[0].contains("@tenantry.test>\r\n"), "a Message-ID under the platform's domain: {}", written[0]);
 }

@@ -75,6 +75,8 @@ fn a_signed_license_assigned_arrives_and_is_retried_after_a_500(backend: Backend
     let (first, second) = (&hooks[0], &hooks[1]);
     assert_eq!((first.answered, second.answered), (500, 200));
     assert_eq!(first.headers.get("webhook-id"), second.headers.get("webhook-id"), "a retry is the same event");
+    let agent = first.headers.get("user-agent").cloned().unwrap_or_default();
+    assert!(agent.starts_with("Tenantry-Webhooks/"), "the caller names itself: {agent}");
     for hook in [first, second] {
         assert!(verify(hook, &secret), "the signature verifies with the shared secret: {hook:?}");
         assert!(!verify(hook, "whsec_c29tZSBvdGhlciBzZWNyZXQ="), "and not with another");

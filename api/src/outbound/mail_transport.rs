@@ -19,6 +19,24 @@ use tenantry_persistence::time;
 
 use crate::runtime::config::{SmtpSecurity, SmtpSettings};
 
+/// Who mail is from, as readers and servers see it.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    /// The `From:` mailbox (`TENANTRY_MAIL_FROM`).
+    pub from: String,
+    /// The envelope sender, where bounces go (`TENANTRY_MAIL_BOUNCE_ADDRESS`); the `From:`
+    /// address when unset.
+    pub bounce_to: Option<String>,
+    /// The domain message ids are made under: the platform's.
+    pub message_domain: String,
+}
+
+impl Sender {
+    fn message_id(&self, message: &OutboxMessageRow) -> String {
+        format!("<{}@{}>", message.id, self.message_domain)
+    }
+}
+
 pub enum MailTransport {
     Smtp { transport: SmtpTransport, host: String },
     Drop { dir: PathBuf },
@@ -43,15 +61,15 @@ impl MailTransport {
         Ok(MailTransport::Smtp { transport: builder.build(), host: settings.host.clone() })
     }
 
-    /// One delivery attempt of `message`, sent as `from`.
-    pub fn deliver(&self, from: &str, message: &OutboxMessageRow) -> Attempt {
+    /// One delivery attempt of `message`, sent by `sender`.
+    pub fn deliver(&self, sender: &Sender, message: &OutboxMessageRow) -> Attempt {
         match self {
-            MailTransport::Drop { dir } => match write_eml(dir, from, message) {
+            MailTransport::Drop { dir } => match write_eml(dir, sender, message) {
                 Ok(()) => Attempt::Accepted,
                 Err(error) => Attempt::Transient(format!("cannot write to {}: {error}", dir.display())),
             },
             MailTransport::Smtp { transport, host } => {
-                let email = match compose(from, message) {
+                let email = match compose(sender, message) {
                     Ok(email) => email,
                     // An address or header no server would take: trying again changes nothing.
                     Err(problem) => return Attempt::Permanent(problem),
@@ -84,16 +102,42 @@ impl Header for ContentLanguage {
     }
 }
 
+/// `Auto-Submitted: auto-generated` (RFC 3834): written by a machine, so that an out-of-office
+/// reply or a mailing list's robot does not answer it.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
 /// The message as mail: a plain-text part and, when there is one, an HTML alternative.
-fn compose(from: &str, message: &OutboxMessageRow) -> Result<lettre::Message, String> {
-    let from: Mailbox = from.parse().map_err(|e| format!("sender `{from}`: {e}"))?;
+fn compose(sender: &Sender, message: &OutboxMessageRow) -> Result<lettre::Message, String> {
+    let from: Mailbox = sender.from.parse().map_err(|e| format!("sender `{}`: {e}", sender.from))?;
     let to: Mailbox = message.recipient.parse().map_err(|e| format!("recipient `{}`: {e}", message.recipient))?;
-    let builder = lettre::Message::builder()
+    let mut builder = lettre::Message::builder()
         .from(from)
-        .to(to)
+        .to(to.clone())
         .subject(message.subject.clone())
-        .message_id(Some(format!("<{}@tenantry>", message.id)))
+        .message_id(Some(sender.message_id(message)))
+        .header(AutoSubmitted)
         .header(ContentLanguage(message.language.clone()));
+    if let Some(bounce_to) = &sender.bounce_to {
+        let bounce: lettre::Address = bounce_to.parse().map_err(|e| format!("bounce address `{bounce_to}`: {e}"))?;
+        let envelope = lettre::address::Envelope::new(Some(bounce), vec![to.email])
+            .map_err(|e| format!("cannot address the message: {e}"))?;
+        builder = builder.envelope(envelope);
+    }
     let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(message.body.clone());
     let built = match &message.html_body {
         Some(html) => builder.multipart(
@@ -109,7 +153,7 @@ fn compose(from: &str, message: &OutboxMessageRow) -> Result<lettre::Message, St
 /// Writes the message to a temporary file and renames it into place, so that a reader of the
 /// folder never sees half a message. The file is named by the message id, so a message
 /// delivered twice (a crash between writing and marking) is one file.
-fn write_eml(dir: &Path, from: &str, message: &OutboxMessageRow) -> std::io::Result<()> {
+fn write_eml(dir: &Path, sender: &Sender, message: &OutboxMessageRow) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
     let created = time::from_db(message.created_at);
     let boundary = format!("tenantry-{}", message.id);
@@ -126,14 +170,18 @@ fn write_eml(dir: &Path, from: &str, message: &OutboxMessageRow) -> std::io::Res
         ),
         None => ("text/plain; charset=utf-8".to_owned(), text),
     };
+    // Where bounces go, as the receiving server records the envelope sender.
+    let return_path =
+        sender.bounce_to.as_deref().map(|bounce| format!("Return-Path: <{bounce}>\r\n")).unwrap_or_default();
     let content = format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}@tenantry>\r\n\
-         Content-Language: {language}\r\nMIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\
-         Content-Transfer-Encoding: 8bit\r\n\r\n{body}",
+        "{return_path}From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: {id}\r\n\
+         Auto-Submitted: auto-generated\r\nContent-Language: {language}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: {content_type}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}",
+        from = sender.from,
         to = message.recipient,
         subject = message.subject,
         date = created.to_rfc2822(),
-        id = message.id,
+        id = sender.message_id(message),
         language = message.language,
     );
     let name = format!("{}-{}.eml", created.format("%Y%m%dT%H%M%S"), message.id);

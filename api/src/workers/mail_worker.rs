@@ -16,7 +16,7 @@ use tenantry_domain::retry::AfterFailure;
 use tenantry_persistence::outbox::{self, OutboxMessageRow};
 use tenantry_persistence::{time, DbConnection, DbPool, StoreError};
 
-use crate::outbound::mail_transport::MailTransport;
+use crate::outbound::mail_transport::{MailTransport, Sender};
 use crate::runtime::shutdown::Shutdown;
 
 /// How long a claimed message is left alone before another attempt may take it; longer than an
@@ -26,7 +26,7 @@ const BATCH: i64 = 50;
 
 pub struct Outbox {
     pub transport: MailTransport,
-    pub from: String,
+    pub sender: Sender,
     pub retry: RetryPolicy,
 }
 
@@ -57,7 +57,7 @@ pub fn deliver_due(pool: &DbPool, outbox: &Outbox, shutdown: &Shutdown) -> Resul
         if !outbox::claim(&mut conn, &message, lease)? {
             continue;
         }
-        let attempt = outbox.transport.deliver(&outbox.from, &message);
+        let attempt = outbox.transport.deliver(&outbox.sender, &message);
         if settle(&mut conn, outbox, &message, attempt)? {
             delivered += 1;
         }

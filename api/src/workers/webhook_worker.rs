@@ -60,6 +60,9 @@ enum Outcome {
     Failed { status: Option<i32>, error: String },
 }
 
+const USER_AGENT: &str =
+    concat!("Tenantry-Webhooks/", env!("CARGO_PKG_VERSION"), " (+https://tenantry.test/docs/webhooks)");
+
 fn attempt(hooks: &Webhooks, endpoint: &EndpointRow, delivery: &DeliveryRow) -> Outcome {
     if let Err(refusal) = check_endpoint(&endpoint.url, hooks.allow_private) {
         return Outcome::Failed { status: None, error: refusal.to_string() };
@@ -70,6 +73,8 @@ fn attempt(hooks: &Webhooks, endpoint: &EndpointRow, delivery: &DeliveryRow) -> 
         .agent
         .post(&endpoint.url)
         .header("content-type", "application/json")
+        // Receivers and their firewalls see who calls: Tenantry and its version.
+        .header("user-agent", USER_AGENT)
         .header("webhook-id", &delivery.event_id)
         .header("webhook-timestamp", &timestamp.to_string())
         .header("webhook-signature", &signature)

@@ -77,6 +77,9 @@ pub struct Config {
     /// Mail domains the operator adds to the vendored list of consumer mail providers, whose
     /// addresses cannot sign up (`TENANTRY_CONSUMER_MAIL_DOMAINS`, comma-separated).
     pub consumer_mail_domains: Vec<String>,
+    /// The envelope sender of mail, where bounces go (`TENANTRY_MAIL_BOUNCE_ADDRESS`); the
+    /// `From:` address when unset.
+    pub mail_bounce_address: Option<String>,
 }
 
 /// Without the database URL's password or the bootstrap password: a configuration may be
@@ -163,6 +166,12 @@ impl Config {
             ..defaults
         };
         let consumer_mail_domains = consumer_mail_domains(&mut env);
+        let mail_bounce_address = env.get("TENANTRY_MAIL_BOUNCE_ADDRESS").and_then(|raw| {
+            let parsed = tenantry_domain::EmailAddress::parse(&raw).map(|address| address.to_string()).map_err(|e| {
+                ConfigError { variable: "TENANTRY_MAIL_BOUNCE_ADDRESS", problem: format!("`{raw}`: {e}") }
+            });
+            env.keep(parsed)
+        });
         // A bad value is noted and its default stands in, so that every other variable is still
         // read and its problems said too; the configuration is refused as a whole at the end.
         let listen = listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
@@ -205,6 +214,7 @@ impl Config {
             trusted_proxies,
             signup_limits,
             consumer_mail_domains,
+            mail_bounce_address,
             mail_from: env
                 .get("TENANTRY_MAIL_FROM")
                 .unwrap_or_else(|| format!("Tenantry <no-reply@{platform_domain_raw}>")),
