@@ -60,8 +60,7 @@ enum Outcome {
     Failed { status: Option<i32>, error: String },
 }
 
-const USER_AGENT: &str =
-    concat!("Tenantry-Webhooks/", env!("CARGO_PKG_VERSION"), " (+https://tenantry.test/docs/webhooks)");
+const USER_AGENT: &str = concat!("Tenantry-Webhooks/", env!("CARGO_PKG_VERSION"));
 
 fn attempt(hooks: &Webhooks, endpoint: &EndpointRow, delivery: &DeliveryRow) -> Outcome {
     if let Err(refusal) = check_endpoint(&endpoint.url, hooks.allow_private) {
