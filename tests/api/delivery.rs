@@ -90,6 +90,8 @@ fn a_new_password_is_delivered_once_signs_in_once_and_is_not_kept(backend: Backe
     assert!(message.subject().is_some());
     let text = message.text().expect("a plain-text part");
     let temporary = mail::field(&text, "Temporary password").expect("the temporary password is in the message");
+    // Roles are named in words in the reader's language (French by default), never as codes.
+    assert!(text.contains("gestionnaire cloud") && !text.contains("cloud_manager"), "{text}");
     assert!(text.contains(&sign_in), "the sign-in address is in the message");
 
     // Delivered: the stored copy no longer holds the password.

@@ -50,14 +50,15 @@ fn to_address(to: &str, language: Language, template: Template, values: &[(&str,
     }
 }
 
-fn role_names(roles: &RoleSet) -> String {
-    roles.iter().map(|role| role.as_str()).collect::<Vec<_>>().join(", ")
+/// The roles in words, in the reader's language (`administrateur général`, not `global_admin`).
+fn role_names(language: Language, roles: &RoleSet) -> String {
+    roles.iter().map(|role| phrase(language, &format!("role_{}", role.as_str()), &[])).collect::<Vec<_>>().join(", ")
 }
 
 /// A new account's sign-in details, with the temporary password to change at first sign-in.
 pub fn account_created(to: &Recipient<'_>, temporary_password: &str, roles: &RoleSet, public_url: &str) -> Message {
     let role_line = if roles.is_admin() {
-        phrase(to.language, "designated_admin", &[("roles", &role_names(roles))])
+        phrase(to.language, "designated_admin", &[("roles", &role_names(to.language, roles))])
     } else {
         String::new()
     };
@@ -67,7 +68,7 @@ pub fn account_created(to: &Recipient<'_>, temporary_password: &str, roles: &Rol
 
 /// An existing person was designated administrator.
 pub fn roles_designated(to: &Recipient<'_>, roles: &RoleSet, public_url: &str) -> Message {
-    message(to, Template::RolesDesignated, &[("roles", &role_names(roles)), ("url", public_url)])
+    message(to, Template::RolesDesignated, &[("roles", &role_names(to.language, roles)), ("url", public_url)])
 }
 
 /// A password reset by an administrator: a temporary password to change at next sign-in.
@@ -130,7 +131,7 @@ pub fn relationship_left_behind(
                 what.push(phrase(to.language, "left_created", &[]));
             }
             if grant.roles_granted.is_admin() {
-                let roles = grant.roles_granted.iter().map(|role| role.as_str()).collect::<Vec<_>>().join(", ");
+                let roles = role_names(to.language, &grant.roles_granted);
                 what.push(phrase(to.language, "left_roles", &[("roles", &roles)]));
             }
             format!("- {} <{}>: {}", grant.user.display_name, grant.user.sign_in, what.join("; "))

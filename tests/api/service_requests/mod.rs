@@ -45,6 +45,8 @@ fn assert_told(app: &TestApp, recipients: &[&str], title: &str, changes: &[&str]
         let mut told: Vec<&str> = subjects
             .iter()
             .map(|subject| {
+                // French puts no colon between the request and the verb that tells its change.
+                assert!(!subject.contains("\" : "), "a stray colon in {subject:?}");
                 PHRASES
                     .into_iter()
                     .find(|(_, french)| subject.contains(french))
