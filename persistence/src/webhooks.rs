@@ -264,6 +264,47 @@ pub fn mark_attempt_failed(
     Ok(())
 }
 
+/// What a change to an endpoint sets; `None` leaves a setting as it is.
+#[derive(Debug, Default)]
+pub struct EndpointChange<'a> {
+    pub events: Option<&'a str>,
+    pub pool_low_below: Option<i32>,
+    /// `Some(true)` switches it on again (its failures forgotten), `Some(false)` off.
+    pub enabled: Option<bool>,
+}
+
+/// Changes an endpoint's events, threshold or state, never its address nor its secret.
+pub fn change_endpoint(
+    conn: &mut DbConnection,
+    id: &str,
+    change: &EndpointChange<'_>,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    if let Some(events) = change.events {
+        diesel::update(webhook_endpoints::table.find(id)).set(webhook_endpoints::events.eq(events)).execute(conn)?;
+    }
+    if let Some(below) = change.pool_low_below {
+        diesel::update(webhook_endpoints::table.find(id))
+            .set(webhook_endpoints::pool_low_below.eq(below))
+            .execute(conn)?;
+    }
+    match change.enabled {
+        Some(true) => {
+            diesel::update(webhook_endpoints::table.find(id))
+                .set((
+                    webhook_endpoints::disabled_at.eq(None::<NaiveDateTime>),
+                    webhook_endpoints::failing_since.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+        }
+        Some(false) => {
+            disable(conn, id, now)?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 /// Switches an endpoint off; false when it already was.
 pub fn disable(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> StoreResult<bool> {
     let changed = diesel::update(webhook_endpoints::table.find(id).filter(webhook_endpoints::disabled_at.is_null()))

@@ -24,6 +24,7 @@ pub fn cases() -> Vec<Case> {
         private_and_plain_http_endpoints_are_refused_without_the_flag,
         an_endpoint_failing_for_three_days_is_disabled_and_its_owners_told,
         events_reach_only_the_tenant_and_the_partners_they_concern,
+        an_endpoint_is_read_and_changed_without_a_new_secret,
     ]
 }
 
@@ -279,4 +280,62 @@ fn events_reach_only_the_tenant_and_the_partners_they_concern(backend: Backend) 
         vec![("relationship.accepted".to_owned(), c.clone()), ("incident.published".to_owned(), c)],
         "the rival hears of its own relationship and the customer's incident only"
     );
+}
+
+/// An endpoint can be read and changed (events, threshold, on or off) without a new secret:
+/// deliveries after the change still verify with the secret given at registration.
+fn an_endpoint_is_read_and_changed_without_a_new_secret(backend: Backend) {
+    let receiver = WebhookReceiver::start(&[]);
+    let app = app_allowing_private(backend);
+    let tenant = people::tenant_with_admin(&app, "changed-hook");
+    let token = &tenant.global_admin.token;
+    let base = format!("/v1/tenants/{}/webhooks", tenant.id);
+    let registered = app.client.post(
+        &base,
+        token,
+        &json!({"url": receiver.url("/hook"), "events": ["pool.low"], "pool_low_below": 2}),
+    );
+    registered.assert_status(201);
+    let secret = registered.json()["secret"].as_str().unwrap().to_owned();
+    let path = format!("{base}/{}", registered.json()["id"].as_str().unwrap());
+
+    let read = app.client.get(&path, token);
+    read.assert_status(200);
+    assert_eq!(read.json()["events"], json!(["pool.low"]));
+    assert!(read.json().get("secret").is_none(), "the secret is shown once: {}", read.json());
+
+    // Refused changes change nothing.
+    for bad in [
+        json!({"events": ["licence.assigned", "licence.assigned"]}),
+        json!({"events": []}),
+        json!({"pool_low_below": 0}),
+    ] {
+        app.client.patch(&path, token, &bad).assert_problem(422, "validation_failed");
+    }
+    app.client.patch(&path, token, &json!({"url": "https://elsewhere.example/"})).assert_problem(400, "invalid_body");
+    assert_eq!(app.client.get(&path, token).json(), read.json(), "nothing changed");
+
+    let changed = app.client.patch(&path, token, &json!({"events": ["licence.assigned"], "pool_low_below": 7}));
+    changed.assert_status(200);
+    assert_eq!(
+        (changed.json()["events"].clone(), changed.json()["pool_low_below"].clone()),
+        (json!(["licence.assigned"]), json!(7))
+    );
+    let off = app.client.patch(&path, token, &json!({"enabled": false}));
+    assert!(off.json()["disabled_at"].is_string(), "{}", off.json());
+    let on = app.client.patch(&path, token, &json!({"enabled": true}));
+    assert!(on.json()["disabled_at"].is_null() && on.json()["failing_since"].is_null(), "{}", on.json());
+
+    // The changed events arrive, signed with the secret given at registration.
+    let pool = active_subscription(&app, &tenant, "enterprise_e3", 3);
+    let person = quick_member(&app, &tenant, "changed-hook-person");
+    assign(&app, &tenant, &person, pool["id"].as_str().unwrap()).assert_status(201);
+    let hooks = receiver.wait_for(1, Duration::from_secs(10));
+    let event: Value = serde_json::from_str(&hooks[0].body).unwrap();
+    assert_eq!(event["type"], "licence.assigned");
+    assert!(verify(&hooks[0], &secret), "the old secret still verifies: {:?}", hooks[0]);
+    // Another tenant's admin learns nothing of it.
+    let stranger = people::tenant_with_admin(&app, "not-changed-hook");
+    app.client.get(&path, &stranger.global_admin.token).assert_problem(404, "not_found");
+    app.client.patch(&path, &stranger.global_admin.token, &json!({"enabled": false})).assert_problem(404, "not_found");
 }

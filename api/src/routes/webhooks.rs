@@ -15,8 +15,8 @@ use crate::http::caller::Caller;
 use crate::http::pagination::PageQuery;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::validation::FieldCheck;
-use crate::services::webhooks::{self as service, NewWebhook, OwnerId, WebhookError};
-use crate::views::webhook::{WebhookDeliveryPage, WebhookEndpointPage, WebhookEndpointWithSecret};
+use crate::services::webhooks::{self as service, NewWebhook, OwnerId, WebhookChange, WebhookError};
+use crate::views::webhook::{WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointPage, WebhookEndpointWithSecret};
 
 /// Partners' and tenants' endpoints are served by the same handlers, each documented once per
 /// owner (the documentation differs: who may call, what events are about).
@@ -24,10 +24,14 @@ pub fn configure(table: &mut RouteTable) {
     table
         .add_as(__path_register_partner_webhook, register_webhook)
         .add_as(__path_list_partner_webhooks, list_webhooks)
+        .add_as(__path_get_partner_webhook, get_webhook)
+        .add_as(__path_change_partner_webhook, change_webhook)
         .add_as(__path_remove_partner_webhook, remove_webhook)
         .add_as(__path_partner_webhook_deliveries, webhook_deliveries)
         .add_as(__path_register_tenant_webhook, register_webhook)
         .add_as(__path_list_tenant_webhooks, list_webhooks)
+        .add_as(__path_get_tenant_webhook, get_webhook)
+        .add_as(__path_change_tenant_webhook, change_webhook)
         .add_as(__path_remove_tenant_webhook, remove_webhook)
         .add_as(__path_tenant_webhook_deliveries, webhook_deliveries);
 }
@@ -63,27 +67,69 @@ pub struct RegisterWebhookRequest {
     pub pool_low_below: Option<i64>,
 }
 
+/// A change to an endpoint; what is left out stays as it is. The address and the secret never
+/// change here: register a new endpoint for another address or secret.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"events": ["licence.assigned"], "pool_low_below": 3, "enabled": true}))]
+pub struct ChangeWebhookRequest {
+    /// The events to send, as when registering.
+    #[schema(min_items = 1, max_items = 10)]
+    pub events: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::http::validation::optional_whole_number")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 10000)]
+    pub pool_low_below: Option<i64>,
+    /// `false` switches it off; `true` on again, its failures forgotten.
+    pub enabled: Option<bool>,
+}
+
+/// The events named, each once and known.
+fn events_of(check: &mut FieldCheck, named: &[String]) -> Vec<EventType> {
+    let mut events: Vec<EventType> = Vec::new();
+    for (n, raw) in named.iter().enumerate() {
+        match raw.parse::<EventType>() {
+            Ok(event) if !events.contains(&event) => events.push(event),
+            Ok(_) => check.fail(&format!("events[{n}]"), "repeats an event named before it"),
+            Err(e) => check.fail(&format!("events[{n}]"), e),
+        }
+    }
+    if named.is_empty() {
+        check.fail("events", "name at least one event");
+    }
+    events
+}
+
+fn threshold(check: &mut FieldCheck, raw: i64) -> Option<i32> {
+    let below = i32::try_from(raw).ok().filter(|below| (1..=10_000).contains(below));
+    if below.is_none() {
+        check.fail("pool_low_below", "between 1 and 10000");
+    }
+    below
+}
+
+fn parse_change(body: ChangeWebhookRequest) -> Result<WebhookChange, ApiError> {
+    let mut check = FieldCheck::default();
+    let events = body.events.as_deref().map(|named| events_of(&mut check, named));
+    let pool_low_below = body.pool_low_below.map(|raw| threshold(&mut check, raw));
+    check.finish(|| {
+        Some(WebhookChange {
+            events,
+            pool_low_below: match pool_low_below {
+                Some(below) => Some(below?),
+                None => None,
+            },
+            enabled: body.enabled,
+        })
+    })
+}
+
 fn parse(body: RegisterWebhookRequest) -> Result<NewWebhook, ApiError> {
     let mut check = FieldCheck::default();
     if body.url.chars().count() > 2000 || body.url.trim().is_empty() {
         check.fail("url", "an https:// address of at most 2000 characters");
     }
-    let mut events: Vec<EventType> = Vec::new();
-    for (n, raw) in body.events.iter().enumerate() {
-        match raw.parse::<EventType>() {
-            Ok(event) if !events.contains(&event) => events.push(event),
-            Ok(_) => {}
-            Err(e) => check.fail(&format!("events[{n}]"), e),
-        }
-    }
-    if body.events.is_empty() {
-        check.fail("events", "name at least one event");
-    }
-    let pool_low_below =
-        i32::try_from(body.pool_low_below.unwrap_or(5)).ok().filter(|below| (1..=10_000).contains(below));
-    if pool_low_below.is_none() {
-        check.fail("pool_low_below", "between 1 and 10000");
-    }
+    let events = events_of(&mut check, &body.events);
+    let pool_low_below = threshold(&mut check, body.pool_low_below.unwrap_or(5));
     check.finish(|| Some(NewWebhook { url: body.url.trim().to_owned(), events, pool_low_below: pool_low_below? }))
 }
 
@@ -160,6 +206,29 @@ pub fn register_partner_webhook() {}
     security(("bearer" = []), ("oauth2" = [])))]
 pub fn list_partner_webhooks() {}
 
+/// Reads one of the partner's webhook endpoints, without its secret (partner admins).
+///
+/// Its events, threshold and state, as listed; the secret was shown once, at registration.
+#[utoipa::path(get, path = "/v1/partners/{pid}/webhooks/{whid}", tag = "partners", operation_id = "get_partner_webhook",
+    params(("pid" = String, Path, description = "Partner id"), ("whid" = String, Path, description = "Endpoint id")),
+    responses((status = 200, description = "The endpoint", body = WebhookEndpoint)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub fn get_partner_webhook() {}
+
+/// Changes one of the partner's webhook endpoints: its events, its `pool.low` threshold, on or off (partner admins).
+///
+/// What is left out stays as it is; the address and the secret never change here, so receivers keep verifying with the secret they have. Switching an endpoint on again (`enabled: true`) forgets its failures.
+#[utoipa::path(patch, path = "/v1/partners/{pid}/webhooks/{whid}", tag = "partners", operation_id = "change_partner_webhook",
+    params(("pid" = String, Path, description = "Partner id"), ("whid" = String, Path, description = "Endpoint id")),
+    request_body = ChangeWebhookRequest,
+    responses(
+        (status = 200, description = "The endpoint as it now is", body = WebhookEndpoint),
+        (status = 422, description = "An unknown or repeated event, or a threshold out of range (`validation_failed`)",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub fn change_partner_webhook() {}
+
 /// Removes one of the partner's webhook endpoints and its delivery log (partner admins).
 ///
 /// Events not yet delivered to it are dropped.
@@ -203,6 +272,29 @@ pub fn register_tenant_webhook() {}
     responses((status = 200, description = "A page of endpoints", body = WebhookEndpointPage)),
     security(("bearer" = []), ("oauth2" = [])))]
 pub fn list_tenant_webhooks() {}
+
+/// Reads one of the tenant's webhook endpoints, without its secret (global admins).
+///
+/// Its events, threshold and state, as listed; the secret was shown once, at registration.
+#[utoipa::path(get, path = "/v1/tenants/{tid}/webhooks/{whid}", tag = "tenants", operation_id = "get_tenant_webhook",
+    params(("tid" = String, Path, description = "Tenant id"), ("whid" = String, Path, description = "Endpoint id")),
+    responses((status = 200, description = "The endpoint", body = WebhookEndpoint)),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub fn get_tenant_webhook() {}
+
+/// Changes one of the tenant's webhook endpoints: its events, its `pool.low` threshold, on or off (global admins).
+///
+/// What is left out stays as it is; the address and the secret never change here, so receivers keep verifying with the secret they have. Switching an endpoint on again (`enabled: true`) forgets its failures.
+#[utoipa::path(patch, path = "/v1/tenants/{tid}/webhooks/{whid}", tag = "tenants", operation_id = "change_tenant_webhook",
+    params(("tid" = String, Path, description = "Tenant id"), ("whid" = String, Path, description = "Endpoint id")),
+    request_body = ChangeWebhookRequest,
+    responses(
+        (status = 200, description = "The endpoint as it now is", body = WebhookEndpoint),
+        (status = 422, description = "An unknown or repeated event, or a threshold out of range (`validation_failed`)",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("oauth2" = [])))]
+pub fn change_tenant_webhook() {}
 
 /// Removes one of the tenant's webhook endpoints and its delivery log (global admins).
 ///
@@ -267,4 +359,26 @@ pub async fn webhook_deliveries(
     let (_, whid) = path.into_inner();
     let page = service::deliveries(&state, &caller, owner.0, whid, query.page()?).await?;
     Ok(HttpResponse::Ok().json(WebhookDeliveryPage::from(page)))
+}
+
+pub async fn get_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    owner: Owner,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, whid) = path.into_inner();
+    Ok(HttpResponse::Ok().json(service::get(&state, &caller, owner.0, whid).await?))
+}
+
+pub async fn change_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    owner: Owner,
+    path: web::Path<(String, String)>,
+    body: web::Json<ChangeWebhookRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let change = parse_change(body.into_inner())?;
+    let (_, whid) = path.into_inner();
+    Ok(HttpResponse::Ok().json(service::change(&state, &caller, owner.0, whid, change).await?))
 }

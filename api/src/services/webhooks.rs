@@ -140,6 +140,57 @@ pub async fn list(
         .await
 }
 
+/// One endpoint, without its secret.
+pub async fn get(
+    state: &AppState,
+    caller: &SignedIn,
+    owner: OwnerId,
+    id: String,
+) -> Result<WebhookEndpoint, WebhookError> {
+    let permit = owner.authorize(caller)?;
+    state
+        .read(&permit, move |conn, _| {
+            let row = webhooks::find_endpoint(conn, owner.as_owner(), &id)?.ok_or(NotFound("webhook"))?;
+            Ok(WebhookEndpoint::from(&row))
+        })
+        .await
+}
+
+/// A change to an endpoint: its events, its `pool.low` threshold, on or off. The address and
+/// the secret stay: receivers keep verifying with the secret they have.
+#[derive(Debug, Default)]
+pub struct WebhookChange {
+    pub events: Option<Vec<EventType>>,
+    pub pool_low_below: Option<i32>,
+    pub enabled: Option<bool>,
+}
+
+/// Changes an endpoint; switching it on again forgets its failures.
+pub async fn change(
+    state: &AppState,
+    caller: &SignedIn,
+    owner: OwnerId,
+    id: String,
+    change: WebhookChange,
+) -> Result<WebhookEndpoint, WebhookError> {
+    let permit = owner.authorize(caller)?;
+    state
+        .transact(&permit, move |tx| {
+            let row = webhooks::find_endpoint(tx.conn(), owner.as_owner(), &id)?.ok_or(NotFound("webhook"))?;
+            let events = change.events.map(|events| events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(","));
+            let stored = webhooks::EndpointChange {
+                events: events.as_deref(),
+                pool_low_below: change.pool_low_below,
+                enabled: change.enabled,
+            };
+            let stamp = tx.stamp();
+            webhooks::change_endpoint(tx.conn(), &row.id, &stored, stamp)?;
+            let changed = webhooks::find_endpoint(tx.conn(), owner.as_owner(), &id)?.ok_or(NotFound("webhook"))?;
+            Ok(WebhookEndpoint::from(&changed))
+        })
+        .await
+}
+
 /// Removes an endpoint and its delivery log.
 pub async fn remove(state: &AppState, caller: &SignedIn, owner: OwnerId, id: String) -> Result<(), WebhookError> {
     let permit = owner.authorize(caller)?;

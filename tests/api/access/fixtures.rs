@@ -18,6 +18,7 @@ pub(super) fn valid_body(route: &Route, tenant: &Tenant, unique: &str) -> Option
         ("POST", "/v1/tenants/{tid}/service-requests") => Some(request_body(tenant, unique)),
         ("POST", "/v1/tenants/{tid}/domains") => Some(json!({"name": format!("access-{unique}.fr")})),
         ("POST", "/v1/tenants/{tid}/webhooks") => Some(webhook_body()),
+        ("PATCH", "/v1/tenants/{tid}/webhooks/{whid}") => Some(json!({"pool_low_below": 4})),
         ("POST", "/v1/tenants/{tid}/domain-registrations") => {
             Some(json!({"name": format!("access-{}-{unique}.fr", tenant.slug), "registrant": registrant()}))
         }

@@ -73,6 +73,7 @@ pub(super) fn every_partner_route_follows_the_partner_table(backend: Backend) {
                 ("POST", "/v1/partners/{pid}/api-clients") => Some(json!({"name": format!("made {checked}")})),
                 ("POST", path) if path.ends_with("/rotate-secret") => Some(json!({"overlap_seconds": 0})),
                 ("POST", "/v1/partners/{pid}/webhooks") => Some(webhook_body()),
+                ("PATCH", "/v1/partners/{pid}/webhooks/{whid}") => Some(json!({"pool_low_below": 4})),
                 ("POST", "/v1/partners/{pid}/domains") => Some(json!({"name": format!("made-{checked}.example")})),
                 _ => None,
             };

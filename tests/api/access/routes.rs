@@ -293,6 +293,16 @@ pub(super) const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/v1/partners/{pid}/webhooks", rule: Rule::Partner(PartnerAction::ManageApiClients) },
     Route { method: "POST", path: "/v1/partners/{pid}/webhooks", rule: Rule::Partner(PartnerAction::ManageApiClients) },
     Route {
+        method: "GET",
+        path: "/v1/partners/{pid}/webhooks/{whid}",
+        rule: Rule::Partner(PartnerAction::ManageApiClients),
+    },
+    Route {
+        method: "PATCH",
+        path: "/v1/partners/{pid}/webhooks/{whid}",
+        rule: Rule::Partner(PartnerAction::ManageApiClients),
+    },
+    Route {
         method: "DELETE",
         path: "/v1/partners/{pid}/webhooks/{whid}",
         rule: Rule::Partner(PartnerAction::ManageApiClients),
@@ -304,6 +314,8 @@ pub(super) const ROUTES: &[Route] = &[
     },
     Route { method: "GET", path: "/v1/tenants/{tid}/webhooks", rule: Rule::Tenant(Action::ManageWebhooks) },
     Route { method: "POST", path: "/v1/tenants/{tid}/webhooks", rule: Rule::Tenant(Action::ManageWebhooks) },
+    Route { method: "GET", path: "/v1/tenants/{tid}/webhooks/{whid}", rule: Rule::Tenant(Action::ManageWebhooks) },
+    Route { method: "PATCH", path: "/v1/tenants/{tid}/webhooks/{whid}", rule: Rule::Tenant(Action::ManageWebhooks) },
     Route { method: "DELETE", path: "/v1/tenants/{tid}/webhooks/{whid}", rule: Rule::Tenant(Action::ManageWebhooks) },
     Route {
         method: "GET",
