@@ -5,7 +5,9 @@
 //! What was sent is checked against the published limit before anything is trimmed, and
 //! characters that break a line or reorder text on screen are refused, never trimmed away:
 //! control characters (U+0085 included, which Unicode also counts as white space), line and
-//! paragraph separators, and the bidirectional marks, embeddings, overrides and isolates.
+//! paragraph separators, the byte-order mark, and the bidirectional embeddings, overrides and
+//! isolates. The plain direction marks (U+200E, U+200F, U+061C) stay allowed: Arabic and Hebrew
+//! names carry them, and they reorder nothing beyond the characters next to them.
 
 /// Why a text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,7 +21,7 @@ pub enum TextError {
 /// Characters that must not reach a single line shown to people or written into a mail header.
 fn breaks_a_line(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}')
         || ('\u{202A}'..='\u{202E}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
@@ -57,7 +59,7 @@ mod tests {
             "a\u{202E}b",
             "a\u{2067}b",
             "a\u{202B}b",
-            "a\u{200F}b",
+            "a\u{FEFF}b",
             "",
             "   ",
             "\u{0085}Name",
@@ -66,6 +68,12 @@ mod tests {
         ] {
             assert_eq!(one_line(bad, 200), Err(TextError::OneLine { max: 200 }), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn names_written_right_to_left_keep_their_direction_marks() {
+        assert!(one_line("\u{200F}\u{5D3}\u{5E0}\u{5D4} \u{5DB}\u{5D4}\u{5DF}", 200).is_ok());
+        assert!(one_line("\u{627}\u{644}\u{61C}\u{639}\u{644}\u{64A} (Ali)\u{200E}", 200).is_ok());
     }
 
     #[test]

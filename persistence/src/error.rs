@@ -49,7 +49,7 @@ pub enum StoreError {
 
 /// What PostgreSQL and libpq say when a connection ends under a statement: the server
 /// restarting (fast or immediate shutdown, recovery) or an administrator ending the backend.
-const CONNECTION_LOST: [&str; 8] = [
+const CONNECTION_LOST: [&str; 11] = [
     "terminating connection",
     "server closed the connection",
     "no connection to the server",
@@ -58,6 +58,9 @@ const CONNECTION_LOST: [&str; 8] = [
     "the database system is starting up",
     "the database system is in recovery mode",
     "connection to server",
+    "could not send data to server",
+    "ssl syscall error",
+    "ssl connection has been closed unexpectedly",
 ];
 
 /// What SQLite (`SQLITE_FULL`) and PostgreSQL (53100 `disk_full`) say when the disk is full.
@@ -85,7 +88,9 @@ impl From<DieselError> for StoreError {
             _ if message.contains("database is locked") || message.contains("database table is locked") => {
                 StoreError::Busy(message.to_owned())
             }
-            DatabaseErrorKind::ClosedConnection => StoreError::ConnectionLost(message.to_owned()),
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                StoreError::ConnectionLost(message.to_owned())
+            }
             _ if CONNECTION_LOST.iter().any(|sign| message.to_lowercase().contains(sign)) => {
                 StoreError::ConnectionLost(message.to_owned())
             }
@@ -165,6 +170,8 @@ mod tests {
             "terminating connection due to administrator command",
             "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally",
             "FATAL:  the database system is shutting down",
+            "SSL SYSCALL error: EOF detected",
+            "could not send data to server: Broken pipe",
         ] {
             assert!(matches!(classify(Kind::Unknown, lost), StoreError::ConnectionLost(_)), "{lost}");
         }

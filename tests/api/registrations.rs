@@ -17,6 +17,7 @@ pub fn cases() -> Vec<Case> {
     cases![
         availability_of_a_taken_name_lists_free_alternatives,
         a_registration_holds_a_seat_and_becomes_a_verified_domain,
+        the_platforms_own_domain_cannot_be_bought,
         a_registration_pending_at_a_stop_becomes_active_after_restart,
         twenty_concurrent_registrations_on_five_seats_give_exactly_five,
         refused_registrations_change_nothing,
@@ -187,4 +188,23 @@ fn refused_registrations_change_nothing(backend: Backend) {
     assert_eq!(app.client.get(&path, token).json()["items"], json!([]), "no registration");
     assert_eq!(pools::get(&app, &tenant, &sid)["assigned_seats"], 0, "no seat taken");
     assert_eq!(app.client.get("/v1/domain-availability?name=refused-buy.fr", token).json()["available"], true);
+}
+
+/// Buying is no way around the rule adding follows: on a platform whose domain is for sale, a
+/// tenant can neither buy that domain nor a name under it.
+fn the_platforms_own_domain_cannot_be_bought(backend: Backend) {
+    let app = TestApp::spawn_on(Storage::new(backend), &[("TENANTRY_PLATFORM_DOMAIN", "platform-shop.fr")]);
+    let tenant = people::tenant_with_admin(&app, "buyer");
+    let registrar = active_subscription(&app, &tenant, "registrar", 2);
+    let sid = registrar["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/tenants/{}/domain-registrations", tenant.id);
+    let token = &tenant.global_admin.token;
+    let reply = app.client.post(&path, token, &json!({"name": "platform-shop.fr", "registrant": registrant()}));
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.json()["errors"][0]["field"], "name");
+    assert!(reply.json()["errors"][0]["message"].as_str().unwrap().contains("platform's own domain"));
+    assert_eq!(app.client.get(&path, token).json()["items"], json!([]), "no registration");
+    assert_eq!(pools::get(&app, &tenant, &sid)["assigned_seats"], 0, "no seat taken");
+    // Another name is bought as usual.
+    app.client.post(&path, token, &json!({"name": "buyer-own.fr", "registrant": registrant()})).assert_status(202);
 }

@@ -334,8 +334,15 @@ fn an_endpoint_is_read_and_changed_without_a_new_secret(backend: Backend) {
     let event: Value = serde_json::from_str(&hooks[0].body).unwrap();
     assert_eq!(event["type"], "licence.assigned");
     assert!(verify(&hooks[0], &secret), "the old secret still verifies: {:?}", hooks[0]);
-    // Another tenant's admin learns nothing of it.
+    // Another tenant's admin learns nothing of it, by its path or by its id under their own tenant.
     let stranger = people::tenant_with_admin(&app, "not-changed-hook");
-    app.client.get(&path, &stranger.global_admin.token).assert_problem(404, "not_found");
-    app.client.patch(&path, &stranger.global_admin.token, &json!({"enabled": false})).assert_problem(404, "not_found");
+    let endpoint_id = path.rsplit('/').next().unwrap();
+    let theirs = format!("/v1/tenants/{}/webhooks/{endpoint_id}", stranger.id);
+    for probe in [&path, &theirs] {
+        app.client.get(probe, &stranger.global_admin.token).assert_problem(404, "not_found");
+        app.client
+            .patch(probe, &stranger.global_admin.token, &json!({"enabled": false}))
+            .assert_problem(404, "not_found");
+    }
+    assert!(app.client.get(&path, token).json()["disabled_at"].is_null(), "still enabled");
 }

@@ -100,7 +100,7 @@ const STANDARD: [(&str, &str, &str); 10] = [
     ("422", "Unprocessable", "The request matches the schema but a value breaks a rule (`validation_failed` with `errors`, `invalid_cursor`, or a code of the operation)"),
     ("500", "InternalError", "An unexpected error; it was logged with the request id"),
     ("503", "Busy", "The database is saturated, or was briefly away (a restart); retry after `Retry-After` seconds"),
-    ("507", "InsufficientStorage", "The database's storage is full (`insufficient_storage`): nothing was changed; reads go on"),
+    ("507", "InsufficientStorage", "The database's storage is full (`insufficient_storage`): nothing was changed; try again once space is freed"),
 ];
 
 /// An example problem for a standard error status, so that each error response shows its own.
@@ -151,18 +151,15 @@ impl Modify for StandardErrors {
             components.responses.insert(name.to_owned(), RefOr::T(problem_response(status, description)));
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
-            if let Some(read) = item.get.as_mut() {
-                add_standard_errors(path, read, false);
-            }
-            let writes = [&mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-            for operation in writes.into_iter().flatten() {
-                add_standard_errors(path, operation, true);
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                add_standard_errors(path, operation);
             }
         }
     }
 }
 
-fn add_standard_errors(path: &str, operation: &mut Operation, writes: bool) {
+fn add_standard_errors(path: &str, operation: &mut Operation) {
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = operation.request_body.is_some();
     let parameters = operation.parameters.as_deref().unwrap_or_default();
@@ -178,7 +175,8 @@ fn add_standard_errors(path: &str, operation: &mut Operation, writes: bool) {
             "413" | "415" => has_body,
             "422" => has_input,
             "500" | "503" => !is_probe || path == "/readyz",
-            "507" => writes,
+            // A full disk fails writes, and reads that sort on disk too.
+            "507" => !is_probe,
             _ => false,
         };
         if applies {

@@ -36,6 +36,7 @@ impl From<RegistrationError> for ApiError {
             RegistrationError::Taken { alternatives, .. } => ApiError::new(ErrorCode::DomainTaken, detail)
                 .with_context(serde_json::json!({ "alternatives": alternatives })),
             RegistrationError::NoRegistrarSeat(_) => ApiError::new(ErrorCode::RegistrarSeatRequired, detail),
+            RegistrationError::PlatformOwned(refused) => ApiError::invalid_field("name", refused),
             RegistrationError::KeyReused(reused) => reused.into(),
             RegistrationError::Render(failure) => ApiError::internal_error(&failure),
             RegistrationError::Store(store) => store.into(),

@@ -191,7 +191,7 @@ fn created(location: String, endpoint: WebhookEndpointWithSecret) -> HttpRespons
             headers(("Location" = String, description = "The endpoint"))),
         (status = 409, description = "The owner has 10 endpoints already (`limit_reached`): every event goes to each; remove one first",
             body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not https, a private or loopback address, or an unknown event (`validation_failed`)",
+        (status = 422, description = "Not https, a private or loopback address, or an unknown or repeated event (`validation_failed`)",
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]
@@ -258,7 +258,7 @@ pub fn partner_webhook_deliveries() {}
             headers(("Location" = String, description = "The endpoint"))),
         (status = 409, description = "The owner has 10 endpoints already (`limit_reached`): every event goes to each; remove one first",
             body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not https, a private or loopback address, or an unknown event (`validation_failed`)",
+        (status = 422, description = "Not https, a private or loopback address, or an unknown or repeated event (`validation_failed`)",
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("oauth2" = [])))]

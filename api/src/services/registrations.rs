@@ -43,6 +43,8 @@ pub enum RegistrationError {
     #[error("{0}")]
     NoRegistrarSeat(String),
     #[error(transparent)]
+    PlatformOwned(#[from] tenantry_domain::custom_domain::PlatformOwned),
+    #[error(transparent)]
     KeyReused(#[from] KeyReused),
     #[error("cannot render the response: {0}")]
     Render(#[from] serde_json::Error),
@@ -155,6 +157,8 @@ pub async fn register(
 ) -> Result<Replayable, RegistrationError> {
     let permit = caller.authorize(&tenant_id, Action::ManageDomains, Target::Tenant)?;
     registration::check_for_sale(&input.name)?;
+    // Bought or added, the platform's own domain and the names under it are no tenant's.
+    tenantry_domain::custom_domain::check_addable(&input.name, &state.config.platform_domain)?;
     let registrant = serde_json::to_string(&input.registrant)
         .map_err(|e| StoreError::Corrupt(format!("cannot store the registrant: {e}")))?;
     let delay = chrono::Duration::milliseconds(state.config.provisioning_delay_millis);
